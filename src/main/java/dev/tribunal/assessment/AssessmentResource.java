@@ -1,0 +1,49 @@
+package dev.tribunal.assessment;
+
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.QueryParams;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.util.List;
+
+/** Tribunal's assessment listing across traces. */
+@Path("/api/assessments")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Assessments")
+public class AssessmentResource {
+
+    private final AssessmentService service;
+
+    AssessmentResource(AssessmentService service) {
+        this.service = service;
+    }
+
+    /** {@code {"assessments": [...], "next_page_token": "..."}}; no token on the last page. */
+    public record AssessmentListView(List<AssessmentView> assessments, String nextPageToken) {
+    }
+
+    @GET
+    @Operation(summary = "List assessments, newest first, with filters and cursor pagination")
+    public Uni<AssessmentListView> list(@RestQuery("trace_id") String traceId,
+                                        @RestQuery("name") String name,
+                                        @RestQuery("source_type") String sourceType,
+                                        @RestQuery("source_id") String sourceId,
+                                        @RestQuery("run_id") String runId,
+                                        @RestQuery("valid") String valid,
+                                        @RestQuery("has_error") String hasError,
+                                        @RestQuery("page_token") String pageToken,
+                                        @RestQuery("max_results") String maxResults) {
+        AssessmentQuery query = new AssessmentQuery(traceId, name,
+                sourceType == null ? null : AssessmentSourceType.parse(sourceType, null),
+                sourceId, runId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"), PageToken.decode(pageToken));
+        return service.search(query, QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new AssessmentListView(page.items(), page.nextPageToken()));
+    }
+}

@@ -1,0 +1,210 @@
+package dev.tribunal.assessment;
+
+import dev.tribunal.assessment.AssessmentView.FeedbackView;
+import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.Json;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.ResourceNotFoundException;
+import dev.tribunal.system.Times;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** MLflow's assessment semantics: create (with overrides), get, update by field mask, delete. */
+@ApplicationScoped
+public class AssessmentService {
+
+    /** Field-mask paths that PATCH may change. */
+    private static final Set<String> MUTABLE = Set.of("assessment_name", "feedback", "expectation", "rationale", "metadata");
+    /** Paths that exist but are fixed once written. */
+    private static final Set<String> IMMUTABLE = Set.of("assessment_id", "trace_id", "source", "span_id", "create_time",
+            "last_update_time", "overrides", "valid", "run_id");
+
+    private final AssessmentRepository assessments;
+
+    AssessmentService(AssessmentRepository assessments) {
+        this.assessments = assessments;
+    }
+
+    /** Logs an assessment; when it overrides another, that one becomes invalid in the same transaction. */
+    @WithTransaction
+    public Uni<AssessmentView> create(String traceId, AssessmentView view) {
+        return Uni.createFrom().item(() -> AssessmentFactory.fromView(traceId, view))
+                .call(() -> requireTrace(traceId))
+                .call(this::invalidateOverridden)
+                .call(assessments::persist)
+                .map(AssessmentView::of);
+    }
+
+    @WithSession
+    public Uni<AssessmentView> get(String traceId, String assessmentId) {
+        return requireAssessment(traceId, assessmentId)
+                .map(AssessmentView::of);
+    }
+
+    /** Changes the fields named by the mask (all present mutable fields when there is no mask). */
+    @WithTransaction
+    public Uni<AssessmentView> update(String traceId, String assessmentId, AssessmentView changes, String updateMask) {
+        InvalidRequestException.require(changes != null, "The body must hold an 'assessment' object");
+        Set<String> paths = updateMask == null || updateMask.isBlank() ? presentFields(changes) : parseMask(updateMask);
+        return requireAssessment(traceId, assessmentId)
+                .invoke(assessment -> applyUpdate(assessment, changes, paths))
+                .map(AssessmentView::of);
+    }
+
+    /**
+     * Deletes an assessment (a missing one is a no-op on an existing trace). The assessment it
+     * overrode is valid again unless another assessment still overrides it.
+     */
+    @WithTransaction
+    public Uni<Void> delete(String traceId, String assessmentId) {
+        return requireTrace(traceId)
+                .chain(() -> assessments.findOnTrace(traceId, assessmentId))
+                .chain(assessment -> assessment == null ? Uni.createFrom().voidItem() : deleteAndRestore(assessment));
+    }
+
+    @WithSession
+    public Uni<Page<AssessmentView>> search(AssessmentQuery query, Integer maxResults) {
+        int limit = PageToken.maxResults(maxResults);
+        return assessments.search(query, limit)
+                .map(rows -> Page.of(rows, limit, a -> new PageToken(a.createTime, a.id)))
+                .map(page -> page.map(AssessmentView::of));
+    }
+
+    private Uni<Void> deleteAndRestore(Assessment assessment) {
+        Uni<Void> deleted = assessments.delete(assessment).chain(() -> assessments.flush());
+        if (assessment.overrides == null) {
+            return deleted;
+        }
+        return deleted
+                .chain(() -> assessments.isOverriddenByAnother(assessment.overrides, assessment.id))
+                .chain(stillOverridden -> stillOverridden
+                        ? Uni.createFrom().voidItem()
+                        : assessments.findOnTrace(assessment.traceId, assessment.overrides)
+                                .invoke(overridden -> {
+                                    if (overridden != null) {
+                                        overridden.valid = true;
+                                    }
+                                })
+                                .replaceWithVoid());
+    }
+
+    private Uni<Void> invalidateOverridden(Assessment assessment) {
+        if (assessment.overrides == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return assessments.findOnTrace(assessment.traceId, assessment.overrides)
+                .onItem().ifNull().failWith(() -> new ResourceNotFoundException(
+                        "Assessment '" + assessment.overrides + "' named by 'overrides' does not exist on trace " + assessment.traceId))
+                .invoke(overridden -> overridden.valid = false)
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> requireTrace(String traceId) {
+        return assessments.traceExists(traceId)
+                .invoke(exists -> {
+                    if (!exists) {
+                        throw new ResourceNotFoundException("Trace '" + traceId + "' does not exist");
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<Assessment> requireAssessment(String traceId, String assessmentId) {
+        return requireTrace(traceId)
+                .chain(() -> assessments.findOnTrace(traceId, assessmentId))
+                .onItem().ifNull().failWith(() -> new ResourceNotFoundException(
+                        "Assessment '" + assessmentId + "' does not exist on trace " + traceId));
+    }
+
+    private static void applyUpdate(Assessment assessment, AssessmentView changes, Set<String> paths) {
+        InvalidRequestException.require(!(paths.contains("feedback") && paths.contains("expectation")),
+                "update_mask cannot name both feedback and expectation");
+        for (String path : paths) {
+            switch (path) {
+                case "assessment_name" -> assessment.name = AssessmentFactory.name(changes.assessmentName(), assessment.kind);
+                case "feedback" -> {
+                    InvalidRequestException.require(assessment.kind == AssessmentKind.FEEDBACK,
+                            "Assessment " + assessment.id + " is an expectation; it cannot become a feedback");
+                    FeedbackView feedback = changes.feedback();
+                    InvalidRequestException.require(feedback != null, "update_mask names 'feedback' but the body has no feedback");
+                    AssessmentFactory.applyFeedback(assessment, feedback, changes.error());
+                }
+                case "expectation" -> {
+                    InvalidRequestException.require(assessment.kind == AssessmentKind.EXPECTATION,
+                            "Assessment " + assessment.id + " is a feedback; it cannot become an expectation");
+                    InvalidRequestException.require(changes.expectation() != null,
+                            "update_mask names 'expectation' but the body has no expectation");
+                    AssessmentFactory.applyExpectation(assessment, changes.expectation());
+                }
+                case "rationale" -> assessment.rationale = changes.rationale();
+                case "metadata" -> {
+                    Map<String, String> merged = new LinkedHashMap<>(Json.readStringMap(assessment.metadataJson));
+                    merged.putAll(AssessmentFactory.metadata(changes.metadata()));
+                    assessment.metadataJson = Json.write(merged);
+                }
+                default -> throw new IllegalStateException("unchecked path " + path);
+            }
+        }
+        assessment.lastUpdateTime = Times.now();
+    }
+
+    /** MLflow sends lowerCamelCase paths on the wire and reads snake_case ones; both are accepted. */
+    static Set<String> parseMask(String mask) {
+        Set<String> paths = new LinkedHashSet<>();
+        for (String raw : mask.split(",")) {
+            String path = raw.trim();
+            if (path.isEmpty()) {
+                continue;
+            }
+            String snake = path.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+            // sub-fields (feedback.value, expectation.serialized_value) update their whole value
+            String top = snake.split("\\.", 2)[0];
+            if (IMMUTABLE.contains(top)) {
+                throw new InvalidRequestException("'" + path + "' cannot be changed after an assessment is logged; "
+                        + "updatable fields are " + String.join(", ", sorted(MUTABLE)));
+            }
+            InvalidRequestException.require(MUTABLE.contains(top),
+                    "Unknown update_mask path '" + path + "'; updatable fields are " + String.join(", ", sorted(MUTABLE)));
+            paths.add(top);
+        }
+        InvalidRequestException.require(!paths.isEmpty(), "update_mask names no field");
+        return paths;
+    }
+
+    private static Set<String> presentFields(AssessmentView changes) {
+        Set<String> paths = new LinkedHashSet<>();
+        if (changes.assessmentName() != null) {
+            paths.add("assessment_name");
+        }
+        if (changes.feedback() != null) {
+            paths.add("feedback");
+        }
+        if (changes.expectation() != null) {
+            paths.add("expectation");
+        }
+        if (changes.rationale() != null) {
+            paths.add("rationale");
+        }
+        if (changes.metadata() != null) {
+            paths.add("metadata");
+        }
+        InvalidRequestException.require(!paths.isEmpty(), "Nothing to update: give an update_mask and the fields it names");
+        return paths;
+    }
+
+    private static List<String> sorted(Set<String> set) {
+        return Arrays.stream(set.toArray(String[]::new)).sorted().collect(Collectors.toList());
+    }
+}

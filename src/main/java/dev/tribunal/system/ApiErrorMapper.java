@@ -1,0 +1,159 @@
+package dev.tribunal.system;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The one place where errors become HTTP responses: MLflow's {@code {"error_code", "message"}} body
+ * on MLflow's paths, {@code application/problem+json} everywhere else. Internal details never leak.
+ */
+public class ApiErrorMapper {
+
+    private static final Logger LOG = Logger.getLogger(ApiErrorMapper.class);
+    private static final MediaType PROBLEM_JSON = MediaType.valueOf("application/problem+json");
+
+    @ServerExceptionMapper
+    public Response notFound(ResourceNotFoundException e, UriInfo uri) {
+        return error(uri, 404, "RESOURCE_DOES_NOT_EXIST", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidRequestException e, UriInfo uri) {
+        return error(uri, 400, "INVALID_PARAMETER_VALUE", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JacksonException e, UriInfo uri) {
+        return error(uri, 400, "MALFORMED_REQUEST", describe(e));
+    }
+
+    /** More specific than {@link JacksonException}: replaces the built-in mapper that answers with an empty body. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e, UriInfo uri) {
+        return error(uri, 400, "INVALID_PARAMETER_VALUE", describe(e));
+    }
+
+    @ServerExceptionMapper
+    public Response http(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        Throwable cause = e.getCause();
+        if (cause instanceof JacksonException jackson) {
+            return unreadableJson(jackson, uri);
+        }
+        String code = switch (status) {
+            case 400 -> "BAD_REQUEST";
+            case 404 -> e instanceof NotFoundException ? "ENDPOINT_NOT_FOUND" : "RESOURCE_DOES_NOT_EXIST";
+            case 405 -> "ENDPOINT_NOT_FOUND";
+            case 413 -> "REQUEST_LIMIT_EXCEEDED";
+            case 415 -> "BAD_REQUEST";
+            default -> status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
+        };
+        String message = switch (status) {
+            case 404 -> "No endpoint " + uri.getPath();
+            case 405 -> "Method not allowed on " + uri.getPath();
+            case 413 -> BodySizeGuard.TOO_LARGE;
+            case 415 -> "Unsupported content type; send application/json";
+            default -> e.getResponse().getStatusInfo().getReasonPhrase();
+        };
+        return error(uri, status, code, message);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, UriInfo uri) {
+        LOG.errorf(e, "Request to %s failed", uri.getPath());
+        return error(uri, 500, "INTERNAL_ERROR", "Internal error; the server log has the details");
+    }
+
+    static Response error(UriInfo uri, int status, String code, String message) {
+        String path = uri.getPath();
+        return Response.status(status).type(contentType(path)).entity(body(path, status, code, message)).build();
+    }
+
+    /** MLflow's error body on MLflow paths, an RFC 9457 problem elsewhere. */
+    static Map<String, Object> body(String path, int status, String code, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (isMlflowPath(path)) {
+            body.put("error_code", code);
+            body.put("message", message);
+            return body;
+        }
+        Response.Status known = Response.Status.fromStatusCode(status);
+        body.put("type", "about:blank");
+        body.put("title", known == null ? "Error" : known.getReasonPhrase());
+        body.put("status", status);
+        body.put("detail", message);
+        body.put("instance", path);
+        body.put("error_code", code);
+        return body;
+    }
+
+    static MediaType contentType(String path) {
+        return isMlflowPath(path) ? MediaType.APPLICATION_JSON_TYPE : PROBLEM_JSON;
+    }
+
+    static boolean isMlflowPath(String path) {
+        return path.startsWith("/api/3.0/mlflow/") || path.startsWith("/ajax-api/3.0/mlflow/");
+    }
+
+    private static String describe(JacksonException e) {
+        if (e instanceof JsonParseException) {
+            return "The body is not valid JSON: " + e.getOriginalMessage();
+        }
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String path = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+            String reason = e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+                    ? "expected " + friendlyType(mismatch.getTargetType())
+                    : firstLine(e.getOriginalMessage());
+            return "Invalid value at '" + path + "': " + reason;
+        }
+        return "The body could not be read: " + firstLine(e.getOriginalMessage());
+    }
+
+    private static String friendlyType(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (type == java.time.Instant.class) {
+            return "an RFC 3339 timestamp such as 2025-11-20T10:15:30.123Z";
+        }
+        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "an object";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+        }
+        return "a value of another type";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.tribunal.system;
+
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/** Identifiers in MLflow's formats, and the rule that client-given identifiers must follow. */
+public final class Ids {
+
+    /** Client-given trace and span ids: safe in URLs and logs. */
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+
+    private Ids() {
+    }
+
+    /** {@code tr-} followed by 32 hex digits, as MLflow 3 names traces. */
+    public static String newTraceId() {
+        return "tr-" + hex32();
+    }
+
+    /** {@code a-} followed by 32 hex digits, as MLflow names assessments. */
+    public static String newAssessmentId() {
+        return "a-" + hex32();
+    }
+
+    /** 16 hex digits, the OpenTelemetry span id format. */
+    public static String newSpanId() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+
+    public static void requireClientId(String id, String field) {
+        InvalidRequestException.require(id != null && CLIENT_ID.matcher(id).matches(),
+                field + " must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+    }
+
+    private static String hex32() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+}

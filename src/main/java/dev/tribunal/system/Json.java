@@ -1,0 +1,70 @@
+package dev.tribunal.system;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * JSON text as stored in PostgreSQL {@code jsonb} columns, to and from Jackson trees. Columns are
+ * mapped as text so that a JSON string value is never confused with the text of a document.
+ */
+public final class Json {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() {
+    };
+
+    private Json() {
+    }
+
+    public static String write(JsonNode node) {
+        return node == null || node.isMissingNode() ? null : node.toString();
+    }
+
+    public static String write(Map<String, ?> map) {
+        try {
+            return MAPPER.writeValueAsString(map == null ? Map.of() : map);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Not serializable as JSON", e);
+        }
+    }
+
+    public static JsonNode read(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Stored JSON is unreadable", e);
+        }
+    }
+
+    /** Parses text that a client sent as JSON; a clear 400 when it is not. */
+    public static JsonNode parseClientJson(String json, String field) {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidRequestException(field + " must hold a JSON document, but it is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException(field + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    public static Map<String, String> readStringMap(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return MAPPER.readValue(json, STRING_MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Stored JSON is unreadable", e);
+        }
+    }
+}

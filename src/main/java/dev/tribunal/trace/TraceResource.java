@@ -1,0 +1,89 @@
+package dev.tribunal.trace;
+
+import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.QueryParams;
+import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
+import dev.tribunal.trace.TraceRequests.TraceBatchResult;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Tribunal's own trace API. */
+@Path("/api/traces")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Traces")
+public class TraceResource {
+
+    private final TraceService service;
+
+    TraceResource(TraceService service) {
+        this.service = service;
+    }
+
+    /** {@code {"traces": [...], "next_page_token": "..."}}; no token on the last page. */
+    public record TraceListView(List<TraceView> traces, String nextPageToken) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Ingest 1 to 1000 traces in one transaction; re-sent trace ids are left as they are")
+    public Uni<TraceBatchResult> ingest(TraceBatchRequest request) {
+        return service.ingest(request);
+    }
+
+    @GET
+    @Path("/{trace_id}")
+    @Operation(summary = "A trace with its spans and assessments")
+    public Uni<TraceView> get(@RestPath("trace_id") String traceId) {
+        return service.get(traceId);
+    }
+
+    @GET
+    @Operation(summary = "Traces newest first; filter by request time, tags (tag=key=value), assessment names present or absent")
+    public Uni<TraceListView> list(@RestQuery("start_time") String startTime,
+                                   @RestQuery("end_time") String endTime,
+                                   @RestQuery("tag") List<String> tags,
+                                   @RestQuery("has_assessment") List<String> hasAssessment,
+                                   @RestQuery("lacks_assessment") List<String> lacksAssessment,
+                                   @RestQuery("page_token") String pageToken,
+                                   @RestQuery("max_results") String maxResults) {
+        TraceQuery query = new TraceQuery(
+                QueryParams.instant(startTime, "start_time"),
+                QueryParams.instant(endTime, "end_time"),
+                tagFilters(tags),
+                hasAssessment == null ? List.of() : hasAssessment,
+                lacksAssessment == null ? List.of() : lacksAssessment,
+                PageToken.decode(pageToken));
+        return service.search(query, QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new TraceListView(page.items(), page.nextPageToken()));
+    }
+
+    private static Map<String, String> tagFilters(List<String> tags) {
+        Map<String, String> filters = new LinkedHashMap<>();
+        if (tags != null) {
+            for (String tag : tags) {
+                int eq = tag.indexOf('=');
+                InvalidRequestException.require(eq > 0, "tag must be key=value, not '" + tag + "'");
+                String key = tag.substring(0, eq);
+                String value = tag.substring(eq + 1);
+                InvalidRequestException.require(!filters.containsKey(key) || filters.get(key).equals(value),
+                        "tag '" + key + "' is given twice with different values");
+                filters.put(key, value);
+            }
+        }
+        return filters;
+    }
+}
