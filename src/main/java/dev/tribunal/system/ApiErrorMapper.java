@@ -43,6 +43,9 @@ public class ApiErrorMapper {
     /** More specific than {@link JacksonException}: replaces the built-in mapper that answers with an empty body. */
     @ServerExceptionMapper
     public Response wrongType(MismatchedInputException e, UriInfo uri) {
+        if (isTruncated(e)) {
+            return error(uri, 400, "MALFORMED_REQUEST", "The body is not valid JSON: it ends before the document is complete");
+        }
         return error(uri, 400, "INVALID_PARAMETER_VALUE", describe(e));
     }
 
@@ -108,8 +111,12 @@ public class ApiErrorMapper {
         return path.startsWith("/api/3.0/mlflow/") || path.startsWith("/ajax-api/3.0/mlflow/");
     }
 
+    private static boolean isTruncated(JacksonException e) {
+        return e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Unexpected end-of-input");
+    }
+
     private static String describe(JacksonException e) {
-        if (e instanceof JsonParseException) {
+        if (e instanceof JsonParseException || isTruncated(e)) {
             return "The body is not valid JSON: " + e.getOriginalMessage();
         }
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
