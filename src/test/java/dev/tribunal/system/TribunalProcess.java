@@ -1,0 +1,346 @@
+package dev.tribunal.system;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The built Tribunal application ({@code java -jar quarkus-run.jar}) running as a real OS process in
+ * its own working directory, its stdout and stderr going to a log file in that directory.
+ * <p>
+ * Closing it kills the process if it is still alive, so a failing test never leaks a JVM; orphaned
+ * PostgreSQL servers are cleaned up with {@link #killPostmaster(Path)}.
+ */
+final class TribunalProcess implements AutoCloseable {
+
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final int LOG_TAIL_LINES = 60;
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+
+    private final Path workDir;
+    private final Path logFile;
+    private final int httpPort;
+    private final Process process;
+
+    private TribunalProcess(Path workDir, Path logFile, int httpPort, Process process) {
+        this.workDir = workDir;
+        this.logFile = logFile;
+        this.httpPort = httpPort;
+        this.process = process;
+    }
+
+    /**
+     * Starts the application on a free HTTP port.
+     *
+     * @param workDir its working directory (the embedded database then lives in {@code workDir/data/postgres})
+     * @param extraEnv environment variables to add; any {@code QUARKUS_*} / {@code TRIBUNAL_*} variable
+     *                 inherited from the build is removed first, so the test decides alone
+     * @param extraJvmArgs more JVM arguments, e.g. {@code -Dname=value}
+     */
+    static TribunalProcess start(Path workDir, Map<String, String> extraEnv, String... extraJvmArgs) {
+        try {
+            Files.createDirectories(workDir);
+            int port = freePort();
+            Path log = nextLogFile(workDir);
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx512m");
+            command.add("-Dquarkus.http.port=" + port);
+            command.addAll(List.of(extraJvmArgs));
+            command.add("-jar");
+            command.add(appJar().toString());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TRIBUNAL_"));
+            env.putAll(extraEnv);
+            Files.writeString(log, "");
+            return new TribunalProcess(workDir, log, port, builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start Tribunal in " + workDir, e);
+        }
+    }
+
+    /** The jar built by {@code mvn package}, passed by failsafe as {@code tribunal.app.jar}. */
+    static Path appJar() {
+        String jar = System.getProperty("tribunal.app.jar");
+        if (jar == null || jar.isBlank()) {
+            jar = "target/quarkus-app/quarkus-run.jar";
+        }
+        Path path = Path.of(jar).toAbsolutePath();
+        if (!Files.isRegularFile(path)) {
+            fail("The application jar " + path + " does not exist: build it first with ./mvnw -B -ntp package -DskipTests");
+        }
+        return path;
+    }
+
+    /** Polls {@code /q/health/ready} until it answers 200; fails with the log tail if the process dies or times out. */
+    TribunalProcess waitUntilReady() {
+        return waitUntilReady(READY_TIMEOUT);
+    }
+
+    TribunalProcess waitUntilReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("Tribunal (pid " + process.pid() + ") exited with code " + process.exitValue()
+                        + " before it was ready" + logTailMessage());
+            }
+            try {
+                HttpResponse<String> response = get("/q/health/ready");
+                if (response.statusCode() == 200) {
+                    return this;
+                }
+                last = "HTTP " + response.statusCode() + ": " + response.body();
+            } catch (ConnectException | HttpTimeoutException e) {
+                last = e.toString();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            sleep(250);
+        }
+        fail("Tribunal (pid " + process.pid() + ") was not ready within " + timeout.toSeconds()
+                + " s (last readiness answer: " + last + ")" + logTailMessage());
+        return this;
+    }
+
+    HttpResponse<String> get(String path) throws IOException {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    HttpResponse<String> postJson(String path, String json) throws IOException {
+        return send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+        try {
+            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted", e);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + httpPort + path);
+    }
+
+    /** Sends SIGTERM and waits up to 60 s for the process to exit; returns its exit code. */
+    int stop() {
+        process.destroy();
+        if (!waitForExit(STOP_TIMEOUT)) {
+            String tail = logTailMessage();
+            process.destroyForcibly();
+            fail("Tribunal (pid " + process.pid() + ") did not exit within " + STOP_TIMEOUT.toSeconds()
+                    + " s of SIGTERM" + tail);
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL (kill -9): no shutdown hook runs. Waits until the process is gone. */
+    void kill9() {
+        process.destroyForcibly();
+        if (!waitForExit(Duration.ofSeconds(30))) {
+            fail("Tribunal (pid " + process.pid() + ") survived SIGKILL for 30 s");
+        }
+    }
+
+    boolean waitForExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int httpPort() {
+        return httpPort;
+    }
+
+    Path workDir() {
+        return workDir;
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    /** Everything the process has written so far (stdout and stderr). */
+    String log() {
+        try {
+            return Files.readString(logFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "<could not read " + logFile + ": " + e + ">";
+        }
+    }
+
+    String logTail() {
+        String[] lines = log().split("\n", -1);
+        int from = Math.max(0, lines.length - LOG_TAIL_LINES);
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+    }
+
+    /** For assertion messages. */
+    String logTailMessage() {
+        return "\n---- last lines of " + logFile + " ----\n" + logTail() + "\n---- end of log ----";
+    }
+
+    /** Waits until the log contains {@code text} (log lines are written asynchronously to the file). */
+    boolean awaitLog(String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            if (log().contains(text)) {
+                return true;
+            }
+            sleep(100);
+        } while (System.nanoTime() < deadline);
+        return log().contains(text);
+    }
+
+    /** Kills the process if a test left it running. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            waitForExit(Duration.ofSeconds(30));
+        }
+    }
+
+    // ---- the embedded PostgreSQL's postmaster -----------------------------------------------------
+
+    /** The postmaster pid recorded in {@code pgDir/postmaster.pid} (line 1), if that file exists. */
+    static Optional<Long> postmasterPid(Path pgDir) {
+        Path pidFile = pgDir.resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code pid} runs; a zombie (exited, not yet reaped by init) counts as dead. */
+    static boolean isAlive(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            String afterName = stat.substring(stat.lastIndexOf(')') + 1).trim();
+            return !afterName.startsWith("Z") && !afterName.startsWith("X");
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+
+    /** Whether {@code pid} is a live postgres server process started on {@code pgDir} (guards against pid reuse). */
+    static boolean isPostmasterOf(long pid, Path pgDir) {
+        if (!isAlive(pid)) {
+            return false;
+        }
+        try {
+            String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ');
+            return cmdline.contains("postgres") && cmdline.contains(pgDir.toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Asserts that no PostgreSQL server is left running on {@code pgDir}. */
+    static void assertNoPostmasterRunning(Path pgDir, String context) {
+        Optional<Long> pid = postmasterPid(pgDir);
+        pid.ifPresent(p -> assertFalse(isAlive(p),
+                context + ": a PostgreSQL server (pid " + p + ") is still running on " + pgDir));
+    }
+
+    /**
+     * Test clean-up: SIGKILLs a postmaster left running on {@code pgDir} (and its backends), if any.
+     * Only a live process whose command line names {@code pgDir} is touched.
+     */
+    static void killPostmaster(Path pgDir) {
+        postmasterPid(pgDir).filter(pid -> isPostmasterOf(pid, pgDir)).flatMap(ProcessHandle::of).ifPresent(postmaster -> {
+            List<ProcessHandle> children = postmaster.descendants().toList();
+            postmaster.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            try {
+                postmaster.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // best effort
+            }
+        });
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Path nextLogFile(Path workDir) {
+        for (int i = 1; ; i++) {
+            Path candidate = workDir.resolve("tribunal-" + i + ".log");
+            if (!Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+}
