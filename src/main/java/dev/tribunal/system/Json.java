@@ -21,8 +21,9 @@ public final class Json {
     private Json() {
     }
 
+    /** JSON text of a node; null for no value (absent or JSON null), which is stored as SQL NULL. */
     public static String write(JsonNode node) {
-        return node == null || node.isMissingNode() ? null : node.toString();
+        return node == null || node.isMissingNode() || node.isNull() ? null : node.toString();
     }
 
     public static String write(Map<String, ?> map) {

@@ -66,7 +66,7 @@ final class TraceFactory {
         }
         InvalidRequestException.require(request.inputs() != null && !request.inputs().isNull(), at + ".inputs is required");
         trace.inputs = Json.write(request.inputs());
-        trace.outputs = request.outputs() == null || request.outputs().isNull() ? null : Json.write(request.outputs());
+        trace.outputs = Json.write(request.outputs());
         trace.requestTime = request.requestTime() == null ? now : Times.millis(request.requestTime());
         InvalidRequestException.require(request.executionDurationMs() == null || request.executionDurationMs() >= 0,
                 at + ".execution_duration_ms must not be negative");
@@ -122,8 +122,8 @@ final class TraceFactory {
                     field + ".end_time is before its start_time");
             span.status = request.status() == null ? "UNSET" : request.status().trim().toUpperCase(Locale.ROOT);
             InvalidRequestException.require(SPAN_STATUSES.contains(span.status), field + ".status must be OK, ERROR or UNSET");
-            span.inputs = request.inputs() == null || request.inputs().isNull() ? null : Json.write(request.inputs());
-            span.outputs = request.outputs() == null || request.outputs().isNull() ? null : Json.write(request.outputs());
+            span.inputs = Json.write(request.inputs());
+            span.outputs = Json.write(request.outputs());
             span.attributes = Json.write(request.attributes() == null ? Map.of() : request.attributes());
             spans.add(span);
         }
