@@ -108,7 +108,7 @@ public class ApiErrorMapper {
     }
 
     static boolean isMlflowPath(String path) {
-        return path.startsWith("/api/3.0/mlflow/") || path.startsWith("/ajax-api/3.0/mlflow/");
+        return path.startsWith("/api/3.0/mlflow/");
     }
 
     private static boolean isTruncated(JacksonException e) {

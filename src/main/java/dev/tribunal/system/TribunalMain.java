@@ -39,7 +39,7 @@ public final class TribunalMain {
 
     private static void startEmbeddedDatabase() {
         Path dataDir = Path.of(setting("tribunal.data-dir").orElse("data"));
-        int port = setting("tribunal.embedded-postgres.port").map(Integer::parseInt).orElse(0);
+        int port = setting("tribunal.embedded-postgres.port").map(TribunalMain::port).orElse(0);
         Path pgDir = dataDir.resolve("postgres");
         LOG.infof("Starting the embedded PostgreSQL; its data lives in %s", pgDir.toAbsolutePath().normalize());
         EmbeddedDatabase database = EmbeddedDatabase.start(pgDir, port, true);
@@ -47,6 +47,18 @@ public final class TribunalMain {
         EmbeddedDatabaseShutdown.register(database);
         LOG.infof("Embedded PostgreSQL is listening on localhost:%d; data directory %s",
                 database.port(), database.dataDirectory());
+    }
+
+    private static int port(String text) {
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("tribunal.embedded-postgres.port (TRIBUNAL_EMBEDDED_POSTGRES_PORT) must be a port number, not '" + text + "'");
     }
 
     /** A setting read before Quarkus starts: system property first, then its environment-variable form. */

@@ -1,6 +1,7 @@
 package dev.tribunal.system;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,6 +106,43 @@ class ExternalDatabaseIT {
         assertTrue(externalHasTrace(traceId),
                 "The trace " + traceId + " should be stored in the external server's table trace" + app.logTailMessage());
 
+        int exitCode = app.stop();
+        assertTrue(exitCode == 0 || exitCode == 143, "exit code after SIGTERM was " + exitCode + app.logTailMessage());
+    }
+
+    /**
+     * A separately installed, password-protected server (CI starts Debian's PostgreSQL 15 and names
+     * it in {@code TRIBUNAL_IT_EXTERNAL_JDBC_URL}, {@code ..._USERNAME}, {@code ..._PASSWORD}).
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void worksWithAPasswordProtectedServerInstalledSeparately() throws Exception {
+        String jdbcUrl = System.getenv("TRIBUNAL_IT_EXTERNAL_JDBC_URL");
+        Assumptions.assumeTrue(jdbcUrl != null, "TRIBUNAL_IT_EXTERNAL_JDBC_URL is not set: no separately installed PostgreSQL to test against");
+        String user = System.getenv("TRIBUNAL_IT_EXTERNAL_USERNAME");
+        String password = System.getenv("TRIBUNAL_IT_EXTERNAL_PASSWORD");
+        Path workDir = newWorkDir("installed-server");
+        TribunalProcess app = start(workDir, Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl,
+                "QUARKUS_DATASOURCE_USERNAME", user,
+                "QUARKUS_DATASOURCE_PASSWORD", password)).waitUntilReady();
+
+        assertLogContains(app, "Using the external PostgreSQL at " + jdbcUrl + " (no embedded server started)");
+        assertFalse(Files.exists(workDir.resolve("data")), "No data directory" + app.logTailMessage());
+        assertFalse(app.log().contains(password), "The database password must never be logged");
+
+        String traceId = uniqueTraceId();
+        ingest(app, traceId);
+        logAssessment(app, traceId);
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, user, password);
+             PreparedStatement statement = connection.prepareStatement(
+                     "select count(*) from assessment a join trace t using (trace_id) where t.trace_id = ?")) {
+            statement.setString(1, traceId);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                assertEquals(1, rows.getLong(1), "trace and assessment stored on the installed server" + app.logTailMessage());
+            }
+        }
         int exitCode = app.stop();
         assertTrue(exitCode == 0 || exitCode == 143, "exit code after SIGTERM was " + exitCode + app.logTailMessage());
     }
