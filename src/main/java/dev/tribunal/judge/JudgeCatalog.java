@@ -1,0 +1,104 @@
+package dev.tribunal.judge;
+
+import dev.tribunal.llm.ProvidersConfig;
+import dev.tribunal.system.ResourceNotFoundException;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The judges of {@code tribunal.judges.dir}, loaded once at start. Any problem in any file stops the
+ * start, with every problem listed by file and line.
+ */
+@Startup
+@ApplicationScoped
+public class JudgeCatalog {
+
+    private static final Logger LOG = Logger.getLogger(JudgeCatalog.class);
+
+    private final Map<String, JudgeDefinition> judges;
+
+    JudgeCatalog(JudgesConfig config, ProvidersConfig providers) {
+        this.judges = load(Path.of(config.dir()), providers.providers().keySet());
+        LOG.infof("Loaded %d judges from %s: %s", judges.size(), Path.of(config.dir()).toAbsolutePath().normalize(),
+                String.join(", ", judges.keySet()));
+    }
+
+    /** Every judge by name, in name order. */
+    public Collection<JudgeDefinition> all() {
+        return judges.values();
+    }
+
+    public Optional<JudgeDefinition> find(String name) {
+        return Optional.ofNullable(judges.get(name));
+    }
+
+    public JudgeDefinition require(String name) {
+        return find(name).orElseThrow(() -> new ResourceNotFoundException(
+                "No judge named '" + name + "'; known judges: " + String.join(", ", judges.keySet())));
+    }
+
+    /** Loads and checks every {@code *.yaml} / {@code *.yml} file of a directory (not its subdirectories). */
+    static Map<String, JudgeDefinition> load(Path directory, Set<String> providers) {
+        if (!Files.isDirectory(directory)) {
+            LOG.warnf("No judges directory at %s: no judges loaded (set tribunal.judges.dir / TRIBUNAL_JUDGES_DIR)",
+                    directory.toAbsolutePath().normalize());
+            return Map.of();
+        }
+        JudgeFileReader reader = new JudgeFileReader(providers);
+        List<String> problems = new ArrayList<>();
+        Map<String, JudgeDefinition> byName = new TreeMap<>();
+        Map<String, String> fileOfName = new HashMap<>();
+        for (Path file : judgeFiles(directory)) {
+            String display = display(file);
+            JudgeFileReader.Result result = reader.read(file, display);
+            result.problems().forEach(p -> problems.add(p.toString()));
+            JudgeDefinition judge = result.judge();
+            if (judge == null) {
+                continue;
+            }
+            String previous = fileOfName.putIfAbsent(judge.name(), display);
+            if (previous != null) {
+                problems.add(display + ":1: judge name '" + judge.name() + "' is already used by " + previous);
+            } else {
+                byName.put(judge.name(), judge);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidJudgeFilesException(display(directory), problems);
+        }
+        return byName;
+    }
+
+    private static List<Path> judgeFiles(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().endsWith(".yaml") || f.getFileName().toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + directory, e);
+        }
+    }
+
+    /** A path as the user would type it: relative to the working directory when inside it. */
+    private static String display(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path here = Path.of("").toAbsolutePath();
+        return absolute.startsWith(here) ? here.relativize(absolute).toString() : absolute.toString();
+    }
+}

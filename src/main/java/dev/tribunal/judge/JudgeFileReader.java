@@ -1,0 +1,532 @@
+package dev.tribunal.judge;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tribunal.judge.JudgeDefinition.CodeScorer;
+import dev.tribunal.judge.JudgeDefinition.Inference;
+import dev.tribunal.judge.JudgeDefinition.Kind;
+import dev.tribunal.judge.JudgeDefinition.SpanTarget;
+import dev.tribunal.judge.OutputSpec.BooleanOutput;
+import dev.tribunal.judge.OutputSpec.CategoricalOutput;
+import dev.tribunal.judge.OutputSpec.NumericOutput;
+import dev.tribunal.llm.ModelId;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Reads one judge file and checks every rule, reporting each problem with the file and the line it
+ * is on. YAML scalars are read as written ({@code [yes, no]} are two labels, not two booleans).
+ */
+final class JudgeFileReader {
+
+    /** A problem in a judge file, where it is. */
+    record Problem(String file, int line, String message) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ": " + message;
+        }
+    }
+
+    /** The judge, when the file had no problem. */
+    record Result(JudgeDefinition judge, List<Problem> problems) {
+    }
+
+    static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,64}");
+    static final int MIN_CHOICES = 2;
+    static final int MAX_CHOICES = 20;
+    private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Set<String> TOP_LEVEL = Set.of("name", "description", "kind", "model", "instructions", "output",
+            "inference", "timeout", "target", "span", "scorer", "params");
+    private static final Map<String, Set<String>> SCORER_PARAMS = Map.of(
+            "exact_match", Set.of("expectation", "case_sensitive"),
+            "contains", Set.of("expectation", "text", "case_sensitive"),
+            "regex", Set.of("pattern"),
+            "json_valid", Set.of(),
+            "semantic_similarity", Set.of("expectation", "threshold"));
+
+    private static final YAMLFactory YAML = YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectMapper YAML_MAPPER = new ObjectMapper(YAML);
+    private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final Set<String> providers;
+
+    JudgeFileReader(Set<String> providers) {
+        this.providers = Set.copyOf(providers);
+    }
+
+    Result read(Path path, String displayName) {
+        Reading r = new Reading(displayName);
+        try {
+            String content = Files.readString(path, StandardCharsets.UTF_8);
+            r.scanLines(content);
+            JsonNode root = YAML_MAPPER.readTree(content);
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                r.problem("", "the file is empty; a judge needs at least name, model, instructions and output");
+            } else if (!root.isObject()) {
+                r.problem("", "a judge file must be a YAML mapping of keys (name, model, instructions, output, ...)");
+            } else {
+                JudgeDefinition judge = r.judge((ObjectNode) root, version(root));
+                return new Result(r.problems.isEmpty() ? judge : null, r.problems);
+            }
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            r.problems.add(new Problem(displayName, at == null ? 1 : Math.max(1, at.getLineNr()),
+                    "not valid YAML: " + e.getOriginalMessage().replaceAll("\\s*\\n\\s*", "; ")));
+        } catch (IOException e) {
+            r.problems.add(new Problem(displayName, 1, "cannot be read: " + e.getMessage()));
+        }
+        return new Result(null, r.problems);
+    }
+
+    private static String version(JsonNode root) {
+        try {
+            Object canonical = CANONICAL.treeToValue(root, Object.class);
+            byte[] json = CANONICAL.writeValueAsBytes(canonical);
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(json);
+            return HexFormat.of().formatHex(hash, 0, 6);
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Cannot hash a judge definition", e);
+        }
+    }
+
+    /** The state of reading one file: where each key is, what was written, what is wrong. */
+    private final class Reading {
+
+        private final String file;
+        private final Map<String, Integer> lines = new HashMap<>();
+        private final Map<String, String> rawScalars = new HashMap<>();
+        private final List<Problem> problems = new ArrayList<>();
+
+        Reading(String file) {
+            this.file = file;
+        }
+
+        /** Records the line of every key and value, and each scalar as written, by JSON pointer. */
+        void scanLines(String content) throws IOException {
+            try (JsonParser parser = YAML.createParser(content)) {
+                JsonToken token;
+                while ((token = parser.nextToken()) != null) {
+                    String pointer = parser.getParsingContext().pathAsPointer().toString();
+                    lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
+                    if (token.isScalarValue()) {
+                        rawScalars.put(pointer, parser.getText());
+                    }
+                }
+            }
+        }
+
+        void problem(String pointer, String message) {
+            problems.add(new Problem(file, lineOf(pointer), message));
+        }
+
+        private int lineOf(String pointer) {
+            String p = pointer;
+            while (true) {
+                Integer line = lines.get(p);
+                if (line != null) {
+                    return line;
+                }
+                if (p.isEmpty()) {
+                    return 1;
+                }
+                p = p.substring(0, p.lastIndexOf('/'));
+            }
+        }
+
+        JudgeDefinition judge(ObjectNode root, String version) {
+            unknownKeys(root, "", TOP_LEVEL);
+            String name = requiredText(root, "/name");
+            if (name != null && !NAME.matcher(name).matches()) {
+                problem("/name", "name '" + name + "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
+            }
+            String description = optionalText(root, "/description");
+            String kindText = optionalText(root, "/kind");
+            Kind kind = Kind.LLM;
+            if (kindText != null) {
+                switch (kindText) {
+                    case "llm" -> kind = Kind.LLM;
+                    case "code" -> kind = Kind.CODE;
+                    default -> problem("/kind", "kind must be llm (the default) or code, not '" + kindText + "'");
+                }
+            }
+            Duration timeout = timeout(root);
+            SpanTarget spanTarget = target(root);
+            if (kind == Kind.CODE) {
+                for (String llmOnly : List.of("model", "instructions", "output", "inference")) {
+                    if (root.has(llmOnly)) {
+                        problem("/" + llmOnly, "'" + llmOnly + "' belongs to LLM judges; a code judge's output follows from its scorer");
+                    }
+                }
+                CodeScorer scorer = scorer(root);
+                OutputSpec output = scorer == null ? null : impliedOutput(scorer);
+                return new JudgeDefinition(name, description, kind, null, null, output, Inference.DEFAULT, timeout,
+                        spanTarget, scorer, version, file);
+            }
+            for (String codeOnly : List.of("scorer", "params")) {
+                if (root.has(codeOnly)) {
+                    problem("/" + codeOnly, "'" + codeOnly + "' belongs to code judges (kind: code)");
+                }
+            }
+            ModelId model = model(root);
+            PromptTemplate instructions = instructions(root);
+            OutputSpec output = output(root);
+            Inference inference = inference(root);
+            return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
+                    spanTarget, null, version, file);
+        }
+
+        private ModelId model(ObjectNode root) {
+            String text = requiredText(root, "/model");
+            if (text == null) {
+                return null;
+            }
+            ModelId model = ModelId.parse(text).orElse(null);
+            if (model == null) {
+                problem("/model", "model '" + text + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
+                return null;
+            }
+            if (!providers.contains(model.provider())) {
+                problem("/model", "unknown provider '" + model.provider() + "' in model '" + text + "'; configured providers: "
+                        + String.join(", ", new java.util.TreeSet<>(providers))
+                        + " (add one with tribunal.providers." + model.provider() + ".base-url)");
+            }
+            return model;
+        }
+
+        private PromptTemplate instructions(ObjectNode root) {
+            String text = requiredText(root, "/instructions");
+            if (text == null) {
+                return null;
+            }
+            if (text.isBlank()) {
+                problem("/instructions", "instructions are empty");
+                return null;
+            }
+            try {
+                return PromptTemplate.parse(text);
+            } catch (IllegalArgumentException e) {
+                problem("/instructions", e.getMessage());
+                return null;
+            }
+        }
+
+        private OutputSpec output(ObjectNode root) {
+            JsonNode node = root.get("output");
+            if (node == null) {
+                problem("", "'output' is required: {type: boolean | categorical | numeric, ...}");
+                return null;
+            }
+            if (!node.isObject()) {
+                problem("/output", "output must be a mapping such as {type: boolean}");
+                return null;
+            }
+            unknownKeys(node, "/output", Set.of("type", "choices", "range", "integer"));
+            String type = requiredText(node, "/output/type");
+            if (type == null) {
+                return null;
+            }
+            switch (type) {
+                case "boolean" -> {
+                    onlyFor(node, "boolean", "choices", "range", "integer");
+                    return new BooleanOutput();
+                }
+                case "categorical" -> {
+                    onlyFor(node, "categorical", "range", "integer");
+                    return choices(node);
+                }
+                case "numeric" -> {
+                    onlyFor(node, "numeric", "choices");
+                    return numeric(node);
+                }
+                default -> {
+                    problem("/output/type", "output.type must be boolean, categorical or numeric, not '" + type + "'");
+                    return null;
+                }
+            }
+        }
+
+        private void onlyFor(JsonNode output, String type, String... notAllowed) {
+            for (String key : notAllowed) {
+                if (output.has(key)) {
+                    problem("/output/" + key, "output." + key + " does not apply to a " + type + " output");
+                }
+            }
+        }
+
+        private OutputSpec choices(JsonNode output) {
+            JsonNode choices = output.get("choices");
+            if (choices == null || !choices.isArray()) {
+                problem("/output", "a categorical output needs choices: a list of " + MIN_CHOICES + " to " + MAX_CHOICES + " labels");
+                return null;
+            }
+            Set<String> labels = new LinkedHashSet<>();
+            for (int i = 0; i < choices.size(); i++) {
+                String pointer = "/output/choices/" + i;
+                JsonNode choice = choices.get(i);
+                String label = choice.isValueNode() && !choice.isNull() ? rawScalars.getOrDefault(pointer, choice.asText()) : null;
+                if (label == null || label.isBlank()) {
+                    problem(pointer, "each choice must be a non-empty label");
+                } else if (!labels.add(label)) {
+                    problem(pointer, "choice '" + label + "' appears twice");
+                }
+            }
+            if (labels.size() < MIN_CHOICES || labels.size() > MAX_CHOICES) {
+                problem("/output/choices", "a categorical output needs " + MIN_CHOICES + " to " + MAX_CHOICES
+                        + " distinct labels; it has " + labels.size());
+                return null;
+            }
+            return new CategoricalOutput(List.copyOf(labels));
+        }
+
+        private OutputSpec numeric(JsonNode output) {
+            JsonNode range = output.get("range");
+            if (range == null || !range.isArray() || range.size() != 2 || !range.get(0).isNumber() || !range.get(1).isNumber()) {
+                problem(range == null ? "/output" : "/output/range", "a numeric output needs range: [min, max] with two numbers, e.g. [1, 5]");
+                return null;
+            }
+            double min = range.get(0).asDouble();
+            double max = range.get(1).asDouble();
+            if (!(min < max)) {
+                problem("/output/range", "range [" + min + ", " + max + "] must have min below max");
+                return null;
+            }
+            boolean integer = false;
+            JsonNode whole = output.get("integer");
+            if (whole != null) {
+                if (!whole.isBoolean()) {
+                    problem("/output/integer", "output.integer must be true or false");
+                } else {
+                    integer = whole.asBoolean();
+                }
+            }
+            if (integer && (min != Math.rint(min) || max != Math.rint(max))) {
+                problem("/output/range", "an integer output needs whole-number bounds");
+            }
+            return new NumericOutput(min, max, integer);
+        }
+
+        private Inference inference(ObjectNode root) {
+            JsonNode node = root.get("inference");
+            if (node == null) {
+                return Inference.DEFAULT;
+            }
+            if (!node.isObject()) {
+                problem("/inference", "inference must be a mapping such as {temperature: 0, max_tokens: 400}");
+                return Inference.DEFAULT;
+            }
+            unknownKeys(node, "/inference", Set.of("temperature", "max_tokens"));
+            Double temperature = null;
+            JsonNode t = node.get("temperature");
+            if (t != null) {
+                if (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2) {
+                    problem("/inference/temperature", "inference.temperature must be a number from 0 to 2");
+                } else {
+                    temperature = t.asDouble();
+                }
+            }
+            Integer maxTokens = null;
+            JsonNode m = node.get("max_tokens");
+            if (m != null) {
+                if (!m.canConvertToInt() || !m.isIntegralNumber() || m.asInt() < 1) {
+                    problem("/inference/max_tokens", "inference.max_tokens must be a whole number of at least 1");
+                } else {
+                    maxTokens = m.asInt();
+                }
+            }
+            return new Inference(temperature, maxTokens);
+        }
+
+        private Duration timeout(ObjectNode root) {
+            String text = optionalText(root, "/timeout");
+            if (text == null) {
+                return null;
+            }
+            var m = DURATION.matcher(text.trim());
+            if (!m.matches()) {
+                problem("/timeout", "timeout must be a duration such as 500ms, 30s, 2m; not '" + text + "'");
+                return null;
+            }
+            long amount = Long.parseLong(m.group(1));
+            Duration duration = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofHours(amount);
+            };
+            if (duration.isZero() || duration.compareTo(MAX_TIMEOUT) > 0) {
+                problem("/timeout", "timeout must be above zero and at most 10m");
+                return null;
+            }
+            return duration;
+        }
+
+        private SpanTarget target(ObjectNode root) {
+            String target = optionalText(root, "/target");
+            JsonNode span = root.get("span");
+            if (target == null || target.equals("trace")) {
+                if (span != null) {
+                    problem("/span", "'span' selects spans for 'target: span'; this judge targets the trace");
+                }
+                return null;
+            }
+            if (!target.equals("span")) {
+                problem("/target", "target must be trace (the default) or span, not '" + target + "'");
+                return null;
+            }
+            if (span == null || !span.isObject()) {
+                problem("/target", "target: span needs span: {type: RETRIEVER} or span: {name: <span name>}");
+                return null;
+            }
+            unknownKeys(span, "/span", Set.of("type", "name"));
+            String type = optionalText(span, "/span/type");
+            String name = optionalText(span, "/span/name");
+            if ((type == null) == (name == null)) {
+                problem("/span", "span needs exactly one of type or name");
+                return null;
+            }
+            return new SpanTarget(type == null ? null : type.toUpperCase(java.util.Locale.ROOT), name);
+        }
+
+        private CodeScorer scorer(ObjectNode root) {
+            String scorer = requiredText(root, "/scorer");
+            if (scorer == null) {
+                return null;
+            }
+            Set<String> allowed = SCORER_PARAMS.get(scorer);
+            if (allowed == null) {
+                problem("/scorer", "scorer must be one of " + String.join(", ", new java.util.TreeSet<>(SCORER_PARAMS.keySet()))
+                        + ", not '" + scorer + "'");
+                return null;
+            }
+            JsonNode params = root.get("params");
+            Map<String, Object> values = new LinkedHashMap<>();
+            if (params != null) {
+                if (!params.isObject()) {
+                    problem("/params", "params must be a mapping");
+                    return null;
+                }
+                unknownKeys(params, "/params", allowed);
+                for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (allowed.contains(e.getKey())) {
+                        values.put(e.getKey(), param(scorer, e.getKey(), e.getValue()));
+                    }
+                }
+            }
+            switch (scorer) {
+                case "exact_match", "semantic_similarity" -> values.putIfAbsent("expectation", "expected_response");
+                case "contains" -> {
+                    if (values.containsKey("expectation") == values.containsKey("text")) {
+                        problem("/params", "the contains scorer needs exactly one of params.expectation or params.text");
+                    }
+                }
+                case "regex" -> {
+                    if (!values.containsKey("pattern")) {
+                        problem("/params", "the regex scorer needs params.pattern");
+                    }
+                }
+                default -> {
+                }
+            }
+            return new CodeScorer(scorer, values);
+        }
+
+        private Object param(String scorer, String key, JsonNode value) {
+            String pointer = "/params/" + key;
+            switch (key) {
+                case "case_sensitive" -> {
+                    if (!value.isBoolean()) {
+                        problem(pointer, "params.case_sensitive must be true or false");
+                    }
+                    return value.asBoolean();
+                }
+                case "threshold" -> {
+                    if (!value.isNumber() || value.asDouble() < -1 || value.asDouble() > 1) {
+                        problem(pointer, "params.threshold must be a number from -1 to 1 (cosine similarity)");
+                    }
+                    return value.asDouble();
+                }
+                case "pattern" -> {
+                    String pattern = rawScalars.getOrDefault(pointer, value.asText());
+                    try {
+                        Pattern.compile(pattern);
+                    } catch (PatternSyntaxException e) {
+                        problem(pointer, "params.pattern is not a valid regular expression: " + e.getDescription());
+                    }
+                    return pattern;
+                }
+                default -> {
+                    if (!value.isValueNode() || value.isNull()) {
+                        problem(pointer, "params." + key + " must be a text value");
+                    }
+                    return rawScalars.getOrDefault(pointer, value.asText());
+                }
+            }
+        }
+
+        private OutputSpec impliedOutput(CodeScorer scorer) {
+            if (scorer.scorer().equals("semantic_similarity") && !scorer.params().containsKey("threshold")) {
+                return new NumericOutput(-1, 1, false);
+            }
+            return new BooleanOutput();
+        }
+
+        private void unknownKeys(JsonNode node, String pointer, Set<String> allowed) {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!allowed.contains(key)) {
+                    problem(pointer + "/" + key, "unknown key '" + key + "'" + (pointer.isEmpty() ? "" : " in " + pointer.substring(1).replace('/', '.'))
+                            + "; known keys: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                }
+            }
+        }
+
+        private String requiredText(JsonNode node, String pointer) {
+            String key = pointer.substring(pointer.lastIndexOf('/') + 1);
+            if (!node.has(key) || node.get(key).isNull()) {
+                problem(pointer.substring(0, pointer.lastIndexOf('/')), "'" + pointer.substring(1).replace('/', '.') + "' is required");
+                return null;
+            }
+            return optionalText(node, pointer);
+        }
+
+        private String optionalText(JsonNode node, String pointer) {
+            String key = pointer.substring(pointer.lastIndexOf('/') + 1);
+            JsonNode value = node.get(key);
+            if (value == null || value.isNull()) {
+                return null;
+            }
+            if (!value.isValueNode()) {
+                problem(pointer, "'" + pointer.substring(1).replace('/', '.') + "' must be a text value");
+                return null;
+            }
+            return rawScalars.getOrDefault(pointer, value.asText());
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.tribunal.llm;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithParentName;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * OpenAI-compatible providers that judges call, by name: {@code tribunal.providers.<name>.*}. A
+ * judge's model {@code openai:/gpt-4o-mini} names provider {@code openai} and model {@code gpt-4o-mini}.
+ */
+@ConfigMapping(prefix = "tribunal.providers")
+public interface ProvidersConfig {
+
+    /** Every configured provider by name. */
+    @WithParentName
+    Map<String, Provider> providers();
+
+    /** One OpenAI-compatible endpoint (OpenAI, vLLM, Ollama's /v1, LiteLLM, a gateway). */
+    interface Provider {
+
+        /** Base URL of the OpenAI-compatible API, e.g. {@code https://api.openai.com/v1}. */
+        String baseUrl();
+
+        /** Bearer key; never logged, returned or stored. Empty for servers that need none. */
+        Optional<String> apiKey();
+
+        /** Calls in flight at once, for the whole provider. */
+        @WithDefault("16")
+        int maxConcurrency();
+
+        /** Client-side request budget per minute; unlimited when unset. */
+        OptionalInt requestsPerMinute();
+
+        /** Client-side token budget per minute; unlimited when unset. */
+        OptionalLong tokensPerMinute();
+
+        /** How long one call may take before it is abandoned as TIMEOUT. */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** Retries after the first attempt for 429, 5xx and connection errors. */
+        @WithDefault("3")
+        int maxRetries();
+
+        /** {@code json_schema} (default) or {@code json_object} for servers without JSON-schema support. */
+        @WithDefault("json_schema")
+        String structuredOutput();
+
+        /** Price in the provider's currency per million input tokens, for cost figures. */
+        Optional<BigDecimal> inputPricePerMillion();
+
+        /** Price per million output tokens. */
+        Optional<BigDecimal> outputPricePerMillion();
+    }
+}
