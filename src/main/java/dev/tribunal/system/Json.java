@@ -34,6 +34,14 @@ public final class Json {
         }
     }
 
+    public static String write(java.util.List<?> list) {
+        try {
+            return MAPPER.writeValueAsString(list);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Not serializable as JSON", e);
+        }
+    }
+
     public static JsonNode read(String json) {
         if (json == null) {
             return null;

@@ -1,0 +1,168 @@
+package dev.tribunal.judge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.judge.JudgeDefinition.Kind;
+import dev.tribunal.judge.PromptRenderer.Rendered;
+import dev.tribunal.judge.VerdictFormat.Verdict;
+import dev.tribunal.llm.JudgeModelClient;
+import dev.tribunal.llm.LlmRequest;
+import dev.tribunal.llm.LlmResult;
+import dev.tribunal.llm.ModelId;
+import dev.tribunal.llm.ProvidersConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one judge on one trace (with one model, for LLM judges) and always yields a {@link Judgment}:
+ * missing inputs, provider failures and unusable replies become errors, never exceptions.
+ */
+@ApplicationScoped
+public class JudgeRunner {
+
+    public static final String VERSION_KEY = "tribunal.judge.version";
+    public static final String LATENCY_KEY = "tribunal.latency_ms";
+    public static final String ATTEMPTS_KEY = "tribunal.attempts";
+    public static final String PROMPT_TOKENS_KEY = "tribunal.tokens.prompt";
+    public static final String COMPLETION_TOKENS_KEY = "tribunal.tokens.completion";
+    public static final String COST_KEY = "mlflow.assessment.judgeCost";
+
+    private final JudgeModelClient models;
+    private final ProvidersConfig providers;
+    private final CodeScorers scorers;
+    private final MeterRegistry metrics;
+
+    JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics) {
+        this.models = models;
+        this.providers = providers;
+        this.scorers = new CodeScorers(embeddings);
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param model the model to ask; null for a code judge
+     * @param scope the run, so that a provider's rejected credentials fail the rest of the run fast
+     */
+    public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
+        Uni<Judgment> judgment = judge.kind() == Kind.CODE
+                ? Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                : runLlm(judge, model, trace, scope);
+        return judgment
+                .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
+                        failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
+                .invoke(j -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
+                        "outcome", j.succeeded() ? "ok" : j.errorCode()).increment());
+    }
+
+    private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
+        Target target = target(judge, trace);
+        if (target.missing() != null) {
+            return Uni.createFrom().item(missing(judge, model, target, List.of(target.missing())));
+        }
+        Rendered prompt = PromptRenderer.render(judge, target.data());
+        if (!prompt.complete()) {
+            return Uni.createFrom().item(missing(judge, model, target, prompt.missing()));
+        }
+        LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
+                judge.inference().temperature(), judge.inference().maxTokens(), judge.timeout(), scope);
+        return models.complete(request)
+                .map(result -> toJudgment(judge, model, target, result));
+    }
+
+    private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result) {
+        if (result instanceof LlmResult.Failed failed) {
+            return error(judge, model, target, failed.code().name(), failed.message(),
+                    new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
+        }
+        LlmResult.Completed done = (LlmResult.Completed) result;
+        Double cost = cost(model, done.promptTokens(), done.completionTokens());
+        Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.completionTokens(), cost);
+        Verdict verdict = VerdictFormat.read(done.content(), judge.output());
+        if (!verdict.valid()) {
+            return error(judge, model, target, JudgeErrorCodes.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
+        }
+        return new Judgment(judge.name(), judge.version(), "LLM_JUDGE", model.toString(), target.spanId(), verdict.value(),
+                verdict.rationale(), null, null, metadata(judge, outcome), outcome);
+    }
+
+    private Judgment runCode(JudgeDefinition judge, TraceData trace) {
+        long started = System.nanoTime();
+        Target target = target(judge, trace);
+        if (target.missing() != null) {
+            return missing(judge, null, target, List.of(target.missing()));
+        }
+        CodeScorers.Score score = scorers.score(judge.scorer(), target.data().outputs(), target.data());
+        Judgment.Outcome outcome = new Judgment.Outcome(1, (System.nanoTime() - started) / 1_000_000, 0, 0, null);
+        if (score.missing() != null) {
+            return missing(judge, null, target, List.of(score.missing()));
+        }
+        return new Judgment(judge.name(), judge.version(), "CODE", judge.name(), target.spanId(), score.value(), score.rationale(),
+                null, null, metadata(judge, outcome), outcome);
+    }
+
+    /** The data a judge sees: the trace, or for a span-level judge the first matching span's inputs and outputs. */
+    private record Target(TraceData data, String spanId, String missing) {
+    }
+
+    private static Target target(JudgeDefinition judge, TraceData trace) {
+        if (judge.spanTarget() == null) {
+            return new Target(trace, null, null);
+        }
+        JudgeDefinition.SpanTarget wanted = judge.spanTarget();
+        for (TraceData.SpanData span : trace.spans()) {
+            boolean matches = wanted.type() != null ? wanted.type().equals(span.type()) : wanted.name().equals(span.name());
+            if (matches) {
+                TraceData spanData = new TraceData(trace.traceId(), span.inputs(), span.outputs(), trace.expectations(), trace.tags(),
+                        trace.spans());
+                return new Target(spanData, span.spanId(), null);
+            }
+        }
+        return new Target(trace, null, "a span with " + (wanted.type() != null ? "type " + wanted.type() : "name " + wanted.name()));
+    }
+
+    private Judgment missing(JudgeDefinition judge, ModelId model, Target target, List<String> missing) {
+        return error(judge, model, target, JudgeErrorCodes.MISSING_INPUT,
+                "the trace has no " + String.join(", no ", missing) + " (used by the judge's instructions)", Judgment.Outcome.NONE);
+    }
+
+    private Judgment error(JudgeDefinition judge, ModelId model, Target target, String code, String message, Judgment.Outcome outcome) {
+        boolean code_judge = judge.kind() == Kind.CODE;
+        return new Judgment(judge.name(), judge.version(), code_judge ? "CODE" : "LLM_JUDGE",
+                code_judge ? judge.name() : model.toString(), target == null ? null : target.spanId(), null, null, code, message,
+                metadata(judge, outcome), outcome);
+    }
+
+    private static Map<String, String> metadata(JudgeDefinition judge, Judgment.Outcome outcome) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(VERSION_KEY, judge.version());
+        metadata.put(LATENCY_KEY, Long.toString(outcome.latencyMs()));
+        metadata.put(ATTEMPTS_KEY, Integer.toString(outcome.attempts()));
+        if (judge.kind() == Kind.LLM) {
+            metadata.put(PROMPT_TOKENS_KEY, Integer.toString(outcome.promptTokens()));
+            metadata.put(COMPLETION_TOKENS_KEY, Integer.toString(outcome.completionTokens()));
+        }
+        if (outcome.cost() != null) {
+            metadata.put(COST_KEY, BigDecimal.valueOf(outcome.cost()).round(new MathContext(6)).toPlainString());
+        }
+        return metadata;
+    }
+
+    /** Price per million tokens times tokens, when the provider's prices are configured. */
+    private Double cost(ModelId model, int promptTokens, int completionTokens) {
+        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+        if (provider == null || (provider.inputPricePerMillion().isEmpty() && provider.outputPricePerMillion().isEmpty())) {
+            return null;
+        }
+        double input = provider.inputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
+        double output = provider.outputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
+        return (promptTokens * input + completionTokens * output) / 1_000_000d;
+    }
+
+}

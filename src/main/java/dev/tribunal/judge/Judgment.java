@@ -1,0 +1,36 @@
+package dev.tribunal.judge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Map;
+
+/**
+ * The result of one judge on one trace (and model): a typed value with a rationale, or an error
+ * code with a message. Either way it becomes exactly one Feedback assessment.
+ *
+ * @param sourceType LLM_JUDGE or CODE
+ * @param sourceId the model id ({@code openai:/gpt-4o-mini}) or the code judge's name
+ * @param spanId the judged span, for span-level judges
+ */
+public record Judgment(
+        String judgeName,
+        String judgeVersion,
+        String sourceType,
+        String sourceId,
+        String spanId,
+        JsonNode value,
+        String rationale,
+        String errorCode,
+        String errorMessage,
+        Map<String, String> metadata,
+        Outcome outcome) {
+
+    /** Figures kept on the task for run statistics. */
+    public record Outcome(int attempts, long latencyMs, int promptTokens, int completionTokens, Double cost) {
+        static final Outcome NONE = new Outcome(0, 0, 0, 0, null);
+    }
+
+    public boolean succeeded() {
+        return errorCode == null;
+    }
+}

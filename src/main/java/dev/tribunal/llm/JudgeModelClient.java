@@ -1,0 +1,66 @@
+package dev.tribunal.llm;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one bridge from reactive code to blocking LangChain4j calls: each call runs on its provider's
+ * own threads and comes back as a {@link Uni} that never fails (errors are {@link LlmResult.Failed}).
+ */
+@ApplicationScoped
+public class JudgeModelClient {
+
+    private final ProvidersConfig config;
+    private final MeterRegistry metrics;
+    private final Map<String, ProviderGateway> gateways = new ConcurrentHashMap<>();
+
+    JudgeModelClient(ProvidersConfig config, MeterRegistry metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    public Uni<LlmResult> complete(LlmRequest request) {
+        ProviderGateway gateway = gateway(request.model().provider());
+        return Uni.createFrom().item(() -> gateway.call(request))
+                .runSubscriptionOn(gateway.executor());
+    }
+
+    /** Max calls in flight to a provider. */
+    public int maxConcurrency(String provider) {
+        return config.providers().get(provider).maxConcurrency();
+    }
+
+    /** The end of a run: forget its fail-fast state. */
+    public void endScope(String scope) {
+        gateways.values().forEach(g -> g.endScope(scope));
+    }
+
+    /** Circuit state per provider that has been called. */
+    public Map<String, CircuitBreakerState> circuitStates() {
+        Map<String, CircuitBreakerState> states = new TreeMap<>();
+        gateways.forEach((name, gateway) -> states.put(name, gateway.circuitState()));
+        return states;
+    }
+
+    private ProviderGateway gateway(String provider) {
+        return gateways.computeIfAbsent(provider, name -> {
+            ProvidersConfig.Provider settings = config.providers().get(name);
+            if (settings == null) {
+                throw new IllegalArgumentException("No provider named " + name);
+            }
+            return new ProviderGateway(name, settings, metrics);
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        gateways.values().forEach(ProviderGateway::close);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.tribunal.llm;
+
+/** The outcome of a provider call: an answer or an error, both with what they cost. */
+public sealed interface LlmResult {
+
+    int attempts();
+
+    long latencyMs();
+
+    /** The model answered; {@code content} is its raw text (to be parsed as the verdict JSON). */
+    record Completed(String content, int promptTokens, int completionTokens, int attempts, long latencyMs) implements LlmResult {
+    }
+
+    /** No answer; {@code message} says what happened (status, attempts, last Retry-After). */
+    record Failed(LlmErrorCode code, String message, int attempts, long latencyMs) implements LlmResult {
+    }
+}

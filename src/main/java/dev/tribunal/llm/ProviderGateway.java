@@ -1,0 +1,342 @@
+package dev.tribunal.llm;
+
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.tribunal.llm.ProviderHttpClient.ProviderConnectionException;
+import dev.tribunal.llm.ProviderHttpClient.ProviderTimeoutException;
+import dev.tribunal.llm.ProvidersConfig.Provider;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Everything that faces one provider: its own threads (as many as its max-concurrency, so blocking
+ * LangChain4j calls never touch the event loop or Quarkus' worker pool), request and token budgets,
+ * the pause a 429's Retry-After asks for, an adaptive in-flight limit, retries with backoff and
+ * jitter (LangChain4j's own retries are off: one retry owner), and a circuit breaker.
+ */
+final class ProviderGateway implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ProviderGateway.class);
+    /** First backoff step; doubled per attempt. Half a second spreads a burst of 429s without stalling a run. */
+    private static final long BACKOFF_BASE_MS = 500;
+    /** No single wait longer than this, whatever a provider asks. */
+    private static final long BACKOFF_CAP_MS = 60_000;
+    /** Completion tokens counted against tokens-per-minute when a judge sets no max_tokens. */
+    private static final int ASSUMED_COMPLETION_TOKENS = 400;
+    /** Circuit breaker: over the last 20 calls, half failing (5xx, connection, timeout) opens it for 30 s. */
+    private static final int BREAKER_WINDOW = 20;
+    private static final double BREAKER_FAILURE_RATIO = 0.5;
+    private static final long BREAKER_DELAY_SECONDS = 30;
+
+    private final String name;
+    private final Provider config;
+    private final ThreadPoolExecutor executor;
+    private final java.net.http.HttpClient http;
+    private final Bucket requests;
+    private final Bucket tokens;
+    private final AdaptiveLimit inFlight;
+    private final Guard breaker;
+    private final AtomicReference<CircuitBreakerState> breakerState = new AtomicReference<>(CircuitBreakerState.CLOSED);
+    private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
+    private final Set<String> rejectedScopes = ConcurrentHashMap.newKeySet();
+    private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
+    private final MeterRegistry metrics;
+    private final Timer latency;
+
+    ProviderGateway(String name, Provider config, MeterRegistry metrics) {
+        this.name = name;
+        this.config = config;
+        this.metrics = metrics;
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(config.maxConcurrency(), config.maxConcurrency(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "llm-" + name + "-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.executor.allowCoreThreadTimeOut(true);
+        this.http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
+        this.requests = config.requestsPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
+        this.tokens = config.tokensPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
+        this.inFlight = new AdaptiveLimit(config.maxConcurrency());
+        this.breaker = Guard.create()
+                .withDescription("provider " + name)
+                .withCircuitBreaker()
+                .name("provider-" + name)
+                .requestVolumeThreshold(BREAKER_WINDOW)
+                .failureRatio(BREAKER_FAILURE_RATIO)
+                .delay(BREAKER_DELAY_SECONDS, ChronoUnit.SECONDS)
+                .when(ProviderGateway::isOutage)
+                .onStateChange(state -> {
+                    breakerState.set(state);
+                    LOG.warnf("Circuit breaker of provider %s is now %s", name, state);
+                })
+                .done()
+                .build();
+        this.latency = Timer.builder("tribunal.provider.latency").tag("provider", name)
+                .description("Provider call latency, per attempt").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+        metrics.gauge("tribunal.provider.circuit.open", io.micrometer.core.instrument.Tags.of("provider", name), breakerState,
+                s -> s.get() == CircuitBreakerState.OPEN ? 1 : 0);
+        metrics.gauge("tribunal.provider.concurrency.limit", io.micrometer.core.instrument.Tags.of("provider", name), inFlight,
+                AdaptiveLimit::limit);
+    }
+
+    /**
+     * A budget of {@code perMinute} per sliding minute: a small burst, the rest refilled evenly, so
+     * that no 60-second window ever sees more than the budget.
+     */
+    private static Bucket perMinute(long perMinute) {
+        long burst = Math.max(1, perMinute / 60);
+        long refill = Math.max(1, perMinute - burst);
+        return Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(burst).refillGreedy(refill, Duration.ofMinutes(1)).initialTokens(burst).build())
+                .build();
+    }
+
+    String name() {
+        return name;
+    }
+
+    CircuitBreakerState circuitState() {
+        return breakerState.get();
+    }
+
+    ExecutorService executor() {
+        return executor;
+    }
+
+    /** Runs on one of this provider's threads; never throws. */
+    LlmResult call(LlmRequest request) {
+        long started = System.nanoTime();
+        if (request.scope() != null && rejectedScopes.contains(request.scope())) {
+            count("auth_fail_fast");
+            return new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED,
+                    "provider " + name + " rejected the credentials earlier in this run; not called again", 0, 0);
+        }
+        Duration timeout = request.timeout() != null ? request.timeout() : config.timeout();
+        ChatModel model = models.computeIfAbsent(request.model().model() + "|" + timeout.toMillis(), key -> chatModel(request.model(), timeout));
+        ChatRequest chat = chatRequest(request);
+        long tokenEstimate = request.systemMessage().length() / 4 + request.userMessage().length() / 4
+                + (request.maxTokens() == null ? ASSUMED_COMPLETION_TOKENS : request.maxTokens());
+        int attempts = 0;
+        Duration lastRetryAfter = null;
+        while (true) {
+            attempts++;
+            Failure failure;
+            try {
+                waitWhilePaused();
+                inFlight.acquire();
+                try {
+                    if (requests != null) {
+                        requests.asBlocking().consume(1);
+                    }
+                    if (tokens != null) {
+                        tokens.asBlocking().consume(tokenEstimate);
+                    }
+                    long attemptStart = System.nanoTime();
+                    try {
+                        ChatResponse response = breaker.call(() -> model.chat(chat), ChatResponse.class);
+                        latency.record(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
+                        inFlight.onSuccess();
+                        count("ok");
+                        int prompt = response.tokenUsage() == null || response.tokenUsage().inputTokenCount() == null
+                                ? 0 : response.tokenUsage().inputTokenCount();
+                        int completion = response.tokenUsage() == null || response.tokenUsage().outputTokenCount() == null
+                                ? 0 : response.tokenUsage().outputTokenCount();
+                        metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "prompt").increment(prompt);
+                        metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "completion").increment(completion);
+                        String text = response.aiMessage() == null ? null : response.aiMessage().text();
+                        return new LlmResult.Completed(text, prompt, completion, attempts, millisSince(started));
+                    } catch (Exception e) {
+                        latency.record(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
+                        failure = classify(e);
+                    }
+                } finally {
+                    inFlight.release();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new LlmResult.Failed(LlmErrorCode.TIMEOUT, "interrupted while waiting for provider " + name, attempts,
+                        millisSince(started));
+            }
+            count(failure.code().name().toLowerCase());
+            if (failure.code() == LlmErrorCode.RATE_LIMIT_EXCEEDED) {
+                metrics.counter("tribunal.provider.throttled", "provider", name).increment();
+                inFlight.onThrottled();
+                failure.retryAfter().ifPresent(this::pauseFor);
+            }
+            if (failure.retryAfter().isPresent()) {
+                lastRetryAfter = failure.retryAfter().get();
+            }
+            if (failure.code() == LlmErrorCode.AUTHENTICATION_FAILED && request.scope() != null) {
+                rejectedScopes.add(request.scope());
+            }
+            if (!failure.retryable() || attempts > config.maxRetries()) {
+                String message = failure.detail() + "; " + attempts + (attempts == 1 ? " attempt" : " attempts")
+                        + (lastRetryAfter == null ? "" : "; last Retry-After " + lastRetryAfter.toMillis() + " ms");
+                return new LlmResult.Failed(failure.code(), message, attempts, millisSince(started));
+            }
+            try {
+                Thread.sleep(backoff(attempts, failure.retryAfter()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new LlmResult.Failed(failure.code(), failure.detail() + "; interrupted before retrying", attempts,
+                        millisSince(started));
+            }
+        }
+    }
+
+    /** Forgets that a scope's credentials were rejected (its run is over). */
+    void endScope(String scope) {
+        rejectedScopes.remove(scope);
+    }
+
+    private void count(String outcome) {
+        metrics.counter("tribunal.provider.calls", "provider", name, "outcome", outcome).increment();
+    }
+
+    private ChatModel chatModel(ModelId model, Duration timeout) {
+        OpenAiChatModel.OpenAiChatModelBuilder builder = OpenAiChatModel.builder()
+                .httpClientBuilder(ProviderHttpClient.builder(http))
+                .baseUrl(config.baseUrl())
+                // servers without authentication accept any key; no key is ever logged
+                .apiKey(config.apiKey().filter(k -> !k.isBlank()).orElse("none"))
+                .modelName(model.model())
+                .timeout(timeout)
+                .maxRetries(0);
+        if (usesJsonSchema()) {
+            builder.supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA).strictJsonSchema(true);
+        }
+        return builder.build();
+    }
+
+    private boolean usesJsonSchema() {
+        return !"json_object".equalsIgnoreCase(config.structuredOutput());
+    }
+
+    private ChatRequest chatRequest(LlmRequest request) {
+        ResponseFormat format = usesJsonSchema() && request.schema() != null
+                ? ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(request.schema()).build()
+                : ResponseFormat.JSON;
+        return ChatRequest.builder()
+                .messages(SystemMessage.from(request.systemMessage()), UserMessage.from(request.userMessage()))
+                .parameters(ChatRequestParameters.builder()
+                        .temperature(request.temperature())
+                        .maxOutputTokens(request.maxTokens())
+                        .responseFormat(format)
+                        .build())
+                .build();
+    }
+
+    private void waitWhilePaused() throws InterruptedException {
+        long wait;
+        while ((wait = pausedUntilNanos.get() - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200)));
+        }
+    }
+
+    /** Every call to this provider waits until the time a 429 asked for. */
+    private void pauseFor(Duration retryAfter) {
+        long until = System.nanoTime() + Math.min(retryAfter.toNanos(), TimeUnit.MILLISECONDS.toNanos(BACKOFF_CAP_MS));
+        pausedUntilNanos.accumulateAndGet(until, Math::max);
+    }
+
+    /** Exponential backoff with full jitter, never shorter than what the provider asked for. */
+    static long backoff(int attempt, Optional<Duration> retryAfter) {
+        long exponential = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt - 1, 16));
+        long jittered = exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+        long asked = retryAfter.map(Duration::toMillis).orElse(0L);
+        return Math.min(BACKOFF_CAP_MS, Math.max(jittered, asked));
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    /** What went wrong with one attempt, and whether another attempt may help. */
+    record Failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter) {
+    }
+
+    static Failure classify(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ProviderTimeoutException timeout) {
+                return new Failure(LlmErrorCode.TIMEOUT, "provider gave " + timeout.getMessage(), false, Optional.empty());
+            }
+            if (t instanceof CircuitBreakerOpenException) {
+                return new Failure(LlmErrorCode.PROVIDER_ERROR, "circuit breaker open after repeated provider failures; "
+                        + "not called", false, Optional.empty());
+            }
+            if (t instanceof ProviderHttpException http) {
+                int status = http.statusCode();
+                String detail = "HTTP " + status + " " + brief(http.getMessage());
+                if (status == 429) {
+                    return new Failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, detail, true, http.retryAfter());
+                }
+                if (status == 401 || status == 403) {
+                    return new Failure(LlmErrorCode.AUTHENTICATION_FAILED, detail, false, Optional.empty());
+                }
+                if (status == 408 || status >= 500) {
+                    return new Failure(LlmErrorCode.PROVIDER_ERROR, detail, true, http.retryAfter());
+                }
+                return new Failure(LlmErrorCode.PROVIDER_REJECTED, detail, false, Optional.empty());
+            }
+            if (t instanceof ProviderConnectionException || t instanceof IOException) {
+                return new Failure(LlmErrorCode.PROVIDER_ERROR, "connection failed: " + brief(t.getMessage()), true, Optional.empty());
+            }
+        }
+        return new Failure(LlmErrorCode.PROVIDER_ERROR, "unreadable provider response: " + brief(error.getClass().getSimpleName()
+                + (error.getMessage() == null ? "" : ": " + error.getMessage())), false, Optional.empty());
+    }
+
+    /** Failures the circuit breaker counts: the provider is down, not the request wrong. */
+    private static boolean isOutage(Throwable error) {
+        Failure failure = classify(error);
+        return failure.code() == LlmErrorCode.PROVIDER_ERROR || failure.code() == LlmErrorCode.TIMEOUT;
+    }
+
+    private static String brief(String text) {
+        if (text == null) {
+            return "";
+        }
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

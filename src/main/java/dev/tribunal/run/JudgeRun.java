@@ -1,0 +1,46 @@
+package dev.tribunal.run;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.ColumnTransformer;
+
+import java.time.Instant;
+
+/** A batch of judgments requested together: judges × models × traces. */
+@Entity
+@Table(name = "judge_run")
+public class JudgeRun {
+
+    @Id
+    @Column(name = "run_id")
+    public String runId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public RunStatus status;
+
+    /** JSON array of judge names. */
+    @Column(nullable = false)
+    @ColumnTransformer(read = "judges::text", write = "cast(cast(? as text) as jsonb)")
+    public String judges;
+
+    /** JSON array of model ids, or null for each judge's own model. */
+    @ColumnTransformer(read = "models::text", write = "cast(cast(? as text) as jsonb)")
+    public String models;
+
+    @Column(nullable = false)
+    public int total;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+}

@@ -1,0 +1,58 @@
+package dev.tribunal.run;
+
+import dev.tribunal.run.RunRequests.JudgeRunRequest;
+import dev.tribunal.run.RunRequests.RunCreatedView;
+import dev.tribunal.run.RunRequests.RunListView;
+import dev.tribunal.run.RunRequests.RunView;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.QueryParams;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.net.URI;
+
+/** Judge runs over REST. */
+@Path("/api/judge-runs")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Judge runs")
+public class RunResource {
+
+    private final RunService service;
+
+    RunResource(RunService service) {
+        this.service = service;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start a run of judges over traces; 202 with the run id, results arrive as assessments")
+    public Uni<Response> create(JudgeRunRequest request) {
+        return service.create(request)
+                .map(created -> Response.accepted(created).location(URI.create("/api/judge-runs/" + created.runId())).build());
+    }
+
+    @GET
+    @Path("/{run_id}")
+    @Operation(summary = "A run's progress: counts by outcome and error code, rate and ETA")
+    public Uni<RunView> get(@RestPath("run_id") String runId) {
+        return service.get(runId);
+    }
+
+    @GET
+    @Operation(summary = "Runs, newest first")
+    public Uni<RunListView> list(@RestQuery("page_token") String pageToken, @RestQuery("max_results") String maxResults) {
+        return service.list(PageToken.decode(pageToken), QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new RunListView(page.items(), page.nextPageToken()));
+    }
+
+}

@@ -1,0 +1,176 @@
+package dev.tribunal.llm;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An OpenAI-compatible chat-completions server for tests. What it does is chosen by the model name
+ * of each request, so one server plays every provider behaviour:
+ * <ul>
+ *   <li>{@code ok}: a valid verdict at once; {@code slow}: the same after 200 ms (or {@code slow-<ms>})</li>
+ *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict</li>
+ *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
+ *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
+ *   <li>{@code invalid-json}: a reply that is not JSON; {@code out-of-range}: a result outside the declared choices or range;
+ *       {@code malformed}: an HTTP 200 body that is not a chat completion</li>
+ * </ul>
+ * It records every request (model, time, authorization) and the highest number in flight per model.
+ */
+public final class FakeOpenAiServer implements AutoCloseable {
+
+    /** One request as received. */
+    public record Received(String model, long atNanos, String authorization, String userMessage, JsonObject responseFormat) {
+    }
+
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
+    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> attemptsByPrompt = new ConcurrentHashMap<>();
+
+    public FakeOpenAiServer() {
+        server = vertx.createHttpServer().requestHandler(this::handle);
+        CountDownLatch started = new CountDownLatch(1);
+        server.listen(0, "127.0.0.1").onComplete(r -> started.countDown());
+        try {
+            if (!started.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("fake provider did not start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.actualPort() + "/v1";
+    }
+
+    public List<Received> received() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
+    public List<Received> received(String model) {
+        return received().stream().filter(r -> r.model().equals(model)).toList();
+    }
+
+    public int maxInFlight(String model) {
+        AtomicInteger max = maxInFlight.get(model);
+        return max == null ? 0 : max.get();
+    }
+
+    private void handle(HttpServerRequest request) {
+        request.body().onSuccess(buffer -> {
+            JsonObject body = buffer.toJsonObject();
+            String model = body.getString("model");
+            JsonArray messages = body.getJsonArray("messages", new JsonArray());
+            String user = messages.isEmpty() ? "" : String.valueOf(messages.getJsonObject(messages.size() - 1).getValue("content"));
+            received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), user,
+                    body.getJsonObject("response_format")));
+            int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
+            maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+            int attempt = attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+            respond(request, model, body, attempt);
+        });
+    }
+
+    private void respond(HttpServerRequest request, String model, JsonObject body, int attempt) {
+        Runnable finish = () -> inFlight.get(model).decrementAndGet();
+        switch (model.startsWith("slow") ? "slow" : model) {
+            case "slow" -> {
+                long delay = model.startsWith("slow-") ? Long.parseLong(model.substring(5)) : 200;
+                vertx.setTimer(delay, id -> send(request, 200, completion(model, content(body, false)), null, finish));
+            }
+            case "rate-limited" -> {
+                if (attempt == 1) {
+                    send(request, 429, error("Rate limit reached"), "1", finish);
+                } else {
+                    send(request, 200, completion(model, content(body, false)), null, finish);
+                }
+            }
+            case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);
+            case "error-500" -> send(request, 500, error("The server had an error"), null, finish);
+            case "flaky-500" -> {
+                if (attempt == 1) {
+                    send(request, 500, error("The server had an error"), null, finish);
+                } else {
+                    send(request, 200, completion(model, content(body, false)), null, finish);
+                }
+            }
+            case "hang" -> request.connection().closeHandler(v -> finish.run());
+            case "unauthorized" -> send(request, 401, error("Incorrect API key provided"), null, finish);
+            case "bad-request" -> send(request, 400, error("This model's maximum context length is 8192 tokens"), null, finish);
+            case "invalid-json" -> send(request, 200, completion(model, "I think the answer is yes."), null, finish);
+            case "out-of-range" -> send(request, 200, completion(model, content(body, true)), null, finish);
+            case "malformed" -> send(request, 200, "<html>gateway</html>", null, finish);
+            default -> send(request, 200, completion(model, content(body, false)), null, finish);
+        }
+    }
+
+    private static void send(HttpServerRequest request, int status, String body, String retryAfter, Runnable finish) {
+        var response = request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (retryAfter != null) {
+            response.putHeader("Retry-After", retryAfter);
+        }
+        finish.run();
+        response.end(body);
+    }
+
+    /** A verdict that fits (or, when asked, breaks) the schema of the request's response_format. */
+    static String content(JsonObject body, boolean outOfRange) {
+        JsonObject result = body.getJsonObject("response_format", new JsonObject())
+                .getJsonObject("json_schema", new JsonObject())
+                .getJsonObject("schema", new JsonObject())
+                .getJsonObject("properties", new JsonObject())
+                .getJsonObject("result", new JsonObject());
+        Object value;
+        if (result.containsKey("enum")) {
+            value = outOfRange ? "maybe" : result.getJsonArray("enum").getValue(0);
+        } else if ("boolean".equals(result.getString("type"))) {
+            value = outOfRange ? "perhaps" : Boolean.TRUE;
+        } else if ("integer".equals(result.getString("type")) || "number".equals(result.getString("type"))) {
+            value = outOfRange ? 1_000_000 : 1;
+        } else {
+            value = outOfRange ? "maybe" : "yes";
+        }
+        return new JsonObject().put("rationale", "Checked against the request.").put("result", value).encode();
+    }
+
+    private static String completion(String model, String content) {
+        return new JsonObject()
+                .put("id", "chatcmpl-test")
+                .put("object", "chat.completion")
+                .put("created", System.currentTimeMillis() / 1000)
+                .put("model", model)
+                .put("choices", new JsonArray().add(new JsonObject()
+                        .put("index", 0)
+                        .put("message", new JsonObject().put("role", "assistant").put("content", content))
+                        .put("finish_reason", "stop")))
+                .put("usage", new JsonObject().put("prompt_tokens", 120).put("completion_tokens", 30).put("total_tokens", 150))
+                .encode();
+    }
+
+    private static String error(String message) {
+        return new JsonObject().put("error", new JsonObject().put("message", message).put("type", "error")).encode();
+    }
+
+    @Override
+    public void close() {
+        vertx.close();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.tribunal.llm;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
+ * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
+ * (no retries, max-concurrency 2, for the circuit breaker), each with a 2 s timeout and prices.
+ */
+@QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
+public class FakeProviders implements QuarkusTestResourceLifecycleManager {
+
+    /** The running server, for tests to inspect. */
+    public static volatile FakeOpenAiServer server;
+    public static final String SECRET_KEY = "sk-test-7f3a9c1e5b2d";
+
+    @Override
+    public Map<String, String> start() {
+        server = new FakeOpenAiServer();
+        Map<String, String> config = new HashMap<>();
+        for (String provider : new String[] {"fake", "fake-rpm", "fake-cb"}) {
+            String prefix = "tribunal.providers." + provider + ".";
+            config.put(prefix + "base-url", server.baseUrl());
+            config.put(prefix + "api-key", SECRET_KEY);
+            config.put(prefix + "timeout", "2s");
+            config.put(prefix + "max-retries", "2");
+            config.put(prefix + "input-price-per-million", "0.15");
+            config.put(prefix + "output-price-per-million", "0.60");
+        }
+        config.put("tribunal.providers.fake.max-concurrency", "4");
+        config.put("tribunal.providers.fake-rpm.requests-per-minute", "120");
+        config.put("tribunal.providers.fake-cb.max-retries", "0");
+        config.put("tribunal.providers.fake-cb.max-concurrency", "2");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

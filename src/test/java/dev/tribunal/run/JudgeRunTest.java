@@ -1,0 +1,246 @@
+package dev.tribunal.run;
+
+import dev.tribunal.llm.FakeOpenAiServer;
+import dev.tribunal.llm.FakeProviders;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.tribunal.run.RunTestSupport.assessments;
+import static dev.tribunal.run.RunTestSupport.awaitCompleted;
+import static dev.tribunal.run.RunTestSupport.startRun;
+import static dev.tribunal.run.RunTestSupport.traces;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Judge runs end to end against a provider simulated at its HTTP boundary. */
+@QuarkusTest
+class JudgeRunTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static Map<String, Object> only(List<Map<String, Object>> assessments, String sourceId) {
+        List<Map<String, Object>> matching = assessments.stream()
+                .filter(a -> sourceId.equals(((Map<?, ?>) a.get("source")).get("source_id"))).toList();
+        assertEquals(1, matching.size(), "assessments from " + sourceId + ": " + matching);
+        return matching.get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String errorCode(Map<String, Object> assessment) {
+        Map<String, Object> feedback = (Map<String, Object>) assessment.get("feedback");
+        Map<String, Object> error = (Map<String, Object>) feedback.get("error");
+        return error == null ? null : (String) error.get("error_code");
+    }
+
+    @Test
+    void everyTraceJudgeAndModelEndsInExactlyOneAssessment() {
+        List<String> traceIds = traces(5, "2");
+        var created = given().contentType(ContentType.JSON)
+                .body("{\"judges\": [\"correctness\", \"relevance\", \"exact_match\"], \"trace_ids\": " + RunTestSupport.json(traceIds)
+                        + ", \"models\": [\"fake:/ok\", \"fake:/slow\"]}")
+                .post("/api/judge-runs")
+                .then().statusCode(202)
+                .body("status", equalTo("QUEUED"))
+                .body("total", equalTo(5 * (2 * 2 + 1)))
+                .body("run_id", matchesPattern("[0-9a-f]{32}"))
+                .extract();
+        String runId = created.path("run_id");
+        assertTrue(created.header("Location").endsWith("/api/judge-runs/" + runId), created.header("Location"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(25, run.getInt("total"));
+        assertEquals(25, run.getInt("completed"));
+        assertEquals(25, run.getInt("succeeded"));
+        assertEquals(0, run.getInt("errored"));
+        assertNotNull(run.getString("started_at"));
+        assertNotNull(run.getString("finished_at"));
+        assertEquals(0, run.getInt("eta_seconds"));
+
+        List<Map<String, Object>> results = assessments(runId);
+        assertEquals(25, results.size());
+        Set<String> keys = new HashSet<>();
+        for (Map<String, Object> a : results) {
+            Map<?, ?> source = (Map<?, ?>) a.get("source");
+            keys.add(a.get("trace_id") + "|" + a.get("assessment_name") + "|" + source.get("source_id"));
+            assertEquals(runId, a.get("run_id"));
+            Map<?, ?> metadata = (Map<?, ?>) a.get("metadata");
+            assertTrue(((String) metadata.get("tribunal.judge.version")).matches("[0-9a-f]{12}"), metadata.toString());
+            assertNotNull(metadata.get("tribunal.latency_ms"));
+            assertNotNull(metadata.get("tribunal.attempts"));
+            if ("exact_match".equals(a.get("assessment_name"))) {
+                assertEquals("CODE", source.get("source_type"));
+                assertEquals("exact_match", source.get("source_id"));
+            } else {
+                assertEquals("LLM_JUDGE", source.get("source_type"));
+                assertTrue(Set.of("fake:/ok", "fake:/slow").contains(source.get("source_id")));
+                assertEquals("yes", ((Map<?, ?>) a.get("feedback")).get("value"));
+                assertEquals("Checked against the request.", a.get("rationale"));
+                assertEquals("120", metadata.get("tribunal.tokens.prompt"));
+                assertEquals("30", metadata.get("tribunal.tokens.completion"));
+                // 120 × 0.15 / 1e6 + 30 × 0.60 / 1e6
+                assertEquals("0.000036", metadata.get("mlflow.assessment.judgeCost"));
+            }
+        }
+        assertEquals(25, keys.size(), "one assessment per (trace, judge, model)");
+        // the exact_match verdicts: the answer to "What is 1 + 1?" is "2" only for the second trace
+        long exactTrue = results.stream().filter(a -> "exact_match".equals(a.get("assessment_name")))
+                .filter(a -> Boolean.TRUE.equals(((Map<?, ?>) a.get("feedback")).get("value"))).count();
+        assertEquals(1, exactTrue);
+    }
+
+    @Test
+    void providerFailuresBecomeTheirErrorCodes() {
+        List<String> traceIds = traces(1, "2");
+        List<String> models = List.of("fake:/always-429", "fake:/error-500", "fake:/hang", "fake:/invalid-json",
+                "fake:/out-of-range", "fake:/bad-request", "fake:/malformed", "fake:/flaky-500");
+        String runId = startRun(List.of("relevance"), traceIds, models);
+        JsonPath run = awaitCompleted(runId, WAIT);
+        List<Map<String, Object>> results = assessments(runId);
+        assertEquals(8, results.size());
+        assertEquals("RATE_LIMIT_EXCEEDED", errorCode(only(results, "fake:/always-429")));
+        assertEquals("PROVIDER_ERROR", errorCode(only(results, "fake:/error-500")));
+        assertEquals("TIMEOUT", errorCode(only(results, "fake:/hang")));
+        assertEquals("INVALID_JUDGE_OUTPUT", errorCode(only(results, "fake:/invalid-json")));
+        assertEquals("INVALID_JUDGE_OUTPUT", errorCode(only(results, "fake:/out-of-range")));
+        assertEquals("PROVIDER_REJECTED", errorCode(only(results, "fake:/bad-request")));
+        assertEquals("PROVIDER_ERROR", errorCode(only(results, "fake:/malformed")));
+        assertNull(errorCode(only(results, "fake:/flaky-500")), "a 5xx followed by an answer is retried and succeeds");
+
+        Map<String, Object> limited = only(results, "fake:/always-429");
+        assertNull(((Map<?, ?>) limited.get("feedback")).get("value"), "an error is never a value");
+        String message = (String) ((Map<?, ?>) ((Map<?, ?>) limited.get("feedback")).get("error")).get("error_message");
+        assertTrue(message.contains("HTTP 429") && message.contains("3 attempts") && message.contains("Retry-After"), message);
+        assertEquals(3, FakeProviders.server.received("always-429").size(), "max-retries 2: three attempts");
+        assertEquals(1, FakeProviders.server.received("bad-request").size(), "other 4xx are not retried");
+        String out = (String) ((Map<?, ?>) ((Map<?, ?>) only(results, "fake:/out-of-range").get("feedback")).get("error")).get("error_message");
+        assertTrue(out.contains("maybe") && out.contains("not one of"), out);
+
+        assertEquals(7, run.getInt("errored"));
+        assertEquals(1, run.getInt("succeeded"));
+        assertEquals(2, run.getInt("errors_by_code.INVALID_JUDGE_OUTPUT"));
+        assertEquals(2, run.getInt("errors_by_code.PROVIDER_ERROR"));
+        assertEquals(1, run.getInt("errors_by_code.TIMEOUT"));
+    }
+
+    @Test
+    void retryAfterIsHonoured() {
+        List<String> traceIds = traces(1, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/rate-limited"));
+        awaitCompleted(runId, WAIT);
+        Map<String, Object> result = assessments(runId).get(0);
+        assertNull(errorCode(result));
+        assertEquals("2", ((Map<?, ?>) result.get("metadata")).get("tribunal.attempts"));
+        List<FakeOpenAiServer.Received> calls = FakeProviders.server.received("rate-limited").stream()
+                .filter(r -> r.userMessage().contains(traceIds.get(0))).toList();
+        assertEquals(2, calls.size());
+        FakeOpenAiServer.Received first = calls.get(0);
+        FakeOpenAiServer.Received second = calls.get(1);
+        long waitedMs = (second.atNanos() - first.atNanos()) / 1_000_000;
+        assertTrue(waitedMs >= 1000, "the retry came " + waitedMs + " ms after a 429 with Retry-After: 1");
+    }
+
+    @Test
+    void missingInputIsAnErrorWithoutACall() {
+        List<String> traceIds = traces(2, null);
+        int before = FakeProviders.server.received("ok").size();
+        String runId = startRun(List.of("correctness", "groundedness"), traceIds, List.of("fake:/ok"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(4, run.getInt("errors_by_code.MISSING_INPUT"));
+        assertEquals(before, FakeProviders.server.received("ok").size(), "no provider call for a judgment that cannot be made");
+        String message = (String) ((Map<?, ?>) ((Map<?, ?>) assessments(runId).get(0).get("feedback")).get("error")).get("error_message");
+        assertTrue(message.contains("expectations.expected_response") || message.contains("context"), message);
+    }
+
+    @Test
+    void rejectedCredentialsFailTheRestOfTheRunFast() {
+        List<String> traceIds = traces(12, "2");
+        int before = FakeProviders.server.received("unauthorized").size();
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/unauthorized"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(12, run.getInt("errors_by_code.AUTHENTICATION_FAILED"));
+        int calls = FakeProviders.server.received("unauthorized").size() - before;
+        assertTrue(calls <= 4, calls + " calls reached the provider after it rejected the key; at most the ones already in flight");
+        for (String traceId : traceIds) {
+            assertTrue(FakeProviders.server.received("unauthorized").stream()
+                    .filter(r -> r.userMessage().contains(traceId)).count() <= 1, "401 is not retried");
+        }
+    }
+
+    @Test
+    void concurrencyNeverExceedsMaxConcurrency() {
+        List<String> traceIds = traces(16, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/slow-150"));
+        awaitCompleted(runId, WAIT);
+        assertEquals(4, FakeProviders.server.maxInFlight("slow-150"), "provider fake has max-concurrency 4, and a run keeps it full");
+    }
+
+    @Test
+    void requestsPerMinuteIsNeverExceeded() {
+        List<String> traceIds = traces(10, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-rpm:/ok-rpm"));
+        awaitCompleted(runId, WAIT);
+        List<Long> run = FakeProviders.server.received("ok-rpm").stream()
+                .filter(r -> traceIds.stream().anyMatch(id -> r.userMessage().contains(id)))
+                .map(FakeOpenAiServer.Received::atNanos).sorted().toList();
+        assertEquals(10, run.size());
+        // 120 per minute: a burst of 2, then one every ~0.51 s; allow 100 ms of scheduling slack
+        for (int j = 0; j < run.size(); j++) {
+            double seconds = (run.get(j) - run.get(0)) / 1e9;
+            double allowed = 2 + (118 / 60.0) * (seconds + 0.1);
+            assertTrue(j + 1 <= allowed, "request " + (j + 1) + " came " + seconds + " s after the first; at most " + allowed + " allowed");
+        }
+    }
+
+    @Test
+    void circuitBreakerStopsCallingAProviderThatIsDown() {
+        List<String> traceIds = traces(30, "2");
+        int before = FakeProviders.server.received("error-500").size();
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-cb:/error-500"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(30, run.getInt("errors_by_code.PROVIDER_ERROR"));
+        int calls = FakeProviders.server.received("error-500").size() - before;
+        // the breaker opens once 20 calls have failed; at most the 2 then in flight (max-concurrency 2) follow
+        assertTrue(calls <= 22, "the circuit should open after 20 failed calls; " + calls + " reached the provider");
+        assertTrue(assessments(runId).stream()
+                .map(a -> String.valueOf(((Map<?, ?>) a.get("feedback")).get("error")))
+                .anyMatch(error -> error.contains("circuit breaker open")));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("tribunal_provider_circuit_open{provider=\"fake-cb\"} 1.0"));
+    }
+
+    @Test
+    void apiKeysNeverReachResponsesOrAssessments() {
+        List<String> traceIds = traces(1, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/unauthorized"));
+        awaitCompleted(runId, WAIT);
+        assertTrue(FakeProviders.server.received("unauthorized").stream()
+                .allMatch(r -> ("Bearer " + FakeProviders.SECRET_KEY).equals(r.authorization())), "the key is sent to the provider");
+        String everything = given().queryParam("run_id", runId).get("/api/assessments").asString()
+                + given().get("/api/judge-runs/" + runId).asString() + given().get("/q/metrics").asString();
+        assertFalse(everything.contains(FakeProviders.SECRET_KEY));
+    }
+
+    @Test
+    void metricsCountJudgmentsByJudgeModelAndOutcome() {
+        List<String> traceIds = traces(1, "2");
+        awaitCompleted(startRun(List.of("relevance"), traceIds, List.of("fake:/ok")), WAIT);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("tribunal_judgments_total{judge=\"relevance\",model=\"fake:/ok\",outcome=\"ok\"}"))
+                .body(containsString("tribunal_provider_latency_seconds"))
+                .body(containsString("tribunal_provider_tokens_total"));
+    }
+}
