@@ -42,9 +42,10 @@ public class JudgeModelClient {
         gateways.values().forEach(g -> g.endScope(scope));
     }
 
-    /** Circuit state per provider that has been called. */
+    /** Circuit state of every configured provider; CLOSED for one not called yet. */
     public Map<String, CircuitBreakerState> circuitStates() {
         Map<String, CircuitBreakerState> states = new TreeMap<>();
+        config.providers().keySet().forEach(name -> states.put(name, CircuitBreakerState.CLOSED));
         gateways.forEach((name, gateway) -> states.put(name, gateway.circuitState()));
         return states;
     }

@@ -64,6 +64,7 @@ final class ProviderGateway implements AutoCloseable {
     private final java.net.http.HttpClient http;
     private final Bucket requests;
     private final Bucket tokens;
+    private final long tokenBurst;
     private final AdaptiveLimit inFlight;
     private final Guard breaker;
     private final AtomicReference<CircuitBreakerState> breakerState = new AtomicReference<>(CircuitBreakerState.CLOSED);
@@ -91,6 +92,7 @@ final class ProviderGateway implements AutoCloseable {
                 .build();
         this.requests = config.requestsPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
         this.tokens = config.tokensPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
+        this.tokenBurst = burst(config.tokensPerMinute().orElse(0));
         this.inFlight = new AdaptiveLimit(config.maxConcurrency());
         this.breaker = Guard.create()
                 .withDescription("provider " + name)
@@ -119,11 +121,16 @@ final class ProviderGateway implements AutoCloseable {
      * that no 60-second window ever sees more than the budget.
      */
     private static Bucket perMinute(long perMinute) {
-        long burst = Math.max(1, perMinute / 60);
+        long burst = burst(perMinute);
         long refill = Math.max(1, perMinute - burst);
         return Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(burst).refillGreedy(refill, Duration.ofMinutes(1)).initialTokens(burst).build())
                 .build();
+    }
+
+    /** A second's worth of the budget, at least one. */
+    private static long burst(long perMinute) {
+        return Math.max(1, perMinute / 60);
     }
 
     String name() {
@@ -164,7 +171,7 @@ final class ProviderGateway implements AutoCloseable {
                         requests.asBlocking().consume(1);
                     }
                     if (tokens != null) {
-                        tokens.asBlocking().consume(tokenEstimate);
+                        takeTokens(tokenEstimate);
                     }
                     long attemptStart = System.nanoTime();
                     try {
@@ -205,7 +212,7 @@ final class ProviderGateway implements AutoCloseable {
                 rejectedScopes.add(request.scope());
             }
             if (!failure.retryable() || attempts > config.maxRetries()) {
-                String message = failure.detail() + "; " + attempts + (attempts == 1 ? " attempt" : " attempts")
+                String message = redact(failure.detail()) + "; " + attempts + (attempts == 1 ? " attempt" : " attempts")
                         + (lastRetryAfter == null ? "" : "; last Retry-After " + lastRetryAfter.toMillis() + " ms");
                 return new LlmResult.Failed(failure.code(), message, attempts, millisSince(started));
             }
@@ -213,10 +220,29 @@ final class ProviderGateway implements AutoCloseable {
                 Thread.sleep(backoff(attempts, failure.retryAfter()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new LlmResult.Failed(failure.code(), failure.detail() + "; interrupted before retrying", attempts,
+                return new LlmResult.Failed(failure.code(), redact(failure.detail()) + "; interrupted before retrying", attempts,
                         millisSince(started));
             }
         }
+    }
+
+    /**
+     * Takes a call's tokens from the per-minute budget. A call larger than the burst waits for a full
+     * bucket and then leaves it in debt, which the next calls wait out: big prompts are admitted
+     * (never stuck forever) and the budget per minute still holds.
+     */
+    private void takeTokens(long estimate) throws InterruptedException {
+        long now = Math.min(estimate, tokenBurst);
+        tokens.asBlocking().consume(now);
+        if (estimate > now) {
+            tokens.consumeIgnoringRateLimits(estimate - now);
+        }
+    }
+
+    /** A provider's error text without the provider's key, should a gateway echo it back. */
+    private String redact(String text) {
+        String key = config.apiKey().orElse("");
+        return key.length() < 4 ? text : text.replace(key, "[api key]");
     }
 
     /** Forgets that a scope's credentials were rejected (its run is over). */

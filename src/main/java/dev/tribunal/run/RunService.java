@@ -64,6 +64,8 @@ public class RunService {
         List<ModelId> models = models(request.models());
         boolean inline = request.traces() != null;
         InvalidRequestException.require(inline != (request.traceIds() != null), "Give either trace_ids or traces, not both and not neither");
+        // checked before inline traces are stored, so that a run refused for its size stores nothing
+        checkSize(inline ? request.traces().size() : request.traceIds().size(), judges, models);
         Uni<List<String>> traceIds = inline
                 ? traces.ingest(new TraceBatchRequest(request.traces())).map(result -> result.traceIds())
                 : checkedTraceIds(request.traceIds());
@@ -144,14 +146,18 @@ public class RunService {
                 });
     }
 
-    /** One task per trace × LLM judge × model (the judge's own when no models are given), and per trace × code judge. */
-    private static List<JudgeTask> tasks(String runId, List<String> traceIds, List<JudgeDefinition> judges, List<ModelId> models, Instant now) {
+    private static void checkSize(int traceCount, List<JudgeDefinition> judges, List<ModelId> models) {
         long count = 0;
         for (JudgeDefinition judge : judges) {
-            count += (long) traceIds.size() * (judge.kind() == JudgeDefinition.Kind.CODE || models.isEmpty() ? 1 : models.size());
+            count += (long) traceCount * (judge.kind() == JudgeDefinition.Kind.CODE || models.isEmpty() ? 1 : models.size());
         }
-        InvalidRequestException.require(count <= MAX_TASKS, "The run would hold " + count + " judgments; at most " + MAX_TASKS + " per run");
-        List<JudgeTask> result = new ArrayList<>((int) count);
+        InvalidRequestException.require(count <= MAX_TASKS, "The run would hold " + count + " judgments; at most " + MAX_TASKS
+                + " per run: split the traces over several runs");
+    }
+
+    /** One task per trace × LLM judge × model (the judge's own when no models are given), and per trace × code judge. */
+    private static List<JudgeTask> tasks(String runId, List<String> traceIds, List<JudgeDefinition> judges, List<ModelId> models, Instant now) {
+        List<JudgeTask> result = new ArrayList<>();
         for (String traceId : traceIds) {
             for (JudgeDefinition judge : judges) {
                 List<String> targets = judge.kind() == JudgeDefinition.Kind.CODE

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of each request, so one server plays every provider behaviour:
  * <ul>
  *   <li>{@code ok}: a valid verdict at once; {@code slow}: the same after 200 ms (or {@code slow-<ms>})</li>
- *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict</li>
+ *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict;
+ *       {@code reset-limited}: the same with OpenAI's {@code x-ratelimit-reset-requests: 1s} instead of Retry-After</li>
  *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
  *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
  *   <li>{@code invalid-json}: a reply that is not JSON; {@code out-of-range}: a result outside the declared choices or range;
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FakeOpenAiServer implements AutoCloseable {
 
     /** One request as received. */
-    public record Received(String model, long atNanos, String authorization, String userMessage, JsonObject responseFormat) {
+    public record Received(String model, long atNanos, String authorization, String systemMessage, String userMessage,
+                           Integer maxTokens, JsonObject responseFormat) {
     }
 
     private final Vertx vertx = Vertx.vertx();
@@ -80,7 +82,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
             String model = body.getString("model");
             JsonArray messages = body.getJsonArray("messages", new JsonArray());
             String user = messages.isEmpty() ? "" : String.valueOf(messages.getJsonObject(messages.size() - 1).getValue("content"));
-            received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), user,
+            String system = messages.size() < 2 ? "" : String.valueOf(messages.getJsonObject(0).getValue("content"));
+            Integer maxTokens = body.getInteger("max_completion_tokens", body.getInteger("max_tokens"));
+            received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), system, user, maxTokens,
                     body.getJsonObject("response_format")));
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
@@ -103,6 +107,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     send(request, 200, completion(model, content(body, false)), null, finish);
                 }
             }
+            case "reset-limited" -> {
+                if (attempt == 1) {
+                    request.response().putHeader("x-ratelimit-reset-requests", "1s");
+                    send(request, 429, error("Rate limit reached for requests"), null, finish);
+                } else {
+                    send(request, 200, completion(model, content(body, false)), null, finish);
+                }
+            }
             case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);
             case "error-500" -> send(request, 500, error("The server had an error"), null, finish);
             case "flaky-500" -> {
@@ -113,7 +125,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 }
             }
             case "hang" -> request.connection().closeHandler(v -> finish.run());
-            case "unauthorized" -> send(request, 401, error("Incorrect API key provided"), null, finish);
+            // like a careless gateway, it echoes the key it was given
+            case "unauthorized" -> send(request, 401, error("Incorrect API key provided: " + request.getHeader("Authorization")), null, finish);
             case "bad-request" -> send(request, 400, error("This model's maximum context length is 8192 tokens"), null, finish);
             case "invalid-json" -> send(request, 200, completion(model, "I think the answer is yes."), null, finish);
             case "out-of-range" -> send(request, 200, completion(model, content(body, true)), null, finish);

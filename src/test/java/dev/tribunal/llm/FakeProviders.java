@@ -17,12 +17,17 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
     /** The running server, for tests to inspect. */
     public static volatile FakeOpenAiServer server;
     public static final String SECRET_KEY = "sk-test-7f3a9c1e5b2d";
+    /** Where the application under test logs, besides the console. */
+    public static final String LOG_FILE = "target/quarkus-test.log";
 
     @Override
     public Map<String, String> start() {
         server = new FakeOpenAiServer();
         Map<String, String> config = new HashMap<>();
-        for (String provider : new String[] {"fake", "fake-rpm", "fake-cb"}) {
+        // the application's log, kept so that tests can check what it says (and that no key is in it)
+        config.put("quarkus.log.file.enabled", "true");
+        config.put("quarkus.log.file.path", LOG_FILE);
+        for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb"}) {
             String prefix = "tribunal.providers." + provider + ".";
             config.put(prefix + "base-url", server.baseUrl());
             config.put(prefix + "api-key", SECRET_KEY);
@@ -33,6 +38,7 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         }
         config.put("tribunal.providers.fake.max-concurrency", "4");
         config.put("tribunal.providers.fake-rpm.requests-per-minute", "120");
+        config.put("tribunal.providers.fake-tpm.tokens-per-minute", "60000");
         config.put("tribunal.providers.fake-cb.max-retries", "0");
         config.put("tribunal.providers.fake-cb.max-concurrency", "2");
         return config;

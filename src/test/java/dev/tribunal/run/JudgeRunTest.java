@@ -138,19 +138,28 @@ class JudgeRunTest {
 
     @Test
     void retryAfterIsHonoured() {
+        assertRetryWaitsASecond("rate-limited");
+    }
+
+    @Test
+    void openAiRateLimitResetHeaderIsHonouredLikeRetryAfter() {
+        assertRetryWaitsASecond("reset-limited");
+    }
+
+    private void assertRetryWaitsASecond(String model) {
         List<String> traceIds = traces(1, "2");
-        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/rate-limited"));
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/" + model));
         awaitCompleted(runId, WAIT);
         Map<String, Object> result = assessments(runId).get(0);
         assertNull(errorCode(result));
         assertEquals("2", ((Map<?, ?>) result.get("metadata")).get("tribunal.attempts"));
-        List<FakeOpenAiServer.Received> calls = FakeProviders.server.received("rate-limited").stream()
+        List<FakeOpenAiServer.Received> calls = FakeProviders.server.received(model).stream()
                 .filter(r -> r.userMessage().contains(traceIds.get(0))).toList();
         assertEquals(2, calls.size());
         FakeOpenAiServer.Received first = calls.get(0);
         FakeOpenAiServer.Received second = calls.get(1);
         long waitedMs = (second.atNanos() - first.atNanos()) / 1_000_000;
-        assertTrue(waitedMs >= 1000, "the retry came " + waitedMs + " ms after a 429 with Retry-After: 1");
+        assertTrue(waitedMs >= 1000, "the retry came " + waitedMs + " ms after a 429 asking to wait 1 s");
     }
 
     @Test
@@ -206,6 +215,41 @@ class JudgeRunTest {
     }
 
     @Test
+    void tokensPerMinuteIsNeverExceeded() {
+        List<String> traceIds = traces(6, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-tpm:/ok-tpm"));
+        awaitCompleted(runId, WAIT);
+        List<FakeOpenAiServer.Received> calls = FakeProviders.server.received("ok-tpm").stream()
+                .filter(r -> traceIds.stream().anyMatch(id -> r.userMessage().contains(id)))
+                .sorted(java.util.Comparator.comparingLong(FakeOpenAiServer.Received::atNanos)).toList();
+        assertEquals(6, calls.size());
+        // each call counts its prompt (4 characters a token) and its max_tokens, as OpenAI counts them
+        long used = 0;
+        for (FakeOpenAiServer.Received call : calls) {
+            assertNotNull(call.maxTokens(), "the judge's max_tokens is sent");
+            used += call.systemMessage().length() / 4 + call.userMessage().length() / 4 + call.maxTokens();
+            double seconds = (call.atNanos() - calls.get(0).atNanos()) / 1e9;
+            // 60,000 a minute: a burst of 1,000, then 983 a second; 100 ms of scheduling slack
+            double allowed = 1000 + (59_000 / 60.0) * (seconds + 0.1);
+            assertTrue(used <= allowed, used + " tokens sent " + seconds + " s after the first call; at most " + allowed + " allowed");
+        }
+        assertTrue(used > 1000, "the calls must outgrow the burst for this test to mean anything: " + used);
+    }
+
+    @Test
+    void aPromptLargerThanTheTokenBurstIsStillJudged() {
+        String id = "tr-long-" + System.nanoTime();
+        String longAnswer = "All work and no play makes Jack a dull boy. ".repeat(200);
+        given().contentType(io.restassured.http.ContentType.JSON)
+                .body("{\"traces\": [{\"trace_id\": \"" + id + "\", \"inputs\": \"Write something long.\", \"outputs\": \""
+                        + longAnswer + "\"}]}")
+                .post("/api/traces").then().statusCode(200);
+        String runId = startRun(List.of("relevance"), List.of(id), List.of("fake-tpm:/ok-tpm"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(1, run.getInt("succeeded"), "a call needing more than a second's worth of tokens waits, then goes");
+    }
+
+    @Test
     void circuitBreakerStopsCallingAProviderThatIsDown() {
         List<String> traceIds = traces(30, "2");
         int before = FakeProviders.server.received("error-500").size();
@@ -220,6 +264,11 @@ class JudgeRunTest {
                 .anyMatch(error -> error.contains("circuit breaker open")));
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("tribunal_provider_circuit_open{provider=\"fake-cb\"} 1.0"));
+        // reported by health as a wellness problem; the API stays ready for traffic
+        given().get("/q/health/well").then().statusCode(503)
+                .body("checks.find { it.name == 'LLM providers' }.data['fake-cb']", equalTo("circuit open"))
+                .body("checks.find { it.name == 'LLM providers' }.data.fake", equalTo("circuit closed"));
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
@@ -229,9 +278,22 @@ class JudgeRunTest {
         awaitCompleted(runId, WAIT);
         assertTrue(FakeProviders.server.received("unauthorized").stream()
                 .allMatch(r -> ("Bearer " + FakeProviders.SECRET_KEY).equals(r.authorization())), "the key is sent to the provider");
-        String everything = given().queryParam("run_id", runId).get("/api/assessments").asString()
-                + given().get("/api/judge-runs/" + runId).asString() + given().get("/q/metrics").asString();
+        String stored = given().queryParam("run_id", runId).get("/api/assessments").asString();
+        assertTrue(stored.contains("Incorrect API key provided: Bearer [api key]"), "the provider's echo of the key is redacted: " + stored);
+        String everything = stored + given().get("/api/judge-runs/" + runId).asString() + given().get("/q/metrics").asString()
+                + given().get("/q/health").asString() + given().get("/api/judges").asString();
         assertFalse(everything.contains(FakeProviders.SECRET_KEY));
+        String log = readLog();
+        assertTrue(log.contains("Loaded "), "the log file is written: " + FakeProviders.LOG_FILE);
+        assertFalse(log.contains(FakeProviders.SECRET_KEY), "the API key is in the log");
+    }
+
+    private static String readLog() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(FakeProviders.LOG_FILE));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
