@@ -2,17 +2,15 @@ package dev.tribunal.judge;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
+import dev.tribunal.system.Json;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** The built-in scorers of code judges: deterministic, offline, no LLM. */
 final class CodeScorers {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A scorer's verdict, or the variable the trace lacks. */
     record Score(JsonNode value, String rationale, String missing) {
@@ -72,7 +70,7 @@ final class CodeScorers {
                     yield bool(true, "The response is structured JSON.");
                 }
                 try {
-                    JSON.readTree(text);
+                    Json.parseStrict(text);
                     yield bool(true, "The response is valid JSON.");
                 } catch (JsonProcessingException e) {
                     yield bool(false, "The response is not valid JSON: " + e.getOriginalMessage());

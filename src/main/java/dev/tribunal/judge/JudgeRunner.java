@@ -108,10 +108,10 @@ public class JudgeRunner {
     }
 
     /** The data a judge sees: the trace, or for a span-level judge the first matching span's inputs and outputs. */
-    private record Target(TraceData data, String spanId, String missing) {
+    record Target(TraceData data, String spanId, String missing) {
     }
 
-    private static Target target(JudgeDefinition judge, TraceData trace) {
+    static Target target(JudgeDefinition judge, TraceData trace) {
         if (judge.spanTarget() == null) {
             return new Target(trace, null, null);
         }

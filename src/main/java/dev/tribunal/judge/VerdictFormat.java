@@ -2,7 +2,6 @@ package dev.tribunal.judge;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.langchain4j.model.chat.request.json.JsonBooleanSchema;
 import dev.langchain4j.model.chat.request.json.JsonEnumSchema;
@@ -13,6 +12,7 @@ import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
 import dev.tribunal.judge.OutputSpec.CategoricalOutput;
 import dev.tribunal.judge.OutputSpec.NumericOutput;
+import dev.tribunal.system.Json;
 
 import java.util.List;
 
@@ -22,8 +22,6 @@ import java.util.List;
  * never a pass and never a default.
  */
 public final class VerdictFormat {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A reply read: the typed value and the rationale, or why it was refused. */
     public record Verdict(JsonNode value, String rationale, String problem) {
@@ -71,9 +69,10 @@ public final class VerdictFormat {
         String text = stripFence(reply.trim());
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = Json.parseStrict(text);
         } catch (JsonProcessingException e) {
-            return Verdict.invalid("the reply is not valid JSON: " + snippet(reply));
+            return Verdict.invalid("the reply is not valid JSON, or not only JSON (" + brief(e.getOriginalMessage(), 60) + "): "
+                    + snippet(reply));
         }
         if (root == null || !root.isObject()) {
             return Verdict.invalid("the reply is not a JSON object: " + snippet(reply));
@@ -132,7 +131,11 @@ public final class VerdictFormat {
     }
 
     private static String snippet(String reply) {
-        String oneLine = reply.replaceAll("\\s+", " ").trim();
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";
+        return brief(reply, 160);
+    }
+
+    private static String brief(String text, int max) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max) + "...";
     }
 }

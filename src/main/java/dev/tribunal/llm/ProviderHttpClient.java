@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  */
 final class ProviderHttpClient implements HttpClient {
 
-    private static final Pattern RESET = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:([\\d.]+)s)?(?:(\\d+)ms)?");
+    /** OpenAI's reset durations, e.g. 1s, 6m0s, 20ms, 1h2m3.5s; each number at most 9 digits. */
+    private static final Pattern RESET = Pattern.compile("(?:(\\d{1,9})h)?(?:(\\d{1,9})m(?!s))?(?:(\\d{1,9}(?:\\.\\d{1,9})?)s)?(?:(\\d{1,9})ms)?");
+    private static final Pattern SECONDS = Pattern.compile("\\d{1,9}(?:\\.\\d{1,9})?");
 
     private final java.net.http.HttpClient client;
     private final Duration timeout;
@@ -119,9 +121,9 @@ final class ProviderHttpClient implements HttpClient {
         Optional<String> header = response.headers().firstValue("retry-after");
         if (header.isPresent()) {
             String value = header.get().trim();
-            try {
+            if (SECONDS.matcher(value).matches()) {
                 return Optional.of(Duration.ofMillis((long) (Double.parseDouble(value) * 1000)));
-            } catch (NumberFormatException notSeconds) {
+            } else {
                 try {
                     Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                     Duration wait = Duration.between(Instant.now(), at);

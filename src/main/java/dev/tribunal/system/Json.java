@@ -15,6 +15,11 @@ import java.util.Map;
 public final class Json {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** For text from outside (model replies, trace outputs): one document, nothing after it, no key twice. */
+    private static final ObjectMapper STRICT = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
@@ -51,6 +56,18 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Stored JSON is unreadable", e);
         }
+    }
+
+    /**
+     * Parses text that must be exactly one JSON document: empty text, text after the document and
+     * duplicate keys are errors.
+     */
+    public static JsonNode parseStrict(String text) throws JsonProcessingException {
+        JsonNode node = STRICT.readTree(text);
+        if (node == null || node.isMissingNode()) {
+            throw new com.fasterxml.jackson.core.JsonParseException(null, "no JSON document, the text is empty");
+        }
+        return node;
     }
 
     /** Parses text that a client sent as JSON; a clear 400 when it is not. */
