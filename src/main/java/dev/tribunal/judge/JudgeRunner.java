@@ -38,6 +38,7 @@ public class JudgeRunner {
     private final ProvidersConfig providers;
     private final CodeScorers scorers;
     private final MeterRegistry metrics;
+    private final Map<String, io.micrometer.core.instrument.Counter> judgments = new java.util.concurrent.ConcurrentHashMap<>();
 
     JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics) {
         this.models = models;
@@ -57,8 +58,9 @@ public class JudgeRunner {
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
-                .invoke(j -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
-                        "outcome", j.succeeded() ? "ok" : j.errorCode()).increment());
+                .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode()),
+                        key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
+                                "outcome", j.succeeded() ? "ok" : j.errorCode())).increment());
     }
 
     private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {

@@ -69,6 +69,16 @@ final class AdaptiveLimit {
         }
     }
 
+    /** Calls in flight now. */
+    int inFlight() {
+        lock.lock();
+        try {
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     int limit() {
         lock.lock();
         try {

@@ -73,6 +73,10 @@ final class ProviderGateway implements AutoCloseable {
     private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
     private final MeterRegistry metrics;
     private final Timer latency;
+    private final io.micrometer.core.instrument.Counter promptTokens;
+    private final io.micrometer.core.instrument.Counter completionTokens;
+    private final io.micrometer.core.instrument.Counter throttled;
+    private final Map<String, io.micrometer.core.instrument.Counter> calls = new ConcurrentHashMap<>();
 
     ProviderGateway(String name, Provider config, MeterRegistry metrics) {
         this.name = name;
@@ -109,9 +113,19 @@ final class ProviderGateway implements AutoCloseable {
                 .done()
                 .build();
         this.latency = Timer.builder("tribunal.provider.latency").tag("provider", name)
-                .description("Provider call latency, per attempt").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+                .description("Provider call latency, per attempt")
+                // buckets, not client-side percentiles: cheap to record and aggregatable across replicas
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5)).maximumExpectedValue(Duration.ofMinutes(2))
+                .register(metrics);
+        this.promptTokens = metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "prompt");
+        this.completionTokens = metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "completion");
+        this.throttled = metrics.counter("tribunal.provider.throttled", "provider", name);
         metrics.gauge("tribunal.provider.circuit.open", io.micrometer.core.instrument.Tags.of("provider", name), breakerState,
                 s -> s.get() == CircuitBreakerState.OPEN ? 1 : 0);
+        metrics.gauge("tribunal.provider.in_flight", io.micrometer.core.instrument.Tags.of("provider", name), inFlight,
+                AdaptiveLimit::inFlight);
+        metrics.gauge("tribunal.provider.queued", io.micrometer.core.instrument.Tags.of("provider", name), executor,
+                e -> e.getQueue().size());
         metrics.gauge("tribunal.provider.concurrency.limit", io.micrometer.core.instrument.Tags.of("provider", name), inFlight,
                 AdaptiveLimit::limit);
     }
@@ -183,8 +197,8 @@ final class ProviderGateway implements AutoCloseable {
                                 ? 0 : response.tokenUsage().inputTokenCount();
                         int completion = response.tokenUsage() == null || response.tokenUsage().outputTokenCount() == null
                                 ? 0 : response.tokenUsage().outputTokenCount();
-                        metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "prompt").increment(prompt);
-                        metrics.counter("tribunal.provider.tokens", "provider", name, "kind", "completion").increment(completion);
+                        promptTokens.increment(prompt);
+                        completionTokens.increment(completion);
                         String text = response.aiMessage() == null ? null : response.aiMessage().text();
                         return new LlmResult.Completed(text, prompt, completion, attempts, millisSince(started));
                     } catch (Exception e) {
@@ -201,7 +215,7 @@ final class ProviderGateway implements AutoCloseable {
             }
             count(failure.code().name().toLowerCase());
             if (failure.code() == LlmErrorCode.RATE_LIMIT_EXCEEDED) {
-                metrics.counter("tribunal.provider.throttled", "provider", name).increment();
+                throttled.increment();
                 inFlight.onThrottled();
                 failure.retryAfter().ifPresent(this::pauseFor);
             }
@@ -251,7 +265,7 @@ final class ProviderGateway implements AutoCloseable {
     }
 
     private void count(String outcome) {
-        metrics.counter("tribunal.provider.calls", "provider", name, "outcome", outcome).increment();
+        calls.computeIfAbsent(outcome, o -> metrics.counter("tribunal.provider.calls", "provider", name, "outcome", o)).increment();
     }
 
     private ChatModel chatModel(ModelId model, Duration timeout) {

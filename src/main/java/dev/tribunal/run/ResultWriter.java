@@ -4,24 +4,20 @@ import dev.tribunal.assessment.Assessment;
 import dev.tribunal.assessment.AssessmentError;
 import dev.tribunal.assessment.AssessmentFactory;
 import dev.tribunal.judge.Judgment;
-import dev.tribunal.system.Rows;
+import dev.tribunal.run.TaskRows.Finished;
 import dev.tribunal.system.Times;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Writes judgments as they finish: each becomes its Feedback assessment and marks its task done in
@@ -32,25 +28,31 @@ class ResultWriter {
 
     private static final Logger LOG = Logger.getLogger(ResultWriter.class);
 
-    /** A finished judgment of a task. */
-    record Finished(JudgeTask task, Judgment judgment) {
-    }
-
     private final ConcurrentLinkedQueue<Finished> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
-    private final TaskRepository tasks;
-    private final RunRepository runs;
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final AtomicBoolean timerArmed = new AtomicBoolean();
+    private final TaskRows rows;
     private final WorkerConfig config;
+    private final Vertx vertx;
 
-    ResultWriter(TaskRepository tasks, RunRepository runs, WorkerConfig config) {
-        this.tasks = tasks;
-        this.runs = runs;
+    ResultWriter(TaskRows rows, WorkerConfig config, Vertx vertx) {
+        this.rows = rows;
         this.config = config;
+        this.vertx = vertx;
     }
 
     void add(JudgeTask task, Judgment judgment) {
         queue.add(new Finished(task, judgment));
-        queued.incrementAndGet();
+        if (queued.incrementAndGet() >= config.writeBatch()) {
+            flush();
+        } else if (timerArmed.compareAndSet(false, true)) {
+            // a partial batch waits a moment for company, then goes
+            vertx.setTimer(config.writeDelay().toMillis(), id -> {
+                timerArmed.set(false);
+                flush();
+            });
+        }
     }
 
     /** Judgments waiting to be written. */
@@ -58,19 +60,38 @@ class ResultWriter {
         return queued.get();
     }
 
-    @Scheduled(every = "${tribunal.worker.write-interval:0.2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    Uni<Void> flush() {
+    /** A safety net: whatever is queued is written within a second even if no timer fired. */
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void tick() {
+        flush();
+    }
+
+    /** Writes everything queued, a batch per transaction; one writing loop at a time. */
+    void flush() {
+        if (writing.compareAndSet(false, true)) {
+            writeNext();
+        }
+    }
+
+    private void writeNext() {
         List<Finished> batch = drain();
         if (batch.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            writing.set(false);
+            // an add() may have come between the drain and the release
+            if (!queue.isEmpty()) {
+                flush();
+            }
+            return;
         }
-        return write(batch)
+        write(batch)
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("Writing %d judgments in one transaction failed (%s); writing them one by one", batch.size(), failure.toString());
                     return writeOneByOne(batch);
                 })
-                .chain(() -> batch.size() >= config.writeBatch() ? flush() : Uni.createFrom().voidItem());
+                .subscribe().with(ignored -> writeNext(), failure -> {
+                    LOG.errorf("Writing judgments failed: %s", failure.toString());
+                    writeNext();
+                });
     }
 
     private List<Finished> drain() {
@@ -96,29 +117,10 @@ class ResultWriter {
 
     private Uni<Void> write(List<Finished> batch) {
         Instant now = Times.now();
-        Map<java.util.UUID, Finished> byTask = batch.stream().collect(Collectors.toMap(f -> f.task().taskId, Function.identity(), (a, b) -> a));
-        List<Assessment> assessments = byTask.values().stream().map(f -> assessment(f, now)).toList();
-        Set<String> runIds = batch.stream().map(f -> f.task().runId).collect(Collectors.toCollection(LinkedHashSet::new));
-        return Panache.withTransaction(() -> Rows.persistAll(assessments)
-                .chain(() -> tasks.list("taskId in ?1 and status <> ?2", byTask.keySet(), JudgeTask.Status.DONE))
-                .invoke(rows -> rows.forEach(row -> done(row, byTask.get(row.taskId).judgment(), now)))
-                .chain(() -> tasks.flush())
-                .chain(() -> runs.markCompleted(runIds, now))
-                .replaceWithVoid());
-    }
-
-    private static void done(JudgeTask task, Judgment judgment, Instant now) {
-        Judgment.Outcome outcome = judgment.outcome();
-        task.status = JudgeTask.Status.DONE;
-        task.errorCode = judgment.errorCode();
-        task.judgeVersion = judgment.judgeVersion();
-        task.attempts = outcome.attempts();
-        task.latencyMs = outcome.latencyMs();
-        task.promptTokens = outcome.promptTokens();
-        task.completionTokens = outcome.completionTokens();
-        task.cost = outcome.cost();
-        task.leaseUntil = null;
-        task.finishedAt = now;
+        List<Assessment> assessments = batch.stream().map(f -> assessment(f, now)).toList();
+        long started = System.nanoTime();
+        return rows.complete(batch, assessments, now)
+                .invoke(() -> LOG.debugf("Wrote %d judgments in %d ms", batch.size(), (System.nanoTime() - started) / 1_000_000));
     }
 
     private static Assessment assessment(Finished f, Instant now) {

@@ -23,25 +23,6 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String> {
                 Parameters.with("t", after.time()).and("id", after.id())).range(0, maxResults).list();
     }
 
-    /** QUEUED runs whose tasks were claimed are RUNNING from now on. */
-    Uni<Integer> markStarted(Collection<String> runIds, Instant now) {
-        return update("status = ?1, startedAt = ?2 where runId in ?3 and status = ?4", RunStatus.RUNNING, now, runIds, RunStatus.QUEUED);
-    }
-
-    /** Runs whose every task is done are COMPLETED. */
-    Uni<Integer> markCompleted(Collection<String> runIds, Instant now) {
-        return getSession()
-                .chain(session -> session.createMutationQuery("update JudgeRun r set r.status = :completed, r.finishedAt = :now "
-                                + "where r.runId in :ids and r.status in :open and not exists "
-                                + "(select 1 from JudgeTask t where t.runId = r.runId and t.status <> :done)")
-                        .setParameter("completed", RunStatus.COMPLETED)
-                        .setParameter("now", now)
-                        .setParameter("ids", runIds)
-                        .setParameter("open", List.of(RunStatus.QUEUED, RunStatus.RUNNING))
-                        .setParameter("done", JudgeTask.Status.DONE)
-                        .executeUpdate());
-    }
-
     Uni<List<JudgeRun>> running() {
         return list("status", RunStatus.RUNNING);
     }

@@ -12,11 +12,9 @@ import dev.tribunal.system.Json;
 import dev.tribunal.system.Page;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
-import dev.tribunal.system.Rows;
 import dev.tribunal.system.Times;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
 import dev.tribunal.trace.TraceService;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,8 +46,13 @@ public class RunService {
     private final TraceService traces;
     private final RunRepository runs;
     private final TaskRepository tasks;
+    private final TaskWorker worker;
+    private final TaskRows rows;
 
-    RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs, TaskRepository tasks) {
+    RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs, TaskRepository tasks,
+               TaskWorker worker, TaskRows rows) {
+        this.worker = worker;
+        this.rows = rows;
         this.catalog = catalog;
         this.providers = providers;
         this.traces = traces;
@@ -80,7 +83,9 @@ public class RunService {
             run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
             run.total = newTasks.size();
             run.createdAt = now;
-            return Panache.withTransaction(() -> Rows.persistAll(List.of(run)).chain(() -> Rows.persistAll(newTasks)))
+            return rows.create(run, newTasks)
+                    // committed: this process starts on it at once, others within their next second
+                    .invoke(worker::poll)
                     .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
         });
     }

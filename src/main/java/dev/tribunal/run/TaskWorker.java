@@ -7,7 +7,6 @@ import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,12 +17,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Claims pending tasks while this process has room, loads their traces (then closes the session),
- * and starts their judgments; each finished judgment goes to the {@link ResultWriter}.
+ * Claims pending tasks while this process has room, loads their traces (the connection is returned
+ * before any judge runs), and starts their judgments; each finished judgment goes to the
+ * {@link ResultWriter}. Nothing here touches a Hibernate session, so it runs on any thread.
  */
 @ApplicationScoped
 class TaskWorker {
@@ -33,60 +34,78 @@ class TaskWorker {
     private static final int CLAIM_BATCH = 200;
 
     private final WorkerConfig config;
-    private final TaskRepository tasks;
-    private final RunRepository runs;
+    private final TaskRows rows;
     private final TraceDataLoader loader;
     private final JudgeCatalog catalog;
     private final JudgeRunner runner;
     private final ResultWriter writer;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean claiming = new AtomicBoolean();
 
-    TaskWorker(WorkerConfig config, TaskRepository tasks, RunRepository runs, TraceDataLoader loader, JudgeCatalog catalog,
-               JudgeRunner runner, ResultWriter writer) {
+    TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
+               io.micrometer.core.instrument.MeterRegistry metrics) {
+        metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
+        metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
         this.config = config;
-        this.tasks = tasks;
-        this.runs = runs;
+        this.rows = rows;
         this.loader = loader;
         this.catalog = catalog;
         this.runner = runner;
         this.writer = writer;
     }
 
-    @Scheduled(every = "${tribunal.worker.poll-interval:0.25s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    Uni<Void> poll() {
-        if (!config.enabled()) {
-            return Uni.createFrom().voidItem();
+    /** Looks for work at least once a second: runs created by other processes, tasks left pending. */
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void tick() {
+        poll();
+    }
+
+    /**
+     * Claims tasks while this process has room, without waiting for the next tick: called when a run
+     * is created here and whenever enough judgments have finished. One claim loop at a time.
+     */
+    void poll() {
+        if (config.enabled() && claiming.compareAndSet(false, true)) {
+            claimWhileRoom();
         }
+    }
+
+    private void claimWhileRoom() {
         // judgments waiting to be written count too: the writer must keep up before more is claimed
         int room = config.maxInFlight() - inFlight.get() - writer.pending();
-        if (room <= 0) {
-            return Uni.createFrom().voidItem();
+        if (room < Math.min(CLAIM_BATCH, config.maxInFlight()) / 4) {
+            claiming.set(false);
+            return;
         }
         int wanted = Math.min(room, CLAIM_BATCH);
-        return claim(wanted)
-                .chain(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()
-                        : start(claimed).chain(() -> claimed.size() == wanted ? poll() : Uni.createFrom().voidItem()));
-    }
-
-    private Uni<List<JudgeTask>> claim(int limit) {
         Instant now = Times.now();
-        return Panache.withTransaction(() -> tasks.claim(limit, now.plus(config.lease()))
-                .call(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()
-                        : runs.markStarted(claimed.stream().map(t -> t.runId).collect(Collectors.toSet()), now)));
+        rows.claim(wanted, now, now.plus(config.lease())).subscribe().with(
+                claimed -> {
+                    if (!claimed.isEmpty()) {
+                        start(claimed);
+                    }
+                    if (claimed.size() == wanted) {
+                        claimWhileRoom();
+                    } else {
+                        claiming.set(false);
+                    }
+                },
+                failure -> {
+                    claiming.set(false);
+                    LOG.warnf("Claiming judge tasks failed, trying again within a second: %s", failure.toString());
+                });
     }
 
-    private Uni<Void> start(List<JudgeTask> claimed) {
+    private void start(List<JudgeTask> claimed) {
         inFlight.addAndGet(claimed.size());
         Set<String> traceIds = claimed.stream().map(t -> t.traceId).collect(Collectors.toCollection(LinkedHashSet::new));
-        return loader.load(traceIds)
-                .invoke(data -> claimed.forEach(task -> judge(task, data.get(task.traceId))))
-                .onFailure().invoke(e -> {
+        loader.load(traceIds).subscribe().with(
+                data -> claimed.forEach(task -> judge(task, data.get(task.traceId))),
+                failure -> {
+                    // the tasks stay RUNNING until their lease ends; they are not lost
                     inFlight.addAndGet(-claimed.size());
-                    LOG.errorf("Loading traces for %d claimed tasks failed: %s", claimed.size(), e.toString());
-                })
-                .onFailure().recoverWithNull()
-                .replaceWithVoid();
+                    LOG.errorf("Loading traces for %d claimed tasks failed: %s", claimed.size(), failure.toString());
+                });
     }
 
     private void judge(JudgeTask task, TraceData trace) {
@@ -100,14 +119,14 @@ class TaskWorker {
             judgment = runner.run(judge, model, trace, task.runId);
         }
         judgment.subscribe().with(
-                result -> {
-                    writer.add(task, result);
-                    inFlight.decrementAndGet();
-                },
-                failure -> {
-                    writer.add(task, unavailable(task, failure.toString()));
-                    inFlight.decrementAndGet();
-                });
+                result -> finished(task, result),
+                failure -> finished(task, unavailable(task, failure.toString())));
+    }
+
+    private void finished(JudgeTask task, Judgment judgment) {
+        writer.add(task, judgment);
+        inFlight.decrementAndGet();
+        poll();
     }
 
     private static Judgment unavailable(JudgeTask task, String message) {

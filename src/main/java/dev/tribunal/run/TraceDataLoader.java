@@ -1,62 +1,68 @@
 package dev.tribunal.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tribunal.assessment.Assessment;
-import dev.tribunal.assessment.AssessmentKind;
-import dev.tribunal.assessment.AssessmentRepository;
 import dev.tribunal.judge.TraceData;
 import dev.tribunal.system.Json;
-import dev.tribunal.trace.Span;
-import dev.tribunal.trace.TraceService;
-import dev.tribunal.trace.TraceService.TraceWithSpans;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
-/** Loads what judges see of traces, then lets the session go before any judge runs. */
+/**
+ * Loads what judges see of a batch of traces in three queries (traces, their spans, their valid
+ * expectations), on a connection that is returned before any judge runs.
+ */
 @ApplicationScoped
 class TraceDataLoader {
 
-    private final TraceService traces;
-    private final AssessmentRepository assessments;
+    private static final String TRACES = "select trace_id, inputs::text as inputs, outputs::text as outputs, tags::text as tags "
+            + "from trace where trace_id = any($1)";
+    private static final String SPANS = "select trace_id, span_id, name, span_type, inputs::text as inputs, outputs::text as outputs "
+            + "from span where trace_id = any($1) order by trace_id, start_time nulls last, span_id";
+    /** The latest valid expectation of each name is the ground truth: later rows replace earlier ones. */
+    private static final String EXPECTATIONS = "select trace_id, name, value::text as value from assessment "
+            + "where trace_id = any($1) and kind = 'EXPECTATION' and valid order by create_time, assessment_id";
 
-    TraceDataLoader(TraceService traces, AssessmentRepository assessments) {
-        this.traces = traces;
-        this.assessments = assessments;
+    private final Pool pool;
+
+    TraceDataLoader(Pool pool) {
+        this.pool = pool;
     }
 
-    @WithSession
+    /** The traces by id; an id that names no trace is absent. */
     Uni<Map<String, TraceData>> load(Collection<String> traceIds) {
-        return traces.loadWithSpans(traceIds)
-                .chain(found -> assessments.forTraces(found.keySet())
-                        .map(all -> {
-                            Map<String, List<Assessment>> byTrace = all.stream().collect(Collectors.groupingBy(a -> a.traceId));
-                            Map<String, TraceData> result = new HashMap<>();
-                            found.forEach((id, t) -> result.put(id, toData(t, byTrace.getOrDefault(id, List.of()))));
-                            return result;
-                        }));
+        Tuple ids = Tuple.of(traceIds.toArray(String[]::new));
+        return pool.withConnection(connection -> connection.preparedQuery(TRACES).execute(ids)
+                .chain(traces -> connection.preparedQuery(SPANS).execute(ids)
+                        .chain(spans -> connection.preparedQuery(EXPECTATIONS).execute(ids)
+                                .map(expectations -> {
+                                    Map<String, List<TraceData.SpanData>> spansByTrace = new HashMap<>();
+                                    spans.forEach(row -> spansByTrace.computeIfAbsent(row.getString("trace_id"), k -> new ArrayList<>())
+                                            .add(span(row)));
+                                    Map<String, Map<String, JsonNode>> expectationsByTrace = new HashMap<>();
+                                    expectations.forEach(row -> expectationsByTrace
+                                            .computeIfAbsent(row.getString("trace_id"), k -> new HashMap<>())
+                                            .put(row.getString("name"), Json.read(row.getString("value"))));
+                                    Map<String, TraceData> result = new HashMap<>();
+                                    traces.forEach(row -> {
+                                        String id = row.getString("trace_id");
+                                        result.put(id, new TraceData(id, Json.read(row.getString("inputs")), Json.read(row.getString("outputs")),
+                                                expectationsByTrace.getOrDefault(id, Map.of()), Json.readStringMap(row.getString("tags")),
+                                                spansByTrace.getOrDefault(id, List.of())));
+                                    });
+                                    return result;
+                                }))));
     }
 
-    /** The latest valid expectation of each name is the ground truth. */
-    private static TraceData toData(TraceWithSpans t, List<Assessment> assessments) {
-        Map<String, JsonNode> expectations = new HashMap<>();
-        assessments.stream()
-                .filter(a -> a.kind == AssessmentKind.EXPECTATION && a.valid)
-                .sorted(Comparator.comparing((Assessment a) -> a.createTime).thenComparing(a -> a.id))
-                .forEach(a -> expectations.put(a.name, Json.read(a.valueJson)));
-        List<TraceData.SpanData> spans = t.spans().stream().map(TraceDataLoader::span).toList();
-        return new TraceData(t.trace().traceId, Json.read(t.trace().inputs), Json.read(t.trace().outputs), expectations,
-                Json.readStringMap(t.trace().tags), spans);
-    }
-
-    private static TraceData.SpanData span(Span s) {
-        return new TraceData.SpanData(s.spanId, s.name, s.spanType, Json.read(s.inputs), Json.read(s.outputs));
+    private static TraceData.SpanData span(Row row) {
+        return new TraceData.SpanData(row.getString("span_id"), row.getString("name"), row.getString("span_type"),
+                Json.read(row.getString("inputs")), Json.read(row.getString("outputs")));
     }
 }

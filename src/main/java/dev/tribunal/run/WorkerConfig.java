@@ -14,10 +14,13 @@ public interface WorkerConfig {
     boolean enabled();
 
     /**
-     * Judgments in flight in this process. Above the sum of the providers' max-concurrency so that
-     * every provider stays busy; each waiting judgment holds only a few kilobytes.
+     * Judgments this process holds at once: claimed and waiting for a provider slot, being judged, or
+     * waiting to be written. A task spends about a quarter of a second outside the provider call
+     * (claiming, loading its trace, writing its result), so keeping 64 calls of 50 ms busy (1,280 a
+     * second) needs over 320 held; 1,024 leaves room for several providers. Each holds its trace's
+     * data, typically a few kilobytes.
      */
-    @WithDefault("512")
+    @WithDefault("1024")
     int maxInFlight();
 
     /** How long a claimed task is reserved for this process. */
@@ -27,4 +30,11 @@ public interface WorkerConfig {
     /** Results written per transaction: one commit per batch instead of one per judgment. */
     @WithDefault("500")
     int writeBatch();
+
+    /**
+     * How long a partial batch of results waits for more before it is written: short enough that
+     * results appear at once, long enough that a busy run writes hundreds per transaction.
+     */
+    @WithDefault("50ms")
+    Duration writeDelay();
 }

@@ -12,11 +12,6 @@ import java.util.UUID;
 @ApplicationScoped
 class SpanRepository implements PanacheRepositoryBase<Span, UUID> {
 
-    /** The spans of several traces, each trace's in the order they started. */
-    Uni<List<Span>> forTraces(java.util.Collection<String> traceIds) {
-        return list("traceId in ?1", Sort.by("traceId").and("startTime", Sort.NullPrecedence.NULLS_LAST).and("spanId"), traceIds);
-    }
-
     /** The spans of one trace in the order they started. */
     Uni<List<Span>> forTrace(String traceId) {
         return list("traceId", Sort.by("startTime", Sort.NullPrecedence.NULLS_LAST).and("spanId"), traceId);

@@ -18,8 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,26 +65,6 @@ public class TraceService {
                                     fresh.stream().map(t -> t.trace().traceId).toList(),
                                     ids.stream().filter(known::contains).toList()));
                 });
-    }
-
-    /** A trace with its spans, as judges need it. */
-    public record TraceWithSpans(Trace trace, List<Span> spans) {
-    }
-
-    /** The given traces with their spans, by id; ids that do not exist are absent. */
-    @WithSession
-    public Uni<Map<String, TraceWithSpans>> loadWithSpans(Collection<String> traceIds) {
-        if (traceIds.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
-        }
-        return traces.list("traceId in ?1", traceIds)
-                .chain(found -> spans.forTraces(traceIds)
-                        .map(allSpans -> {
-                            Map<String, List<Span>> byTrace = allSpans.stream().collect(Collectors.groupingBy(s -> s.traceId));
-                            Map<String, TraceWithSpans> result = new HashMap<>();
-                            found.forEach(t -> result.put(t.traceId, new TraceWithSpans(t, byTrace.getOrDefault(t.traceId, List.of()))));
-                            return result;
-                        }));
     }
 
     /** The ids among the given ones that name no trace, in the order given. */

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict;
  *       {@code reset-limited}: the same with OpenAI's {@code x-ratelimit-reset-requests: 1s} instead of Retry-After</li>
  *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
+ *   <li>{@code limited-<n>}: a verdict after 50 ms, within a limit of n requests per sliding minute; over it,
+ *       429 with the Retry-After that the limit implies</li>
  *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
  *   <li>{@code invalid-json}: a reply that is not JSON; {@code out-of-range}: a result outside the declared choices or range;
  *       {@code malformed}: an HTTP 200 body that is not a chat completion</li>
@@ -42,8 +44,19 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> attemptsByPrompt = new ConcurrentHashMap<>();
+    private final Map<String, java.util.ArrayDeque<Long>> acceptedByModel = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> throttledByModel = new ConcurrentHashMap<>();
+    private final boolean recordPrompts;
+    private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
 
+    /** A server that records every request. */
     public FakeOpenAiServer() {
+        this(true);
+    }
+
+    /** @param recordPrompts false for load tests: requests are counted, not kept */
+    public FakeOpenAiServer(boolean recordPrompts) {
+        this.recordPrompts = recordPrompts;
         server = vertx.createHttpServer().requestHandler(this::handle);
         CountDownLatch started = new CountDownLatch(1);
         server.listen(0, "127.0.0.1").onComplete(r -> started.countDown());
@@ -84,18 +97,30 @@ public final class FakeOpenAiServer implements AutoCloseable {
             String user = messages.isEmpty() ? "" : String.valueOf(messages.getJsonObject(messages.size() - 1).getValue("content"));
             String system = messages.size() < 2 ? "" : String.valueOf(messages.getJsonObject(0).getValue("content"));
             Integer maxTokens = body.getInteger("max_completion_tokens", body.getInteger("max_tokens"));
-            received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), system, user, maxTokens,
-                    body.getJsonObject("response_format")));
+            if (recordPrompts) {
+                received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), system, user, maxTokens,
+                        body.getJsonObject("response_format")));
+            }
+            requestsByModel.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
-            int attempt = attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+            int attempt = recordPrompts ? attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet() : 1;
             respond(request, model, body, attempt);
         });
     }
 
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
-        switch (model.startsWith("slow") ? "slow" : model) {
+        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model) {
+            case "limited" -> {
+                long retryAfterMs = admit(model, Integer.parseInt(model.substring("limited-".length())));
+                if (retryAfterMs > 0) {
+                    throttledByModel.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
+                    send(request, 429, error("Rate limit reached for requests"), Long.toString((retryAfterMs + 999) / 1000), finish);
+                } else {
+                    vertx.setTimer(50, id -> send(request, 200, completion(model, content(body, false)), null, finish));
+                }
+            }
             case "slow" -> {
                 long delay = model.startsWith("slow-") ? Long.parseLong(model.substring(5)) : 200;
                 vertx.setTimer(delay, id -> send(request, 200, completion(model, content(body, false)), null, finish));
@@ -133,6 +158,38 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "malformed" -> send(request, 200, "<html>gateway</html>", null, finish);
             default -> send(request, 200, completion(model, content(body, false)), null, finish);
         }
+    }
+
+    /**
+     * A provider's requests-per-minute limit over a sliding minute: 0 when the request is admitted,
+     * else how many milliseconds until it would be.
+     */
+    private long admit(String model, int perMinute) {
+        java.util.ArrayDeque<Long> accepted = acceptedByModel.computeIfAbsent(model, m -> new java.util.ArrayDeque<>());
+        synchronized (accepted) {
+            long now = System.nanoTime();
+            long windowStart = now - TimeUnit.MINUTES.toNanos(1);
+            while (!accepted.isEmpty() && accepted.peekFirst() <= windowStart) {
+                accepted.pollFirst();
+            }
+            if (accepted.size() >= perMinute) {
+                return Math.max(1, TimeUnit.NANOSECONDS.toMillis(accepted.peekFirst() - windowStart));
+            }
+            accepted.addLast(now);
+            return 0;
+        }
+    }
+
+    /** 429s answered to a model by its requests-per-minute limit. */
+    public int throttled(String model) {
+        AtomicInteger count = throttledByModel.get(model);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Requests received for a model, counted even when prompts are not recorded. */
+    public int requestCount(String model) {
+        AtomicInteger count = requestsByModel.get(model);
+        return count == null ? 0 : count.get();
     }
 
     private static void send(HttpServerRequest request, int status, String body, String retryAfter, Runnable finish) {

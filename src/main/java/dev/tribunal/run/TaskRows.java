@@ -1,0 +1,143 @@
+package dev.tribunal.run;
+
+import dev.tribunal.assessment.Assessment;
+import dev.tribunal.assessment.AssessmentRows;
+import dev.tribunal.judge.Judgment;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The hot path of judge runs in plain SQL: claiming pending tasks and writing finished ones are one
+ * statement or one pipelined batch each, whatever the number of tasks, so that the database keeps
+ * pace with providers answering a thousand judgments a second.
+ */
+@ApplicationScoped
+class TaskRows {
+
+    /** Takes the oldest pending tasks no other claimer holds; the claimed ones are RUNNING with a lease. */
+    private static final String CLAIM = "update judge_task t set status = 'RUNNING', lease_until = $1 "
+            + "from (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
+            + "for update skip locked) c where t.task_id = c.task_id "
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.created_at";
+    private static final String START_RUNS = "update judge_run set status = 'RUNNING', started_at = $1 "
+            + "where run_id = any($2) and status = 'QUEUED'";
+    /** A task is done once, with its outcome; a task already done is left as it is. */
+    private static final String DONE = "update judge_task set status = 'DONE', error_code = $2, judge_version = $3, attempts = $4, "
+            + "latency_ms = $5, prompt_tokens = $6, completion_tokens = $7, cost = $8, lease_until = null, finished_at = $9 "
+            + "where task_id = $1 and status <> 'DONE'";
+    /** Open tasks are looked up by (run_id, status), never by scanning the run's done ones. */
+    private static final String COMPLETE_RUNS = "update judge_run r set status = 'COMPLETED', finished_at = $1 "
+            + "where r.run_id = any($2) and r.status in ('QUEUED', 'RUNNING') "
+            + "and not exists (select 1 from judge_task t where t.run_id = r.run_id and t.status in ('PENDING', 'RUNNING'))";
+
+    private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at) "
+            + "values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5)";
+    /** All tasks of a run in one statement, however many. */
+    private static final String INSERT_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, "
+            + "status, created_at) select t.task_id, $1, t.trace_id, t.judge_name, t.judge_version, t.model_id, 'PENDING', $2 "
+            + "from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) "
+            + "as t(task_id, trace_id, judge_name, judge_version, model_id)";
+
+    /** A finished judgment of a task. */
+    record Finished(JudgeTask task, Judgment judgment) {
+    }
+
+    private final Pool pool;
+
+    TaskRows(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Stores a new run and all its tasks in one transaction. */
+    Uni<Void> create(JudgeRun run, List<JudgeTask> tasks) {
+        int n = tasks.size();
+        java.util.UUID[] ids = new java.util.UUID[n];
+        String[] traces = new String[n];
+        String[] judges = new String[n];
+        String[] versions = new String[n];
+        String[] models = new String[n];
+        for (int i = 0; i < n; i++) {
+            JudgeTask t = tasks.get(i);
+            ids[i] = t.taskId;
+            traces[i] = t.traceId;
+            judges[i] = t.judgeName;
+            versions[i] = t.judgeVersion;
+            models[i] = t.modelId;
+        }
+        return pool.withTransaction(connection -> connection.preparedQuery(INSERT_RUN)
+                .execute(Tuple.of(run.runId, run.judges, run.models, run.total, utc(run.createdAt)))
+                .chain(() -> connection.preparedQuery(INSERT_TASKS)
+                        .execute(Tuple.tuple(List.of(run.runId, utc(run.createdAt), ids, traces, judges, versions, models))))
+                .replaceWithVoid());
+    }
+
+    /** Claims up to {@code limit} pending tasks, oldest first, and marks their runs as started. */
+    Uni<List<JudgeTask>> claim(int limit, Instant now, Instant leaseUntil) {
+        return pool.withTransaction(connection -> connection.preparedQuery(CLAIM)
+                .execute(Tuple.of(utc(leaseUntil), limit))
+                .map(rows -> {
+                    List<JudgeTask> claimed = new ArrayList<>();
+                    rows.forEach(row -> claimed.add(task(row, leaseUntil)));
+                    return claimed;
+                })
+                .call(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()
+                        : connection.preparedQuery(START_RUNS).execute(Tuple.of(utc(now), runIds(claimed).toArray(String[]::new)))));
+    }
+
+    /**
+     * Writes each judgment's assessment and marks its task done, all in one transaction; runs whose
+     * last task this was are completed.
+     */
+    Uni<Void> complete(List<Finished> batch, List<Assessment> assessments, Instant now) {
+        List<Tuple> done = batch.stream().map(f -> done(f, now)).toList();
+        String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
+        return pool.withTransaction(connection -> AssessmentRows.insert(connection, assessments)
+                .chain(() -> connection.preparedQuery(DONE).executeBatch(done))
+                .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
+                .replaceWithVoid());
+    }
+
+    private static Tuple done(Finished f, Instant now) {
+        Judgment.Outcome outcome = f.judgment().outcome();
+        return Tuple.tuple(List.of()).addUUID(f.task().taskId).addString(f.judgment().errorCode()).addString(f.judgment().judgeVersion())
+                .addInteger(outcome.attempts()).addLong(outcome.latencyMs()).addInteger(outcome.promptTokens())
+                .addInteger(outcome.completionTokens()).addDouble(outcome.cost()).addOffsetDateTime(utc(now));
+    }
+
+    private static JudgeTask task(Row row, Instant leaseUntil) {
+        JudgeTask task = new JudgeTask();
+        task.taskId = row.getUUID("task_id");
+        task.runId = row.getString("run_id");
+        task.traceId = row.getString("trace_id");
+        task.judgeName = row.getString("judge_name");
+        task.judgeVersion = row.getString("judge_version");
+        task.modelId = row.getString("model_id");
+        task.status = JudgeTask.Status.RUNNING;
+        task.leaseUntil = leaseUntil;
+        task.createdAt = row.getOffsetDateTime("created_at").toInstant();
+        return task;
+    }
+
+    private static Set<String> runIds(Collection<JudgeTask> tasks) {
+        Set<String> ids = new LinkedHashSet<>();
+        tasks.forEach(t -> ids.add(t.runId));
+        return ids;
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

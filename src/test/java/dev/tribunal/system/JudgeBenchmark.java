@@ -1,0 +1,287 @@
+package dev.tribunal.system;
+
+import dev.tribunal.llm.FakeOpenAiServer;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Judge throughput of the built application, run as a real process against an OpenAI-compatible
+ * provider simulated in this JVM. Prints figures; asserts only that nothing is lost.
+ * <p>
+ * Run with {@code ./mvnw -B -ntp verify -Pbenchmark} (tests are skipped; the jar is built first).
+ * Sizes: {@code -Dbench.judgments=10000}, {@code -Dbench.limited.judgments=1200}; one scenario only:
+ * {@code -Dit.test='JudgeBenchmark#throughputAt*'}; Tribunal's JVM arguments: {@code -Dbench.jvm-args="..."}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JudgeBenchmark {
+
+    private static final int CONCURRENCY = 64;
+    private static final int LATENCY_MS = 50;
+    private static final int LIMIT_PER_MINUTE = 600;
+    private static final List<String> JUDGES = List.of("relevance", "safety");
+
+    private static FakeOpenAiServer provider;
+    private static TribunalProcess app;
+    private static Path workDir;
+
+    @BeforeAll
+    static void start() throws IOException {
+        provider = new FakeOpenAiServer(false);
+        workDir = Files.createTempDirectory("tribunal-bench").toRealPath();
+        String url = provider.baseUrl();
+        List<String> args = new ArrayList<>(List.of(
+                "-Dtribunal.providers.bench.base-url=" + url,
+                "-Dtribunal.providers.bench.api-key=sk-bench",
+                "-Dtribunal.providers.bench.max-concurrency=" + CONCURRENCY,
+                "-Dtribunal.providers.bench.timeout=10s",
+                "-Dtribunal.providers.bench-limited.base-url=" + url,
+                "-Dtribunal.providers.bench-limited.api-key=sk-bench",
+                "-Dtribunal.providers.bench-limited.requests-per-minute=" + LIMIT_PER_MINUTE,
+                "-Dtribunal.providers.bench-limited.timeout=10s"));
+        // more JVM arguments for Tribunal, e.g. -Dbench.jvm-args="-Dtribunal.worker.max-in-flight=1024"
+        String extra = System.getProperty("bench.jvm-args", "").trim();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
+        app = TribunalProcess.start(workDir, Map.of("TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+                args.toArray(String[]::new)).waitUntilReady();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.stop();
+            app.close();
+            TribunalProcess.killPostmaster(workDir.resolve("data").resolve("postgres"));
+        }
+        if (provider != null) {
+            provider.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void throughputAtFiftyMillisecondsAndConcurrency64() throws IOException {
+        int judgments = Integer.getInteger("bench.judgments", 10_000);
+        // warm-up, not measured: the JIT compiles the hot paths, the pools fill
+        run("bench:/slow-" + LATENCY_MS, ingest(2_000));
+        Measured m = run("bench:/slow-" + LATENCY_MS, ingest(judgments / JUDGES.size()));
+        double ideal = CONCURRENCY * 1000.0 / LATENCY_MS;
+        print("1. " + judgments + " judgments, provider latency " + LATENCY_MS + " ms, max-concurrency " + CONCURRENCY, m, List.of(
+                row("ideal (concurrency / latency)", "%.0f judgments/s", ideal),
+                row("% of ideal", "%.1f %%", 100 * m.perSecond() / ideal)));
+        assertEquals(m.total(), m.succeeded(), "every judgment succeeds");
+    }
+
+    @Test
+    @Order(2)
+    void throughputAgainstAProviderLimitedTo600RequestsPerMinute() throws IOException {
+        int judgments = Integer.getInteger("bench.limited.judgments", 1_200);
+        String model = "limited-" + LIMIT_PER_MINUTE;
+        Measured m = run("bench-limited:/" + model, ingest(judgments / JUDGES.size()));
+        double limit = LIMIT_PER_MINUTE / 60.0;
+        int requests = provider.requestCount(model);
+        int throttled = provider.throttled(model);
+        print("2. " + judgments + " judgments, provider limited to " + LIMIT_PER_MINUTE + " requests/minute, Tribunal configured to "
+                + LIMIT_PER_MINUTE, m, List.of(
+                row("limit", "%.1f requests/s", limit),
+                row("% of the limit used", "%.1f %%", 100 * m.perSecond() / limit),
+                row("requests answered 429", "%d of %d (%.2f %%)", throttled, requests, 100.0 * throttled / Math.max(1, requests))));
+        assertEquals(m.total(), m.succeeded(), "every judgment succeeds, none is lost to 429s");
+    }
+
+    // ---- one measured run -----------------------------------------------------------------------
+
+    record Measured(int total, int succeeded, int persisted, double seconds, double perSecond, double createSeconds,
+                    double judgingPerSecond, long p50, long p99,
+                    double cpuMsPerJudgment, double pgCpuMsPerJudgment, long peakRssMb, long pgRssMb) {
+    }
+
+    private Measured run(String model, List<String> traceIds) throws IOException {
+        Cpu before = Cpu.of(app.pid(), postmaster());
+        long start = System.nanoTime();
+        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": " + json(JUDGES) + ", \"models\": [\"" + model
+                + "\"], \"trace_ids\": " + json(traceIds) + "}");
+        assertEquals(202, created.statusCode(), created.body());
+        double createSeconds = (System.nanoTime() - start) / 1e9;
+        String runId = JsonPath.from(created.body()).getString("run_id");
+        JsonPath run = awaitCompleted(runId);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Cpu after = Cpu.of(app.pid(), postmaster());
+        int total = run.getInt("total");
+        List<Long> latencies = latencies(runId);
+        Collections.sort(latencies);
+        return new Measured(total, run.getInt("succeeded"), latencies.size(), seconds, total / seconds, createSeconds,
+                run.getDouble("judgments_per_second"),
+                percentile(latencies, 0.50), percentile(latencies, 0.99),
+                (after.appMs() - before.appMs()) / (double) total, (after.pgMs() - before.pgMs()) / (double) total,
+                peakRssMb(app.pid()), after.pgRssMb());
+    }
+
+    private JsonPath awaitCompleted(String runId) throws IOException {
+        long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
+        long nextSample = 0;
+        while (System.nanoTime() < deadline) {
+            JsonPath run = JsonPath.from(app.get("/api/judge-runs/" + runId).body());
+            if ("COMPLETED".equals(run.getString("status"))) {
+                return run;
+            }
+            if (Boolean.getBoolean("bench.verbose") && System.nanoTime() > nextSample) {
+                nextSample = System.nanoTime() + 1_000_000_000L;
+                System.out.println("  " + run.getInt("completed") + " done; " + app.get("/q/metrics").body().lines()
+                        .filter(l -> l.startsWith("tribunal_worker_tasks") || l.startsWith("tribunal_provider_in_flight")
+                                || l.startsWith("tribunal_provider_queued"))
+                        .map(l -> l.replaceAll("tribunal_|\\{|}|\"", "")).collect(Collectors.joining("; ")));
+            }
+            sleep(100);
+        }
+        fail("run " + runId + " did not complete in 30 minutes" + app.logTailMessage());
+        return null;
+    }
+
+    /** tribunal.latency_ms of every judgment of the run: provider time including waits and retries. */
+    private List<Long> latencies(String runId) throws IOException {
+        List<Long> all = new ArrayList<>();
+        String token = null;
+        do {
+            JsonPath page = JsonPath.from(app.get("/api/assessments?max_results=1000&run_id=" + runId
+                    + (token == null ? "" : "&page_token=" + token)).body());
+            for (Map<String, Object> metadata : page.<Map<String, Object>>getList("assessments.metadata")) {
+                all.add(Long.parseLong((String) metadata.get("tribunal.latency_ms")));
+            }
+            token = page.getString("next_page_token");
+        } while (token != null);
+        return all;
+    }
+
+    private List<String> ingest(int count) throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (int from = 0; from < count; from += 1000) {
+            StringBuilder body = new StringBuilder("{\"traces\": [");
+            for (int i = from; i < Math.min(count, from + 1000); i++) {
+                String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+                ids.add(id);
+                body.append(i == from ? "" : ",").append("{\"trace_id\": \"").append(id)
+                        .append("\", \"inputs\": {\"question\": \"How do I reset my password? (").append(i).append(")\"},")
+                        .append("\"outputs\": \"Open Settings, choose Security, then Reset password and follow the e-mail link.\"}");
+            }
+            HttpResponse<String> response = app.postJson("/api/traces", body.append("]}").toString());
+            assertEquals(200, response.statusCode(), response.body());
+        }
+        return ids;
+    }
+
+    // ---- printing -------------------------------------------------------------------------------
+
+    private static String row(String name, String format, Object... values) {
+        return String.format("  %-32s ", name) + String.format(format, values);
+    }
+
+    private static void print(String title, Measured m, List<String> extra) {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("=== " + title);
+        lines.add(row("judgments persisted", "%d of %d (%d succeeded)", m.persisted(), m.total(), m.succeeded()));
+        lines.add(row("wall time (POST to COMPLETED)", "%.2f s", m.seconds()));
+        lines.add(row("throughput", "%.0f judgments/s", m.perSecond()));
+        lines.add(row("  of which: creating the run", "%.2f s (POST to 202, tasks stored)", m.createSeconds()));
+        lines.add(row("  judging (started to finished)", "%.0f judgments/s", m.judgingPerSecond()));
+        lines.addAll(extra);
+        lines.add(row("judgment latency p50 / p99", "%d / %d ms", m.p50(), m.p99()));
+        lines.add(row("CPU per judgment, Tribunal JVM", "%.2f ms", m.cpuMsPerJudgment()));
+        lines.add(row("CPU per judgment, PostgreSQL", "%.2f ms", m.pgCpuMsPerJudgment()));
+        lines.add(row("peak RSS, Tribunal JVM", "%d MB", m.peakRssMb()));
+        lines.add(row("RSS, PostgreSQL processes", "%d MB", m.pgRssMb()));
+        lines.add(row("machine", "%d cores, %s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+        System.out.println(String.join("\n", lines));
+    }
+
+    // ---- process figures from /proc ---------------------------------------------------------------
+
+    private static Path postmaster() {
+        return workDir.resolve("data").resolve("postgres");
+    }
+
+    /** CPU time (user + system) of the JVM and of the PostgreSQL server with its backends, and their RSS. */
+    record Cpu(long appMs, long pgMs, long pgRssMb) {
+        static Cpu of(long appPid, Path pgDir) {
+            long pgMs = 0;
+            long pgRssKb = 0;
+            for (long pid : TribunalProcess.postmasterPid(pgDir).map(Cpu::withDescendants).orElse(List.of())) {
+                pgMs += cpuMs(pid);
+                pgRssKb += statusKb(pid, "VmRSS:");
+            }
+            return new Cpu(cpuMs(appPid), pgMs, pgRssKb / 1024);
+        }
+
+        private static List<Long> withDescendants(long pid) {
+            List<Long> pids = new ArrayList<>(List.of(pid));
+            ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
+            return pids;
+        }
+    }
+
+    /** utime + stime of a process, in milliseconds (USER_HZ is 100 on Linux). */
+    private static long cpuMs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long peakRssMb(long pid) {
+        return statusKb(pid, "VmHWM:") / 1024;
+    }
+
+    private static long statusKb(long pid, String field) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                    .filter(line -> line.startsWith(field))
+                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
+                    .findFirst().orElse(0L);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double p) {
+        return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+
+    private static String json(List<String> values) {
+        return values.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("interrupted", e));
+        }
+    }
+}
