@@ -34,10 +34,17 @@ public final class VerdictFormat {
         }
     }
 
+    private static final java.util.Map<OutputSpec, JsonSchema> SCHEMAS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private VerdictFormat() {
     }
 
+    /** The schema of an output spec, built once per spec (specs are values). */
     public static JsonSchema schema(OutputSpec output) {
+        return SCHEMAS.computeIfAbsent(output, VerdictFormat::buildSchema);
+    }
+
+    private static JsonSchema buildSchema(OutputSpec output) {
         return JsonSchema.builder()
                 .name("judge_verdict")
                 .rootElement(JsonObjectSchema.builder()

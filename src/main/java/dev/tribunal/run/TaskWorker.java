@@ -41,6 +41,7 @@ class TaskWorker {
     private final ResultWriter writer;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicBoolean pollAgain = new AtomicBoolean();
 
     TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
                io.micrometer.core.instrument.MeterRegistry metrics) {
@@ -65,15 +66,29 @@ class TaskWorker {
      * is created here and whenever enough judgments have finished. One claim loop at a time.
      */
     void poll() {
-        if (config.enabled() && claiming.compareAndSet(false, true)) {
+        if (!config.enabled()) {
+            return;
+        }
+        // a request during a claim loop is remembered: that loop may have looked before the new tasks existed
+        pollAgain.set(true);
+        if (claiming.compareAndSet(false, true)) {
+            claimWhileRoom();
+        }
+    }
+
+    private void stopClaiming() {
+        claiming.set(false);
+        if (pollAgain.get() && claiming.compareAndSet(false, true)) {
             claimWhileRoom();
         }
     }
 
     private void claimWhileRoom() {
         // judgments waiting to be written count too: the writer must keep up before more is claimed
+        pollAgain.set(false);
         int room = config.maxInFlight() - inFlight.get() - writer.pending();
         if (room < Math.min(CLAIM_BATCH, config.maxInFlight()) / 4) {
+            // no room: the next finished judgment asks again
             claiming.set(false);
             return;
         }
@@ -87,10 +102,11 @@ class TaskWorker {
                     if (claimed.size() == wanted) {
                         claimWhileRoom();
                     } else {
-                        claiming.set(false);
+                        stopClaiming();
                     }
                 },
                 failure -> {
+                    pollAgain.set(false);
                     claiming.set(false);
                     LOG.warnf("Claiming judge tasks failed, trying again within a second: %s", failure.toString());
                 });

@@ -47,6 +47,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, java.util.ArrayDeque<Long>> acceptedByModel = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> throttledByModel = new ConcurrentHashMap<>();
     private final boolean recordPrompts;
+    private static final java.util.regex.Pattern MODEL = java.util.regex.Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
+    private final Map<String, JsonObject> parsedByShape = new ConcurrentHashMap<>();
+    private final Map<JsonObject, String> repliesByShape = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
 
     /** A server that records every request. */
@@ -91,7 +94,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     private void handle(HttpServerRequest request) {
         request.body().onSuccess(buffer -> {
-            JsonObject body = buffer.toJsonObject();
+            JsonObject body;
+            if (recordPrompts) {
+                body = buffer.toJsonObject();
+            } else {
+                // load tests: the full request is read once per model and output schema, as a provider's cost is not ours
+                String text = buffer.toString();
+                java.util.regex.Matcher m = MODEL.matcher(text);
+                int format = text.indexOf("\"response_format\"");
+                String key = (m.find() ? m.group(1) : "") + (format < 0 ? "" : text.substring(format));
+                body = parsedByShape.computeIfAbsent(key, k -> buffer.toJsonObject());
+            }
             String model = body.getString("model");
             JsonArray messages = body.getJsonArray("messages", new JsonArray());
             String user = messages.isEmpty() ? "" : String.valueOf(messages.getJsonObject(messages.size() - 1).getValue("content"));
@@ -118,18 +131,18 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     throttledByModel.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
                     send(request, 429, error("Rate limit reached for requests"), Long.toString((retryAfterMs + 999) / 1000), finish);
                 } else {
-                    vertx.setTimer(50, id -> send(request, 200, completion(model, content(body, false)), null, finish));
+                    vertx.setTimer(50, id -> send(request, 200, verdict(model, body), null, finish));
                 }
             }
             case "slow" -> {
                 long delay = model.startsWith("slow-") ? Long.parseLong(model.substring(5)) : 200;
-                vertx.setTimer(delay, id -> send(request, 200, completion(model, content(body, false)), null, finish));
+                vertx.setTimer(delay, id -> send(request, 200, verdict(model, body), null, finish));
             }
             case "rate-limited" -> {
                 if (attempt == 1) {
                     send(request, 429, error("Rate limit reached"), "1", finish);
                 } else {
-                    send(request, 200, completion(model, content(body, false)), null, finish);
+                    send(request, 200, verdict(model, body), null, finish);
                 }
             }
             case "reset-limited" -> {
@@ -137,7 +150,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     request.response().putHeader("x-ratelimit-reset-requests", "1s");
                     send(request, 429, error("Rate limit reached for requests"), null, finish);
                 } else {
-                    send(request, 200, completion(model, content(body, false)), null, finish);
+                    send(request, 200, verdict(model, body), null, finish);
                 }
             }
             case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);
@@ -146,7 +159,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 if (attempt == 1) {
                     send(request, 500, error("The server had an error"), null, finish);
                 } else {
-                    send(request, 200, completion(model, content(body, false)), null, finish);
+                    send(request, 200, verdict(model, body), null, finish);
                 }
             }
             case "hang" -> request.connection().closeHandler(v -> finish.run());
@@ -156,7 +169,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "invalid-json" -> send(request, 200, completion(model, "I think the answer is yes."), null, finish);
             case "out-of-range" -> send(request, 200, completion(model, content(body, true)), null, finish);
             case "malformed" -> send(request, 200, "<html>gateway</html>", null, finish);
-            default -> send(request, 200, completion(model, content(body, false)), null, finish);
+            default -> send(request, 200, verdict(model, body), null, finish);
         }
     }
 
@@ -219,6 +232,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
             value = outOfRange ? "maybe" : "yes";
         }
         return new JsonObject().put("rationale", "Checked against the request.").put("result", value).encode();
+    }
+
+    /** A valid verdict for the request; in load tests the same text is served again for the same request shape. */
+    private String verdict(String model, JsonObject body) {
+        if (recordPrompts) {
+            return completion(model, content(body, false));
+        }
+        return repliesByShape.computeIfAbsent(body, b -> completion(model, content(b, false)));
     }
 
     private static String completion(String model, String content) {

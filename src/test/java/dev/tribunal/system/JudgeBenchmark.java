@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * provider simulated in this JVM. Prints figures; asserts only that nothing is lost.
  * <p>
  * Run with {@code ./mvnw -B -ntp verify -Pbenchmark} (tests are skipped; the jar is built first).
- * Sizes: {@code -Dbench.judgments=10000}, {@code -Dbench.limited.judgments=1200}; one scenario only:
+ * Sizes: {@code -Dbench.judgments=10000} (measured {@code -Dbench.repeats=3} times, the median printed),
+ * {@code -Dbench.limited.judgments=1200}; one scenario only:
  * {@code -Dit.test='JudgeBenchmark#throughputAt*'}; Tribunal's JVM arguments: {@code -Dbench.jvm-args="..."}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -84,14 +85,26 @@ class JudgeBenchmark {
     @Order(1)
     void throughputAtFiftyMillisecondsAndConcurrency64() throws IOException {
         int judgments = Integer.getInteger("bench.judgments", 10_000);
+        int repeats = Integer.getInteger("bench.repeats", 3);
+        String model = "bench:/slow-" + LATENCY_MS;
         // warm-up, not measured: the JIT compiles the hot paths, the pools fill
-        run("bench:/slow-" + LATENCY_MS, ingest(2_000));
-        Measured m = run("bench:/slow-" + LATENCY_MS, ingest(judgments / JUDGES.size()));
+        run(model, ingest(2_000));
+        List<Measured> all = new ArrayList<>();
+        for (int i = 0; i < repeats; i++) {
+            Measured m = run(model, ingest(judgments / JUDGES.size()));
+            System.out.printf("  run %d of %d: %.0f judgments/s%n", i + 1, repeats, m.perSecond());
+            all.add(m);
+            assertEquals(m.total(), m.succeeded(), "every judgment succeeds");
+            assertEquals(m.total(), m.persisted(), "every judgment is persisted");
+        }
+        all.sort(java.util.Comparator.comparingDouble(Measured::perSecond));
+        Measured median = all.get(all.size() / 2);
         double ideal = CONCURRENCY * 1000.0 / LATENCY_MS;
-        print("1. " + judgments + " judgments, provider latency " + LATENCY_MS + " ms, max-concurrency " + CONCURRENCY, m, List.of(
+        print("1. " + judgments + " judgments, provider latency " + LATENCY_MS + " ms, max-concurrency " + CONCURRENCY
+                + " (median of " + repeats + " runs)", median, List.of(
                 row("ideal (concurrency / latency)", "%.0f judgments/s", ideal),
-                row("% of ideal", "%.1f %%", 100 * m.perSecond() / ideal)));
-        assertEquals(m.total(), m.succeeded(), "every judgment succeeds");
+                row("% of ideal", "%.1f %% (runs: %s)", 100 * median.perSecond() / ideal,
+                        all.stream().map(m -> String.format("%.1f %%", 100 * m.perSecond() / ideal)).collect(Collectors.joining(", ")))));
     }
 
     @Test
@@ -115,20 +128,24 @@ class JudgeBenchmark {
 
     record Measured(int total, int succeeded, int persisted, double seconds, double perSecond, double createSeconds,
                     double judgingPerSecond, long p50, long p99,
-                    double cpuMsPerJudgment, double pgCpuMsPerJudgment, long peakRssMb, long pgRssMb) {
+                    double cpuMsPerJudgment, double pgCpuMsPerJudgment, double providerCpuMsPerJudgment, long peakRssMb, long pgRssMb) {
     }
 
     private Measured run(String model, List<String> traceIds) throws IOException {
         Cpu before = Cpu.of(app.pid(), postmaster());
+        long providerBefore = cpuMs(ProcessHandle.current().pid());
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": " + json(JUDGES) + ", \"models\": [\"" + model
                 + "\"], \"trace_ids\": " + json(traceIds) + "}");
         assertEquals(202, created.statusCode(), created.body());
         double createSeconds = (System.nanoTime() - start) / 1e9;
         String runId = JsonPath.from(created.body()).getString("run_id");
         JsonPath run = awaitCompleted(runId);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        // from the request to the run's own finish time (same machine, same clock): no polling delay counted
+        double seconds = (java.time.Instant.parse(run.getString("finished_at")).toEpochMilli() - startMillis) / 1000.0;
         Cpu after = Cpu.of(app.pid(), postmaster());
+        long providerAfter = cpuMs(ProcessHandle.current().pid());
         int total = run.getInt("total");
         List<Long> latencies = latencies(runId);
         Collections.sort(latencies);
@@ -136,6 +153,7 @@ class JudgeBenchmark {
                 run.getDouble("judgments_per_second"),
                 percentile(latencies, 0.50), percentile(latencies, 0.99),
                 (after.appMs() - before.appMs()) / (double) total, (after.pgMs() - before.pgMs()) / (double) total,
+                (providerAfter - providerBefore) / (double) total,
                 peakRssMb(app.pid()), after.pgRssMb());
     }
 
@@ -154,7 +172,8 @@ class JudgeBenchmark {
                                 || l.startsWith("tribunal_provider_queued"))
                         .map(l -> l.replaceAll("tribunal_|\\{|}|\"", "")).collect(Collectors.joining("; ")));
             }
-            sleep(100);
+            // a client polling often would cost the server more than it tells
+            sleep(500);
         }
         fail("run " + runId + " did not complete in 30 minutes" + app.logTailMessage());
         return null;
@@ -203,7 +222,7 @@ class JudgeBenchmark {
         lines.add("");
         lines.add("=== " + title);
         lines.add(row("judgments persisted", "%d of %d (%d succeeded)", m.persisted(), m.total(), m.succeeded()));
-        lines.add(row("wall time (POST to COMPLETED)", "%.2f s", m.seconds()));
+        lines.add(row("wall time (request to finish)", "%.2f s", m.seconds()));
         lines.add(row("throughput", "%.0f judgments/s", m.perSecond()));
         lines.add(row("  of which: creating the run", "%.2f s (POST to 202, tasks stored)", m.createSeconds()));
         lines.add(row("  judging (started to finished)", "%.0f judgments/s", m.judgingPerSecond()));
@@ -211,6 +230,7 @@ class JudgeBenchmark {
         lines.add(row("judgment latency p50 / p99", "%d / %d ms", m.p50(), m.p99()));
         lines.add(row("CPU per judgment, Tribunal JVM", "%.2f ms", m.cpuMsPerJudgment()));
         lines.add(row("CPU per judgment, PostgreSQL", "%.2f ms", m.pgCpuMsPerJudgment()));
+        lines.add(row("CPU per judgment, simulated provider", "%.2f ms (same machine; the benchmark's own JVM)", m.providerCpuMsPerJudgment()));
         lines.add(row("peak RSS, Tribunal JVM", "%d MB", m.peakRssMb()));
         lines.add(row("RSS, PostgreSQL processes", "%d MB", m.pgRssMb()));
         lines.add(row("machine", "%d cores, %s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
