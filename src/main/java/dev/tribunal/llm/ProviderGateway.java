@@ -167,6 +167,11 @@ final class ProviderGateway implements AutoCloseable {
             return new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED,
                     "provider " + name + " rejected the credentials earlier in this run; not called again", 0, 0);
         }
+        if (config.requireApiKey() && config.apiKey().filter(k -> !k.isBlank()).isEmpty()) {
+            count("no_api_key");
+            return new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED, "provider " + name + " has no API key: set tribunal.providers."
+                    + name + ".api-key" + ("openai".equals(name) ? " (or OPENAI_API_KEY)" : "") + "; not called", 0, 0);
+        }
         Duration timeout = request.timeout() != null ? request.timeout() : config.timeout();
         ChatModel model = models.computeIfAbsent(request.model().model() + "|" + timeout.toMillis(), key -> chatModel(request.model(), timeout));
         ChatRequest chat = chatRequest(request);

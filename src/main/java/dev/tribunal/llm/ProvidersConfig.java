@@ -31,6 +31,13 @@ public interface ProvidersConfig {
         /** Bearer key; never logged, returned or stored. Empty for servers that need none. */
         Optional<String> apiKey();
 
+        /**
+         * Whether calls without an API key fail at once as AUTHENTICATION_FAILED instead of being sent:
+         * true for hosted APIs, false (the default) for local servers that need no key.
+         */
+        @WithDefault("false")
+        boolean requireApiKey();
+
         /** Calls in flight at once, for the whole provider. */
         @WithDefault("16")
         int maxConcurrency();

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, for the circuit breaker), each with a 2 s timeout and prices.
+ * (no retries, max-concurrency 2, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), each with a 2 s timeout and prices.
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -39,6 +39,8 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         config.put("tribunal.providers.fake.max-concurrency", "4");
         config.put("tribunal.providers.fake-rpm.requests-per-minute", "120");
         config.put("tribunal.providers.fake-tpm.tokens-per-minute", "60000");
+        config.put("tribunal.providers.fake-keyless.base-url", server.baseUrl());
+        config.put("tribunal.providers.fake-keyless.require-api-key", "true");
         config.put("tribunal.providers.fake-cb.max-retries", "0");
         config.put("tribunal.providers.fake-cb.max-concurrency", "2");
         return config;

@@ -190,6 +190,17 @@ class JudgeRunTest {
     }
 
     @Test
+    void aProviderThatNeedsAKeyItLacksIsNotCalled() {
+        List<String> traceIds = traces(2, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-keyless:/keyless"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(2, run.getInt("errors_by_code.AUTHENTICATION_FAILED"));
+        String message = (String) ((Map<?, ?>) ((Map<?, ?>) assessments(runId).get(0).get("feedback")).get("error")).get("error_message");
+        assertTrue(message.contains("provider fake-keyless has no API key"), message);
+        assertEquals(0, FakeProviders.server.received("keyless").size(), "nothing is sent without the key");
+    }
+
+    @Test
     void concurrencyNeverExceedsMaxConcurrency() {
         List<String> traceIds = traces(16, "2");
         String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/slow-150"));
