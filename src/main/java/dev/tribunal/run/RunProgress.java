@@ -20,7 +20,7 @@ class RunProgress {
         this.tasks = tasks;
     }
 
-    @Scheduled(every = "${tribunal.worker.progress-interval:10s}", delayed = "10s",
+    @Scheduled(every = "${tribunal.worker.progress-interval:10s}", delayed = "${tribunal.worker.progress-interval:10s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     @WithSession
     Uni<Void> log() {

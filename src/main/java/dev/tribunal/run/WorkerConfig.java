@@ -31,6 +31,10 @@ public interface WorkerConfig {
     @WithDefault("500")
     int writeBatch();
 
+    /** How often each running run logs a progress line (read by the scheduler as {@code tribunal.worker.progress-interval}). */
+    @WithDefault("10s")
+    Duration progressInterval();
+
     /**
      * How long a partial batch of results waits for more before it is written: short enough that
      * results appear at once, long enough that a busy run writes hundreds per transaction.

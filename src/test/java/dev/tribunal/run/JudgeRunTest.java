@@ -25,11 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Judge runs end to end against a provider simulated at its HTTP boundary. */
 @QuarkusTest
 class JudgeRunTest {
+
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -38,6 +42,10 @@ class JudgeRunTest {
                 .filter(a -> sourceId.equals(((Map<?, ?>) a.get("source")).get("source_id"))).toList();
         assertEquals(1, matching.size(), "assessments from " + sourceId + ": " + matching);
         return matching.get(0);
+    }
+
+    private static String errorMessage(Map<String, Object> assessment) {
+        return (String) ((Map<?, ?>) ((Map<?, ?>) assessment.get("feedback")).get("error")).get("error_message");
     }
 
     @SuppressWarnings("unchecked")
@@ -122,11 +130,11 @@ class JudgeRunTest {
 
         Map<String, Object> limited = only(results, "fake:/always-429");
         assertNull(((Map<?, ?>) limited.get("feedback")).get("value"), "an error is never a value");
-        String message = (String) ((Map<?, ?>) ((Map<?, ?>) limited.get("feedback")).get("error")).get("error_message");
+        String message = errorMessage(limited);
         assertTrue(message.contains("HTTP 429") && message.contains("3 attempts") && message.contains("Retry-After"), message);
         assertEquals(3, FakeProviders.server.received("always-429").size(), "max-retries 2: three attempts");
         assertEquals(1, FakeProviders.server.received("bad-request").size(), "other 4xx are not retried");
-        String out = (String) ((Map<?, ?>) ((Map<?, ?>) only(results, "fake:/out-of-range").get("feedback")).get("error")).get("error_message");
+        String out = errorMessage(only(results, "fake:/out-of-range"));
         assertTrue(out.contains("maybe") && out.contains("not one of"), out);
 
         assertEquals(7, run.getInt("errored"));
@@ -170,7 +178,7 @@ class JudgeRunTest {
         JsonPath run = awaitCompleted(runId, WAIT);
         assertEquals(4, run.getInt("errors_by_code.MISSING_INPUT"));
         assertEquals(before, FakeProviders.server.received("ok").size(), "no provider call for a judgment that cannot be made");
-        String message = (String) ((Map<?, ?>) ((Map<?, ?>) assessments(runId).get(0).get("feedback")).get("error")).get("error_message");
+        String message = errorMessage(assessments(runId).get(0));
         assertTrue(message.contains("expectations.expected_response") || message.contains("context"), message);
     }
 
@@ -195,9 +203,49 @@ class JudgeRunTest {
         String runId = startRun(List.of("relevance"), traceIds, List.of("fake-keyless:/keyless"));
         JsonPath run = awaitCompleted(runId, WAIT);
         assertEquals(2, run.getInt("errors_by_code.AUTHENTICATION_FAILED"));
-        String message = (String) ((Map<?, ?>) ((Map<?, ?>) assessments(runId).get(0).get("feedback")).get("error")).get("error_message");
+        String message = errorMessage(assessments(runId).get(0));
         assertTrue(message.contains("provider fake-keyless has no API key"), message);
         assertEquals(0, FakeProviders.server.received("keyless").size(), "nothing is sent without the key");
+    }
+
+    @Test
+    void callsThatHangAreAbandonedAndFreeTheirSlots() {
+        // provider fake: max-concurrency 4, timeout 2 s; eight hanging calls need their slots back to finish
+        List<String> traceIds = traces(8, "2");
+        long started = System.nanoTime();
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/hang"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(8, run.getInt("errors_by_code.TIMEOUT"));
+        assertTrue(seconds < 20, "two waves of four 2-second timeouts took " + seconds + " s");
+        assertTrue(errorMessage(assessments(runId).get(0)).contains("no answer within 2000 ms"));
+    }
+
+    @Test
+    void theSchemaHoldsOneAssessmentPerTask() {
+        List<String> traceIds = traces(1, "2");
+        String runId = startRun(List.of("exact_match"), traceIds, null);
+        awaitCompleted(runId, WAIT);
+        String duplicateAssessment = "insert into assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, "
+                + "create_time, last_update_time, run_id, task_id) select 'a-dup' || substr(md5(random()::text), 1, 20), trace_id, name, "
+                + "kind, value, source_type, source_id, now(), now(), run_id, task_id from assessment where run_id = $1";
+        String duplicateTask = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, status, created_at) "
+                + "select gen_random_uuid(), run_id, trace_id, judge_name, judge_version, model_id, 'PENDING', now() "
+                + "from judge_task where run_id = $1";
+        for (String sql : List.of(duplicateAssessment, duplicateTask)) {
+            Throwable refused = assertThrows(Throwable.class,
+                    () -> pool.preparedQuery(sql).execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely());
+            assertTrue(refused.getMessage().contains("duplicate key"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void runningRunsLogTheirProgress() {
+        List<String> traceIds = traces(12, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/slow-1000"));
+        awaitCompleted(runId, WAIT);
+        String log = readLog();
+        assertTrue(log.contains("Run " + runId + ": ") && log.contains("judged"), "no progress line for run " + runId);
     }
 
     @Test
