@@ -35,6 +35,18 @@ public class JudgeRun {
     @Column(nullable = false)
     public int total;
 
+    /** Tasks done, with or without an error; kept up to date by the result writer. */
+    @Column(nullable = false)
+    public int completed;
+
+    @Column(nullable = false)
+    public int errored;
+
+    /** JSON object of error code to count. */
+    @Column(name = "errors_by_code", nullable = false)
+    @ColumnTransformer(read = "errors_by_code::text", write = "cast(cast(? as text) as jsonb)")
+    public String errorsByCode = "{}";
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -45,11 +45,10 @@ public class RunService {
     private final ProvidersConfig providers;
     private final TraceService traces;
     private final RunRepository runs;
-    private final TaskRepository tasks;
     private final TaskWorker worker;
     private final TaskRows rows;
 
-    RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs, TaskRepository tasks,
+    RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs,
                TaskWorker worker, TaskRows rows) {
         this.worker = worker;
         this.rows = rows;
@@ -57,7 +56,6 @@ public class RunService {
         this.providers = providers;
         this.traces = traces;
         this.runs = runs;
-        this.tasks = tasks;
     }
 
     /** Checks the request, stores inline traces, then the run and all its tasks in one transaction. */
@@ -94,18 +92,14 @@ public class RunService {
     public Uni<RunView> get(String runId) {
         return runs.findById(runId)
                 .onItem().ifNull().failWith(() -> new ResourceNotFoundException("No judge run '" + runId + "'"))
-                .chain(run -> tasks.counts(List.of(runId)).map(counts -> view(run, counts)));
+                .map(RunService::view);
     }
 
     @WithSession
     public Uni<Page<RunView>> list(PageToken after, Integer maxResults) {
         int limit = PageToken.maxResults(maxResults);
         return runs.page(after, limit)
-                .map(rows -> Page.of(rows, limit, r -> new PageToken(r.createdAt, r.runId)))
-                .chain(page -> page.items().isEmpty()
-                        ? Uni.createFrom().item(page.map(r -> view(r, List.of())))
-                        : tasks.counts(page.items().stream().map(r -> r.runId).toList())
-                        .map(counts -> page.map(r -> view(r, counts.stream().filter(c -> c.runId().equals(r.runId)).toList()))));
+                .map(rows -> Page.of(rows, limit, r -> new PageToken(r.createdAt, r.runId)).map(RunService::view));
     }
 
     private List<JudgeDefinition> judges(List<String> names) {
@@ -185,19 +179,11 @@ public class RunService {
         return result;
     }
 
-    static RunView view(JudgeRun run, List<TaskRepository.Count> counts) {
-        long completed = 0;
-        long errored = 0;
+    static RunView view(JudgeRun run) {
+        long completed = run.completed;
+        long errored = run.errored;
         Map<String, Long> byCode = new TreeMap<>();
-        for (TaskRepository.Count c : counts) {
-            if (c.status() == JudgeTask.Status.DONE) {
-                completed += c.count();
-                if (c.errorCode() != null) {
-                    errored += c.count();
-                    byCode.merge(c.errorCode(), c.count(), Long::sum);
-                }
-            }
-        }
+        Json.read(run.errorsByCode).fields().forEachRemaining(e -> byCode.put(e.getKey(), e.getValue().asLong()));
         Double rate = null;
         Long eta = null;
         if (run.startedAt != null) {

@@ -3,9 +3,11 @@ package dev.tribunal.run;
 import dev.tribunal.assessment.Assessment;
 import dev.tribunal.assessment.AssessmentRows;
 import dev.tribunal.judge.Judgment;
+import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,7 +17,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -38,6 +42,12 @@ class TaskRows {
     private static final String DONE = "update judge_task set status = 'DONE', error_code = $2, judge_version = $3, attempts = $4, "
             + "latency_ms = $5, prompt_tokens = $6, completion_tokens = $7, cost = $8, lease_until = null, finished_at = $9 "
             + "where task_id = $1 and status <> 'DONE'";
+    /** Adds a batch's outcomes to its run's counters; error counts are summed per code. */
+    private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
+            + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
+            + "select key as code, value::int as n from jsonb_each_text(r.errors_by_code) union all "
+            + "select key, value::int from jsonb_each_text(cast($4::text as jsonb))) each group by code) summed) "
+            + "where r.run_id = $1";
     /** Open tasks are looked up by (run_id, status), never by scanning the run's done ones. */
     private static final String COMPLETE_RUNS = "update judge_run r set status = 'COMPLETED', finished_at = $1 "
             + "where r.run_id = any($2) and r.status in ('QUEUED', 'RUNNING') "
@@ -106,8 +116,43 @@ class TaskRows {
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
         return pool.withTransaction(connection -> AssessmentRows.insert(connection, assessments)
                 .chain(() -> connection.preparedQuery(DONE).executeBatch(done))
+                .chain(updated -> count(connection, batch, updated))
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
                 .replaceWithVoid());
+    }
+
+    /**
+     * Counts the tasks this batch actually marked done (a task already done by an earlier write is not
+     * counted twice) into their runs.
+     */
+    private static Uni<Void> count(SqlConnection connection, List<Finished> batch, RowSet<Row> updated) {
+        Map<String, RunCount> byRun = new LinkedHashMap<>();
+        RowSet<Row> result = updated;
+        for (Finished f : batch) {
+            if (result.rowCount() > 0) {
+                byRun.computeIfAbsent(f.task().runId, id -> new RunCount()).add(f.judgment().errorCode());
+            }
+            result = result.next();
+        }
+        List<Tuple> rows = byRun.entrySet().stream()
+                .map(e -> Tuple.of(e.getKey(), e.getValue().completed, e.getValue().errored, Json.write(e.getValue().byCode)))
+                .toList();
+        return rows.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery(COUNT).executeBatch(rows).replaceWithVoid();
+    }
+
+    /** One run's share of a batch. */
+    private static final class RunCount {
+        int completed;
+        int errored;
+        final Map<String, Integer> byCode = new java.util.TreeMap<>();
+
+        void add(String errorCode) {
+            completed++;
+            if (errorCode != null) {
+                errored++;
+                byCode.merge(errorCode, 1, Integer::sum);
+            }
+        }
     }
 
     private static Tuple done(Finished f, Instant now) {
