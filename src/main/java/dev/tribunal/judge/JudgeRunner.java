@@ -52,9 +52,10 @@ public class JudgeRunner {
      * @param scope the run, so that a provider's rejected credentials fail the rest of the run fast
      */
     public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
+        // deferred: whatever goes wrong while preparing the call also ends as a judgment, never as an exception
         Uni<Judgment> judgment = judge.kind() == Kind.CODE
                 ? Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                : runLlm(judge, model, trace, scope);
+                : Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope));
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
@@ -65,6 +66,10 @@ public class JudgeRunner {
 
     private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
         Target target = target(judge, trace);
+        if (!models.isConfigured(model.provider())) {
+            return Uni.createFrom().item(error(judge, model, target, JudgeErrorCodes.JUDGE_UNAVAILABLE,
+                    "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
+        }
         if (target.missing() != null) {
             return Uni.createFrom().item(missing(judge, model, target, List.of(target.missing())));
         }
@@ -137,7 +142,7 @@ public class JudgeRunner {
     private Judgment error(JudgeDefinition judge, ModelId model, Target target, String code, String message, Judgment.Outcome outcome) {
         boolean code_judge = judge.kind() == Kind.CODE;
         return new Judgment(judge.name(), judge.version(), code_judge ? "CODE" : "LLM_JUDGE",
-                code_judge ? judge.name() : model.toString(), target == null ? null : target.spanId(), null, null, code, message,
+                code_judge || model == null ? judge.name() : model.toString(), target == null ? null : target.spanId(), null, null, code, message,
                 metadata(judge, outcome), outcome);
     }
 

@@ -27,9 +27,17 @@ public class JudgeModelClient {
     }
 
     public Uni<LlmResult> complete(LlmRequest request) {
+        if (!isConfigured(request.model().provider())) {
+            return Uni.createFrom().item(new LlmResult.Failed(LlmErrorCode.PROVIDER_ERROR,
+                    "no provider named " + request.model().provider() + " is configured; not called", 0, 0));
+        }
         ProviderGateway gateway = gateway(request.model().provider());
         return Uni.createFrom().item(() -> gateway.call(request))
                 .runSubscriptionOn(gateway.executor());
+    }
+
+    public boolean isConfigured(String provider) {
+        return config.providers().containsKey(provider);
     }
 
     /** Max calls in flight to a provider. */

@@ -49,14 +49,20 @@ final class ProviderGateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ProviderGateway.class);
     /** First backoff step; doubled per attempt. Half a second spreads a burst of 429s without stalling a run. */
     private static final long BACKOFF_BASE_MS = 500;
-    /** No single wait longer than this, whatever a provider asks. */
+    /** No backoff step longer than this. */
     private static final long BACKOFF_CAP_MS = 60_000;
+    /**
+     * No pause longer than this, whatever a provider asks: Retry-After is honoured up to five minutes
+     * (OpenAI asks for seconds to a minute; a day-long value is a misconfigured gateway, not a plan).
+     */
+    private static final long MAX_PAUSE_MS = 300_000;
+    /** Runs remembered as refused for credentials; older ones are forgotten (their calls would just be refused again). */
+    private static final int MAX_REJECTED_SCOPES = 1000;
     /** Completion tokens counted against tokens-per-minute when a judge sets no max_tokens. */
     private static final int ASSUMED_COMPLETION_TOKENS = 400;
-    /** Circuit breaker: over the last 20 calls, half failing (5xx, connection, timeout) opens it for 30 s. */
+    /** Circuit breaker: over the last 20 calls, half failing (5xx, connection, timeout) opens it (for the provider's circuit-breaker-delay). */
     private static final int BREAKER_WINDOW = 20;
     private static final double BREAKER_FAILURE_RATIO = 0.5;
-    private static final long BREAKER_DELAY_SECONDS = 30;
 
     private final String name;
     private final Provider config;
@@ -69,7 +75,9 @@ final class ProviderGateway implements AutoCloseable {
     private final Guard breaker;
     private final AtomicReference<CircuitBreakerState> breakerState = new AtomicReference<>(CircuitBreakerState.CLOSED);
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
-    private final Set<String> rejectedScopes = ConcurrentHashMap.newKeySet();
+    /** Runs refused for credentials, oldest first; guarded by itself. */
+    private final Set<String> rejectedScopes = new java.util.LinkedHashSet<>();
+    private final AtomicLong openedAtNanos = new AtomicLong();
     private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
     private final MeterRegistry metrics;
     private final Timer latency;
@@ -104,9 +112,12 @@ final class ProviderGateway implements AutoCloseable {
                 .name("provider-" + name)
                 .requestVolumeThreshold(BREAKER_WINDOW)
                 .failureRatio(BREAKER_FAILURE_RATIO)
-                .delay(BREAKER_DELAY_SECONDS, ChronoUnit.SECONDS)
+                .delay(config.circuitBreakerDelay().toMillis(), ChronoUnit.MILLIS)
                 .when(ProviderGateway::isOutage)
                 .onStateChange(state -> {
+                    if (state == CircuitBreakerState.OPEN) {
+                        openedAtNanos.set(System.nanoTime());
+                    }
                     breakerState.set(state);
                     LOG.warnf("Circuit breaker of provider %s is now %s", name, state);
                 })
@@ -162,7 +173,11 @@ final class ProviderGateway implements AutoCloseable {
     /** Runs on one of this provider's threads; never throws. */
     LlmResult call(LlmRequest request) {
         long started = System.nanoTime();
-        if (request.scope() != null && rejectedScopes.contains(request.scope())) {
+        boolean rejected;
+        synchronized (rejectedScopes) {
+            rejected = request.scope() != null && rejectedScopes.contains(request.scope());
+        }
+        if (rejected) {
             count("auth_fail_fast");
             return new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED,
                     "provider " + name + " rejected the credentials earlier in this run; not called again", 0, 0);
@@ -183,15 +198,8 @@ final class ProviderGateway implements AutoCloseable {
             attempts++;
             Failure failure;
             try {
-                waitWhilePaused();
-                inFlight.acquire();
+                admit(tokenEstimate);
                 try {
-                    if (requests != null) {
-                        requests.asBlocking().consume(1);
-                    }
-                    if (tokens != null) {
-                        takeTokens(tokenEstimate);
-                    }
                     long attemptStart = System.nanoTime();
                     try {
                         ChatResponse response = breaker.call(() -> model.chat(chat), ChatResponse.class);
@@ -204,11 +212,23 @@ final class ProviderGateway implements AutoCloseable {
                                 ? 0 : response.tokenUsage().outputTokenCount();
                         promptTokens.increment(prompt);
                         completionTokens.increment(completion);
+                        // the estimate runs short for text of fewer characters per token: the difference is owed
+                        if (tokens != null && prompt + completion > tokenEstimate) {
+                            tokens.consumeIgnoringRateLimits(prompt + completion - tokenEstimate);
+                        }
                         String text = response.aiMessage() == null ? null : response.aiMessage().text();
                         return new LlmResult.Completed(text, prompt, completion, attempts, millisSince(started));
                     } catch (Exception e) {
                         latency.record(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
                         failure = classify(e);
+                    }
+                    // before the slot is given back, so that no waiting call slips through the pause
+                    if (failure.code() == LlmErrorCode.RATE_LIMIT_EXCEEDED) {
+                        throttled.increment();
+                        inFlight.onThrottled();
+                        failure.retryAfter().ifPresent(this::pauseFor);
+                    } else if (failure.circuitOpen()) {
+                        pauseFor(untilHalfOpen());
                     }
                 } finally {
                     inFlight.release();
@@ -218,20 +238,15 @@ final class ProviderGateway implements AutoCloseable {
                 return new LlmResult.Failed(LlmErrorCode.TIMEOUT, "interrupted while waiting for provider " + name, attempts,
                         millisSince(started));
             }
-            count(failure.code().name().toLowerCase());
-            if (failure.code() == LlmErrorCode.RATE_LIMIT_EXCEEDED) {
-                throttled.increment();
-                inFlight.onThrottled();
-                failure.retryAfter().ifPresent(this::pauseFor);
-            }
+            count(failure.circuitOpen() ? "circuit_open" : failure.code().name().toLowerCase(java.util.Locale.ROOT));
             if (failure.retryAfter().isPresent()) {
                 lastRetryAfter = failure.retryAfter().get();
             }
             if (failure.code() == LlmErrorCode.AUTHENTICATION_FAILED && request.scope() != null) {
-                rejectedScopes.add(request.scope());
+                rejectScope(request.scope());
             }
             if (!failure.retryable() || attempts > config.maxRetries()) {
-                String message = redact(failure.detail()) + "; " + attempts + (attempts == 1 ? " attempt" : " attempts")
+                String message = brief(redact(failure.detail())) + "; " + attempts + (attempts == 1 ? " attempt" : " attempts")
                         + (lastRetryAfter == null ? "" : "; last Retry-After " + lastRetryAfter.toMillis() + " ms");
                 return new LlmResult.Failed(failure.code(), message, attempts, millisSince(started));
             }
@@ -239,8 +254,53 @@ final class ProviderGateway implements AutoCloseable {
                 Thread.sleep(backoff(attempts, failure.retryAfter()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new LlmResult.Failed(failure.code(), redact(failure.detail()) + "; interrupted before retrying", attempts,
+                return new LlmResult.Failed(failure.code(), brief(redact(failure.detail())) + "; interrupted before retrying", attempts,
                         millisSince(started));
+            }
+        }
+    }
+
+    /**
+     * Waits until a call may go: the provider's pause is over, a slot is free, and the request and
+     * token budgets allow it. A pause that began while waiting for the budgets sends the call back to
+     * the start, its slot given up.
+     */
+    private void admit(long tokenEstimate) throws InterruptedException {
+        while (true) {
+            waitWhilePaused();
+            inFlight.acquire();
+            boolean admitted = false;
+            try {
+                if (requests != null) {
+                    requests.asBlocking().consume(1);
+                }
+                if (tokens != null) {
+                    takeTokens(tokenEstimate);
+                }
+                admitted = pausedUntilNanos.get() - System.nanoTime() <= 0;
+                if (admitted) {
+                    return;
+                }
+            } finally {
+                if (!admitted) {
+                    inFlight.release();
+                }
+            }
+        }
+    }
+
+    /** How long the open circuit stays open; at least a second (or the delay), so that calls turned away in half-open wait too. */
+    private Duration untilHalfOpen() {
+        long left = openedAtNanos.get() + config.circuitBreakerDelay().toNanos() - System.nanoTime();
+        return Duration.ofNanos(Math.max(Math.min(TimeUnit.SECONDS.toNanos(1), config.circuitBreakerDelay().toNanos()), left));
+    }
+
+    /** Remembers a run whose calls to this provider were refused for credentials; the oldest are forgotten first. */
+    private void rejectScope(String scope) {
+        synchronized (rejectedScopes) {
+            rejectedScopes.add(scope);
+            if (rejectedScopes.size() > MAX_REJECTED_SCOPES) {
+                rejectedScopes.remove(rejectedScopes.iterator().next());
             }
         }
     }
@@ -266,7 +326,9 @@ final class ProviderGateway implements AutoCloseable {
 
     /** Forgets that a scope's credentials were rejected (its run is over). */
     void endScope(String scope) {
-        rejectedScopes.remove(scope);
+        synchronized (rejectedScopes) {
+            rejectedScopes.remove(scope);
+        }
     }
 
     private void count(String outcome) {
@@ -315,16 +377,16 @@ final class ProviderGateway implements AutoCloseable {
 
     /** Every call to this provider waits until the time a 429 asked for. */
     private void pauseFor(Duration retryAfter) {
-        long until = System.nanoTime() + Math.min(retryAfter.toNanos(), TimeUnit.MILLISECONDS.toNanos(BACKOFF_CAP_MS));
+        long until = System.nanoTime() + Math.min(retryAfter.toNanos(), TimeUnit.MILLISECONDS.toNanos(MAX_PAUSE_MS));
         pausedUntilNanos.accumulateAndGet(until, Math::max);
     }
 
-    /** Exponential backoff with full jitter, never shorter than what the provider asked for. */
+    /** Exponential backoff with jitter, never shorter than what the provider asked for (up to five minutes). */
     static long backoff(int attempt, Optional<Duration> retryAfter) {
         long exponential = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt - 1, 16));
         long jittered = exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
-        long asked = retryAfter.map(Duration::toMillis).orElse(0L);
-        return Math.min(BACKOFF_CAP_MS, Math.max(jittered, asked));
+        long asked = Math.min(MAX_PAUSE_MS, retryAfter.map(Duration::toMillis).orElse(0L));
+        return Math.max(jittered, asked);
     }
 
     private static long millisSince(long startNanos) {
@@ -332,7 +394,10 @@ final class ProviderGateway implements AutoCloseable {
     }
 
     /** What went wrong with one attempt, and whether another attempt may help. */
-    record Failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter) {
+    record Failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter, boolean circuitOpen) {
+        Failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter) {
+            this(code, detail, retryable, retryAfter, false);
+        }
     }
 
     static Failure classify(Throwable error) {
@@ -341,12 +406,13 @@ final class ProviderGateway implements AutoCloseable {
                 return new Failure(LlmErrorCode.TIMEOUT, "provider gave " + timeout.getMessage(), false, Optional.empty());
             }
             if (t instanceof CircuitBreakerOpenException) {
+                // retried once the circuit lets a trial call through, within the call's retries
                 return new Failure(LlmErrorCode.PROVIDER_ERROR, "circuit breaker open after repeated provider failures; "
-                        + "not called", false, Optional.empty());
+                        + "not called", true, Optional.empty(), true);
             }
             if (t instanceof ProviderHttpException http) {
                 int status = http.statusCode();
-                String detail = "HTTP " + status + " " + brief(http.getMessage());
+                String detail = "HTTP " + status + " " + oneLine(http.getMessage());
                 if (status == 429) {
                     return new Failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, detail, true, http.retryAfter());
                 }
@@ -359,10 +425,10 @@ final class ProviderGateway implements AutoCloseable {
                 return new Failure(LlmErrorCode.PROVIDER_REJECTED, detail, false, Optional.empty());
             }
             if (t instanceof ProviderConnectionException || t instanceof IOException) {
-                return new Failure(LlmErrorCode.PROVIDER_ERROR, "connection failed: " + brief(t.getMessage()), true, Optional.empty());
+                return new Failure(LlmErrorCode.PROVIDER_ERROR, "connection failed: " + oneLine(t.getMessage()), true, Optional.empty());
             }
         }
-        return new Failure(LlmErrorCode.PROVIDER_ERROR, "unreadable provider response: " + brief(error.getClass().getSimpleName()
+        return new Failure(LlmErrorCode.PROVIDER_ERROR, "unreadable provider response: " + oneLine(error.getClass().getSimpleName()
                 + (error.getMessage() == null ? "" : ": " + error.getMessage())), false, Optional.empty());
     }
 
@@ -372,6 +438,11 @@ final class ProviderGateway implements AutoCloseable {
         return failure.code() == LlmErrorCode.PROVIDER_ERROR || failure.code() == LlmErrorCode.TIMEOUT;
     }
 
+    private static String oneLine(String text) {
+        return text == null ? "" : text.replaceAll("\\s+", " ").trim();
+    }
+
+    /** Error text as stored: one line, at most 300 characters (after the key is redacted). */
     private static String brief(String text) {
         if (text == null) {
             return "";

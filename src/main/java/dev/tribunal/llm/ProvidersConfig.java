@@ -56,6 +56,14 @@ public interface ProvidersConfig {
         @WithDefault("3")
         int maxRetries();
 
+        /**
+         * How long the circuit breaker stays open once half of the last 20 calls failed (5xx, connection
+         * errors, timeouts): calls to the provider wait, then one trial call goes. 30 s lets a restarting
+         * server come back without a run's calls failing one after another in the meantime.
+         */
+        @WithDefault("30s")
+        Duration circuitBreakerDelay();
+
         /** {@code json_schema} (default) or {@code json_object} for servers without JSON-schema support. */
         @WithDefault("json_schema")
         String structuredOutput();

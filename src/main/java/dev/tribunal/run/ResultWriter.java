@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,7 +29,12 @@ class ResultWriter {
 
     private static final Logger LOG = Logger.getLogger(ResultWriter.class);
 
+    /** Write attempts of one judgment before it is given up (its task then stays claimed). */
+    static final int WRITE_ATTEMPTS = 10;
+    private static final long RETRY_DELAY_SECONDS = 3;
+
     private final ConcurrentLinkedQueue<Finished> queue = new ConcurrentLinkedQueue<>();
+    private final List<Runnable> written = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean timerArmed = new AtomicBoolean();
@@ -83,15 +89,23 @@ class ResultWriter {
             }
             return;
         }
-        write(batch)
+        Uni.createFrom().deferred(() -> write(batch))
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("Writing %d judgments in one transaction failed (%s); writing them one by one", batch.size(), failure.toString());
                     return writeOneByOne(batch);
                 })
-                .subscribe().with(ignored -> writeNext(), failure -> {
+                .subscribe().with(ignored -> {
+                    written.forEach(Runnable::run);
+                    writeNext();
+                }, failure -> {
                     LOG.errorf("Writing judgments failed: %s", failure.toString());
                     writeNext();
                 });
+    }
+
+    /** Called after each batch is written (room has opened up). */
+    void whenWritten(Runnable listener) {
+        written.add(listener);
     }
 
     private List<Finished> drain() {
@@ -104,15 +118,37 @@ class ResultWriter {
         return batch;
     }
 
+    /**
+     * After a batch failed: each judgment alone, so that one bad row cannot hold back the others. A
+     * judgment that still fails for a passing reason (connection lost, database restarting) is queued
+     * again a few seconds later, up to {@link #WRITE_ATTEMPTS} times; one the database refuses for what
+     * it is (a constraint: its trace or task was deleted meanwhile) is logged and left.
+     */
     private Uni<Void> writeOneByOne(List<Finished> batch) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Finished one : batch) {
-            chain = chain.chain(() -> write(List.of(one))
-                    .onFailure().invoke(e -> LOG.errorf("Judgment of task %s could not be written: %s", one.task().taskId, e.toString()))
+            chain = chain.chain(() -> Uni.createFrom().deferred(() -> write(List.of(one)))
+                    .onFailure().invoke(e -> retryLater(one, e))
                     .onFailure().recoverWithNull()
                     .replaceWithVoid());
         }
         return chain;
+    }
+
+    private void retryLater(Finished one, Throwable failure) {
+        boolean refused = failure instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("23");
+        if (refused || one.writeAttempts() + 1 >= WRITE_ATTEMPTS) {
+            LOG.errorf("Judgment of task %s could not be written (%d attempts): %s", one.task().taskId, one.writeAttempts() + 1,
+                    failure.toString());
+            return;
+        }
+        LOG.warnf("Judgment of task %s could not be written (%s); trying again in %d s", one.task().taskId, failure.toString(),
+                RETRY_DELAY_SECONDS);
+        queued.incrementAndGet();
+        vertx.setTimer(TimeUnit.SECONDS.toMillis(RETRY_DELAY_SECONDS), id -> {
+            queue.add(one.retried());
+            flush();
+        });
     }
 
     private Uni<Void> write(List<Finished> batch) {

@@ -62,13 +62,29 @@ class TaskRows {
             + "as t(task_id, trace_id, judge_name, judge_version, model_id)";
 
     /** A finished judgment of a task. */
-    record Finished(JudgeTask task, Judgment judgment) {
+    record Finished(JudgeTask task, Judgment judgment, int writeAttempts) {
+        Finished(JudgeTask task, Judgment judgment) {
+            this(task, judgment, 0);
+        }
+
+        Finished retried() {
+            return new Finished(task, judgment, writeAttempts + 1);
+        }
     }
 
     private final Pool pool;
 
     TaskRows(Pool pool) {
         this.pool = pool;
+    }
+
+    private static final String RELEASE = "update judge_task set status = 'PENDING', lease_until = null "
+            + "where task_id = any($1) and status = 'RUNNING'";
+
+    /** Gives claimed tasks back, to be claimed again (by this process or another). */
+    Uni<Void> release(List<JudgeTask> claimed) {
+        java.util.UUID[] ids = claimed.stream().map(t -> t.taskId).toArray(java.util.UUID[]::new);
+        return pool.preparedQuery(RELEASE).execute(Tuple.of(ids)).replaceWithVoid();
     }
 
     /** Stores a new run and all its tasks in one transaction. */
@@ -126,7 +142,8 @@ class TaskRows {
      * counted twice) into their runs.
      */
     private static Uni<Void> count(SqlConnection connection, List<Finished> batch, RowSet<Row> updated) {
-        Map<String, RunCount> byRun = new LinkedHashMap<>();
+        // runs in id order: concurrent writers lock run rows in the same order and cannot deadlock
+        Map<String, RunCount> byRun = new java.util.TreeMap<>();
         RowSet<Row> result = updated;
         for (Finished f : batch) {
             if (result.rowCount() > 0) {

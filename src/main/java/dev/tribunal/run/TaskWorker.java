@@ -2,6 +2,7 @@ package dev.tribunal.run;
 
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.JudgeErrorCodes;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
@@ -9,6 +10,7 @@ import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -47,6 +49,8 @@ class TaskWorker {
                io.micrometer.core.instrument.MeterRegistry metrics) {
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
+        // written results make room: look for more work then too
+        writer.whenWritten(this::poll);
         this.config = config;
         this.rows = rows;
         this.loader = loader;
@@ -116,12 +120,30 @@ class TaskWorker {
         inFlight.addAndGet(claimed.size());
         Set<String> traceIds = claimed.stream().map(t -> t.traceId).collect(Collectors.toCollection(LinkedHashSet::new));
         loader.load(traceIds).subscribe().with(
-                data -> claimed.forEach(task -> judge(task, data.get(task.traceId))),
+                // prompts are built off the event loop, which the database connections share
+                data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data.get(task.traceId)))),
                 failure -> {
-                    // the tasks stay RUNNING until their lease ends; they are not lost
-                    inFlight.addAndGet(-claimed.size());
-                    LOG.errorf("Loading traces for %d claimed tasks failed: %s", claimed.size(), failure.toString());
+                    LOG.errorf("Loading traces for %d claimed tasks failed (%s); they go back to pending", claimed.size(), failure.toString());
+                    rows.release(claimed).subscribe().with(
+                            released -> {
+                                inFlight.addAndGet(-claimed.size());
+                                poll();
+                            },
+                            releaseFailure -> {
+                                inFlight.addAndGet(-claimed.size());
+                                LOG.errorf("Releasing %d claimed tasks failed too: %s", claimed.size(), releaseFailure.toString());
+                            });
                 });
+    }
+
+    /** Every claimed task ends in a judgment, whatever fails on the way. */
+    private void judgeSafely(JudgeTask task, TraceData trace) {
+        try {
+            judge(task, trace);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Judging task %s failed before it started", task.taskId);
+            finished(task, unavailable(task, "could not be started: " + e));
+        }
     }
 
     private void judge(JudgeTask task, TraceData trace) {
@@ -131,8 +153,11 @@ class TaskWorker {
             judgment = Uni.createFrom().item(unavailable(task, judge == null
                     ? "judge '" + task.judgeName + "' is no longer loaded" : "trace " + task.traceId + " no longer exists"));
         } else {
-            ModelId model = judge.kind() == JudgeDefinition.Kind.CODE ? null : ModelId.parse(task.modelId).orElseThrow();
-            judgment = runner.run(judge, model, trace, task.runId);
+            ModelId model = judge.kind() == JudgeDefinition.Kind.CODE ? null : ModelId.parse(task.modelId).orElse(null);
+            judgment = judge.kind() == JudgeDefinition.Kind.LLM && model == null
+                    ? Uni.createFrom().item(unavailable(task, "judge '" + task.judgeName + "' is an LLM judge now; the task was made for "
+                    + task.modelId))
+                    : runner.run(judge, model, trace, task.runId);
         }
         judgment.subscribe().with(
                 result -> finished(task, result),
@@ -148,7 +173,7 @@ class TaskWorker {
     private static Judgment unavailable(JudgeTask task, String message) {
         boolean llm = task.modelId.contains(":/");
         return new Judgment(task.judgeName, task.judgeVersion, llm ? "LLM_JUDGE" : "CODE", task.modelId, null, null, null,
-                "JUDGE_UNAVAILABLE", message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion), new Judgment.Outcome(0, 0, 0, 0, null));
+                JudgeErrorCodes.JUDGE_UNAVAILABLE, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion), new Judgment.Outcome(0, 0, 0, 0, null));
     }
 
     /** Judgments started and not yet handed to the writer. */

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code ok}: a valid verdict at once; {@code slow}: the same after 200 ms (or {@code slow-<ms>})</li>
  *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict;
  *       {@code reset-limited}: the same with OpenAI's {@code x-ratelimit-reset-requests: 1s} instead of Retry-After</li>
+ *   <li>{@code once-429}: the model's very first request gets 429 with Retry-After: 1, every other a verdict after 300 ms</li>
  *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
  *   <li>{@code limited-<n>}: a verdict after 50 ms, within a limit of n requests per sliding minute; over it,
  *       429 with the Retry-After that the limit implies</li>
@@ -151,6 +152,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     send(request, 429, error("Rate limit reached for requests"), null, finish);
                 } else {
                     send(request, 200, verdict(model, body), null, finish);
+                }
+            }
+            case "once-429" -> {
+                if (requestCount(model) == 1) {
+                    send(request, 429, error("Rate limit reached"), "1", finish);
+                } else {
+                    vertx.setTimer(300, id -> send(request, 200, verdict(model, body), null, finish));
                 }
             }
             case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);

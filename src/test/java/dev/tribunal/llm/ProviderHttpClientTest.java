@@ -69,13 +69,14 @@ class ProviderHttpClientTest {
     }
 
     @Test
-    void backoffNeverExceedsSixtySeconds() {
+    void backoffStepsNeverExceedSixtySecondsAndRetryAfterFiveMinutes() {
         for (int attempt = 1; attempt <= 40; attempt++) {
             long wait = ProviderGateway.backoff(attempt, Optional.empty());
             assertTrue(wait <= 60_000, "attempt " + attempt + " waited " + wait + " ms");
         }
         assertTrue(ProviderGateway.backoff(12, Optional.empty()) >= 30_000, "a late attempt waits at least half the cap");
-        assertEquals(60_000, ProviderGateway.backoff(1, Optional.of(Duration.ofMinutes(10))), "a huge Retry-After is capped");
+        assertEquals(120_000, ProviderGateway.backoff(1, Optional.of(Duration.ofMinutes(2))), "a Retry-After of two minutes is honoured");
+        assertEquals(300_000, ProviderGateway.backoff(1, Optional.of(Duration.ofMinutes(10))), "a huge Retry-After is capped at five minutes");
     }
 
     @Test
@@ -162,6 +163,16 @@ class ProviderHttpClientTest {
         assertTrue(refused.detail().contains("Connection refused"), refused.detail());
         assertEquals(LlmErrorCode.PROVIDER_ERROR, io.code());
         assertTrue(io.retryable());
+    }
+
+    @Test
+    void anOpenCircuitIsARetryableProviderErrorThatWaits() {
+        ProviderGateway.Failure failure = ProviderGateway.classify(
+                new org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException("open"));
+        assertEquals(LlmErrorCode.PROVIDER_ERROR, failure.code());
+        assertTrue(failure.retryable(), "retried once the circuit lets a trial call through");
+        assertTrue(failure.circuitOpen());
+        assertTrue(failure.detail().contains("circuit breaker open"), failure.detail());
     }
 
     @Test

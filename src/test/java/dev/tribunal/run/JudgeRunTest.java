@@ -35,6 +35,12 @@ class JudgeRunTest {
     @jakarta.inject.Inject
     io.vertx.mutiny.sqlclient.Pool pool;
 
+    @jakarta.inject.Inject
+    dev.tribunal.judge.JudgeRunner runner;
+
+    @jakarta.inject.Inject
+    dev.tribunal.judge.JudgeCatalog catalog;
+
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private static Map<String, Object> only(List<Map<String, Object>> assessments, String sourceId) {
@@ -168,6 +174,31 @@ class JudgeRunTest {
         FakeOpenAiServer.Received second = calls.get(1);
         long waitedMs = (second.atNanos() - first.atNanos()) / 1_000_000;
         assertTrue(waitedMs >= 1000, "the retry came " + waitedMs + " ms after a 429 asking to wait 1 s");
+    }
+
+    @Test
+    void callsWaitingForASlotAlsoWaitOutRetryAfter() {
+        // max-concurrency 4: four calls go, the first is answered 429 "wait 1 s", the other six wait for slots
+        List<String> traceIds = traces(9, "2");
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/once-429"));
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(9, run.getInt("succeeded"));
+        List<Long> arrivals = FakeProviders.server.received("once-429").stream().map(FakeOpenAiServer.Received::atNanos).sorted().toList();
+        long throttledAt = arrivals.get(0);
+        List<Long> duringPause = arrivals.stream()
+                .filter(t -> t > throttledAt + 50_000_000L && t < throttledAt + 950_000_000L).toList();
+        assertTrue(duringPause.isEmpty(), duringPause.size() + " calls reached the provider within the second it asked to wait");
+    }
+
+    @Test
+    void aProviderThatIsNotConfiguredHereMakesTheJudgmentUnavailable() {
+        var judge = catalog.require("relevance");
+        var trace = new dev.tribunal.judge.TraceData("tr-x", com.fasterxml.jackson.databind.node.TextNode.valueOf("q"),
+                com.fasterxml.jackson.databind.node.TextNode.valueOf("a"), Map.of(), Map.of(), List.of());
+        var judgment = runner.run(judge, new dev.tribunal.llm.ModelId("gone", "model"), trace, "run-x").await().indefinitely();
+        assertEquals("JUDGE_UNAVAILABLE", judgment.errorCode());
+        assertTrue(judgment.errorMessage().contains("provider gone is not configured"), judgment.errorMessage());
+        assertEquals("gone:/model", judgment.sourceId());
     }
 
     @Test
@@ -316,16 +347,24 @@ class JudgeRunTest {
         JsonPath run = awaitCompleted(runId, WAIT);
         assertEquals(30, run.getInt("errors_by_code.PROVIDER_ERROR"));
         int calls = FakeProviders.server.received("error-500").size() - before;
-        // the breaker opens once 20 calls have failed; at most the 2 then in flight (max-concurrency 2) follow
-        assertTrue(calls <= 22, "the circuit should open after 20 failed calls; " + calls + " reached the provider");
+        // the breaker opens once 20 calls have failed; then calls wait for it, and one trial call per half-open state goes
+        assertTrue(calls < 30, "the circuit should open after 20 failed calls; " + calls + " reached the provider");
         assertTrue(assessments(runId).stream()
                 .map(a -> String.valueOf(((Map<?, ?>) a.get("feedback")).get("error")))
                 .anyMatch(error -> error.contains("circuit breaker open")));
+    }
+
+    @Test
+    void anOpenCircuitIsReportedByHealthAndMetrics() {
+        // provider fake-down: the circuit stays open for a minute once 20 calls failed
+        List<String> traceIds = traces(20, "2");
+        JsonPath run = awaitCompleted(startRun(List.of("relevance"), traceIds, List.of("fake-down:/error-500")), WAIT);
+        assertEquals(20, run.getInt("errors_by_code.PROVIDER_ERROR"));
         given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("tribunal_provider_circuit_open{provider=\"fake-cb\"} 1.0"));
+                .body(containsString("tribunal_provider_circuit_open{provider=\"fake-down\"} 1.0"));
         // reported by health as a wellness problem; the API stays ready for traffic
         given().get("/q/health/well").then().statusCode(503)
-                .body("checks.find { it.name == 'LLM providers' }.data['fake-cb']", equalTo("circuit open"))
+                .body("checks.find { it.name == 'LLM providers' }.data['fake-down']", equalTo("circuit open"))
                 .body("checks.find { it.name == 'LLM providers' }.data.fake", equalTo("circuit closed"));
         given().get("/q/health/ready").then().statusCode(200);
     }
