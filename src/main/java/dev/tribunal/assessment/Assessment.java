@@ -76,10 +76,6 @@ public class Assessment {
     @Column(name = "run_id")
     public String runId;
 
-    /** The judge-run task that produced this assessment; null for assessments logged over the API. */
-    @Column(name = "task_id")
-    public java.util.UUID taskId;
-
     public AssessmentSource source() {
         return new AssessmentSource(sourceType, sourceId);
     }

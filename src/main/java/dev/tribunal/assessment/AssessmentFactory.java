@@ -87,36 +87,6 @@ public final class AssessmentFactory {
         return a;
     }
 
-    /**
-     * A judge's result as Feedback: a value with a rationale, or an error; provenance from the judge.
-     *
-     * @param sourceType LLM_JUDGE or CODE
-     */
-    public static Assessment judgeFeedback(String traceId, String spanId, String name, JsonNode value, String rationale,
-                                           String sourceType, String sourceId, AssessmentError error,
-                                           Map<String, String> metadata, String runId, java.util.UUID taskId, Instant at) {
-        Assessment a = new Assessment();
-        a.id = Ids.newAssessmentId();
-        a.traceId = traceId;
-        a.spanId = spanId;
-        a.kind = AssessmentKind.FEEDBACK;
-        a.name = name;
-        a.valueJson = Json.write(value);
-        a.error(error);
-        a.rationale = rationale;
-        a.sourceType = AssessmentSourceType.valueOf(sourceType);
-        a.sourceId = sourceId;
-        Map<String, String> withRun = new LinkedHashMap<>(metadata);
-        withRun.put(SOURCE_RUN_ID_KEY, runId);
-        a.metadataJson = Json.write(withRun);
-        a.runId = runId;
-        a.taskId = taskId;
-        a.valid = true;
-        a.createTime = at;
-        a.lastUpdateTime = at;
-        return a;
-    }
-
     static AssessmentKind kindOf(FeedbackView feedback, ExpectationView expectation) {
         InvalidRequestException.require(feedback != null || expectation != null,
                 "An assessment needs exactly one of 'feedback' or 'expectation'; it has neither");

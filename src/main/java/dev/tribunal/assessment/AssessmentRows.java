@@ -1,5 +1,8 @@
 package dev.tribunal.assessment;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.system.Ids;
+import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -7,7 +10,10 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * Assessments written in bulk on a plain SQL connection, for judge results: one pipelined batch
@@ -24,20 +30,36 @@ public final class AssessmentRows {
     private AssessmentRows() {
     }
 
-    public static Uni<Void> insert(SqlConnection connection, List<Assessment> assessments) {
-        if (assessments.isEmpty()) {
+    /**
+     * A judge's result as Feedback: a value with a rationale, or an error; provenance from the judge.
+     *
+     * @param sourceType LLM_JUDGE or CODE
+     * @param metadata the judge's figures; the run id is added as MLflow's {@code mlflow.assessment.sourceRunId}
+     */
+    public record JudgeFeedback(String traceId, String spanId, String name, JsonNode value, String rationale,
+                                AssessmentSourceType sourceType, String sourceId, AssessmentError error,
+                                Map<String, String> metadata, String runId, UUID taskId, Instant at) {
+    }
+
+    public static Uni<Void> insert(SqlConnection connection, List<JudgeFeedback> feedback) {
+        if (feedback.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Tuple> rows = assessments.stream().map(AssessmentRows::tuple).toList();
+        List<Tuple> rows = feedback.stream().map(AssessmentRows::tuple).toList();
         return connection.preparedQuery(INSERT).executeBatch(rows).replaceWithVoid();
     }
 
-    private static Tuple tuple(Assessment a) {
-        return Tuple.tuple(List.of()).addString(a.id).addString(a.traceId).addString(a.spanId).addString(a.name)
-                .addString(a.kind.name()).addString(a.valueJson).addString(a.errorCode).addString(a.errorMessage)
-                .addString(a.stackTrace).addString(a.rationale).addString(a.sourceType.name()).addString(a.sourceId)
-                .addString(a.metadataJson).addOffsetDateTime(utc(a.createTime)).addOffsetDateTime(utc(a.lastUpdateTime))
-                .addString(a.overrides).addBoolean(a.valid).addString(a.runId).addUUID(a.taskId);
+    private static Tuple tuple(JudgeFeedback f) {
+        Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
+        metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
+        AssessmentError error = f.error();
+        OffsetDateTime at = utc(f.at());
+        return Tuple.tuple(List.of()).addString(Ids.newAssessmentId()).addString(f.traceId()).addString(f.spanId()).addString(f.name())
+                .addString(AssessmentKind.FEEDBACK.name()).addString(Json.write(f.value()))
+                .addString(error == null ? null : error.errorCode()).addString(error == null ? null : error.errorMessage())
+                .addString(error == null ? null : error.stackTrace()).addString(f.rationale()).addString(f.sourceType().name())
+                .addString(f.sourceId()).addString(Json.write(metadata)).addOffsetDateTime(at).addOffsetDateTime(at)
+                .addString(null).addBoolean(true).addString(f.runId()).addUUID(f.taskId());
     }
 
     static OffsetDateTime utc(Instant instant) {

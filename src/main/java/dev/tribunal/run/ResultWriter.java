@@ -1,8 +1,8 @@
 package dev.tribunal.run;
 
-import dev.tribunal.assessment.Assessment;
 import dev.tribunal.assessment.AssessmentError;
-import dev.tribunal.assessment.AssessmentFactory;
+import dev.tribunal.assessment.AssessmentRows.JudgeFeedback;
+import dev.tribunal.assessment.AssessmentSourceType;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.run.TaskRows.Finished;
 import dev.tribunal.system.Times;
@@ -153,18 +153,18 @@ class ResultWriter {
 
     private Uni<Void> write(List<Finished> batch) {
         Instant now = Times.now();
-        List<Assessment> assessments = batch.stream().map(f -> assessment(f, now)).toList();
+        List<JudgeFeedback> assessments = batch.stream().map(f -> assessment(f, now)).toList();
         long started = System.nanoTime();
         return rows.complete(batch, assessments, now)
                 .invoke(() -> LOG.debugf("Wrote %d judgments in %d ms", batch.size(), (System.nanoTime() - started) / 1_000_000));
     }
 
-    private static Assessment assessment(Finished f, Instant now) {
+    private static JudgeFeedback assessment(Finished f, Instant now) {
         Judgment j = f.judgment();
         AssessmentError error = j.succeeded() ? null
                 : new AssessmentError(j.errorCode(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
-        return AssessmentFactory.judgeFeedback(f.task().traceId, j.spanId(), j.judgeName(), j.value(), j.rationale(),
-                j.sourceType(), j.sourceId(), error, j.metadata(), f.task().runId, f.task().taskId, now);
+        return new JudgeFeedback(f.task().traceId, j.spanId(), j.judgeName(), j.value(), j.rationale(),
+                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId, f.task().taskId, now);
     }
 }

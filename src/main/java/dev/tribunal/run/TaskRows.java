@@ -1,7 +1,7 @@
 package dev.tribunal.run;
 
-import dev.tribunal.assessment.Assessment;
 import dev.tribunal.assessment.AssessmentRows;
+import dev.tribunal.assessment.AssessmentRows.JudgeFeedback;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
@@ -127,7 +127,7 @@ class TaskRows {
      * Writes each judgment's assessment and marks its task done, all in one transaction; runs whose
      * last task this was are completed.
      */
-    Uni<Void> complete(List<Finished> batch, List<Assessment> assessments, Instant now) {
+    Uni<Void> complete(List<Finished> batch, List<JudgeFeedback> assessments, Instant now) {
         List<Tuple> done = batch.stream().map(f -> done(f, now)).toList();
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
         return pool.withTransaction(connection -> AssessmentRows.insert(connection, assessments)

@@ -88,7 +88,7 @@ class JudgeBenchmark {
         int repeats = Integer.getInteger("bench.repeats", 3);
         String model = "bench:/slow-" + LATENCY_MS;
         // warm-up, not measured: the JIT compiles the hot paths, the pools fill
-        run(model, ingest(2_000));
+        run(model, ingest(5_000));
         List<Measured> all = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             Measured m = run(model, ingest(judgments / JUDGES.size()));
