@@ -138,11 +138,11 @@ class ResultWriter {
     private void retryLater(Finished one, Throwable failure) {
         boolean refused = failure instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("23");
         if (refused || one.writeAttempts() + 1 >= WRITE_ATTEMPTS) {
-            LOG.errorf("Judgment of task %s could not be written (%d attempts): %s", one.task().taskId, one.writeAttempts() + 1,
+            LOG.errorf("Judgment of task %s could not be written (%d attempts): %s", one.task().taskId(), one.writeAttempts() + 1,
                     failure.toString());
             return;
         }
-        LOG.warnf("Judgment of task %s could not be written (%s); trying again in %d s", one.task().taskId, failure.toString(),
+        LOG.warnf("Judgment of task %s could not be written (%s); trying again in %d s", one.task().taskId(), failure.toString(),
                 RETRY_DELAY_SECONDS);
         queued.incrementAndGet();
         vertx.setTimer(TimeUnit.SECONDS.toMillis(RETRY_DELAY_SECONDS), id -> {
@@ -164,7 +164,7 @@ class ResultWriter {
         AssessmentError error = j.succeeded() ? null
                 : new AssessmentError(j.errorCode(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
-        return new JudgeFeedback(f.task().traceId, j.spanId(), j.judgeName(), j.value(), j.rationale(),
-                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId, f.task().taskId, now);
+        return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(),
+                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId(), f.task().taskId(), now);
     }
 }

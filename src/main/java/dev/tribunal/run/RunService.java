@@ -73,7 +73,7 @@ public class RunService {
         return traceIds.chain(ids -> {
             String runId = HexFormat.of().formatHex(uuidBytes());
             Instant now = Times.now();
-            List<JudgeTask> newTasks = tasks(runId, ids, judges, models, now);
+            List<JudgeTask> newTasks = tasks(runId, ids, judges, models);
             JudgeRun run = new JudgeRun();
             run.runId = runId;
             run.status = RunStatus.QUEUED;
@@ -155,7 +155,7 @@ public class RunService {
     }
 
     /** One task per trace × LLM judge × model (the judge's own when no models are given), and per trace × code judge. */
-    private static List<JudgeTask> tasks(String runId, List<String> traceIds, List<JudgeDefinition> judges, List<ModelId> models, Instant now) {
+    private static List<JudgeTask> tasks(String runId, List<String> traceIds, List<JudgeDefinition> judges, List<ModelId> models) {
         List<JudgeTask> result = new ArrayList<>();
         for (String traceId : traceIds) {
             for (JudgeDefinition judge : judges) {
@@ -163,15 +163,7 @@ public class RunService {
                         ? List.of(judge.name())
                         : models.isEmpty() ? List.of(judge.model().toString()) : models.stream().map(ModelId::toString).toList();
                 for (String model : targets) {
-                    JudgeTask task = new JudgeTask();
-                    task.taskId = UUID.randomUUID();
-                    task.runId = runId;
-                    task.traceId = traceId;
-                    task.judgeName = judge.name();
-                    task.judgeVersion = judge.version();
-                    task.modelId = model;
-                    task.status = JudgeTask.Status.PENDING;
-                    task.createdAt = now;
+                    JudgeTask task = new JudgeTask(UUID.randomUUID(), runId, traceId, judge.name(), judge.version(), model);
                     result.add(task);
                 }
             }

@@ -35,7 +35,7 @@ class TaskRows {
     private static final String CLAIM = "update judge_task t set status = 'RUNNING', lease_until = $1 "
             + "from (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
             + "for update skip locked) c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.created_at";
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id";
     private static final String START_RUNS = "update judge_run set status = 'RUNNING', started_at = $1 "
             + "where run_id = any($2) and status = 'QUEUED'";
     /** A task is done once, with its outcome; a task already done is left as it is. */
@@ -83,7 +83,7 @@ class TaskRows {
 
     /** Gives claimed tasks back, to be claimed again (by this process or another). */
     Uni<Void> release(List<JudgeTask> claimed) {
-        java.util.UUID[] ids = claimed.stream().map(t -> t.taskId).toArray(java.util.UUID[]::new);
+        java.util.UUID[] ids = claimed.stream().map(t -> t.taskId()).toArray(java.util.UUID[]::new);
         return pool.preparedQuery(RELEASE).execute(Tuple.of(ids)).replaceWithVoid();
     }
 
@@ -97,11 +97,11 @@ class TaskRows {
         String[] models = new String[n];
         for (int i = 0; i < n; i++) {
             JudgeTask t = tasks.get(i);
-            ids[i] = t.taskId;
-            traces[i] = t.traceId;
-            judges[i] = t.judgeName;
-            versions[i] = t.judgeVersion;
-            models[i] = t.modelId;
+            ids[i] = t.taskId();
+            traces[i] = t.traceId();
+            judges[i] = t.judgeName();
+            versions[i] = t.judgeVersion();
+            models[i] = t.modelId();
         }
         return pool.withTransaction(connection -> connection.preparedQuery(INSERT_RUN)
                 .execute(Tuple.of(run.runId, run.judges, run.models, run.total, utc(run.createdAt)))
@@ -116,7 +116,7 @@ class TaskRows {
                 .execute(Tuple.of(utc(leaseUntil), limit))
                 .map(rows -> {
                     List<JudgeTask> claimed = new ArrayList<>();
-                    rows.forEach(row -> claimed.add(task(row, leaseUntil)));
+                    rows.forEach(row -> claimed.add(task(row)));
                     return claimed;
                 })
                 .call(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()
@@ -147,7 +147,7 @@ class TaskRows {
         RowSet<Row> result = updated;
         for (Finished f : batch) {
             if (result.rowCount() > 0) {
-                byRun.computeIfAbsent(f.task().runId, id -> new RunCount()).add(f.judgment().errorCode());
+                byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode());
             }
             result = result.next();
         }
@@ -174,28 +174,19 @@ class TaskRows {
 
     private static Tuple done(Finished f, Instant now) {
         Judgment.Outcome outcome = f.judgment().outcome();
-        return Tuple.tuple(List.of()).addUUID(f.task().taskId).addString(f.judgment().errorCode()).addString(f.judgment().judgeVersion())
+        return Tuple.tuple(List.of()).addUUID(f.task().taskId()).addString(f.judgment().errorCode()).addString(f.judgment().judgeVersion())
                 .addInteger(outcome.attempts()).addLong(outcome.latencyMs()).addInteger(outcome.promptTokens())
                 .addInteger(outcome.completionTokens()).addDouble(outcome.cost()).addOffsetDateTime(utc(now));
     }
 
-    private static JudgeTask task(Row row, Instant leaseUntil) {
-        JudgeTask task = new JudgeTask();
-        task.taskId = row.getUUID("task_id");
-        task.runId = row.getString("run_id");
-        task.traceId = row.getString("trace_id");
-        task.judgeName = row.getString("judge_name");
-        task.judgeVersion = row.getString("judge_version");
-        task.modelId = row.getString("model_id");
-        task.status = JudgeTask.Status.RUNNING;
-        task.leaseUntil = leaseUntil;
-        task.createdAt = row.getOffsetDateTime("created_at").toInstant();
-        return task;
+    private static JudgeTask task(Row row) {
+        return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
+                row.getString("judge_version"), row.getString("model_id"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {
         Set<String> ids = new LinkedHashSet<>();
-        tasks.forEach(t -> ids.add(t.runId));
+        tasks.forEach(t -> ids.add(t.runId()));
         return ids;
     }
 

@@ -118,10 +118,10 @@ class TaskWorker {
 
     private void start(List<JudgeTask> claimed) {
         inFlight.addAndGet(claimed.size());
-        Set<String> traceIds = claimed.stream().map(t -> t.traceId).collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> traceIds = claimed.stream().map(t -> t.traceId()).collect(Collectors.toCollection(LinkedHashSet::new));
         loader.load(traceIds).subscribe().with(
                 // prompts are built off the event loop, which the database connections share
-                data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data.get(task.traceId)))),
+                data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data.get(task.traceId())))),
                 failure -> {
                     LOG.errorf("Loading traces for %d claimed tasks failed (%s); they go back to pending", claimed.size(), failure.toString());
                     rows.release(claimed).subscribe().with(
@@ -141,23 +141,23 @@ class TaskWorker {
         try {
             judge(task, trace);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Judging task %s failed before it started", task.taskId);
+            LOG.errorf(e, "Judging task %s failed before it started", task.taskId());
             finished(task, unavailable(task, "could not be started: " + e));
         }
     }
 
     private void judge(JudgeTask task, TraceData trace) {
-        JudgeDefinition judge = catalog.find(task.judgeName).orElse(null);
+        JudgeDefinition judge = catalog.find(task.judgeName()).orElse(null);
         Uni<Judgment> judgment;
         if (judge == null || trace == null) {
             judgment = Uni.createFrom().item(unavailable(task, judge == null
-                    ? "judge '" + task.judgeName + "' is no longer loaded" : "trace " + task.traceId + " no longer exists"));
+                    ? "judge '" + task.judgeName() + "' is no longer loaded" : "trace " + task.traceId() + " no longer exists"));
         } else {
-            ModelId model = judge.kind() == JudgeDefinition.Kind.CODE ? null : ModelId.parse(task.modelId).orElse(null);
+            ModelId model = judge.kind() == JudgeDefinition.Kind.CODE ? null : ModelId.parse(task.modelId()).orElse(null);
             judgment = judge.kind() == JudgeDefinition.Kind.LLM && model == null
-                    ? Uni.createFrom().item(unavailable(task, "judge '" + task.judgeName + "' is an LLM judge now; the task was made for "
-                    + task.modelId))
-                    : runner.run(judge, model, trace, task.runId);
+                    ? Uni.createFrom().item(unavailable(task, "judge '" + task.judgeName() + "' is an LLM judge now; the task was made for "
+                    + task.modelId()))
+                    : runner.run(judge, model, trace, task.runId());
         }
         judgment.subscribe().with(
                 result -> finished(task, result),
@@ -171,9 +171,9 @@ class TaskWorker {
     }
 
     private static Judgment unavailable(JudgeTask task, String message) {
-        boolean llm = task.modelId.contains(":/");
-        return new Judgment(task.judgeName, task.judgeVersion, llm ? "LLM_JUDGE" : "CODE", task.modelId, null, null, null,
-                JudgeErrorCodes.JUDGE_UNAVAILABLE, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion), new Judgment.Outcome(0, 0, 0, 0, null));
+        boolean llm = task.modelId().contains(":/");
+        return new Judgment(task.judgeName(), task.judgeVersion(), llm ? "LLM_JUDGE" : "CODE", task.modelId(), null, null, null,
+                JudgeErrorCodes.JUDGE_UNAVAILABLE, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
     }
 
     /** Judgments started and not yet handed to the writer. */
