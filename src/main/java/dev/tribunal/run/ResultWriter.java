@@ -34,7 +34,8 @@ class ResultWriter {
     private static final long RETRY_DELAY_SECONDS = 3;
 
     private final ConcurrentLinkedQueue<Finished> queue = new ConcurrentLinkedQueue<>();
-    private final List<Runnable> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<List<JudgeTask>>> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean timerArmed = new AtomicBoolean();
@@ -49,6 +50,9 @@ class ResultWriter {
     }
 
     void add(JudgeTask task, Judgment judgment) {
+        if (closed) {
+            return;
+        }
         queue.add(new Finished(task, judgment));
         if (queued.incrementAndGet() >= config.writeBatch()) {
             flush();
@@ -90,22 +94,30 @@ class ResultWriter {
             return;
         }
         Uni.createFrom().deferred(() -> write(batch))
+                .invoke(() -> done(batch))
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("Writing %d judgments in one transaction failed (%s); writing them one by one", batch.size(), failure.toString());
                     return writeOneByOne(batch);
                 })
-                .subscribe().with(ignored -> {
-                    written.forEach(Runnable::run);
-                    writeNext();
-                }, failure -> {
+                .subscribe().with(ignored -> writeNext(), failure -> {
                     LOG.errorf("Writing judgments failed: %s", failure.toString());
                     writeNext();
                 });
     }
 
-    /** Called after each batch is written (room has opened up). */
-    void whenWritten(Runnable listener) {
+    private void done(List<Finished> finished) {
+        List<JudgeTask> tasks = finished.stream().map(Finished::task).toList();
+        written.forEach(listener -> listener.accept(tasks));
+    }
+
+    /** Called with each batch's tasks once written (or given up): room has opened up. */
+    void whenWritten(java.util.function.Consumer<List<JudgeTask>> listener) {
         written.add(listener);
+    }
+
+    /** From now on results are dropped (at shutdown, once their tasks are being given back). */
+    void close() {
+        closed = true;
     }
 
     private List<Finished> drain() {
@@ -128,6 +140,7 @@ class ResultWriter {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Finished one : batch) {
             chain = chain.chain(() -> Uni.createFrom().deferred(() -> write(List.of(one)))
+                    .invoke(() -> done(List.of(one)))
                     .onFailure().invoke(e -> retryLater(one, e))
                     .onFailure().recoverWithNull()
                     .replaceWithVoid());
@@ -138,8 +151,9 @@ class ResultWriter {
     private void retryLater(Finished one, Throwable failure) {
         boolean refused = failure instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("23");
         if (refused || one.writeAttempts() + 1 >= WRITE_ATTEMPTS) {
-            LOG.errorf("Judgment of task %s could not be written (%d attempts): %s", one.task().taskId(), one.writeAttempts() + 1,
-                    failure.toString());
+            LOG.errorf("Judgment of task %s could not be written (%d attempts): %s; the task is judged again once its lease ends",
+                    one.task().taskId(), one.writeAttempts() + 1, failure.toString());
+            done(List.of(one));
             return;
         }
         LOG.warnf("Judgment of task %s could not be written (%s); trying again in %d s", one.task().taskId(), failure.toString(),

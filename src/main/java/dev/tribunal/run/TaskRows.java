@@ -12,6 +12,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -31,11 +32,21 @@ import java.util.Set;
 @ApplicationScoped
 class TaskRows {
 
-    /** Takes the oldest pending tasks no other claimer holds; the claimed ones are RUNNING with a lease. */
-    private static final String CLAIM = "update judge_task t set status = 'RUNNING', lease_until = $1 "
-            + "from (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
-            + "for update skip locked) c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id";
+    /**
+     * Takes tasks no other claimer holds: first those whose holder's lease expired (the holder died),
+     * then the oldest pending ones. Lease times are the database's clock, the same for every replica.
+     */
+    private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
+            + "and lease_until < now() order by lease_until limit $2 for update skip locked), "
+            + "pending as (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
+            + "for update skip locked), "
+            + "chosen as (select task_id from expired union all select task_id from pending limit $2) "
+            + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
+            + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.claims";
+    /** Extends the leases of tasks this process still holds. */
+    private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
+            + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
     private static final String START_RUNS = "update judge_run set status = 'RUNNING', started_at = $1 "
             + "where run_id = any($2) and status = 'QUEUED'";
     /** A task is done once, with its outcome; a task already done is left as it is. */
@@ -73,18 +84,48 @@ class TaskRows {
     }
 
     private final Pool pool;
+    private final String holder;
 
     TaskRows(Pool pool) {
         this.pool = pool;
+        this.holder = holderName();
     }
 
-    private static final String RELEASE = "update judge_task set status = 'PENDING', lease_until = null "
-            + "where task_id = any($1) and status = 'RUNNING'";
+    /** host/pid/random: unique per process, and readable in the table. */
+    private static String holderName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown-host";
+        }
+        String name = host + "/" + ProcessHandle.current().pid() + "/"
+                + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        return name.length() <= 100 ? name : name.substring(name.length() - 100);
+    }
 
-    /** Gives claimed tasks back, to be claimed again (by this process or another). */
-    Uni<Void> release(List<JudgeTask> claimed) {
-        java.util.UUID[] ids = claimed.stream().map(t -> t.taskId()).toArray(java.util.UUID[]::new);
-        return pool.preparedQuery(RELEASE).execute(Tuple.of(ids)).replaceWithVoid();
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+
+    private static final String RELEASE = "update judge_task set status = 'PENDING', lease_until = null, claimed_by = null "
+            + "where task_id = any($1) and status = 'RUNNING' and claimed_by = $2";
+
+    /** Gives claimed tasks back, to be claimed again (by this process or another); returns how many were. */
+    Uni<Integer> release(Collection<JudgeTask> claimed) {
+        java.util.UUID[] ids = claimed.stream().map(JudgeTask::taskId).toArray(java.util.UUID[]::new);
+        return pool.preparedQuery(RELEASE).execute(Tuple.of(ids, holder)).map(rows -> rows.rowCount());
+    }
+
+    /** Extends the leases of the given tasks, as far as this process still holds them. */
+    Uni<Integer> renew(Collection<JudgeTask> held, Duration lease) {
+        java.util.UUID[] ids = held.stream().map(JudgeTask::taskId).toArray(java.util.UUID[]::new);
+        return pool.preparedQuery(RENEW).execute(Tuple.of(seconds(lease), ids, holder)).map(rows -> rows.rowCount());
+    }
+
+    /** The name this process claims tasks under. */
+    String holder() {
+        return holder;
     }
 
     /** Stores a new run and all its tasks in one transaction. */
@@ -110,10 +151,10 @@ class TaskRows {
                 .replaceWithVoid());
     }
 
-    /** Claims up to {@code limit} pending tasks, oldest first, and marks their runs as started. */
-    Uni<List<JudgeTask>> claim(int limit, Instant now, Instant leaseUntil) {
+    /** Claims up to {@code limit} tasks (expired leases first, then the oldest pending) and marks their runs as started. */
+    Uni<List<JudgeTask>> claim(int limit, Instant now, Duration lease) {
         return pool.withTransaction(connection -> connection.preparedQuery(CLAIM)
-                .execute(Tuple.of(utc(leaseUntil), limit))
+                .execute(Tuple.of(seconds(lease), limit, holder))
                 .map(rows -> {
                     List<JudgeTask> claimed = new ArrayList<>();
                     rows.forEach(row -> claimed.add(task(row)));

@@ -44,13 +44,20 @@ class TaskWorker {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
+    /** Tasks this process has claimed and not yet written or given back, by id. */
+    private final Map<java.util.UUID, JudgeTask> held = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean stopping;
+    private volatile long lastRenewalNanos = System.nanoTime();
 
     TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
                io.micrometer.core.instrument.MeterRegistry metrics) {
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
-        // written results make room: look for more work then too
-        writer.whenWritten(this::poll);
+        // written results make room: look for more work then too; they are no longer held
+        writer.whenWritten(tasks -> {
+            tasks.forEach(task -> held.remove(task.taskId()));
+            poll();
+        });
         this.config = config;
         this.rows = rows;
         this.loader = loader;
@@ -70,7 +77,7 @@ class TaskWorker {
      * is created here and whenever enough judgments have finished. One claim loop at a time.
      */
     void poll() {
-        if (!config.enabled()) {
+        if (!config.enabled() || stopping) {
             return;
         }
         // a request during a claim loop is remembered: that loop may have looked before the new tasks existed
@@ -97,8 +104,7 @@ class TaskWorker {
             return;
         }
         int wanted = Math.min(room, CLAIM_BATCH);
-        Instant now = Times.now();
-        rows.claim(wanted, now, now.plus(config.lease())).subscribe().with(
+        rows.claim(wanted, Times.now(), config.lease()).subscribe().with(
                 claimed -> {
                     if (!claimed.isEmpty()) {
                         start(claimed);
@@ -118,6 +124,7 @@ class TaskWorker {
 
     private void start(List<JudgeTask> claimed) {
         inFlight.addAndGet(claimed.size());
+        claimed.forEach(task -> held.put(task.taskId(), task));
         Set<String> traceIds = claimed.stream().map(t -> t.traceId()).collect(Collectors.toCollection(LinkedHashSet::new));
         loader.load(traceIds).subscribe().with(
                 // prompts are built off the event loop, which the database connections share
@@ -126,6 +133,7 @@ class TaskWorker {
                     LOG.errorf("Loading traces for %d claimed tasks failed (%s); they go back to pending", claimed.size(), failure.toString());
                     rows.release(claimed).subscribe().with(
                             released -> {
+                                claimed.forEach(task -> held.remove(task.taskId()));
                                 inFlight.addAndGet(-claimed.size());
                                 poll();
                             },
@@ -134,6 +142,59 @@ class TaskWorker {
                                 LOG.errorf("Releasing %d claimed tasks failed too: %s", claimed.size(), releaseFailure.toString());
                             });
                 });
+    }
+
+    /**
+     * Keeps the leases of held tasks alive, a third of a lease at a time: a task waiting behind a slow
+     * provider stays this process's; a task of a process that died is free once its lease ends.
+     */
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void renewLeases() {
+        if (System.nanoTime() - lastRenewalNanos < config.lease().toNanos() / 3 || held.isEmpty()) {
+            return;
+        }
+        lastRenewalNanos = System.nanoTime();
+        List<JudgeTask> tasks = List.copyOf(held.values());
+        rows.renew(tasks, config.lease()).subscribe().with(
+                renewed -> LOG.debugf("Renewed the leases of %d of %d held tasks", (Object) renewed, tasks.size()),
+                failure -> LOG.warnf("Renewing the leases of %d tasks failed: %s", tasks.size(), failure.toString()));
+    }
+
+    /**
+     * On SIGTERM: claims nothing more, lets judgments in progress finish and be written for up to
+     * {@code tribunal.worker.shutdown-grace}, then gives every task still held back to pending, so that
+     * another process (or this one, restarted) takes them at once instead of after their lease.
+     */
+    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        stopping = true;
+        if (held.isEmpty()) {
+            return;
+        }
+        LOG.infof("Stopping: %d judge tasks in progress, waiting up to %d s for them", held.size(), config.shutdownGrace().toSeconds());
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (!held.isEmpty() && System.nanoTime() < deadline) {
+            writer.flush();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        // results that arrive from now on are dropped: their tasks are given back below
+        writer.close();
+        List<JudgeTask> left = List.copyOf(held.values());
+        if (left.isEmpty()) {
+            LOG.info("Stopping: every judge task in progress was finished and written");
+            return;
+        }
+        try {
+            int released = rows.release(left).await().atMost(java.time.Duration.ofSeconds(10));
+            LOG.infof("Stopping: %d judge tasks not finished in time went back to pending", released);
+        } catch (RuntimeException e) {
+            LOG.warnf("Stopping: giving back %d judge tasks failed (%s); they are claimed again when their lease ends", left.size(),
+                    e.toString());
+        }
     }
 
     /** Every claimed task ends in a judgment, whatever fails on the way. */

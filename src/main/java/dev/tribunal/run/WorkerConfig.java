@@ -23,9 +23,17 @@ public interface WorkerConfig {
     @WithDefault("1024")
     int maxInFlight();
 
-    /** How long a claimed task is reserved for this process. */
-    @WithDefault("10m")
+    /**
+     * How long a claimed task is reserved for this process; renewed every third of it while the task
+     * waits or is judged. A task whose process died is claimed again once this has passed: short
+     * enough that a crash costs minutes, long enough that a process paused by the system keeps its work.
+     */
+    @WithDefault("2m")
     Duration lease();
+
+    /** On SIGTERM, how long judgments in progress may take to finish before their tasks are given back. */
+    @WithDefault("20s")
+    Duration shutdownGrace();
 
     /** Results written per transaction: one commit per batch instead of one per judgment. */
     @WithDefault("500")

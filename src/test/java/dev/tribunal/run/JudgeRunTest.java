@@ -271,6 +271,37 @@ class JudgeRunTest {
     }
 
     @Test
+    void aTaskWhoseHolderDiedIsClaimedAgainOnceItsLeaseEnds() throws InterruptedException {
+        List<String> traceIds = traces(2, "2");
+        String runId = "leasetest" + Long.toHexString(System.nanoTime());
+        pool.preparedQuery("insert into judge_run (run_id, status, judges, total, created_at, started_at) "
+                + "values ($1, 'RUNNING', '[\"exact_match\"]'::jsonb, 2, now(), now())").execute(io.vertx.mutiny.sqlclient.Tuple.of(runId))
+                .await().indefinitely();
+        String task = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, status, lease_until, "
+                + "claimed_by, claims, created_at) values (gen_random_uuid(), $1, $2, 'exact_match', 'v0', 'exact_match', 'RUNNING', "
+                + "now() + make_interval(secs => $3), $4, 1, now())";
+        // one held by a process that died a second after its lease ran out, one by a live process for another hour
+        pool.preparedQuery(task).execute(io.vertx.mutiny.sqlclient.Tuple.of(runId, traceIds.get(0), -1.0, "dead-host/1/0"))
+                .await().indefinitely();
+        pool.preparedQuery(task).execute(io.vertx.mutiny.sqlclient.Tuple.of(runId, traceIds.get(1), 3600.0, "live-host/2/0"))
+                .await().indefinitely();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (assessments(runId).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        List<Map<String, Object>> results = assessments(runId);
+        assertEquals(1, results.size(), "only the task whose lease ended is judged again");
+        assertEquals(traceIds.get(0), results.get(0).get("trace_id"));
+        var rows = pool.preparedQuery("select trace_id, status, claims, claimed_by from judge_task where run_id = $1 order by claims desc")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely();
+        List<String> states = new java.util.ArrayList<>();
+        rows.forEach(r -> states.add(r.getString("status") + "/" + r.getInteger("claims") + "/" + r.getString("claimed_by")));
+        assertTrue(states.get(0).startsWith("DONE/2/") && !states.get(0).contains("dead-host"), states.toString());
+        assertEquals("RUNNING/1/live-host/2/0", states.get(1), "a task under a live lease is left alone");
+        given().get("/api/judge-runs/" + runId).then().body("completed", equalTo(1)).body("status", equalTo("RUNNING"));
+    }
+
+    @Test
     void runningRunsLogTheirProgress() {
         List<String> traceIds = traces(12, "2");
         String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/slow-1000"));

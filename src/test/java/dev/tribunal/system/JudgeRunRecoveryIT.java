@@ -1,0 +1,181 @@
+package dev.tribunal.system;
+
+import dev.tribunal.llm.FakeOpenAiServer;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Judge runs survive their process: the built application is killed with SIGKILL or stopped with
+ * SIGTERM in the middle of a run, started again on the same data, and the run completes with exactly
+ * one assessment per task.
+ */
+class JudgeRunRecoveryIT {
+
+    /** 8 calls of 300 ms at once: about 27 judgments a second, so a run of a few hundred is caught mid-way. */
+    private static final String MODEL = "itp:/slow-300";
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path tempDir;
+
+    private FakeOpenAiServer provider;
+    private final List<TribunalProcess> processes = new ArrayList<>();
+
+    @BeforeEach
+    void startProvider() {
+        provider = new FakeOpenAiServer(false);
+    }
+
+    @AfterEach
+    void stopEverything() {
+        processes.forEach(TribunalProcess::close);
+        processes.forEach(p -> TribunalProcess.killPostmaster(p.workDir().resolve("data").resolve("postgres")));
+        provider.close();
+    }
+
+    private TribunalProcess start(Path workDir, String... settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "-Dtribunal.providers.itp.base-url=" + provider.baseUrl(),
+                "-Dtribunal.providers.itp.max-concurrency=8"));
+        args.addAll(List.of(settings));
+        TribunalProcess app = TribunalProcess.start(workDir, Map.of("TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+                args.toArray(String[]::new)).waitUntilReady();
+        processes.add(app);
+        return app;
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aRunKilledMidwayCompletesAfterARestartWithOneAssessmentPerTask() throws IOException {
+        Path workDir = Files.createDirectories(tempDir.resolve("kill")).toRealPath();
+        // a short lease, so that the tasks the killed process held are free again soon after the restart
+        TribunalProcess first = start(workDir, "-Dtribunal.worker.lease=3s");
+        String runId = startRun(first, 150);
+        awaitCompleted(first, runId, 20);
+        first.kill9();
+        int doneWhenKilled = provider.requestCount("slow-300");
+
+        TribunalProcess second = start(workDir, "-Dtribunal.worker.lease=3s");
+        JsonPath run = awaitStatus(second, runId, "COMPLETED", Duration.ofSeconds(90));
+        assertOneAssessmentPerTask(second, runId, 150, run);
+        assertTrue(provider.requestCount("slow-300") >= 150, "every task was judged at least once");
+        System.out.printf("kill -9 after %d provider calls; %d calls in all for 150 tasks%n", doneWhenKilled,
+                provider.requestCount("slow-300"));
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aRunStoppedMidwayGivesItsTasksBackAndCompletesAfterARestart() throws IOException {
+        Path workDir = Files.createDirectories(tempDir.resolve("term")).toRealPath();
+        // a long lease: finishing soon after the restart shows the tasks were given back, not left to expire
+        TribunalProcess first = start(workDir, "-Dtribunal.worker.lease=5m", "-Dtribunal.worker.shutdown-grace=2s");
+        String runId = startRun(first, 300);
+        awaitCompleted(first, runId, 20);
+        long stopping = System.nanoTime();
+        int exitCode = first.stop();
+        double stopSeconds = (System.nanoTime() - stopping) / 1e9;
+        assertTrue(exitCode == 0 || exitCode == 143, "exit code " + exitCode + first.logTailMessage());
+        assertTrue(stopSeconds < 20, "stopping took " + stopSeconds + " s with a grace of 2 s" + first.logTailMessage());
+        String log = first.log();
+        assertTrue(log.contains("judge tasks not finished in time went back to pending")
+                || log.contains("every judge task in progress was finished and written"), first.logTailMessage());
+
+        TribunalProcess second = start(workDir, "-Dtribunal.worker.lease=5m");
+        JsonPath run = awaitStatus(second, runId, "COMPLETED", Duration.ofSeconds(90));
+        assertOneAssessmentPerTask(second, runId, 300, run);
+    }
+
+    private static void assertOneAssessmentPerTask(TribunalProcess app, String runId, int total, JsonPath run) throws IOException {
+        assertEquals(total, run.getInt("total"));
+        assertEquals(total, run.getInt("completed"), "completed count" + run.prettify());
+        assertEquals(total, run.getInt("succeeded"), "no judgment failed: " + run.prettify());
+        List<String> traces = new ArrayList<>();
+        String token = null;
+        do {
+            JsonPath page = JsonPath.from(app.get("/api/assessments?max_results=1000&run_id=" + runId
+                    + (token == null ? "" : "&page_token=" + token)).body());
+            traces.addAll(page.getList("assessments.trace_id"));
+            token = page.getString("next_page_token");
+        } while (token != null);
+        Set<String> distinct = new HashSet<>(traces);
+        assertEquals(total, traces.size(), "assessments of the run");
+        assertEquals(total, distinct.size(), "one assessment per trace (one judge, one model)");
+    }
+
+    private static String startRun(TribunalProcess app, int traces) throws IOException {
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < traces; i++) {
+            String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ").append(i)
+                    .append("\", \"outputs\": \"Answer ").append(i).append("\"}");
+        }
+        HttpResponse<String> ingested = app.postJson("/api/traces", body.append("]}").toString());
+        assertEquals(200, ingested.statusCode(), ingested.body());
+        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": [\"relevance\"], \"models\": [\"" + MODEL
+                + "\"], \"trace_ids\": " + ids.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",", "[", "]")) + "}");
+        assertEquals(202, created.statusCode(), created.body());
+        return JsonPath.from(created.body()).getString("run_id");
+    }
+
+    /** Waits until at least {@code count} judgments of the run are done, and the run is not finished yet. */
+    private static void awaitCompleted(TribunalProcess app, String runId, int count) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JsonPath run = JsonPath.from(app.get("/api/judge-runs/" + runId).body());
+            if (run.getInt("completed") >= count) {
+                assertTrue(run.getInt("completed") < run.getInt("total"), "the run finished before it could be interrupted");
+                return;
+            }
+            sleep(50);
+        }
+        fail("run " + runId + " did not reach " + count + " judgments" + app.logTailMessage());
+    }
+
+    private static JsonPath awaitStatus(TribunalProcess app, String runId, String status, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonPath run = null;
+        while (System.nanoTime() < deadline) {
+            run = JsonPath.from(app.get("/api/judge-runs/" + runId).body());
+            if (status.equals(run.getString("status"))) {
+                return run;
+            }
+            sleep(250);
+        }
+        fail("run " + runId + " is not " + status + " after " + timeout.toSeconds() + " s: " + (run == null ? "" : run.prettify())
+                + app.logTailMessage());
+        return run;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
