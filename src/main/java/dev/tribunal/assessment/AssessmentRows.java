@@ -24,8 +24,12 @@ public final class AssessmentRows {
 
     private static final String INSERT = "insert into assessment (assessment_id, trace_id, span_id, name, kind, value, error_code, "
             + "error_message, stack_trace, rationale, source_type, source_id, metadata, create_time, last_update_time, overrides, valid, "
-            + "run_id, task_id) values ($1, $2, $3, $4, $5, cast($6::text as jsonb), $7, $8, $9, $10, $11, $12, cast($13::text as jsonb), "
-            + "$14, $15, $16, $17, $18, $19) on conflict (task_id) where task_id is not null do nothing";
+            + "run_id, task_id, task_attempt) values ($1, $2, $3, $4, $5, cast($6::text as jsonb), $7, $8, $9, $10, $11, $12, "
+            + "cast($13::text as jsonb), $14, $15, $16, $17, $18, $19, $20) "
+            + "on conflict (task_id, task_attempt) where task_id is not null do nothing";
+    /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
+    private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
+            + "where assessment_id = any($1) and valid";
 
     private AssessmentRows() {
     }
@@ -35,10 +39,11 @@ public final class AssessmentRows {
      *
      * @param sourceType LLM_JUDGE or CODE
      * @param metadata the judge's figures; the run id is added as MLflow's {@code mlflow.assessment.sourceRunId}
+     * @param overrides the assessment this one replaces (an earlier attempt's error), or null
      */
     public record JudgeFeedback(String traceId, String spanId, String name, JsonNode value, String rationale,
                                 AssessmentSourceType sourceType, String sourceId, AssessmentError error,
-                                Map<String, String> metadata, String runId, UUID taskId, Instant at) {
+                                Map<String, String> metadata, String runId, UUID taskId, int taskAttempt, String overrides, Instant at) {
     }
 
     public static Uni<Void> insert(SqlConnection connection, List<JudgeFeedback> feedback) {
@@ -46,7 +51,10 @@ public final class AssessmentRows {
             return Uni.createFrom().voidItem();
         }
         List<Tuple> rows = feedback.stream().map(AssessmentRows::tuple).toList();
-        return connection.preparedQuery(INSERT).executeBatch(rows).replaceWithVoid();
+        String[] overridden = feedback.stream().map(JudgeFeedback::overrides).filter(java.util.Objects::nonNull).toArray(String[]::new);
+        Uni<Void> inserted = connection.preparedQuery(INSERT).executeBatch(rows).replaceWithVoid();
+        return overridden.length == 0 ? inserted : inserted.chain(() -> connection.preparedQuery(INVALIDATE)
+                .execute(Tuple.of(overridden, utc(feedback.get(0).at()))).replaceWithVoid());
     }
 
     private static Tuple tuple(JudgeFeedback f) {
@@ -59,7 +67,7 @@ public final class AssessmentRows {
                 .addString(error == null ? null : error.errorCode()).addString(error == null ? null : error.errorMessage())
                 .addString(error == null ? null : error.stackTrace()).addString(f.rationale()).addString(f.sourceType().name())
                 .addString(f.sourceId()).addString(Json.write(metadata)).addOffsetDateTime(at).addOffsetDateTime(at)
-                .addString(null).addBoolean(true).addString(f.runId()).addUUID(f.taskId());
+                .addString(f.overrides()).addBoolean(true).addString(f.runId()).addUUID(f.taskId()).addInteger(f.taskAttempt());
     }
 
     static OffsetDateTime utc(Instant instant) {

@@ -45,9 +45,9 @@ public class JudgeModelClient {
         return config.providers().get(provider).maxConcurrency();
     }
 
-    /** The end of a run: forget its fail-fast state. */
-    public void endScope(String scope) {
-        gateways.values().forEach(g -> g.endScope(scope));
+    /** A cancelled run: its calls that have not gone out yet end as CANCELLED without going out. */
+    public void cancelScope(String scope) {
+        config.providers().keySet().forEach(name -> gateway(name).cancelScope(scope));
     }
 
     /** Circuit state of every configured provider; CLOSED for one not called yet. */

@@ -11,5 +11,7 @@ public enum LlmErrorCode {
     /** 401 / 403: not retried; later calls of the same run fail fast. */
     AUTHENTICATION_FAILED,
     /** Any other 4xx, e.g. the prompt is longer than the model's context. */
-    PROVIDER_REJECTED
+    PROVIDER_REJECTED,
+    /** The call's run was cancelled before the call went out: nothing was asked, nothing is recorded. */
+    CANCELLED
 }

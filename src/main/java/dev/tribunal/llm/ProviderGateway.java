@@ -78,6 +78,8 @@ final class ProviderGateway implements AutoCloseable {
     /** Runs refused for credentials, oldest first; guarded by itself. */
     private final Set<String> rejectedScopes = new java.util.LinkedHashSet<>();
     private final AtomicLong openedAtNanos = new AtomicLong();
+    /** Cancelled runs, oldest first; guarded by itself. */
+    private final Set<String> cancelledScopes = new java.util.LinkedHashSet<>();
     private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
     private final MeterRegistry metrics;
     private final Timer latency;
@@ -173,6 +175,9 @@ final class ProviderGateway implements AutoCloseable {
     /** Runs on one of this provider's threads; never throws. */
     LlmResult call(LlmRequest request) {
         long started = System.nanoTime();
+        if (isCancelled(request.scope())) {
+            return cancelled(0, started);
+        }
         boolean rejected;
         synchronized (rejectedScopes) {
             rejected = request.scope() != null && rejectedScopes.contains(request.scope());
@@ -252,6 +257,9 @@ final class ProviderGateway implements AutoCloseable {
             }
             try {
                 Thread.sleep(backoff(attempts, failure.retryAfter()));
+                if (isCancelled(request.scope())) {
+                    return cancelled(attempts, started);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new LlmResult.Failed(failure.code(), brief(redact(failure.detail())) + "; interrupted before retrying", attempts,
@@ -295,6 +303,27 @@ final class ProviderGateway implements AutoCloseable {
         return Duration.ofNanos(Math.max(Math.min(TimeUnit.SECONDS.toNanos(1), config.circuitBreakerDelay().toNanos()), left));
     }
 
+    /** Calls of a cancelled run that have not gone out yet do not go out. */
+    void cancelScope(String scope) {
+        synchronized (cancelledScopes) {
+            cancelledScopes.add(scope);
+            if (cancelledScopes.size() > MAX_REJECTED_SCOPES) {
+                cancelledScopes.remove(cancelledScopes.iterator().next());
+            }
+        }
+    }
+
+    private boolean isCancelled(String scope) {
+        synchronized (cancelledScopes) {
+            return scope != null && cancelledScopes.contains(scope);
+        }
+    }
+
+    private LlmResult cancelled(int attempts, long started) {
+        count("cancelled");
+        return new LlmResult.Failed(LlmErrorCode.CANCELLED, "the run was cancelled; not called", attempts, millisSince(started));
+    }
+
     /** Remembers a run whose calls to this provider were refused for credentials; the oldest are forgotten first. */
     private void rejectScope(String scope) {
         synchronized (rejectedScopes) {
@@ -322,13 +351,6 @@ final class ProviderGateway implements AutoCloseable {
     private String redact(String text) {
         String key = config.apiKey().orElse("");
         return key.length() < 4 ? text : text.replace(key, "[api key]");
-    }
-
-    /** Forgets that a scope's credentials were rejected (its run is over). */
-    void endScope(String scope) {
-        synchronized (rejectedScopes) {
-            rejectedScopes.remove(scope);
-        }
     }
 
     private void count(String outcome) {

@@ -42,6 +42,10 @@ public class JudgeRun {
     @Column(nullable = false)
     public int errored;
 
+    /** Tasks never started because the run was cancelled. */
+    @Column(nullable = false)
+    public int cancelled;
+
     /** JSON object of error code to count. */
     @Column(name = "errors_by_code", nullable = false)
     @ColumnTransformer(read = "errors_by_code::text", write = "cast(cast(? as text) as jsonb)")

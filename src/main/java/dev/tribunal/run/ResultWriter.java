@@ -179,6 +179,6 @@ class ResultWriter {
                 : new AssessmentError(j.errorCode(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
         return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(),
-                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId(), f.task().taskId(), now);
+                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(), now);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.trace.TraceRequests.TraceRequest;
 
 import java.time.Instant;
@@ -16,7 +17,43 @@ public final class RunRequests {
      * Judges to run over stored traces ({@code trace_ids}) or over traces given inline ({@code traces},
      * stored first); {@code models} runs every LLM judge on each of them instead of its own model.
      */
-    public record JudgeRunRequest(List<String> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models) {
+    public record JudgeRunRequest(List<String> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
+                                  Boolean dryRun) {
+    }
+
+    /** Which errored tasks to judge again: those with these codes, or all when empty or absent. */
+    public record RetryRequest(List<String> errorCodes) {
+
+        /** {@code {"error_codes": [...]}}, or nothing at all for every error. */
+        static RetryRequest parse(String body) {
+            if (body == null || body.isBlank()) {
+                return new RetryRequest(List.of());
+            }
+            com.fasterxml.jackson.databind.JsonNode json = dev.tribunal.system.Json.parseClientJson(body, "The body");
+            InvalidRequestException.require(json.isObject(), "The body must be a JSON object such as {\"error_codes\": [\"TIMEOUT\"]}");
+            java.util.Set<String> unknown = new java.util.TreeSet<>();
+            json.fieldNames().forEachRemaining(name -> {
+                if (!name.equals("error_codes")) {
+                    unknown.add(name);
+                }
+            });
+            InvalidRequestException.require(unknown.isEmpty(), "Unknown field " + String.join(", ", unknown) + "; only error_codes is read");
+            com.fasterxml.jackson.databind.JsonNode codes = json.get("error_codes");
+            if (codes == null || codes.isNull()) {
+                return new RetryRequest(List.of());
+            }
+            InvalidRequestException.require(codes.isArray(), "error_codes must be an array of error codes");
+            List<String> values = new java.util.ArrayList<>();
+            codes.forEach(code -> {
+                InvalidRequestException.require(code.isTextual() && !code.asText().isBlank(), "error_codes must hold error codes as strings");
+                values.add(code.asText());
+            });
+            return new RetryRequest(values);
+        }
+    }
+
+    /** The answer to a retry: how many tasks went back to pending, per error code. */
+    public record RetryView(String runId, RunStatus status, int requeued, Map<String, Integer> requeuedByCode) {
     }
 
     /** The answer to a new run. */
@@ -34,6 +71,7 @@ public final class RunRequests {
             long succeeded,
             long errored,
             Map<String, Long> errorsByCode,
+            long cancelled,
             Instant createdAt,
             Instant startedAt,
             Instant finishedAt,

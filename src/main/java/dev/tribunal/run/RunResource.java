@@ -1,6 +1,7 @@
 package dev.tribunal.run;
 
 import dev.tribunal.run.RunRequests.JudgeRunRequest;
+import dev.tribunal.run.RunRequests.RetryRequest;
 import dev.tribunal.run.RunRequests.RunCreatedView;
 import dev.tribunal.run.RunRequests.RunListView;
 import dev.tribunal.run.RunRequests.RunView;
@@ -46,6 +47,22 @@ public class RunResource {
     @Operation(summary = "A run's progress: counts by outcome and error code, rate and ETA")
     public Uni<RunView> get(@RestPath("run_id") String runId) {
         return service.get(runId);
+    }
+
+    @POST
+    @Path("/{run_id}/cancel")
+    @Operation(summary = "Cancel a run: pending judgments are not started, those in progress finish; 409 when it is already finished")
+    public Uni<RunView> cancel(@RestPath("run_id") String runId) {
+        return service.cancel(runId);
+    }
+
+    @POST
+    @Path("/{run_id}/retry")
+    @Operation(summary = "Judge the run's errored judgments again (optionally only some error codes); the new results override the errors")
+    public Uni<Response> retry(@RestPath("run_id") String runId, String body) {
+        // the body is optional: a bare POST (as curl -X POST sends it) retries every error
+        return service.retry(runId, RetryRequest.parse(body))
+                .map(retried -> Response.accepted(retried).location(URI.create("/api/judge-runs/" + runId)).build());
     }
 
     @GET

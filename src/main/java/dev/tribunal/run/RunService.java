@@ -5,6 +5,9 @@ import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.llm.ProvidersConfig;
 import dev.tribunal.run.RunRequests.JudgeRunRequest;
+import dev.tribunal.run.RunRequests.RetryRequest;
+import dev.tribunal.run.RunRequests.RetryView;
+import dev.tribunal.system.ConflictException;
 import dev.tribunal.run.RunRequests.RunCreatedView;
 import dev.tribunal.run.RunRequests.RunView;
 import dev.tribunal.system.InvalidRequestException;
@@ -86,6 +89,38 @@ public class RunService {
                     .invoke(worker::poll)
                     .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
         });
+    }
+
+    /** Cancels an open run: pending tasks are not started, tasks in progress finish. */
+    public Uni<RunView> cancel(String runId) {
+        return rows.cancel(runId)
+                .invoke(cancelled -> {
+                    if (cancelled) {
+                        worker.cancelRun(runId);
+                    }
+                })
+                .chain(cancelled -> get(runId)
+                        .invoke(run -> {
+                            if (!cancelled) {
+                                throw new ConflictException("Run " + runId + " is " + run.status() + "; only a QUEUED or RUNNING run can be cancelled");
+                            }
+                        }));
+    }
+
+    /** Judges a run's errored tasks again (optionally only some error codes), each as its next attempt. */
+    public Uni<RetryView> retry(String runId, RetryRequest request) {
+        List<String> codes = request == null || request.errorCodes() == null ? List.of() : request.errorCodes();
+        InvalidRequestException.require(codes.stream().allMatch(c -> c != null && !c.isBlank()), "error_codes must not hold empty codes");
+        return get(runId)
+                .invoke(run -> {
+                    if (run.status() == RunStatus.CANCELLED) {
+                        throw new ConflictException("Run " + runId + " was cancelled; start a new run for its traces instead");
+                    }
+                })
+                .chain(() -> rows.requeueErrored(runId, codes))
+                .invoke(requeued -> worker.poll())
+                .chain(requeued -> get(runId).map(run -> new RetryView(runId, run.status(),
+                        requeued.values().stream().mapToInt(Integer::intValue).sum(), requeued)));
     }
 
     @WithSession
@@ -187,10 +222,10 @@ public class RunService {
             }
         }
         if (run.finishedAt != null) {
-            eta = 0L;
+            eta = run.status == RunStatus.COMPLETED ? 0L : null;
         }
         return new RunView(run.runId, run.status, readList(run.judges), run.models == null ? null : readList(run.models),
-                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.createdAt, run.startedAt,
+                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.createdAt, run.startedAt,
                 run.finishedAt, eta, rate);
     }
 

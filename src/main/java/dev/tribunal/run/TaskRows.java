@@ -37,13 +37,14 @@ class TaskRows {
      * then the oldest pending ones. Lease times are the database's clock, the same for every replica.
      */
     private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
-            + "and lease_until < now() order by lease_until limit $2 for update skip locked), "
+            + "and lease_until < now() and not exists (select 1 from judge_run r where r.run_id = judge_task.run_id "
+            + "and r.status = 'CANCELLED') order by lease_until limit $2 for update skip locked), "
             + "pending as (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
             + "for update skip locked), "
             + "chosen as (select task_id from expired union all select task_id from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.claims";
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -53,11 +54,11 @@ class TaskRows {
     private static final String DONE = "update judge_task set status = 'DONE', error_code = $2, judge_version = $3, attempts = $4, "
             + "latency_ms = $5, prompt_tokens = $6, completion_tokens = $7, cost = $8, lease_until = null, finished_at = $9 "
             + "where task_id = $1 and status <> 'DONE'";
-    /** Adds a batch's outcomes to its run's counters; error counts are summed per code. */
+    /** Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per code. */
     private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
             + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
             + "select key as code, value::int as n from jsonb_each_text(r.errors_by_code) union all "
-            + "select key, value::int from jsonb_each_text(cast($4::text as jsonb))) each group by code) summed) "
+            + "select key, value::int from jsonb_each_text(cast($4::text as jsonb))) each group by code having sum(n) <> 0) summed) "
             + "where r.run_id = $1";
     /** Open tasks are looked up by (run_id, status), never by scanning the run's done ones. */
     private static final String COMPLETE_RUNS = "update judge_run r set status = 'COMPLETED', finished_at = $1 "
@@ -71,6 +72,27 @@ class TaskRows {
             + "status, created_at) select t.task_id, $1, t.trace_id, t.judge_name, t.judge_version, t.model_id, 'PENDING', $2 "
             + "from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) "
             + "as t(task_id, trace_id, judge_name, judge_version, model_id)";
+
+    /** Pending tasks are cancelled and the run with them, if it is still open; its status is returned, or nothing. */
+    private static final String CANCEL = "with cancelled as (update judge_task set status = 'CANCELLED' "
+            + "where run_id = $1 and status = 'PENDING' and exists (select 1 from judge_run r where r.run_id = $1 "
+            + "and r.status in ('QUEUED', 'RUNNING')) returning 1) "
+            + "update judge_run set status = 'CANCELLED', finished_at = now(), cancelled = cancelled + (select count(*) from cancelled) "
+            + "where run_id = $1 and status in ('QUEUED', 'RUNNING') returning status";
+    /**
+     * Tasks that ended in an error (of the given codes, or any) go back to pending as their next attempt,
+     * remembering the error assessment their new result overrides; returns the requeued count per code.
+     */
+    private static final String REQUEUE = "with errored as (select t.task_id, t.error_code, a.assessment_id from judge_task t "
+            + "left join assessment a on a.task_id = t.task_id and a.task_attempt = t.attempt "
+            + "where t.run_id = $1 and t.status = 'DONE' and t.error_code is not null "
+            + "and (cardinality($2::text[]) = 0 or t.error_code = any($2)) for update of t), "
+            + "requeued as (update judge_task t set status = 'PENDING', attempt = t.attempt + 1, overrides = e.assessment_id, "
+            + "error_code = null, lease_until = null, claimed_by = null, finished_at = null from errored e "
+            + "where t.task_id = e.task_id returning e.error_code) "
+            + "select error_code, count(*) as n from requeued group by error_code";
+    private static final String REOPEN = "update judge_run set status = case when status = 'RUNNING' then 'RUNNING' else 'QUEUED' end, "
+            + "finished_at = null where run_id = $1";
 
     /** A finished judgment of a task. */
     record Finished(JudgeTask task, Judgment judgment, int writeAttempts) {
@@ -128,6 +150,36 @@ class TaskRows {
         return holder;
     }
 
+    /** Cancels a run that is still open: its pending tasks are not started; true when it was open. */
+    Uni<Boolean> cancel(String runId) {
+        return pool.withTransaction(connection -> connection.preparedQuery(CANCEL).execute(Tuple.of(runId))
+                .map(rows -> rows.rowCount() > 0));
+    }
+
+    /**
+     * Re-queues a run's errored tasks (only those with the given codes, when any are given) as new
+     * attempts, takes them off the run's counters and reopens the run; returns the count per code.
+     */
+    Uni<Map<String, Integer>> requeueErrored(String runId, Collection<String> codes) {
+        return pool.withTransaction(connection -> connection.preparedQuery(REQUEUE)
+                .execute(Tuple.of(runId, codes.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Integer> byCode = new java.util.TreeMap<>();
+                    rows.forEach(row -> byCode.put(row.getString("error_code"), row.getLong("n").intValue()));
+                    return byCode;
+                })
+                .call(byCode -> {
+                    if (byCode.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    int n = byCode.values().stream().mapToInt(Integer::intValue).sum();
+                    Map<String, Integer> minus = new java.util.TreeMap<>();
+                    byCode.forEach((code, count) -> minus.put(code, -count));
+                    return connection.preparedQuery(COUNT).execute(Tuple.of(runId, -n, -n, Json.write(minus)))
+                            .chain(() -> connection.preparedQuery(REOPEN).execute(Tuple.of(runId)));
+                }));
+    }
+
     /** Stores a new run and all its tasks in one transaction. */
     Uni<Void> create(JudgeRun run, List<JudgeTask> tasks) {
         int n = tasks.size();
@@ -172,10 +224,44 @@ class TaskRows {
         List<Tuple> done = batch.stream().map(f -> done(f, now)).toList();
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
         return pool.withTransaction(connection -> AssessmentRows.insert(connection, assessments)
-                .chain(() -> connection.preparedQuery(DONE).executeBatch(done))
-                .chain(updated -> count(connection, batch, updated))
+                .chain(() -> done.isEmpty() ? Uni.createFrom().item((RowSet<Row>) null) : connection.preparedQuery(DONE).executeBatch(done))
+                .chain(updated -> updated == null ? Uni.createFrom().voidItem() : count(connection, batch, updated))
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
                 .replaceWithVoid());
+    }
+
+    private static final String CANCEL_TASK = "update judge_task set status = 'CANCELLED', lease_until = null, claimed_by = null "
+            + "where task_id = $1 and status = 'RUNNING' returning run_id";
+    private static final String COUNT_CANCELLED = "update judge_run set cancelled = cancelled + $2 where run_id = $1";
+
+    /** Tasks of cancelled runs that were claimed but never started: CANCELLED, counted on their runs. */
+    Uni<Void> cancelled(List<JudgeTask> tasks) {
+        if (tasks.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> ids = tasks.stream().map(t -> Tuple.of(t.taskId())).toList();
+        return pool.withTransaction(connection -> connection.preparedQuery(CANCEL_TASK).executeBatch(ids)
+                .chain(updated -> {
+                    Map<String, Integer> byRun = new java.util.TreeMap<>();
+                    for (RowSet<Row> result = updated; result != null; result = result.next()) {
+                        result.forEach(row -> byRun.merge(row.getString("run_id"), 1, Integer::sum));
+                    }
+                    List<Tuple> counts = byRun.entrySet().stream().map(e -> Tuple.of(e.getKey(), e.getValue())).toList();
+                    return counts.isEmpty() ? Uni.createFrom().voidItem()
+                            : connection.preparedQuery(COUNT_CANCELLED).executeBatch(counts).replaceWithVoid();
+                }));
+    }
+
+    private static final String CANCELLED_RUNS = "select run_id from judge_run where run_id = any($1) and status = 'CANCELLED'";
+
+    /** Which of these runs were cancelled (by any process). */
+    Uni<List<String>> cancelledAmong(Collection<String> runIds) {
+        return pool.preparedQuery(CANCELLED_RUNS).execute(Tuple.of(runIds.toArray(String[]::new)))
+                .map(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getString("run_id")));
+                    return ids;
+                });
     }
 
     /**
@@ -222,7 +308,7 @@ class TaskRows {
 
     private static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
-                row.getString("judge_version"), row.getString("model_id"));
+                row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

@@ -6,6 +6,8 @@ import dev.tribunal.judge.JudgeErrorCodes;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
+import dev.tribunal.llm.JudgeModelClient;
+import dev.tribunal.llm.LlmErrorCode;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
 import io.quarkus.scheduler.Scheduled;
@@ -41,16 +43,19 @@ class TaskWorker {
     private final JudgeCatalog catalog;
     private final JudgeRunner runner;
     private final ResultWriter writer;
+    private final JudgeModelClient models;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
     /** Tasks this process has claimed and not yet written or given back, by id. */
     private final Map<java.util.UUID, JudgeTask> held = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopping;
+    private final Set<String> cancelledRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile long lastRenewalNanos = System.nanoTime();
 
     TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
-               io.micrometer.core.instrument.MeterRegistry metrics) {
+               JudgeModelClient models, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.models = models;
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
         // written results make room: look for more work then too; they are no longer held
@@ -160,6 +165,26 @@ class TaskWorker {
                 failure -> LOG.warnf("Renewing the leases of %d tasks failed: %s", tasks.size(), failure.toString()));
     }
 
+    /** Tells this process's providers that a run was cancelled: its calls not yet sent are not sent. */
+    void cancelRun(String runId) {
+        if (cancelledRuns.add(runId)) {
+            models.cancelScope(runId);
+        }
+    }
+
+    /** Runs cancelled by another process: their tasks held here stop too, within a second. */
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void followCancellations() {
+        Set<String> runs = held.values().stream().map(JudgeTask::runId).filter(id -> !cancelledRuns.contains(id))
+                .collect(Collectors.toSet());
+        if (runs.isEmpty()) {
+            return;
+        }
+        rows.cancelledAmong(runs).subscribe().with(
+                cancelled -> cancelled.forEach(this::cancelRun),
+                failure -> LOG.debugf("Looking for cancelled runs failed: %s", failure.toString()));
+    }
+
     /**
      * On SIGTERM: claims nothing more, lets judgments in progress finish and be written for up to
      * {@code tribunal.worker.shutdown-grace}, then gives every task still held back to pending, so that
@@ -226,6 +251,14 @@ class TaskWorker {
     }
 
     private void finished(JudgeTask task, Judgment judgment) {
+        if (LlmErrorCode.CANCELLED.name().equals(judgment.errorCode())) {
+            // its run was cancelled before the call went out: no assessment, the task is CANCELLED
+            inFlight.decrementAndGet();
+            rows.cancelled(List.of(task)).subscribe().with(
+                    ignored -> held.remove(task.taskId()),
+                    failure -> LOG.warnf("Marking task %s cancelled failed: %s", task.taskId(), failure.toString()));
+            return;
+        }
         writer.add(task, judgment);
         inFlight.decrementAndGet();
         poll();

@@ -31,6 +31,11 @@ public class ApiErrorMapper {
     }
 
     @ServerExceptionMapper
+    public Response conflict(ConflictException e, UriInfo uri) {
+        return error(uri, 409, "INVALID_STATE", e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response invalid(InvalidRequestException e, UriInfo uri) {
         return error(uri, 400, "INVALID_PARAMETER_VALUE", e.getMessage());
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code rate-limited}: each distinct prompt first gets 429 with Retry-After: 1, then a verdict;
  *       {@code reset-limited}: the same with OpenAI's {@code x-ratelimit-reset-requests: 1s} instead of Retry-After</li>
  *   <li>{@code once-429}: the model's very first request gets 429 with Retry-After: 1, every other a verdict after 300 ms</li>
+ *   <li>{@code switchable}: 500 until {@link #switchableUp(boolean)}, then verdicts</li>
  *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
  *   <li>{@code limited-<n>}: a verdict after 50 ms, within a limit of n requests per sliding minute; over it,
  *       429 with the Retry-After that the limit implies</li>
@@ -52,6 +53,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, JsonObject> parsedByShape = new ConcurrentHashMap<>();
     private final Map<JsonObject, String> repliesByShape = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
+
+    private volatile boolean down = true;
+
+    /** Model {@code switchable} answers 500 while down (the start), verdicts once up. */
+    public void switchableUp(boolean up) {
+        down = !up;
+    }
 
     /** A server that records every request. */
     public FakeOpenAiServer() {
@@ -159,6 +167,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     send(request, 429, error("Rate limit reached"), "1", finish);
                 } else {
                     vertx.setTimer(300, id -> send(request, 200, verdict(model, body), null, finish));
+                }
+            }
+            case "switchable" -> {
+                if (down) {
+                    send(request, 500, error("The server had an error"), null, finish);
+                } else {
+                    send(request, 200, verdict(model, body), null, finish);
                 }
             }
             case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);

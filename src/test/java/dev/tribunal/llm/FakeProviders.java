@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-down} (like fake-cb, its circuit open for a minute), each with a 2 s timeout and prices.
+ * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), each with a 2 s timeout and prices.
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -29,7 +29,7 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.log.file.path", LOG_FILE);
         // progress lines every second instead of every ten, so that a test run of a few seconds shows some
         config.put("tribunal.worker.progress-interval", "1s");
-        for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb", "fake-down"}) {
+        for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb", "fake-down", "fake-retry"}) {
             String prefix = "tribunal.providers." + provider + ".";
             config.put(prefix + "base-url", server.baseUrl());
             config.put(prefix + "api-key", SECRET_KEY);
@@ -46,6 +46,7 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         config.put("tribunal.providers.fake-cb.max-retries", "0");
         config.put("tribunal.providers.fake-cb.max-concurrency", "2");
         config.put("tribunal.providers.fake-cb.circuit-breaker-delay", "500ms");
+        config.put("tribunal.providers.fake-retry.max-retries", "0");
         config.put("tribunal.providers.fake-down.max-retries", "0");
         config.put("tribunal.providers.fake-down.max-concurrency", "2");
         config.put("tribunal.providers.fake-down.circuit-breaker-delay", "60s");

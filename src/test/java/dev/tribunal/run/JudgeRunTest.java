@@ -258,8 +258,9 @@ class JudgeRunTest {
         String runId = startRun(List.of("exact_match"), traceIds, null);
         awaitCompleted(runId, WAIT);
         String duplicateAssessment = "insert into assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, "
-                + "create_time, last_update_time, run_id, task_id) select 'a-dup' || substr(md5(random()::text), 1, 20), trace_id, name, "
-                + "kind, value, source_type, source_id, now(), now(), run_id, task_id from assessment where run_id = $1";
+                + "create_time, last_update_time, run_id, task_id, task_attempt) select 'a-dup' || substr(md5(random()::text), 1, 20), "
+                + "trace_id, name, kind, value, source_type, source_id, now(), now(), run_id, task_id, task_attempt from assessment "
+                + "where run_id = $1";
         String duplicateTask = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, status, created_at) "
                 + "select gen_random_uuid(), run_id, trace_id, judge_name, judge_version, model_id, 'PENDING', now() "
                 + "from judge_task where run_id = $1";
@@ -268,6 +269,11 @@ class JudgeRunTest {
                     () -> pool.preparedQuery(sql).execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely());
             assertTrue(refused.getMessage().contains("duplicate key"), refused.getMessage());
         }
+        // an assessment of a task always says which attempt it is
+        String withoutAttempt = duplicateAssessment.replace(", task_attempt)", ")").replace(", task_id, task_attempt from", ", task_id from");
+        Throwable refused = assertThrows(Throwable.class,
+                () -> pool.preparedQuery(withoutAttempt).execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely());
+        assertTrue(refused.getMessage().contains("assessment_task_attempt_ck"), refused.getMessage());
     }
 
     @Test
