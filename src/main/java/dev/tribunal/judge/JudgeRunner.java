@@ -64,6 +64,30 @@ public class JudgeRunner {
                                 "outcome", j.succeeded() ? "ok" : j.errorCode())).increment());
     }
 
+    /**
+     * What one judgment would cost, without making it: prompt tokens as the provider budget counts them
+     * (characters / 4), the completion's upper bound (the judge's max_tokens, else {@link LlmRequest#DEFAULT_COMPLETION_TOKENS}), and the price.
+     */
+    public record Estimate(boolean call, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+    }
+
+    public Estimate estimate(JudgeDefinition judge, ModelId model, TraceData trace) {
+        if (judge.kind() == Kind.CODE) {
+            return new Estimate(false, false, 0, 0, 0.0);
+        }
+        Target target = target(judge, trace);
+        if (target.missing() != null) {
+            return new Estimate(false, true, 0, 0, 0.0);
+        }
+        Rendered prompt = PromptRenderer.render(judge, target.data());
+        if (!prompt.complete()) {
+            return new Estimate(false, true, 0, 0, 0.0);
+        }
+        long promptTokens = prompt.systemMessage().length() / 4 + prompt.userMessage().length() / 4;
+        long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
+        return new Estimate(true, false, promptTokens, completion, cost(model, (int) promptTokens, (int) completion));
+    }
+
     private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
         Target target = target(judge, trace);
         if (!models.isConfigured(model.provider())) {

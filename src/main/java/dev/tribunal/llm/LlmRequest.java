@@ -20,4 +20,7 @@ public record LlmRequest(
         Integer maxTokens,
         Duration timeout,
         String scope) {
+
+    /** Completion tokens counted for a call whose judge sets no max_tokens (a verdict and a rationale fit well within). */
+    public static final int DEFAULT_COMPLETION_TOKENS = 400;
 }

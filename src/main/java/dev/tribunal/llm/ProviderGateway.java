@@ -58,8 +58,6 @@ final class ProviderGateway implements AutoCloseable {
     private static final long MAX_PAUSE_MS = 300_000;
     /** Runs remembered as refused for credentials; older ones are forgotten (their calls would just be refused again). */
     private static final int MAX_REJECTED_SCOPES = 1000;
-    /** Completion tokens counted against tokens-per-minute when a judge sets no max_tokens. */
-    private static final int ASSUMED_COMPLETION_TOKENS = 400;
     /** Circuit breaker: over the last 20 calls, half failing (5xx, connection, timeout) opens it (for the provider's circuit-breaker-delay). */
     private static final int BREAKER_WINDOW = 20;
     private static final double BREAKER_FAILURE_RATIO = 0.5;
@@ -196,7 +194,7 @@ final class ProviderGateway implements AutoCloseable {
         ChatModel model = models.computeIfAbsent(request.model().model() + "|" + timeout.toMillis(), key -> chatModel(request.model(), timeout));
         ChatRequest chat = chatRequest(request);
         long tokenEstimate = request.systemMessage().length() / 4 + request.userMessage().length() / 4
-                + (request.maxTokens() == null ? ASSUMED_COMPLETION_TOKENS : request.maxTokens());
+                + (request.maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : request.maxTokens());
         int attempts = 0;
         Duration lastRetryAfter = null;
         while (true) {

@@ -21,6 +21,20 @@ public final class RunRequests {
                                   Boolean dryRun) {
     }
 
+    /**
+     * What a run would do and cost, from its prompts, without storing or calling anything.
+     *
+     * @param estimatedCost null when a provider used has no prices configured
+     */
+    public record DryRunView(boolean dryRun, int total, long llmCalls, long missingInput, long estimatedPromptTokens,
+                             long maxCompletionTokens, Double estimatedCost, List<ModelEstimateView> byModel) {
+    }
+
+    /** One model's (or code judge's) share of a dry run. */
+    public record ModelEstimateView(String model, long judgments, long llmCalls, long missingInput, long estimatedPromptTokens,
+                                    long maxCompletionTokens, Double estimatedCost) {
+    }
+
     /** Which errored tasks to judge again: those with these codes, or all when empty or absent. */
     public record RetryRequest(List<String> errorCodes) {
 

@@ -36,8 +36,12 @@ public class RunResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Start a run of judges over traces; 202 with the run id, results arrive as assessments")
+    @Operation(summary = "Start a run of judges over traces; 202 with the run id, results arrive as assessments. "
+            + "With \"dry_run\": true, 200 with the judgments, tokens and cost it would take; nothing is stored or called")
     public Uni<Response> create(JudgeRunRequest request) {
+        if (request != null && Boolean.TRUE.equals(request.dryRun())) {
+            return service.estimate(request).map(estimate -> Response.ok(estimate).build());
+        }
         return service.create(request)
                 .map(created -> Response.accepted(created).location(URI.create("/api/judge-runs/" + created.runId())).build());
     }

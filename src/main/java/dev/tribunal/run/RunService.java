@@ -4,7 +4,11 @@ import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.llm.ProvidersConfig;
+import dev.tribunal.judge.JudgeRunner;
+import dev.tribunal.judge.TraceData;
+import dev.tribunal.run.RunRequests.DryRunView;
 import dev.tribunal.run.RunRequests.JudgeRunRequest;
+import dev.tribunal.run.RunRequests.ModelEstimateView;
 import dev.tribunal.run.RunRequests.RetryRequest;
 import dev.tribunal.run.RunRequests.RetryView;
 import dev.tribunal.system.ConflictException;
@@ -25,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -50,11 +55,15 @@ public class RunService {
     private final RunRepository runs;
     private final TaskWorker worker;
     private final TaskRows rows;
+    private final JudgeRunner runner;
+    private final TraceDataLoader loader;
 
     RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs,
-               TaskWorker worker, TaskRows rows) {
+               TaskWorker worker, TaskRows rows, JudgeRunner runner, TraceDataLoader loader) {
         this.worker = worker;
         this.rows = rows;
+        this.runner = runner;
+        this.loader = loader;
         this.catalog = catalog;
         this.providers = providers;
         this.traces = traces;
@@ -89,6 +98,100 @@ public class RunService {
                     .invoke(worker::poll)
                     .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
         });
+    }
+
+    /** Traces loaded per query for a dry run. */
+    private static final int DRY_RUN_CHUNK = 1000;
+
+    /**
+     * A dry run: checks the request like a real one, then renders every prompt to count tokens and cost.
+     * Nothing is stored (inline traces included) and no provider is called.
+     */
+    public Uni<DryRunView> estimate(JudgeRunRequest request) {
+        InvalidRequestException.require(request != null, "The body must be a JSON object with judges and trace_ids or traces");
+        List<JudgeDefinition> judges = judges(request.judges());
+        List<ModelId> models = models(request.models());
+        boolean inline = request.traces() != null;
+        InvalidRequestException.require(inline != (request.traceIds() != null), "Give either trace_ids or traces, not both and not neither");
+        checkSize(inline ? request.traces().size() : request.traceIds().size(), judges, models);
+        DryRunTally tally = new DryRunTally();
+        java.util.function.Consumer<Collection<TraceData>> count = batch -> batch.forEach(trace -> judges.forEach(judge -> {
+            List<ModelId> targets = judge.kind() == JudgeDefinition.Kind.CODE ? java.util.Collections.singletonList(null)
+                    : models.isEmpty() ? List.of(judge.model()) : models;
+            for (ModelId model : targets) {
+                tally.add(model == null ? judge.name() : model.toString(), runner.estimate(judge, model, trace));
+            }
+        }));
+        Uni<Void> counted;
+        if (inline) {
+            traces.validate(new TraceBatchRequest(request.traces()));
+            counted = Uni.createFrom().item(() -> {
+                count.accept(request.traces().stream().map(RunService::traceData).toList());
+                return null;
+            }).replaceWithVoid();
+        } else {
+            counted = checkedTraceIds(request.traceIds()).chain(ids -> {
+                Uni<Void> chain = Uni.createFrom().voidItem();
+                for (int from = 0; from < ids.size(); from += DRY_RUN_CHUNK) {
+                    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + DRY_RUN_CHUNK));
+                    chain = chain.chain(() -> loader.load(chunk).invoke(found -> count.accept(found.values())).replaceWithVoid());
+                }
+                return chain;
+            });
+        }
+        return counted.map(ignored -> tally.view());
+    }
+
+    /** A dry run's sums per model (or code judge). */
+    private static final class DryRunTally {
+        private final Map<String, long[]> sums = new TreeMap<>();
+        private final Map<String, Double> costs = new TreeMap<>();
+
+        void add(String model, JudgeRunner.Estimate e) {
+            long[] s = sums.computeIfAbsent(model, k -> new long[5]);
+            s[0]++;
+            s[1] += e.call() ? 1 : 0;
+            s[2] += e.missingInput() ? 1 : 0;
+            s[3] += e.promptTokens();
+            s[4] += e.maxCompletionTokens();
+            // a model without prices has no cost at all, not a cost of zero
+            if (e.call() && e.cost() == null) {
+                costs.put(model, null);
+            } else if (!costs.containsKey(model) || costs.get(model) != null) {
+                costs.merge(model, e.cost() == null ? 0.0 : e.cost(), Double::sum);
+            }
+        }
+
+        DryRunView view() {
+            List<ModelEstimateView> models = new ArrayList<>();
+            long[] total = new long[5];
+            Double cost = 0.0;
+            for (Map.Entry<String, long[]> entry : sums.entrySet()) {
+                long[] s = entry.getValue();
+                Double modelCost = costs.get(entry.getKey());
+                models.add(new ModelEstimateView(entry.getKey(), s[0], s[1], s[2], s[3], s[4], round(modelCost)));
+                for (int i = 0; i < 5; i++) {
+                    total[i] += s[i];
+                }
+                cost = cost == null || modelCost == null ? null : cost + modelCost;
+            }
+            return new DryRunView(true, (int) total[0], total[1], total[2], total[3], total[4], round(cost), models);
+        }
+
+        private static Double round(Double cost) {
+            return cost == null ? null : java.math.BigDecimal.valueOf(cost).round(new java.math.MathContext(6)).doubleValue();
+        }
+    }
+
+    /** What a judge would see of a trace sent inline, without storing it. */
+    private static TraceData traceData(dev.tribunal.trace.TraceRequests.TraceRequest t) {
+        List<TraceData.SpanData> spans = t.spans() == null ? List.of() : t.spans().stream()
+                .map(s -> new TraceData.SpanData(s.spanId(), s.name(),
+                        s.spanType() == null || s.spanType().isBlank() ? "UNKNOWN" : s.spanType().toUpperCase(java.util.Locale.ROOT),
+                        s.inputs(), s.outputs()))
+                .toList();
+        return new TraceData(t.traceId(), t.inputs(), t.outputs(), t.expectations() == null ? Map.of() : t.expectations(),
+                t.tags() == null ? Map.of() : t.tags(), spans);
     }
 
     /** Cancels an open run: pending tasks are not started, tasks in progress finish. */

@@ -67,6 +67,11 @@ public class TraceService {
                 });
     }
 
+    /** Checks a batch as {@link #ingest} would, storing nothing; a problem is an InvalidRequestException. */
+    public void validate(TraceBatchRequest request) {
+        TraceFactory.fromBatch(request == null ? null : request.traces());
+    }
+
     /** The ids among the given ones that name no trace, in the order given. */
     @WithSession
     public Uni<List<String>> missingIds(List<String> traceIds) {

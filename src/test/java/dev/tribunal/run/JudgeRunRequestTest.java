@@ -110,6 +110,49 @@ class JudgeRunRequestTest {
     }
 
     @Test
+    void aDryRunCountsJudgmentsTokensAndCostWithoutStoringOrCallingAnything() {
+        List<String> withExpected = traces(2, "2");
+        List<String> without = traces(1, null);
+        List<String> ids = new java.util.ArrayList<>(withExpected);
+        ids.addAll(without);
+        String newestBefore = newestRunId();
+        int callsBefore = dev.tribunal.llm.FakeProviders.server.received("ok").size();
+        JsonPath estimate = given().contentType(ContentType.JSON)
+                .body("{\"dry_run\": true, \"judges\": [\"correctness\", \"relevance\", \"exact_match\"], \"models\": [\"fake:/ok\"], "
+                        + "\"trace_ids\": " + json(ids) + "}")
+                .post("/api/judge-runs").then().statusCode(200).extract().jsonPath();
+        assertEquals(true, estimate.getBoolean("dry_run"));
+        assertEquals(9, estimate.getInt("total"));
+        assertEquals(5, estimate.getInt("llm_calls"), "correctness on the two traces with an expected answer, relevance on all three");
+        assertEquals(1, estimate.getInt("missing_input"), "correctness on the trace without an expected answer");
+        long prompt = estimate.getLong("estimated_prompt_tokens");
+        long completion = estimate.getLong("max_completion_tokens");
+        assertTrue(prompt > 5 * 300, "five prompts of the shipped judges: " + prompt);
+        assertEquals(2 * 400 + 3 * 300, completion, "max_tokens of correctness (400) and relevance (300)");
+        double cost = estimate.getDouble("estimated_cost");
+        assertEquals((prompt * 0.15 + completion * 0.60) / 1e6, cost, 1e-9, "fake's prices: 0.15 and 0.60 per million");
+        assertEquals(List.of("exact_match", "fake:/ok"), estimate.getList("by_model.model"));
+        assertEquals(3, estimate.getInt("by_model[0].judgments"));
+        assertEquals(0, estimate.getInt("by_model[0].llm_calls"));
+        assertEquals(newestBefore, newestRunId(), "a dry run creates no run");
+        assertEquals(callsBefore, dev.tribunal.llm.FakeProviders.server.received("ok").size(), "a dry run calls no provider");
+
+        // inline traces are not stored; a provider without prices has no cost
+        String inlineId = "tr-dry-" + System.nanoTime();
+        given().contentType(ContentType.JSON)
+                .body("{\"dry_run\": true, \"judges\": [\"relevance\"], \"traces\": [{\"trace_id\": \"" + inlineId
+                        + "\", \"inputs\": \"q\", \"outputs\": \"a\"}]}")
+                .post("/api/judge-runs").then().statusCode(200)
+                .body("total", equalTo(1))
+                .body("llm_calls", equalTo(1))
+                .body("by_model[0].model", equalTo("openai:/gpt-4o-mini"))
+                .body("$", not(org.hamcrest.Matchers.hasKey("estimated_cost")));
+        given().get("/api/traces/" + inlineId).then().statusCode(404);
+        // and it is checked like a real run
+        refused("{\"dry_run\": true, \"judges\": [\"nope\"], \"trace_ids\": " + json(ids) + "}", "Unknown judge nope");
+    }
+
+    @Test
     void unknownRunIsA404AndRunsAreListedNewestFirst() {
         given().get("/api/judge-runs/0123456789abcdef0123456789abcdef").then().statusCode(404)
                 .contentType("application/problem+json").body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"));
