@@ -19,11 +19,13 @@ public class JudgeModelClient {
 
     private final ProvidersConfig config;
     private final MeterRegistry metrics;
+    private final ProviderBudgets budgets;
     private final Map<String, ProviderGateway> gateways = new ConcurrentHashMap<>();
 
-    JudgeModelClient(ProvidersConfig config, MeterRegistry metrics) {
+    JudgeModelClient(ProvidersConfig config, MeterRegistry metrics, ProviderBudgets budgets) {
         this.config = config;
         this.metrics = metrics;
+        this.budgets = budgets;
     }
 
     public Uni<LlmResult> complete(LlmRequest request) {
@@ -64,7 +66,7 @@ public class JudgeModelClient {
             if (settings == null) {
                 throw new IllegalArgumentException("No provider named " + name);
             }
-            return new ProviderGateway(name, settings, metrics);
+            return new ProviderGateway(name, settings, metrics, budgets);
         });
     }
 

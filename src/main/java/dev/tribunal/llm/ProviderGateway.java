@@ -13,7 +13,6 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.tribunal.llm.ProviderHttpClient.ProviderConnectionException;
 import dev.tribunal.llm.ProviderHttpClient.ProviderTimeoutException;
 import dev.tribunal.llm.ProvidersConfig.Provider;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -66,8 +65,8 @@ final class ProviderGateway implements AutoCloseable {
     private final Provider config;
     private final ThreadPoolExecutor executor;
     private final java.net.http.HttpClient http;
-    private final Bucket requests;
-    private final Bucket tokens;
+    private final FallbackBucket requests;
+    private final FallbackBucket tokens;
     private final long tokenBurst;
     private final AdaptiveLimit inFlight;
     private final Guard breaker;
@@ -86,7 +85,7 @@ final class ProviderGateway implements AutoCloseable {
     private final io.micrometer.core.instrument.Counter throttled;
     private final Map<String, io.micrometer.core.instrument.Counter> calls = new ConcurrentHashMap<>();
 
-    ProviderGateway(String name, Provider config, MeterRegistry metrics) {
+    ProviderGateway(String name, Provider config, MeterRegistry metrics, ProviderBudgets budgets) {
         this.name = name;
         this.config = config;
         this.metrics = metrics;
@@ -102,8 +101,8 @@ final class ProviderGateway implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(10))
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .build();
-        this.requests = config.requestsPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
-        this.tokens = config.tokensPerMinute().stream().mapToObj(ProviderGateway::perMinute).findFirst().orElse(null);
+        this.requests = config.requestsPerMinute().isPresent() ? budget(budgets, name + "/requests", config.requestsPerMinute().getAsInt()) : null;
+        this.tokens = config.tokensPerMinute().isPresent() ? budget(budgets, name + "/tokens", config.tokensPerMinute().getAsLong()) : null;
         this.tokenBurst = burst(config.tokensPerMinute().orElse(0));
         this.inFlight = new AdaptiveLimit(config.maxConcurrency());
         this.breaker = Guard.create()
@@ -141,21 +140,16 @@ final class ProviderGateway implements AutoCloseable {
                 AdaptiveLimit::limit);
     }
 
-    /**
-     * A budget of {@code perMinute} per sliding minute: a small burst, the rest refilled evenly, so
-     * that no 60-second window ever sees more than the budget.
-     */
-    private static Bucket perMinute(long perMinute) {
-        long burst = burst(perMinute);
-        long refill = Math.max(1, perMinute - burst);
-        return Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(burst).refillGreedy(refill, Duration.ofMinutes(1)).initialTokens(burst).build())
-                .build();
+    /** The cluster's budget when shared (the default), else this process's own. */
+    private FallbackBucket budget(ProviderBudgets budgets, String key, long perMinute) {
+        Bucket local = ProviderBudgets.local(perMinute);
+        return new FallbackBucket(config.budgetScope() == ProvidersConfig.BudgetScope.PROCESS ? local : budgets.perMinute(key, perMinute),
+                local, name);
     }
 
     /** A second's worth of the budget, at least one. */
     private static long burst(long perMinute) {
-        return Math.max(1, perMinute / 60);
+        return ProviderBudgets.burst(perMinute);
     }
 
     String name() {
@@ -278,7 +272,7 @@ final class ProviderGateway implements AutoCloseable {
             boolean admitted = false;
             try {
                 if (requests != null) {
-                    requests.asBlocking().consume(1);
+                    requests.consume(1);
                 }
                 if (tokens != null) {
                     takeTokens(tokenEstimate);
@@ -339,7 +333,7 @@ final class ProviderGateway implements AutoCloseable {
      */
     private void takeTokens(long estimate) throws InterruptedException {
         long now = Math.min(estimate, tokenBurst);
-        tokens.asBlocking().consume(now);
+        tokens.consume(now);
         if (estimate > now) {
             tokens.consumeIgnoringRateLimits(estimate - now);
         }

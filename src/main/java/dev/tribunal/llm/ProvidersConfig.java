@@ -22,6 +22,14 @@ public interface ProvidersConfig {
     @WithParentName
     Map<String, Provider> providers();
 
+    /** Whose budget a provider's requests and tokens per minute are. */
+    enum BudgetScope {
+        /** One budget for every Tribunal process on the database. */
+        CLUSTER,
+        /** Each process's own. */
+        PROCESS
+    }
+
     /** One OpenAI-compatible endpoint (OpenAI, vLLM, Ollama's /v1, LiteLLM, a gateway). */
     interface Provider {
 
@@ -41,6 +49,14 @@ public interface ProvidersConfig {
         /** Calls in flight at once, for the whole provider. */
         @WithDefault("16")
         int maxConcurrency();
+
+        /**
+         * {@code cluster} (default): the requests and tokens per minute are one budget for every
+         * Tribunal process on the same database, kept in PostgreSQL; {@code process}: each process has
+         * the whole budget to itself, drawn in memory.
+         */
+        @WithDefault("cluster")
+        BudgetScope budgetScope();
 
         /** Client-side request budget per minute; unlimited when unset. */
         OptionalInt requestsPerMinute();

@@ -1,0 +1,169 @@
+package dev.tribunal.system;
+
+import dev.tribunal.llm.FakeOpenAiServer;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Two Tribunal processes on one PostgreSQL share a run: every task is judged once, by one of them,
+ * and the provider's requests-per-minute budget holds for both together.
+ */
+class ReplicasIT {
+
+    /** 240 a minute: a burst of 4, then one every ~0.25 s, whichever process asks. */
+    private static final int REQUESTS_PER_MINUTE = 240;
+    private static final int TRACES = 40;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path tempDir;
+
+    private EmbeddedDatabase database;
+    private FakeOpenAiServer provider;
+    private final List<TribunalProcess> processes = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        database = EmbeddedDatabase.start(tempDir.resolve("shared-pg"), 0, false);
+        provider = new FakeOpenAiServer();
+    }
+
+    @AfterEach
+    void stopEverything() {
+        processes.forEach(TribunalProcess::close);
+        processes.forEach(p -> TribunalProcess.killPostmaster(p.workDir().resolve("data").resolve("postgres")));
+        provider.close();
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    private TribunalProcess replica(String name) throws IOException {
+        Path workDir = Files.createDirectories(tempDir.resolve(name)).toRealPath();
+        TribunalProcess app = TribunalProcess.start(workDir, Map.of(
+                        "QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl(),
+                        "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                        "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                        "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                        "TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+                "-Dtribunal.providers.itp.base-url=" + provider.baseUrl(),
+                // each replica has its own key, so that the provider's log tells who called
+                "-Dtribunal.providers.itp.api-key=key-" + name,
+                "-Dtribunal.providers.itp.requests-per-minute=" + REQUESTS_PER_MINUTE,
+                // the same server without a budget, to warm the process up before the measured run
+                "-Dtribunal.providers.warm.base-url=" + provider.baseUrl(),
+                // a few tasks at a time per process, so that both take part
+                "-Dtribunal.worker.max-in-flight=8");
+        processes.add(app);
+        return app;
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void twoProcessesShareARunAndTheProvidersBudget() throws IOException {
+        TribunalProcess a = replica("a");
+        TribunalProcess b = replica("b");
+        a.waitUntilReady();
+        b.waitUntilReady();
+
+        // a fresh JVM's first calls are slow to leave (classes load, connections open) and then leave together;
+        // a warm-up run on a provider without a budget keeps that out of the measured one
+        awaitCompleted(a, b, startRun(a, ingest(a, 20), "warm:/ok"));
+        List<String> ids = ingest(a, TRACES);
+        String runId = startRun(a, ids, "itp:/measured");
+        JsonPath run = awaitCompleted(a, b, runId);
+        assertEquals(TRACES, run.getInt("succeeded"));
+
+        List<String> judged = JsonPath.from(a.get("/api/assessments?max_results=1000&run_id=" + runId).body()).getList("assessments.trace_id");
+        assertEquals(TRACES, judged.size());
+        assertEquals(new HashSet<>(ids), new HashSet<>(judged), "one assessment per trace");
+
+        List<FakeOpenAiServer.Received> calls = provider.received("measured");
+        assertEquals(TRACES, calls.size(), "each task judged once: no call twice");
+        Set<String> callers = calls.stream().map(FakeOpenAiServer.Received::authorization).collect(Collectors.toSet());
+        assertEquals(Set.of("Bearer key-a", "Bearer key-b"), callers, "both replicas judged");
+
+        // the budget is the cluster's: both processes together stay within it
+        List<Long> times = calls.stream().map(FakeOpenAiServer.Received::atNanos).sorted().toList();
+        double perSecond = (REQUESTS_PER_MINUTE - REQUESTS_PER_MINUTE / 60) / 60.0;
+        for (int j = 0; j < times.size(); j++) {
+            double seconds = (times.get(j) - times.get(0)) / 1e9;
+            // a burst of 4, the refill, and 0.2 s of slack for calls admitted together and sent a moment apart
+            double allowed = REQUESTS_PER_MINUTE / 60 + perSecond * (seconds + 0.2);
+            if (j + 1 > allowed) {
+                fail("request " + (j + 1) + " came " + seconds + " s after the first; two processes together may send " + allowed
+                        + "; arrivals (s): " + times.stream().limit(12).map(t -> String.format("%.3f", (t - times.get(0)) / 1e9))
+                        .collect(Collectors.joining(", ")) + "; callers: " + calls.stream()
+                        .sorted(java.util.Comparator.comparingLong(FakeOpenAiServer.Received::atNanos)).limit(12)
+                        .map(FakeOpenAiServer.Received::authorization).collect(Collectors.joining(", ")));
+            }
+        }
+        long spanMillis = (times.get(times.size() - 1) - times.get(0)) / 1_000_000;
+        assertTrue(spanMillis >= 8_000, "40 calls at 4 a second take about 9 s, not " + spanMillis + " ms: each process had its own budget");
+    }
+
+    private static List<String> ingest(TribunalProcess app, int count) throws IOException {
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < count; i++) {
+            String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ").append(i)
+                    .append(" (").append(id).append(")\", \"outputs\": \"Answer ").append(i).append("\"}");
+        }
+        assertEquals(200, app.postJson("/api/traces", body.append("]}").toString()).statusCode());
+        return ids;
+    }
+
+    private static String startRun(TribunalProcess app, List<String> ids, String model) throws IOException {
+        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": [\"relevance\"], \"models\": [\"" + model + "\"], "
+                + "\"trace_ids\": " + ids.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",", "[", "]")) + "}");
+        assertEquals(202, created.statusCode(), created.body());
+        return JsonPath.from(created.body()).getString("run_id");
+    }
+
+    private static JsonPath awaitCompleted(TribunalProcess a, TribunalProcess b, String runId) throws IOException {
+        JsonPath run = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            // either replica answers for the run
+            run = JsonPath.from(b.get("/api/judge-runs/" + runId).body());
+            if ("COMPLETED".equals(run.getString("status"))) {
+                return run;
+            }
+            sleep(250);
+        }
+        fail("run " + runId + " did not complete: " + (run == null ? "" : run.prettify()) + a.logTailMessage() + b.logTailMessage());
+        return run;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
