@@ -12,6 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class AdaptiveLimit {
 
     private final int max;
+    /** This process's share of the max, when several processes share the provider. */
+    private int ceiling;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private int limit;
@@ -20,7 +22,25 @@ final class AdaptiveLimit {
 
     AdaptiveLimit(int max) {
         this.max = max;
+        this.ceiling = max;
         this.limit = max;
+    }
+
+    /**
+     * Sets this process's share of the max when {@code processes} share the provider (at least one
+     * call). Calls above a smaller share finish, no new one starts; a limit that was at the old share
+     * moves to the new one at once, one eased off after 429s keeps growing back by itself.
+     */
+    void share(int processes) {
+        lock.lock();
+        try {
+            int previous = ceiling;
+            ceiling = Math.max(1, max / Math.max(1, processes));
+            limit = limit >= previous ? ceiling : Math.min(limit, ceiling);
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     void acquire() throws InterruptedException {
@@ -49,7 +69,7 @@ final class AdaptiveLimit {
         lock.lock();
         try {
             // one step up per `limit` successes: a full window of good answers earns one more slot
-            if (limit < max && ++successesSinceIncrease >= limit) {
+            if (limit < ceiling && ++successesSinceIncrease >= limit) {
                 limit++;
                 successesSinceIncrease = 0;
                 freed.signalAll();

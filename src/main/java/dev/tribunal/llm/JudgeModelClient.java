@@ -47,6 +47,11 @@ public class JudgeModelClient {
         return config.providers().get(provider).maxConcurrency();
     }
 
+    /** {@code processes} judging processes share every provider: each takes its part of the max-concurrency. */
+    public void shareAmong(int processes) {
+        config.providers().keySet().forEach(name -> gateway(name).shareAmong(processes));
+    }
+
     /** A cancelled run: its calls that have not gone out yet end as CANCELLED without going out. */
     public void cancelScope(String scope) {
         config.providers().keySet().forEach(name -> gateway(name).cancelScope(scope));

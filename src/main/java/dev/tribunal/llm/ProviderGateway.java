@@ -295,6 +295,11 @@ final class ProviderGateway implements AutoCloseable {
         return Duration.ofNanos(Math.max(Math.min(TimeUnit.SECONDS.toNanos(1), config.circuitBreakerDelay().toNanos()), left));
     }
 
+    /** This process's part of the max-concurrency when {@code processes} share the provider. */
+    void shareAmong(int processes) {
+        inFlight.share(processes);
+    }
+
     /** Calls of a cancelled run that have not gone out yet do not go out. */
     void cancelScope(String scope) {
         synchronized (cancelledScopes) {

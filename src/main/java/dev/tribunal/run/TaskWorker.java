@@ -44,6 +44,7 @@ class TaskWorker {
     private final JudgeRunner runner;
     private final ResultWriter writer;
     private final JudgeModelClient models;
+    private final Workers workers;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
@@ -54,8 +55,9 @@ class TaskWorker {
     private volatile long lastRenewalNanos = System.nanoTime();
 
     TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
-               JudgeModelClient models, io.micrometer.core.instrument.MeterRegistry metrics) {
+               JudgeModelClient models, Workers workers, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.models = models;
+        this.workers = workers;
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
         // written results make room: look for more work then too; they are no longer held
@@ -82,7 +84,7 @@ class TaskWorker {
      * is created here and whenever enough judgments have finished. One claim loop at a time.
      */
     void poll() {
-        if (!config.enabled() || stopping) {
+        if (!config.enabled() || stopping || !workers.ready()) {
             return;
         }
         // a request during a claim loop is remembered: that loop may have looked before the new tasks existed

@@ -317,6 +317,31 @@ class JudgeRunTest {
     }
 
     @Test
+    void maxConcurrencyIsSharedAmongTheLiveProcesses() throws InterruptedException {
+        // another judging process on the database: each takes half of provider fake's max-concurrency of 4
+        pool.preparedQuery("insert into worker (holder, started_at, heartbeat_at) values ('other-host/1/0', now(), now() + interval '1 hour')")
+                .execute().await().indefinitely();
+        try {
+            awaitConcurrencyLimit("fake", 2);
+            List<String> traceIds = traces(12, "2");
+            awaitCompleted(startRun(List.of("relevance"), traceIds, List.of("fake:/slow-151")), WAIT);
+            assertEquals(2, FakeProviders.server.maxInFlight("slow-151"), "half of the max-concurrency, kept busy");
+        } finally {
+            pool.preparedQuery("delete from worker where holder = 'other-host/1/0'").execute().await().indefinitely();
+        }
+        awaitConcurrencyLimit("fake", 4);
+    }
+
+    private static void awaitConcurrencyLimit(String provider, int limit) throws InterruptedException {
+        String line = "tribunal_provider_concurrency_limit{provider=\"" + provider + "\"} " + limit + ".0";
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!given().get("/q/metrics").asString().contains(line)) {
+            assertTrue(System.nanoTime() < deadline, "no " + line);
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
     void concurrencyNeverExceedsMaxConcurrency() {
         List<String> traceIds = traces(16, "2");
         String runId = startRun(List.of("relevance"), traceIds, List.of("fake:/slow-150"));

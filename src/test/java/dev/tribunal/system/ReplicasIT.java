@@ -73,6 +73,10 @@ class ReplicasIT {
                 "-Dtribunal.providers.itp.requests-per-minute=" + REQUESTS_PER_MINUTE,
                 // the same server without a budget, to warm the process up before the measured run
                 "-Dtribunal.providers.warm.base-url=" + provider.baseUrl(),
+                // and with four calls at once for the whole cluster
+                "-Dtribunal.providers.conc.base-url=" + provider.baseUrl(),
+                "-Dtribunal.providers.conc.api-key=key-" + name,
+                "-Dtribunal.providers.conc.max-concurrency=4",
                 // a few tasks at a time per process, so that both take part
                 "-Dtribunal.worker.max-in-flight=8");
         processes.add(app);
@@ -121,6 +125,13 @@ class ReplicasIT {
         }
         long spanMillis = (times.get(times.size() - 1) - times.get(0)) / 1_000_000;
         assertTrue(spanMillis >= 8_000, "40 calls at 4 a second take about 9 s, not " + spanMillis + " ms: each process had its own budget");
+
+        // max-concurrency is the cluster's too: two processes, two calls each
+        JsonPath slow = awaitCompleted(a, b, startRun(a, ingest(a, 24), "conc:/slow-300"));
+        assertEquals(24, slow.getInt("succeeded"));
+        assertEquals(4, provider.maxInFlight("slow-300"), "four calls at once for both processes together, kept busy");
+        assertEquals(Set.of("Bearer key-a", "Bearer key-b"), provider.received("slow-300").stream()
+                .map(FakeOpenAiServer.Received::authorization).collect(Collectors.toSet()), "both replicas judged");
     }
 
     private static List<String> ingest(TribunalProcess app, int count) throws IOException {
