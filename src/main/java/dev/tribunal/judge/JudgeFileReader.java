@@ -1,15 +1,10 @@
 package dev.tribunal.judge;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
 import dev.tribunal.judge.JudgeDefinition.Inference;
 import dev.tribunal.judge.JudgeDefinition.Kind;
@@ -19,15 +14,10 @@ import dev.tribunal.judge.OutputSpec.CategoricalOutput;
 import dev.tribunal.judge.OutputSpec.NumericOutput;
 import dev.tribunal.llm.ModelId;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,23 +34,14 @@ import java.util.regex.PatternSyntaxException;
  */
 final class JudgeFileReader {
 
-    /** A problem in a judge file, where it is. */
-    record Problem(String file, int line, String message) {
-        @Override
-        public String toString() {
-            return file + ":" + line + ": " + message;
-        }
-    }
-
     /** The judge, when the file had no problem. */
-    record Result(JudgeDefinition judge, List<Problem> problems) {
+    record Result(JudgeDefinition judge, List<YamlDocument.Problem> problems) {
     }
 
     static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,64}");
     static final int MIN_CHOICES = 2;
     static final int MAX_CHOICES = 20;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> TOP_LEVEL = Set.of("name", "description", "kind", "model", "instructions", "output",
             "inference", "timeout", "target", "span", "scorer", "params");
     private static final Map<String, Set<String>> SCORER_PARAMS = Map.of(
@@ -70,8 +51,6 @@ final class JudgeFileReader {
             "json_valid", Set.of(),
             "semantic_similarity", Set.of("expectation", "threshold"));
 
-    private static final YAMLFactory YAML = YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final ObjectMapper YAML_MAPPER = new ObjectMapper(YAML);
     private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     private final Set<String> providers;
@@ -82,26 +61,12 @@ final class JudgeFileReader {
 
     Result read(Path path, String displayName) {
         Reading r = new Reading(displayName);
-        try {
-            String content = Files.readString(path, StandardCharsets.UTF_8);
-            r.scanLines(content);
-            JsonNode root = YAML_MAPPER.readTree(content);
-            if (root == null || root.isMissingNode() || root.isNull()) {
-                r.problem("", "the file is empty; a judge needs at least name, model, instructions and output");
-            } else if (!root.isObject()) {
-                r.problem("", "a judge file must be a YAML mapping of keys (name, model, instructions, output, ...)");
-            } else {
-                JudgeDefinition judge = r.judge((ObjectNode) root, version(root));
-                return new Result(r.problems.isEmpty() ? judge : null, r.problems);
-            }
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            r.problems.add(new Problem(displayName, at == null ? 1 : Math.max(1, at.getLineNr()),
-                    "not valid YAML: " + e.getOriginalMessage().replaceAll("\\s*\\n\\s*", "; ")));
-        } catch (IOException e) {
-            r.problems.add(new Problem(displayName, 1, "cannot be read: " + e.getMessage()));
+        ObjectNode root = r.read(path, "at least name, model, instructions and output");
+        if (root == null) {
+            return new Result(null, r.problems());
         }
-        return new Result(null, r.problems);
+        JudgeDefinition judge = r.judge(root, version(root));
+        return new Result(r.problems().isEmpty() ? judge : null, r.problems());
     }
 
     private static String version(JsonNode root) {
@@ -115,48 +80,11 @@ final class JudgeFileReader {
         }
     }
 
-    /** The state of reading one file: where each key is, what was written, what is wrong. */
-    private final class Reading {
-
-        private final String file;
-        private final Map<String, Integer> lines = new HashMap<>();
-        private final Map<String, String> rawScalars = new HashMap<>();
-        private final List<Problem> problems = new ArrayList<>();
+    /** One judge file being read. */
+    private final class Reading extends YamlDocument {
 
         Reading(String file) {
-            this.file = file;
-        }
-
-        /** Records the line of every key and value, and each scalar as written, by JSON pointer. */
-        void scanLines(String content) throws IOException {
-            try (JsonParser parser = YAML.createParser(content)) {
-                JsonToken token;
-                while ((token = parser.nextToken()) != null) {
-                    String pointer = parser.getParsingContext().pathAsPointer().toString();
-                    lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
-                    if (token.isScalarValue()) {
-                        rawScalars.put(pointer, parser.getText());
-                    }
-                }
-            }
-        }
-
-        void problem(String pointer, String message) {
-            problems.add(new Problem(file, lineOf(pointer), message));
-        }
-
-        private int lineOf(String pointer) {
-            String p = pointer;
-            while (true) {
-                Integer line = lines.get(p);
-                if (line != null) {
-                    return line;
-                }
-                if (p.isEmpty()) {
-                    return 1;
-                }
-                p = p.substring(0, p.lastIndexOf('/'));
-            }
+            super(file);
         }
 
         JudgeDefinition judge(ObjectNode root, String version) {
@@ -186,7 +114,7 @@ final class JudgeFileReader {
                 CodeScorer scorer = scorer(root);
                 OutputSpec output = scorer == null ? null : impliedOutput(scorer);
                 return new JudgeDefinition(name, description, kind, null, null, output, Inference.DEFAULT, timeout,
-                        spanTarget, scorer, version, file);
+                        spanTarget, scorer, version, file());
             }
             for (String codeOnly : List.of("scorer", "params")) {
                 if (root.has(codeOnly)) {
@@ -198,7 +126,7 @@ final class JudgeFileReader {
             OutputSpec output = output(root);
             Inference inference = inference(root);
             return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
-                    spanTarget, null, version, file);
+                    spanTarget, null, version, file());
         }
 
         private ModelId model(ObjectNode root) {
@@ -289,7 +217,7 @@ final class JudgeFileReader {
             for (int i = 0; i < choices.size(); i++) {
                 String pointer = "/output/choices/" + i;
                 JsonNode choice = choices.get(i);
-                String label = choice.isValueNode() && !choice.isNull() ? rawScalars.getOrDefault(pointer, choice.asText()) : null;
+                String label = choice.isValueNode() && !choice.isNull() ? raw(pointer, choice) : null;
                 if (label == null || label.isBlank()) {
                     problem(pointer, "each choice must be a non-empty label");
                 } else if (!labels.add(label)) {
@@ -363,27 +291,7 @@ final class JudgeFileReader {
         }
 
         private Duration timeout(ObjectNode root) {
-            String text = optionalText(root, "/timeout");
-            if (text == null) {
-                return null;
-            }
-            var m = DURATION.matcher(text.trim());
-            if (!m.matches()) {
-                problem("/timeout", "timeout must be a duration such as 500ms, 30s, 2m; not '" + text + "'");
-                return null;
-            }
-            long amount = Long.parseLong(m.group(1));
-            Duration duration = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
-            if (duration.isZero() || duration.compareTo(MAX_TIMEOUT) > 0) {
-                problem("/timeout", "timeout must be above zero and at most 10m");
-                return null;
-            }
-            return duration;
+            return duration(root, "/timeout", Duration.ofMillis(1), MAX_TIMEOUT);
         }
 
         private SpanTarget target(ObjectNode root) {
@@ -473,7 +381,7 @@ final class JudgeFileReader {
                     return value.asDouble();
                 }
                 case "pattern" -> {
-                    String pattern = rawScalars.getOrDefault(pointer, value.asText());
+                    String pattern = raw(pointer, value);
                     try {
                         Pattern.compile(pattern);
                     } catch (PatternSyntaxException e) {
@@ -485,7 +393,7 @@ final class JudgeFileReader {
                     if (!value.isValueNode() || value.isNull()) {
                         problem(pointer, "params." + key + " must be a text value");
                     }
-                    return rawScalars.getOrDefault(pointer, value.asText());
+                    return raw(pointer, value);
                 }
             }
         }
@@ -495,38 +403,6 @@ final class JudgeFileReader {
                 return new NumericOutput(-1, 1, false);
             }
             return new BooleanOutput();
-        }
-
-        private void unknownKeys(JsonNode node, String pointer, Set<String> allowed) {
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String key = it.next();
-                if (!allowed.contains(key)) {
-                    problem(pointer + "/" + key, "unknown key '" + key + "'" + (pointer.isEmpty() ? "" : " in " + pointer.substring(1).replace('/', '.'))
-                            + "; known keys: " + String.join(", ", new java.util.TreeSet<>(allowed)));
-                }
-            }
-        }
-
-        private String requiredText(JsonNode node, String pointer) {
-            String key = pointer.substring(pointer.lastIndexOf('/') + 1);
-            if (!node.has(key) || node.get(key).isNull()) {
-                problem(pointer.substring(0, pointer.lastIndexOf('/')), "'" + pointer.substring(1).replace('/', '.') + "' is required");
-                return null;
-            }
-            return optionalText(node, pointer);
-        }
-
-        private String optionalText(JsonNode node, String pointer) {
-            String key = pointer.substring(pointer.lastIndexOf('/') + 1);
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                return null;
-            }
-            if (!value.isValueNode()) {
-                problem(pointer, "'" + pointer.substring(1).replace('/', '.') + "' must be a text value");
-                return null;
-            }
-            return rawScalars.getOrDefault(pointer, value.asText());
         }
     }
 }
