@@ -8,7 +8,12 @@ public final class InvalidJudgeFilesException extends RuntimeException {
     private final List<String> problems;
 
     InvalidJudgeFilesException(String directory, List<String> problems) {
-        super("Invalid judge definitions in " + directory + " (Tribunal does not start until they are fixed):\n  "
+        this("judge definitions", directory, problems);
+    }
+
+    /** @param what what the files define, e.g. "sweep definitions" */
+    public InvalidJudgeFilesException(String what, String directory, List<String> problems) {
+        super("Invalid " + what + " in " + directory + " (Tribunal does not start until they are fixed):\n  "
                 + String.join("\n  ", problems), null, false, false);
         this.problems = List.copyOf(problems);
     }

@@ -6,8 +6,6 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * The judges of {@code tribunal.judges.dir}, loaded once at start. Any problem in any file stops the
@@ -63,8 +60,8 @@ public class JudgeCatalog {
         List<String> problems = new ArrayList<>();
         Map<String, JudgeDefinition> byName = new TreeMap<>();
         Map<String, String> fileOfName = new HashMap<>();
-        for (Path file : judgeFiles(directory)) {
-            String display = display(file);
+        for (Path file : YamlDocument.filesIn(directory)) {
+            String display = YamlDocument.display(file);
             JudgeFileReader.Result result = reader.read(file, display);
             result.problems().forEach(p -> problems.add(p.toString()));
             JudgeDefinition judge = result.judge();
@@ -79,26 +76,8 @@ public class JudgeCatalog {
             }
         }
         if (!problems.isEmpty()) {
-            throw new InvalidJudgeFilesException(display(directory), problems);
+            throw new InvalidJudgeFilesException(YamlDocument.display(directory), problems);
         }
         return byName;
-    }
-
-    private static List<Path> judgeFiles(Path directory) {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(f -> f.getFileName().toString().endsWith(".yaml") || f.getFileName().toString().endsWith(".yml"))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot list " + directory, e);
-        }
-    }
-
-    /** A path as the user would type it: relative to the working directory when inside it. */
-    private static String display(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path here = Path.of("").toAbsolutePath();
-        return absolute.startsWith(here) ? here.relativize(absolute).toString() : absolute.toString();
     }
 }

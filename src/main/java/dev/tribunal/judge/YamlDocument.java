@@ -93,6 +93,25 @@ public class YamlDocument {
         }
     }
 
+    /** The {@code *.yaml} / {@code *.yml} files of a directory (not its subdirectories), in name order. */
+    public static List<Path> filesIn(Path directory) {
+        try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().endsWith(".yaml") || f.getFileName().toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot list " + directory, e);
+        }
+    }
+
+    /** A path as the user would type it: relative to the working directory when inside it. */
+    public static String display(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path here = Path.of("").toAbsolutePath();
+        return absolute.startsWith(here) ? here.relativize(absolute).toString() : absolute.toString();
+    }
+
     public String file() {
         return file;
     }
@@ -162,9 +181,11 @@ public class YamlDocument {
      */
     public Duration duration(JsonNode node, String pointer, Duration min, Duration max) {
         String text = optionalText(node, pointer);
-        if (text == null) {
-            return null;
-        }
+        return text == null ? null : duration(pointer, text, min, max);
+    }
+
+    /** Parses a duration written at {@code pointer}; null (with a problem) when it is not one within [min, max]. */
+    public Duration duration(String pointer, String text, Duration min, Duration max) {
         String name = pointer.substring(1).replace('/', '.');
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {

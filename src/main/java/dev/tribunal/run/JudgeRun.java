@@ -51,6 +51,13 @@ public class JudgeRun {
     @ColumnTransformer(read = "errors_by_code::text", write = "cast(cast(? as text) as jsonb)")
     public String errorsByCode = "{}";
 
+    /** API or SWEEP. */
+    @Column(nullable = false)
+    public String trigger = "API";
+
+    /** The sweep whose tick created the run, for SWEEP runs. */
+    public String sweep;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

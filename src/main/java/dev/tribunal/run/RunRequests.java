@@ -86,6 +86,8 @@ public final class RunRequests {
             long errored,
             Map<String, Long> errorsByCode,
             long cancelled,
+            String trigger,
+            String sweep,
             Instant createdAt,
             Instant startedAt,
             Instant finishedAt,

@@ -100,6 +100,36 @@ public class RunService {
         });
     }
 
+    /**
+     * A sweep's run, created on the sweep's connection inside its tick's transaction: each judge over
+     * its own traces (on the given models, or its own), as one run with trigger SWEEP. Empty when there
+     * is nothing to judge.
+     */
+    public Uni<java.util.Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep,
+                                                          Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models) {
+        String runId = HexFormat.of().formatHex(uuidBytes());
+        List<JudgeTask> newTasks = new ArrayList<>();
+        traceIdsByJudge.forEach((judge, traceIds) -> newTasks.addAll(tasks(runId, traceIds, List.of(judge), models)));
+        if (newTasks.isEmpty()) {
+            return Uni.createFrom().item(java.util.Optional.empty());
+        }
+        JudgeRun run = new JudgeRun();
+        run.runId = runId;
+        run.status = RunStatus.QUEUED;
+        run.judges = Json.write(traceIdsByJudge.keySet().stream().map(JudgeDefinition::name).toList());
+        run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
+        run.total = newTasks.size();
+        run.createdAt = Times.now();
+        run.trigger = "SWEEP";
+        run.sweep = sweep;
+        return rows.insert(connection, run, newTasks).map(ignored -> java.util.Optional.of(runId));
+    }
+
+    /** Starts on new work in this process now (other processes find it within their next second). */
+    public void poll() {
+        worker.poll();
+    }
+
     /** Traces loaded per query for a dry run. */
     private static final int DRY_RUN_CHUNK = 1000;
 
@@ -328,7 +358,7 @@ public class RunService {
             eta = run.status == RunStatus.COMPLETED ? 0L : null;
         }
         return new RunView(run.runId, run.status, readList(run.judges), run.models == null ? null : readList(run.models),
-                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.createdAt, run.startedAt,
+                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdAt, run.startedAt,
                 run.finishedAt, eta, rate);
     }
 

@@ -65,8 +65,8 @@ class TaskRows {
             + "where r.run_id = any($2) and r.status in ('QUEUED', 'RUNNING') "
             + "and not exists (select 1 from judge_task t where t.run_id = r.run_id and t.status in ('PENDING', 'RUNNING'))";
 
-    private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at) "
-            + "values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5)";
+    private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at, trigger, sweep) "
+            + "values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7)";
     /** All tasks of a run in one statement, however many. */
     private static final String INSERT_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, "
             + "status, created_at) select t.task_id, $1, t.trace_id, t.judge_name, t.judge_version, t.model_id, 'PENDING', $2 "
@@ -182,6 +182,11 @@ class TaskRows {
 
     /** Stores a new run and all its tasks in one transaction. */
     Uni<Void> create(JudgeRun run, List<JudgeTask> tasks) {
+        return pool.withTransaction(connection -> insert(connection, run, tasks));
+    }
+
+    /** Stores a new run and all its tasks on the caller's connection (and transaction). */
+    Uni<Void> insert(SqlConnection connection, JudgeRun run, List<JudgeTask> tasks) {
         int n = tasks.size();
         java.util.UUID[] ids = new java.util.UUID[n];
         String[] traces = new String[n];
@@ -196,11 +201,12 @@ class TaskRows {
             versions[i] = t.judgeVersion();
             models[i] = t.modelId();
         }
-        return pool.withTransaction(connection -> connection.preparedQuery(INSERT_RUN)
-                .execute(Tuple.of(run.runId, run.judges, run.models, run.total, utc(run.createdAt)))
+        return connection.preparedQuery(INSERT_RUN)
+                .execute(Tuple.tuple(java.util.Arrays.asList(run.runId, run.judges, run.models, run.total, utc(run.createdAt),
+                        run.trigger, run.sweep)))
                 .chain(() -> connection.preparedQuery(INSERT_TASKS)
                         .execute(Tuple.tuple(List.of(run.runId, utc(run.createdAt), ids, traces, judges, versions, models))))
-                .replaceWithVoid());
+                .replaceWithVoid();
     }
 
     /** Claims up to {@code limit} tasks (expired leases first, then the oldest pending) and marks their runs as started. */

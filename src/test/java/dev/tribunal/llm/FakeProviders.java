@@ -27,6 +27,8 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         // the application's log, kept so that tests can check what it says (and that no key is in it)
         config.put("quarkus.log.file.enabled", "true");
         config.put("quarkus.log.file.path", LOG_FILE);
+        // the test sweeps (they name judges of the shipped directory)
+        config.put("tribunal.sweeps.dir", "src/test/resources/sweeps");
         // progress lines every second instead of every ten, so that a test run of a few seconds shows some
         config.put("tribunal.worker.progress-interval", "1s");
         for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb", "fake-down", "fake-retry"}) {

@@ -1,0 +1,47 @@
+package dev.tribunal.sweep;
+
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.llm.ModelId;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scheduled sweep, as loaded from its YAML file: on each tick, the given judges judge the traces that
+ * arrived since the last one (older than {@code delay}, never older than {@code lookback}, matching the
+ * filter, sampled at {@code sampleRate}), as a judge run.
+ *
+ * @param every the interval between ticks; null when {@code cron} is set
+ * @param cron a Quartz-style cron expression (seconds first); null when {@code every} is set
+ * @param models models to run the LLM judges on instead of their own; empty for their own
+ * @param tags traces must carry all of these tags
+ * @param state traces must be in this state (OK, ERROR, IN_PROGRESS); null for any
+ */
+public record SweepDefinition(
+        String name,
+        List<JudgeDefinition> judges,
+        List<ModelId> models,
+        Duration every,
+        String cron,
+        Map<String, String> tags,
+        String state,
+        double sampleRate,
+        Duration delay,
+        Duration lookback,
+        int maxTracesPerTick,
+        boolean rejudgeOnVersionChange,
+        boolean enabled,
+        String file) {
+
+    public SweepDefinition {
+        judges = List.copyOf(judges);
+        models = List.copyOf(models);
+        tags = Map.copyOf(tags);
+    }
+
+    /** How the schedule is written: {@code every 10m} or {@code cron 0 0 2 * * ?}. */
+    public String schedule() {
+        return every != null ? "every " + every.toString().substring(2).toLowerCase(java.util.Locale.ROOT) : "cron " + cron;
+    }
+}

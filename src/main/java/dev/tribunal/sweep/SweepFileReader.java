@@ -1,0 +1,209 @@
+package dev.tribunal.sweep;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.parser.CronParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.YamlDocument;
+import dev.tribunal.llm.ModelId;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads one sweep file and checks every rule, reporting each problem with the file and the line it is on. */
+final class SweepFileReader {
+
+    /** The sweep, when the file had no problem. */
+    record Result(SweepDefinition sweep, List<YamlDocument.Problem> problems) {
+    }
+
+    static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,64}");
+    private static final Pattern EVERY = Pattern.compile("every\\s+(\\S+)");
+    private static final Set<String> KEYS = Set.of("name", "judges", "models", "schedule", "cron", "filter", "sample_rate", "delay",
+            "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled");
+    private static final Set<String> STATES = Set.of("OK", "ERROR", "IN_PROGRESS");
+    static final int MAX_TRACES_PER_TICK = 10_000;
+    private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ));
+
+    private final Map<String, JudgeDefinition> judges;
+    private final Set<String> providers;
+
+    /** @param judges the loaded judges by name */
+    SweepFileReader(Map<String, JudgeDefinition> judges, Set<String> providers) {
+        this.judges = Map.copyOf(judges);
+        this.providers = Set.copyOf(providers);
+    }
+
+    Result read(Path path, String displayName) {
+        YamlDocument doc = new YamlDocument(displayName);
+        ObjectNode root = doc.read(path, "at least name, judges and schedule (or cron)");
+        if (root == null) {
+            return new Result(null, doc.problems());
+        }
+        doc.unknownKeys(root, "", KEYS);
+        String name = doc.requiredText(root, "/name");
+        if (name != null && !NAME.matcher(name).matches()) {
+            doc.problem("/name", "name '" + name + "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
+        }
+        List<JudgeDefinition> judgeList = judges(doc, root);
+        List<ModelId> models = models(doc, root);
+        Duration every = null;
+        String cron = null;
+        String schedule = doc.optionalText(root, "/schedule");
+        String cronText = doc.optionalText(root, "/cron");
+        if ((schedule == null) == (cronText == null)) {
+            doc.problem("", "a sweep needs exactly one of schedule: \"every 10m\" or cron: \"0 0 2 * * ?\"");
+        } else if (schedule != null) {
+            Matcher m = EVERY.matcher(schedule.trim());
+            if (!m.matches()) {
+                doc.problem("/schedule", "schedule must read \"every <duration>\", e.g. \"every 10m\"; for a cron expression use cron:");
+            } else {
+                every = doc.duration("/schedule", m.group(1), Duration.ofSeconds(1), Duration.ofDays(31));
+            }
+        } else {
+            try {
+                CRON.parse(cronText).validate();
+                cron = cronText.trim();
+            } catch (IllegalArgumentException e) {
+                doc.problem("/cron", "cron is not a valid expression (seconds minutes hours day-of-month month day-of-week, "
+                        + "e.g. \"0 0 2 * * ?\"): " + e.getMessage());
+            }
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        String state = null;
+        JsonNode filter = root.get("filter");
+        if (filter != null && !filter.isNull()) {
+            if (!filter.isObject()) {
+                doc.problem("/filter", "filter must be a mapping such as {tags: {env: prod}, state: OK}");
+            } else {
+                doc.unknownKeys(filter, "/filter", Set.of("tags", "state"));
+                JsonNode tagNode = filter.get("tags");
+                if (tagNode != null && !tagNode.isNull()) {
+                    if (!tagNode.isObject()) {
+                        doc.problem("/filter/tags", "filter.tags must be a mapping of tag keys to values");
+                    } else {
+                        for (Iterator<Map.Entry<String, JsonNode>> it = tagNode.fields(); it.hasNext(); ) {
+                            Map.Entry<String, JsonNode> e = it.next();
+                            String pointer = "/filter/tags/" + e.getKey();
+                            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                                doc.problem(pointer, "filter.tags." + e.getKey() + " must be a text value");
+                            } else {
+                                tags.put(e.getKey(), doc.raw(pointer, e.getValue()));
+                            }
+                        }
+                    }
+                }
+                state = doc.optionalText(filter, "/filter/state");
+                if (state != null && !STATES.contains(state)) {
+                    doc.problem("/filter/state", "filter.state must be OK, ERROR or IN_PROGRESS, not '" + state + "'");
+                }
+            }
+        }
+        double sampleRate = 1.0;
+        JsonNode rate = root.get("sample_rate");
+        if (rate != null && !rate.isNull()) {
+            if (!rate.isNumber() || rate.asDouble() <= 0 || rate.asDouble() > 1) {
+                doc.problem("/sample_rate", "sample_rate must be a number above 0 and at most 1, e.g. 0.2 for one trace in five");
+            } else {
+                sampleRate = rate.asDouble();
+            }
+        }
+        Duration delay = doc.duration(root, "/delay", Duration.ZERO, Duration.ofDays(1));
+        Duration lookback = doc.duration(root, "/lookback", Duration.ofMinutes(1), Duration.ofDays(90));
+        delay = delay == null ? Duration.ofMinutes(5) : delay;
+        lookback = lookback == null ? Duration.ofHours(24) : lookback;
+        if (delay.compareTo(lookback) >= 0) {
+            doc.problem("/delay", "delay must be shorter than lookback, or no trace is ever old enough and young enough");
+        }
+        int maxTraces = 500;
+        JsonNode max = root.get("max_traces_per_tick");
+        if (max != null && !max.isNull()) {
+            if (!max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_TRACES_PER_TICK) {
+                doc.problem("/max_traces_per_tick", "max_traces_per_tick must be a whole number from 1 to " + MAX_TRACES_PER_TICK);
+            } else {
+                maxTraces = max.asInt();
+            }
+        }
+        boolean rejudge = bool(doc, root, "rejudge_on_version_change", false);
+        boolean enabled = bool(doc, root, "enabled", true);
+        if (!doc.problems().isEmpty()) {
+            return new Result(null, doc.problems());
+        }
+        return new Result(new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
+                rejudge, enabled, displayName), doc.problems());
+    }
+
+    private List<JudgeDefinition> judges(YamlDocument doc, ObjectNode root) {
+        JsonNode node = root.get("judges");
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            doc.problem(node == null ? "" : "/judges", "judges must list at least one judge, e.g. judges: [correctness, relevance]");
+            return List.of();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        List<JudgeDefinition> found = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String pointer = "/judges/" + i;
+            JsonNode item = node.get(i);
+            String judge = item.isValueNode() && !item.isNull() ? doc.raw(pointer, item) : null;
+            if (judge == null) {
+                doc.problem(pointer, "each judge is a judge's name");
+            } else if (!names.add(judge)) {
+                doc.problem(pointer, "judge '" + judge + "' is listed twice");
+            } else if (!judges.containsKey(judge)) {
+                doc.problem(pointer, "no judge named '" + judge + "'; known judges: " + String.join(", ", new java.util.TreeSet<>(judges.keySet())));
+            } else {
+                found.add(judges.get(judge));
+            }
+        }
+        return found;
+    }
+
+    private List<ModelId> models(YamlDocument doc, ObjectNode root) {
+        JsonNode node = root.get("models");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            doc.problem("/models", "models, when given, must list at least one model such as openai:/gpt-4o-mini");
+            return List.of();
+        }
+        List<ModelId> models = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String pointer = "/models/" + i;
+            String text = doc.raw(pointer, node.get(i));
+            ModelId model = ModelId.parse(text).orElse(null);
+            if (model == null) {
+                doc.problem(pointer, "model '" + text + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
+            } else if (!providers.contains(model.provider())) {
+                doc.problem(pointer, "unknown provider '" + model.provider() + "' in model '" + text + "'; configured providers: "
+                        + String.join(", ", new java.util.TreeSet<>(providers)));
+            } else {
+                models.add(model);
+            }
+        }
+        return models;
+    }
+
+    private static boolean bool(YamlDocument doc, ObjectNode root, String key, boolean fallback) {
+        JsonNode node = root.get(key);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isBoolean()) {
+            doc.problem("/" + key, key + " must be true or false");
+            return fallback;
+        }
+        return node.asBoolean();
+    }
+}

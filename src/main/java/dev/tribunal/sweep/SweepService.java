@@ -1,0 +1,94 @@
+package dev.tribunal.sweep;
+
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.llm.ModelId;
+import dev.tribunal.system.ConflictException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The sweeps with their state, and triggering a tick now. */
+@ApplicationScoped
+public class SweepService {
+
+    private static final String STATE = "select s.name, s.next_tick_at, s.last_tick_at, s.last_run_id, s.last_tick_traces, s.ticks, "
+            + "s.traces_judged, extract(epoch from now() - (select min(c.after_time) from sweep_checkpoint c where c.sweep = s.name)) as lag, "
+            + "(select coalesce(sum(r.completed), 0) from judge_run r where r.sweep = s.name) as judgments, "
+            + "(select coalesce(sum(r.errored), 0) from judge_run r where r.sweep = s.name) as errored "
+            + "from sweep s where s.name = any($1)";
+
+    private final SweepCatalog catalog;
+    private final SweepTicker ticker;
+    private final Pool pool;
+    private final MeterRegistry metrics;
+    private final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
+
+    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, MeterRegistry metrics) {
+        this.catalog = catalog;
+        this.ticker = ticker;
+        this.pool = pool;
+        this.metrics = metrics;
+    }
+
+    public Uni<List<SweepView>> list() {
+        List<SweepDefinition> sweeps = List.copyOf(catalog.all());
+        return pool.preparedQuery(STATE).execute(Tuple.of(sweeps.stream().map(SweepDefinition::name).toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Row> state = new HashMap<>();
+                    rows.forEach(row -> state.put(row.getString("name"), row));
+                    return sweeps.stream().map(s -> view(s, state.get(s.name()))).toList();
+                });
+    }
+
+    public Uni<SweepView> get(String name) {
+        SweepDefinition sweep = catalog.require(name);
+        return list().map(all -> all.stream().filter(v -> v.name().equals(sweep.name())).findFirst().orElseThrow());
+    }
+
+    public Uni<SweepView.TriggeredView> trigger(String name) {
+        SweepDefinition sweep = catalog.require(name);
+        if (!sweep.enabled()) {
+            throw new ConflictException("Sweep " + name + " is disabled (enabled: false in " + sweep.file() + ")");
+        }
+        return ticker.trigger(name).map(ok -> new SweepView.TriggeredView(name, ok,
+                "the tick runs within a second, on one of the Tribunal processes; GET /api/sweeps/" + name + " shows it"));
+    }
+
+    private SweepView view(SweepDefinition s, Row state) {
+        Long lagSeconds = state == null || state.getValue("lag") == null ? null : Math.round(state.getDouble("lag"));
+        if (lagSeconds != null) {
+            lag.computeIfAbsent(s.name(), n -> metrics.gauge("tribunal.sweep.lag.seconds",
+                    io.micrometer.core.instrument.Tags.of("sweep", n), new AtomicLong())).set(lagSeconds);
+        }
+        return new SweepView(s.name(), s.judges().stream().map(JudgeDefinition::name).toList(),
+                s.models().stream().map(ModelId::toString).toList(), s.schedule(), s.tags(), s.state(), s.sampleRate(),
+                text(s.delay()), text(s.lookback()), s.maxTracesPerTick(), s.rejudgeOnVersionChange(), s.enabled(), s.file(),
+                instant(state, "next_tick_at"), instant(state, "last_tick_at"), state == null ? null : state.getString("last_run_id"),
+                state == null ? null : state.getInteger("last_tick_traces"), state == null ? 0 : state.getLong("ticks"),
+                state == null ? 0 : state.getLong("traces_judged"), state == null ? 0 : number(state, "judgments"),
+                state == null ? 0 : number(state, "errored"), lagSeconds);
+    }
+
+    private static long number(Row row, String column) {
+        Object value = row.getValue(column);
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    private static Instant instant(Row row, String column) {
+        return row == null || row.getOffsetDateTime(column) == null ? null : row.getOffsetDateTime(column).toInstant();
+    }
+
+    private static String text(java.time.Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+}

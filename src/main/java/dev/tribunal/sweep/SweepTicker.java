@@ -1,0 +1,235 @@
+package dev.tribunal.sweep;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.run.RunService;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs sweeps' ticks. Every process looks once a second for a sweep whose tick is due; the tick is
+ * taken by locking the sweep's row ({@code FOR UPDATE SKIP LOCKED}), so one process runs it and ticks
+ * never overlap, across replicas too. In the tick's transaction: the traces that arrived since each
+ * judge's checkpoint are selected (filtered, sampled, oldest first, at most max_traces_per_tick), the
+ * run is created, and the checkpoints and next tick are written, all or nothing.
+ */
+@ApplicationScoped
+public class SweepTicker {
+
+    private static final Logger LOG = Logger.getLogger(SweepTicker.class);
+    private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ));
+
+    private static final String ENSURE = "insert into sweep (name, schedule, next_tick_at) values ($1, $2, $3) on conflict (name) "
+            + "do update set next_tick_at = case when sweep.schedule = excluded.schedule then sweep.next_tick_at "
+            + "else excluded.next_tick_at end, schedule = excluded.schedule";
+    private static final String LOCK_DUE = "select now() as now from sweep where name = $1 and next_tick_at <= now() "
+            + "for update skip locked";
+    private static final String CHECKPOINTS = "select judge_name, judge_version, after_time, after_trace from sweep_checkpoint "
+            + "where sweep = $1";
+    /**
+     * The next traces for a checkpoint: older than the delay, not older than the lookback, after the
+     * checkpoint, matching the filter, and sampled by a hash of (sweep, trace id), so every judge of the
+     * sweep sees the same traces and a trace's fate does not change from one tick to the next.
+     */
+    private static final String CANDIDATES = "select trace_id, created_at from trace "
+            + "where created_at <= $1::timestamptz - make_interval(secs => $2::float8) "
+            + "and created_at >= $1::timestamptz - make_interval(secs => $3::float8) "
+            + "and ($4::timestamptz is null or created_at > $4::timestamptz "
+            + "or ($5::text is not null and created_at = $4::timestamptz and trace_id > $5::text)) "
+            + "and tags @> cast($6::text as jsonb) and ($7::text is null or state = $7::text) "
+            + "and ($8::float8 >= 1.0 or ('x' || substr(md5($9::text || ':' || trace_id), 1, 8))::bit(32)::bigint < $8::float8 * 4294967296.0) "
+            + "order by created_at, trace_id limit $10";
+    private static final String SAVE_CHECKPOINT = "insert into sweep_checkpoint (sweep, judge_name, judge_version, after_time, after_trace) "
+            + "values ($1, $2, $3, $4, $5) on conflict (sweep, judge_name) do update set judge_version = excluded.judge_version, "
+            + "after_time = excluded.after_time, after_trace = excluded.after_trace";
+    private static final String TICKED = "update sweep set next_tick_at = $2, last_tick_at = $3, last_run_id = coalesce($4, last_run_id), "
+            + "last_tick_traces = $5::int, ticks = ticks + 1, traces_judged = traces_judged + $5::int where name = $1";
+    private static final String TRIGGER = "update sweep set next_tick_at = now() where name = $1";
+
+    private final SweepCatalog catalog;
+    private final Pool pool;
+    private final RunService runs;
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private volatile boolean ensured;
+
+    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs) {
+        this.catalog = catalog;
+        this.pool = pool;
+        this.runs = runs;
+    }
+
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void tick() {
+        if (catalog.all().isEmpty() || !ticking.compareAndSet(false, true)) {
+            return;
+        }
+        Uni<Void> ensure = ensured ? Uni.createFrom().voidItem() : ensureRows().invoke(() -> ensured = true);
+        ensure.chain(() -> Multi.createFrom().iterable(catalog.all().stream().filter(SweepDefinition::enabled).toList())
+                        .onItem().transformToUniAndConcatenate(this::tickIfDue)
+                        .collect().last())
+                .subscribe().with(
+                        ignored -> ticking.set(false),
+                        failure -> {
+                            ticking.set(false);
+                            LOG.warnf("Sweep ticks failed: %s", failure.toString());
+                        });
+    }
+
+    /** Makes the sweep due now; the tick happens within a second, on whichever process takes it. */
+    public Uni<Boolean> trigger(String name) {
+        return ensureRows()
+                .chain(() -> pool.preparedQuery(TRIGGER).execute(Tuple.of(name)))
+                .map(rows -> rows.rowCount() > 0)
+                .invoke(this::tick);
+    }
+
+    /** A row per sweep; a sweep whose schedule changed gets its next tick from the new one. */
+    private Uni<Void> ensureRows() {
+        Instant now = Instant.now();
+        List<Tuple> rows = catalog.all().stream()
+                .map(s -> Tuple.of(s.name(), s.schedule(), utc(next(s, now))))
+                .toList();
+        return rows.isEmpty() ? Uni.createFrom().voidItem() : pool.preparedQuery(ENSURE).executeBatch(rows).replaceWithVoid();
+    }
+
+    private Uni<Void> tickIfDue(SweepDefinition sweep) {
+        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_DUE).execute(Tuple.of(sweep.name()))
+                        .chain(locked -> {
+                            if (locked.rowCount() == 0) {
+                                return Uni.createFrom().item(Optional.<Tick>empty());
+                            }
+                            OffsetDateTime now = locked.iterator().next().getOffsetDateTime("now");
+                            return runTick(connection, sweep, now).map(Optional::of);
+                        }))
+                .invoke(tick -> tick.ifPresent(t -> {
+                    LOG.infof("Sweep %s: %d new traces%s", sweep.name(), t.traces(), t.runId() == null ? "" : ", run " + t.runId());
+                    if (t.runId() != null) {
+                        runs.poll();
+                    }
+                }))
+                .onFailure().invoke(e -> LOG.warnf("Tick of sweep %s failed: %s", sweep.name(), e.toString()))
+                .onFailure().recoverWithItem(Optional.empty())
+                .replaceWithVoid();
+    }
+
+    /** What a tick did. */
+    private record Tick(int traces, String runId) {
+    }
+
+    /** A judge's checkpoint: everything up to (time, trace) was looked at; trace null: all of that time. */
+    private record Checkpoint(OffsetDateTime time, String trace) {
+    }
+
+    private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now) {
+        return connection.preparedQuery(CHECKPOINTS).execute(Tuple.of(sweep.name()))
+                .chain(stored -> {
+                    Map<String, Row> byJudge = new LinkedHashMap<>();
+                    stored.forEach(row -> byJudge.put(row.getString("judge_name"), row));
+                    // judges with the same starting point share one query
+                    Map<Checkpoint, List<JudgeDefinition>> groups = new LinkedHashMap<>();
+                    for (JudgeDefinition judge : sweep.judges()) {
+                        Row row = byJudge.get(judge.name());
+                        boolean versionChanged = row != null && !judge.version().equals(row.getString("judge_version"));
+                        Checkpoint from = row == null || (versionChanged && sweep.rejudgeOnVersionChange()) ? new Checkpoint(null, null)
+                                : new Checkpoint(row.getOffsetDateTime("after_time"), row.getString("after_trace"));
+                        groups.computeIfAbsent(from, k -> new ArrayList<>()).add(judge);
+                    }
+                    Map<JudgeDefinition, List<String>> traceIdsByJudge = new LinkedHashMap<>();
+                    Map<JudgeDefinition, Checkpoint> reached = new LinkedHashMap<>();
+                    Uni<Void> selected = Uni.createFrom().voidItem();
+                    for (Map.Entry<Checkpoint, List<JudgeDefinition>> group : groups.entrySet()) {
+                        selected = selected.chain(() -> candidates(connection, sweep, now, group.getKey())
+                                .invoke(found -> group.getValue().forEach(judge -> {
+                                    traceIdsByJudge.put(judge, found.traceIds());
+                                    reached.put(judge, found.reached());
+                                }))
+                                .replaceWithVoid());
+                    }
+                    return selected
+                            .chain(() -> runs.createForSweep(connection, sweep.name(), traceIdsByJudge, sweep.models()))
+                            .call(runId -> saveCheckpoints(connection, sweep, reached))
+                            .chain(runId -> {
+                                Set<String> traces = new LinkedHashSet<>();
+                                traceIdsByJudge.values().forEach(traces::addAll);
+                                Instant next = next(sweep, now.toInstant());
+                                return connection.preparedQuery(TICKED)
+                                        .execute(Tuple.tuple(java.util.Arrays.asList(sweep.name(), utc(next), now, runId.orElse(null),
+                                                traces.size())))
+                                        .map(ignored -> new Tick(traces.size(), runId.orElse(null)));
+                            });
+                });
+    }
+
+    /** Traces selected for a checkpoint, and the checkpoint that selection reaches. */
+    private record Candidates(List<String> traceIds, Checkpoint reached) {
+    }
+
+    private Uni<Candidates> candidates(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now, Checkpoint from) {
+        Tuple args = Tuple.tuple(java.util.Arrays.asList(now, seconds(sweep.delay()), seconds(sweep.lookback()), from.time(), from.trace(),
+                dev.tribunal.system.Json.write(sweep.tags()), sweep.state(), sweep.sampleRate(), sweep.name(), sweep.maxTracesPerTick()));
+        return connection.preparedQuery(CANDIDATES).execute(args).map(rows -> {
+            List<String> ids = new ArrayList<>();
+            OffsetDateTime lastTime = null;
+            String lastTrace = null;
+            for (Row row : rows) {
+                ids.add(row.getString("trace_id"));
+                lastTime = row.getOffsetDateTime("created_at");
+                lastTrace = row.getString("trace_id");
+            }
+            // a full page stops at its last trace; a short one has seen everything up to the delay
+            Checkpoint reached = ids.size() == sweep.maxTracesPerTick()
+                    ? new Checkpoint(lastTime, lastTrace)
+                    : new Checkpoint(now.minus(sweep.delay()), null);
+            return new Candidates(ids, reached);
+        });
+    }
+
+    private static Uni<Void> saveCheckpoints(SqlConnection connection, SweepDefinition sweep, Map<JudgeDefinition, Checkpoint> reached) {
+        List<Tuple> rows = new ArrayList<>();
+        reached.forEach((judge, checkpoint) -> rows.add(Tuple.tuple(java.util.Arrays.asList(sweep.name(), judge.name(), judge.version(),
+                checkpoint.time(), checkpoint.trace()))));
+        return rows.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery(SAVE_CHECKPOINT).executeBatch(rows).replaceWithVoid();
+    }
+
+    /** The tick after {@code after}: an interval later, or the cron expression's next time (UTC). */
+    static Instant next(SweepDefinition sweep, Instant after) {
+        if (sweep.every() != null) {
+            return after.plus(sweep.every());
+        }
+        return ExecutionTime.forCron(CRON.parse(sweep.cron()))
+                .nextExecution(ZonedDateTime.ofInstant(after, ZoneOffset.UTC))
+                .map(ZonedDateTime::toInstant)
+                .orElse(after.plus(java.time.Duration.ofDays(365)));
+    }
+
+    private static double seconds(java.time.Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

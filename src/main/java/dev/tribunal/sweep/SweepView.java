@@ -1,0 +1,44 @@
+package dev.tribunal.sweep;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sweep as {@code GET /api/sweeps} shows it: its definition and how it is doing.
+ *
+ * @param lagSeconds how far behind the sweep is: seconds since the oldest point any of its judges has reached
+ * @param errored judgments of its runs that ended in an error
+ */
+public record SweepView(
+        String name,
+        List<String> judges,
+        List<String> models,
+        String schedule,
+        Map<String, String> filterTags,
+        String filterState,
+        double sampleRate,
+        String delay,
+        String lookback,
+        int maxTracesPerTick,
+        boolean rejudgeOnVersionChange,
+        boolean enabled,
+        String file,
+        Instant nextTickAt,
+        Instant lastTickAt,
+        String lastRunId,
+        Integer lastTickTraces,
+        long ticks,
+        long tracesJudged,
+        long judgments,
+        long errored,
+        Long lagSeconds) {
+
+    /** {@code {"sweeps": [...]}}. */
+    public record SweepListView(List<SweepView> sweeps) {
+    }
+
+    /** The answer to a trigger. */
+    public record TriggeredView(String name, boolean triggered, String message) {
+    }
+}

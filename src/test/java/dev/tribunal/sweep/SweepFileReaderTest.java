@@ -1,0 +1,126 @@
+package dev.tribunal.sweep;
+
+import dev.tribunal.judge.InvalidJudgeFilesException;
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.JudgeDefinition.CodeScorer;
+import dev.tribunal.judge.JudgeDefinition.Inference;
+import dev.tribunal.judge.JudgeDefinition.Kind;
+import dev.tribunal.judge.OutputSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sweep files are checked like judge files: every problem with its file and line. */
+class SweepFileReaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Map<String, JudgeDefinition> JUDGES = Map.of(
+            "correctness", judge("correctness"), "relevance", judge("relevance"));
+
+    private static JudgeDefinition judge(String name) {
+        return new JudgeDefinition(name, null, Kind.CODE, null, null, new OutputSpec.BooleanOutput(), new Inference(null, null),
+                null, null, new CodeScorer("exact_match", Map.of()), "v1", "judges/" + name + ".yaml");
+    }
+
+    private SweepFileReader.Result read(String content) throws IOException {
+        Path file = dir.resolve("s.yaml");
+        Files.writeString(file, content);
+        return new SweepFileReader(JUDGES, Set.of("openai", "local")).read(file, "sweeps/s.yaml");
+    }
+
+    private void assertProblem(String content, int line, String part) throws IOException {
+        SweepFileReader.Result result = read(content);
+        assertNull(result.sweep());
+        assertTrue(result.problems().stream().anyMatch(p -> p.line() == line && p.message().contains(part)),
+                "expected line " + line + " '" + part + "' in " + result.problems());
+    }
+
+    @Test
+    void theExampleOfTheDocsReadsCompletely() throws IOException {
+        SweepDefinition sweep = read("""
+                name: nightly-quality
+                judges: [correctness, relevance]
+                schedule: "every 10m"
+                filter:
+                  tags: {env: prod}
+                  state: OK
+                sample_rate: 0.2
+                delay: 5m
+                lookback: 24h
+                max_traces_per_tick: 500
+                """).sweep();
+        assertEquals("nightly-quality", sweep.name());
+        assertEquals(List.of("correctness", "relevance"), sweep.judges().stream().map(JudgeDefinition::name).toList());
+        assertEquals(Duration.ofMinutes(10), sweep.every());
+        assertNull(sweep.cron());
+        assertEquals(Map.of("env", "prod"), sweep.tags());
+        assertEquals("OK", sweep.state());
+        assertEquals(0.2, sweep.sampleRate());
+        assertEquals(Duration.ofMinutes(5), sweep.delay());
+        assertEquals(Duration.ofHours(24), sweep.lookback());
+        assertEquals(500, sweep.maxTracesPerTick());
+        assertFalse(sweep.rejudgeOnVersionChange());
+        assertTrue(sweep.enabled());
+        assertEquals("every 10m", sweep.schedule());
+    }
+
+    @Test
+    void defaultsAndCron() throws IOException {
+        SweepDefinition sweep = read("name: n\njudges: [correctness]\ncron: \"0 0 2 * * ?\"\nmodels: [local:/llama3]\n").sweep();
+        assertEquals("0 0 2 * * ?", sweep.cron());
+        assertEquals(1.0, sweep.sampleRate());
+        assertEquals(Duration.ofMinutes(5), sweep.delay());
+        assertEquals(Duration.ofHours(24), sweep.lookback());
+        assertEquals(500, sweep.maxTracesPerTick());
+        assertEquals("local:/llama3", sweep.models().get(0).toString());
+        assertEquals(Instant.parse("2026-11-26T02:00:00Z"), SweepTicker.next(sweep, Instant.parse("2026-11-25T10:00:00Z")));
+        SweepDefinition every = read("name: n\njudges: [correctness]\nschedule: every 90s\n").sweep();
+        assertEquals(Instant.parse("2026-11-25T10:01:30Z"), SweepTicker.next(every, Instant.parse("2026-11-25T10:00:00Z")));
+    }
+
+    @Test
+    void everyMistakeIsNamedWithItsLine() throws IOException {
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 10m\nsample: 0.2\n", 4, "unknown key 'sample'");
+        assertProblem("name: n\njudges: [correctness, nope]\nschedule: every 10m\n", 2, "no judge named 'nope'");
+        assertProblem("name: n\njudges: [correctness]\n", 1, "exactly one of schedule");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 10m\ncron: \"0 0 2 * * ?\"\n", 1, "exactly one of schedule");
+        assertProblem("name: n\njudges: [correctness]\nschedule: hourly\n", 3, "schedule must read \"every <duration>\"");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 10 minutes\n", 3, "must read");
+        assertProblem("name: n\njudges: [correctness]\ncron: \"every day\"\n", 3, "cron is not a valid expression");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 1m\nsample_rate: 0\n", 4, "sample_rate must be a number above 0");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 1m\ndelay: 2h\nlookback: 1h\n", 4, "delay must be shorter than lookback");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 1m\nfilter: {state: DONE}\n", 4, "filter.state must be OK, ERROR or IN_PROGRESS");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 1m\nmax_traces_per_tick: 0\n", 4, "max_traces_per_tick must be");
+        assertProblem("name: n\njudges: [correctness]\nschedule: every 1m\nmodels: [nowhere:/x]\n", 4, "unknown provider 'nowhere'");
+        assertProblem("name: Nightly\njudges: [correctness]\nschedule: every 1m\n", 1, "must be 1 to 64 characters");
+        assertProblem("name: n\njudges: []\nschedule: every 1m\n", 2, "judges must list at least one judge");
+    }
+
+    @Test
+    void aBadFileStopsTheStartNamingItAndTwoFilesCannotShareAName() throws IOException {
+        Files.writeString(dir.resolve("a.yaml"), "name: same\njudges: [correctness]\nschedule: every 1m\n");
+        Files.writeString(dir.resolve("b.yaml"), "name: same\njudges: [correctness]\nschedule: every 1m\n");
+        Files.writeString(dir.resolve("c.yaml"), "name: c\njudges: [correctness]\nschedule: every 1m\nlookback: forever\n");
+        InvalidJudgeFilesException e = assertThrows(InvalidJudgeFilesException.class,
+                () -> SweepCatalog.load(dir, new SweepFileReader(JUDGES, Set.of("openai"))));
+        assertTrue(e.getMessage().startsWith("Invalid sweep definitions in"), e.getMessage());
+        assertTrue(e.problems().stream().anyMatch(p -> p.contains("b.yaml:1: sweep name 'same' is already used by")), e.problems().toString());
+        assertTrue(e.problems().stream().anyMatch(p -> p.contains("c.yaml:4: lookback must be a duration")), e.problems().toString());
+    }
+}
