@@ -66,6 +66,30 @@ class JudgeFilesIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void badSweepFileStopsTheStartWithFileAndLine() throws IOException {
+        Path judges = Files.createDirectories(tempDir.resolve("judges-with-sweeps"));
+        Files.writeString(judges.resolve("good.yaml"), """
+                name: good
+                kind: code
+                scorer: json_valid
+                """);
+        Path sweeps = Files.createDirectories(judges.resolve("sweeps"));
+        Files.writeString(sweeps.resolve("nightly.yaml"), """
+                name: nightly
+                judges: [good, missing]
+                schedule: every 10m
+                """);
+        Path workDir = Files.createDirectories(tempDir.resolve("bad-sweep")).toRealPath();
+        TribunalProcess app = TribunalProcess.start(workDir, Map.of("TRIBUNAL_JUDGES_DIR", judges.toString()));
+        processes.add(app);
+        assertTrue(app.waitForExit(Duration.ofSeconds(90)), "Tribunal should refuse to start" + app.logTailMessage());
+        assertNotEquals(0, app.exitValue(), "exit code" + app.logTailMessage());
+        assertTrue(app.log().contains("Invalid sweep definitions in"), app.logTailMessage());
+        assertTrue(app.log().contains("nightly.yaml:2: no judge named 'missing'"), app.logTailMessage());
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shippedJudgesAreServed() throws IOException {
         Path shipped = Path.of("judges").toAbsolutePath();
         Path workDir = Files.createDirectories(tempDir.resolve("shipped")).toRealPath();

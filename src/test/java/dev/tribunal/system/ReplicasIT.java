@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Two Tribunal processes on one PostgreSQL share a run: every task is judged once, by one of them,
- * and the provider's requests-per-minute budget holds for both together.
+ * the provider's requests-per-minute and max-concurrency hold for both together, and a sweep that
+ * both tick judges each trace once. Readiness fails when the database goes away.
  */
 class ReplicasIT {
 
@@ -44,9 +45,19 @@ class ReplicasIT {
     private final List<TribunalProcess> processes = new ArrayList<>();
 
     @BeforeEach
-    void start() {
+    void start() throws IOException {
         database = EmbeddedDatabase.start(tempDir.resolve("shared-pg"), 0, false);
         provider = new FakeOpenAiServer();
+        // a sweep that both replicas try to tick every second
+        Files.createDirectories(tempDir.resolve("sweeps"));
+        Files.writeString(tempDir.resolve("sweeps").resolve("fast.yaml"), """
+                name: fast
+                judges: [exact_match]
+                schedule: every 1s
+                filter: {tags: {sweep: fast}}
+                delay: 0s
+                lookback: 10m
+                """);
     }
 
     @AfterEach
@@ -78,7 +89,8 @@ class ReplicasIT {
                 "-Dtribunal.providers.conc.api-key=key-" + name,
                 "-Dtribunal.providers.conc.max-concurrency=4",
                 // a few tasks at a time per process, so that both take part
-                "-Dtribunal.worker.max-in-flight=8");
+                "-Dtribunal.worker.max-in-flight=8",
+                "-Dtribunal.sweeps.dir=" + tempDir.resolve("sweeps"));
         processes.add(app);
         return app;
     }
@@ -132,6 +144,42 @@ class ReplicasIT {
         assertEquals(4, provider.maxInFlight("slow-300"), "four calls at once for both processes together, kept busy");
         assertEquals(Set.of("Bearer key-a", "Bearer key-b"), provider.received("slow-300").stream()
                 .map(FakeOpenAiServer.Received::authorization).collect(Collectors.toSet()), "both replicas judged");
+
+        // sweeps: both processes look every second, one takes each tick, each trace is judged once
+        List<String> swept = new ArrayList<>();
+        for (int round = 0; round < 8; round++) {
+            swept.addAll(ingestTagged(round % 2 == 0 ? a : b, 5, "fast"));
+            sleep(400);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonPath sweep = null;
+        while (System.nanoTime() < deadline) {
+            sweep = JsonPath.from(a.get("/api/sweeps/fast").body());
+            if (sweep.getLong("traces_judged") >= swept.size() && sweep.getLong("judgments") >= swept.size()) {
+                break;
+            }
+            sleep(250);
+        }
+        assertEquals(swept.size(), sweep.getLong("traces_judged"), sweep.prettify());
+        assertTrue(sweep.getLong("ticks") >= 3, "several ticks: " + sweep.getLong("ticks"));
+        List<String> judgedBySweep = new ArrayList<>();
+        for (String id : swept) {
+            List<Object> assessments = JsonPath.from(b.get("/api/assessments?name=exact_match&trace_id=" + id).body()).getList("assessments");
+            assertEquals(1, assessments.size(), "trace " + id + " judged once by the sweep");
+            judgedBySweep.add(id);
+        }
+        assertEquals(swept.size(), judgedBySweep.size());
+
+        // readiness follows the database: it answers 503 once the database is gone
+        database.close();
+        database = null;
+        long readyDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int status = 200;
+        while (System.nanoTime() < readyDeadline && status == 200) {
+            status = a.get("/q/health/ready").statusCode();
+            sleep(250);
+        }
+        assertEquals(503, status, "not ready without its database");
     }
 
     private static List<String> ingest(TribunalProcess app, int count) throws IOException {
@@ -142,6 +190,19 @@ class ReplicasIT {
             ids.add(id);
             body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ").append(i)
                     .append(" (").append(id).append(")\", \"outputs\": \"Answer ").append(i).append("\"}");
+        }
+        assertEquals(200, app.postJson("/api/traces", body.append("]}").toString()).statusCode());
+        return ids;
+    }
+
+    private static List<String> ingestTagged(TribunalProcess app, int count, String sweep) throws IOException {
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < count; i++) {
+            String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"q\", \"outputs\": \"a\", "
+                    + "\"expectations\": {\"expected_response\": \"a\"}, \"tags\": {\"sweep\": \"").append(sweep).append("\"}}");
         }
         assertEquals(200, app.postJson("/api/traces", body.append("]}").toString()).statusCode());
         return ids;
