@@ -39,6 +39,7 @@ public class JudgeRunner {
     private final CodeScorers scorers;
     private final MeterRegistry metrics;
     private final Map<String, io.micrometer.core.instrument.Counter> judgments = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, io.micrometer.core.instrument.Counter> costs = new java.util.concurrent.ConcurrentHashMap<>();
 
     JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics) {
         this.models = models;
@@ -59,6 +60,11 @@ public class JudgeRunner {
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
+                .invoke(j -> {
+                    if (j.outcome().cost() != null && j.outcome().cost() > 0) {
+                        costs.computeIfAbsent(j.sourceId(), m -> metrics.counter("tribunal.judgment.cost", "model", m)).increment(j.outcome().cost());
+                    }
+                })
                 .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode()),
                         key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
                                 "outcome", j.succeeded() ? "ok" : j.errorCode())).increment());

@@ -41,10 +41,10 @@ class TaskRows {
             + "and r.status = 'CANCELLED') order by lease_until limit $2 for update skip locked), "
             + "pending as (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
             + "for update skip locked), "
-            + "chosen as (select task_id from expired union all select task_id from pending limit $2) "
+            + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides";
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, c.expired";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -105,12 +105,28 @@ class TaskRows {
         }
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(TaskRows.class);
+    private static final String PENDING = "select count(*) as n from judge_task where status = 'PENDING'";
+
     private final Pool pool;
     private final String holder;
+    private final io.micrometer.core.instrument.Counter leaseExpiries;
+    private final java.util.concurrent.atomic.AtomicLong pending = new java.util.concurrent.atomic.AtomicLong();
 
-    TaskRows(Pool pool) {
+    TaskRows(Pool pool, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.pool = pool;
         this.holder = holderName();
+        this.leaseExpiries = metrics.counter("tribunal.worker.lease.expiries");
+        metrics.gauge("tribunal.tasks.pending", pending);
+    }
+
+    /** Counts the tasks waiting to be claimed, by any process, for the tribunal_tasks_pending gauge. */
+    @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
+    Uni<Void> countPending() {
+        return pool.preparedQuery(PENDING).execute()
+                .invoke(rows -> pending.set(rows.iterator().next().getLong("n")))
+                .replaceWithVoid()
+                .onFailure().recoverWithNull();
     }
 
     /** host/pid/random: unique per process, and readable in the table. */
@@ -215,7 +231,15 @@ class TaskRows {
                 .execute(Tuple.of(seconds(lease), limit, holder))
                 .map(rows -> {
                     List<JudgeTask> claimed = new ArrayList<>();
-                    rows.forEach(row -> claimed.add(task(row)));
+                    int expired = 0;
+                    for (Row row : rows) {
+                        claimed.add(task(row));
+                        expired += Boolean.TRUE.equals(row.getBoolean("expired")) ? 1 : 0;
+                    }
+                    if (expired > 0) {
+                        leaseExpiries.increment(expired);
+                        LOG.infof("Claimed %d tasks whose holder's lease had expired", expired);
+                    }
                     return claimed;
                 })
                 .call(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()

@@ -305,6 +305,7 @@ class JudgeRunTest {
         assertTrue(states.get(0).startsWith("DONE/2/") && !states.get(0).contains("dead-host"), states.toString());
         assertEquals("RUNNING/1/live-host/2/0", states.get(1), "a task under a live lease is left alone");
         given().get("/api/judge-runs/" + runId).then().body("completed", equalTo(1)).body("status", equalTo("RUNNING"));
+        given().get("/q/metrics").then().body(org.hamcrest.Matchers.matchesPattern("(?s).*tribunal_worker_lease_expiries_total [1-9].*"));
     }
 
     @Test
@@ -463,6 +464,10 @@ class JudgeRunTest {
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("tribunal_judgments_total{judge=\"relevance\",model=\"fake:/ok\",outcome=\"ok\"}"))
                 .body(containsString("tribunal_provider_latency_seconds"))
-                .body(containsString("tribunal_provider_tokens_total"));
+                .body(containsString("tribunal_provider_tokens_total"))
+                .body(containsString("tribunal_judgment_cost_total{model=\"fake:/ok\"}"))
+                .body(containsString("tribunal_tasks_pending"))
+                .body(containsString("tribunal_worker_tasks{state=\"judging\"}"))
+                .body(containsString("tribunal_provider_throttled_total"));
     }
 }

@@ -132,6 +132,7 @@ class SweepTest {
         assertEquals(12, state.getInt("judgments"));
         assertEquals(0, state.getInt("errored"));
         assertNotNull(state.get("lag_seconds"));
+        given().get("/q/metrics").then().body(containsString("tribunal_sweep_lag_seconds{sweep=\"tagged\"}"));
         assertNotNull(state.get("next_tick_at"));
     }
 
