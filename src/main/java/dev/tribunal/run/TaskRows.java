@@ -120,7 +120,7 @@ class TaskRows {
         metrics.gauge("tribunal.tasks.pending", pending);
     }
 
-    /** Counts the tasks waiting to be claimed, by any process, for the tribunal_tasks_pending gauge. */
+    /** Counts the tasks waiting to be claimed by any process, for the tribunal_tasks_pending gauge. */
     @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
     Uni<Void> countPending() {
         return pool.preparedQuery(PENDING).execute()

@@ -45,6 +45,7 @@ class TaskWorker {
     private final ResultWriter writer;
     private final JudgeModelClient models;
     private final Workers workers;
+    private final io.micrometer.core.instrument.MultiGauge heldByJudge;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
@@ -59,6 +60,8 @@ class TaskWorker {
         this.models = models;
         this.workers = workers;
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
+        this.heldByJudge = io.micrometer.core.instrument.MultiGauge.builder("tribunal.worker.held")
+                .description("Tasks this process holds (claimed, not yet written), by judge and model").register(metrics);
         metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
         // written results make room: look for more work then too; they are no longer held
         writer.whenWritten(tasks -> {
@@ -172,6 +175,17 @@ class TaskWorker {
         if (cancelledRuns.add(runId)) {
             models.cancelScope(runId);
         }
+    }
+
+    /** The tasks held here by judge and model, for tribunal_worker_held. */
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void countHeld() {
+        Map<List<String>, Long> counts = held.values().stream()
+                .collect(Collectors.groupingBy(t -> List.of(t.judgeName(), t.modelId()), Collectors.counting()));
+        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        counts.forEach((key, n) -> rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                io.micrometer.core.instrument.Tags.of("judge", key.get(0), "model", key.get(1)), n)));
+        heldByJudge.register(rows, true);
     }
 
     /** Runs cancelled by another process: their tasks held here stop too, within a second. */

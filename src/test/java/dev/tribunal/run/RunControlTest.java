@@ -48,6 +48,13 @@ class RunControlTest {
                 && !"RUNNING".equals(run(runId).getString("status")) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
+        // the claimed tasks show as held, by judge and model
+        long metricsDeadline = System.nanoTime() + 5_000_000_000L;
+        String held = "tribunal_worker_held{judge=\"relevance\",model=\"fake:/slow-1000\"}";
+        while (!given().get("/q/metrics").asString().contains(held) && System.nanoTime() < metricsDeadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(given().get("/q/metrics").asString().contains(held), held);
         given().post("/api/judge-runs/" + runId + "/cancel").then().statusCode(200)
                 .body("status", equalTo("CANCELLED"))
                 .body("finished_at", org.hamcrest.Matchers.notNullValue());
