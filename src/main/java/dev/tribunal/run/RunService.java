@@ -70,15 +70,27 @@ public class RunService {
         this.runs = runs;
     }
 
-    /** Checks the request, stores inline traces, then the run and all its tasks in one transaction. */
-    public Uni<RunCreatedView> create(JudgeRunRequest request) {
+    /** A run request's judges and models, checked, and whether its traces come inline. */
+    private record Checked(List<JudgeDefinition> judges, List<ModelId> models, boolean inline) {
+    }
+
+    /** Everything that can be checked before a trace is read or stored, a run refused for its size included. */
+    private Checked check(JudgeRunRequest request) {
         InvalidRequestException.require(request != null, "The body must be a JSON object with judges and trace_ids or traces");
         List<JudgeDefinition> judges = judges(request.judges());
         List<ModelId> models = models(request.models());
         boolean inline = request.traces() != null;
         InvalidRequestException.require(inline != (request.traceIds() != null), "Give either trace_ids or traces, not both and not neither");
-        // checked before inline traces are stored, so that a run refused for its size stores nothing
         checkSize(inline ? request.traces().size() : request.traceIds().size(), judges, models);
+        return new Checked(judges, models, inline);
+    }
+
+    /** Checks the request, stores inline traces, then the run and all its tasks in one transaction. */
+    public Uni<RunCreatedView> create(JudgeRunRequest request) {
+        Checked checked = check(request);
+        List<JudgeDefinition> judges = checked.judges();
+        List<ModelId> models = checked.models();
+        boolean inline = checked.inline();
         Uni<List<String>> traceIds = inline
                 ? traces.ingest(new TraceBatchRequest(request.traces())).map(result -> result.traceIds())
                 : checkedTraceIds(request.traceIds());
@@ -138,12 +150,10 @@ public class RunService {
      * Nothing is stored (inline traces included) and no provider is called.
      */
     public Uni<DryRunView> estimate(JudgeRunRequest request) {
-        InvalidRequestException.require(request != null, "The body must be a JSON object with judges and trace_ids or traces");
-        List<JudgeDefinition> judges = judges(request.judges());
-        List<ModelId> models = models(request.models());
-        boolean inline = request.traces() != null;
-        InvalidRequestException.require(inline != (request.traceIds() != null), "Give either trace_ids or traces, not both and not neither");
-        checkSize(inline ? request.traces().size() : request.traceIds().size(), judges, models);
+        Checked checked = check(request);
+        List<JudgeDefinition> judges = checked.judges();
+        List<ModelId> models = checked.models();
+        boolean inline = checked.inline();
         DryRunTally tally = new DryRunTally();
         java.util.function.Consumer<Collection<TraceData>> count = batch -> batch.forEach(trace -> judges.forEach(judge -> {
             List<ModelId> targets = judge.kind() == JudgeDefinition.Kind.CODE ? java.util.Collections.singletonList(null)

@@ -173,7 +173,7 @@ class JudgeBenchmark {
                         .map(l -> l.replaceAll("tribunal_|\\{|}|\"", "")).collect(Collectors.joining("; ")));
             }
             // a client polling often would cost the server more than it tells
-            sleep(500);
+            TribunalProcess.pause(500);
         }
         fail("run " + runId + " did not complete in 30 minutes" + app.logTailMessage());
         return null;
@@ -296,12 +296,4 @@ class JudgeBenchmark {
         return values.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(",", "[", "]"));
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UncheckedIOException(new IOException("interrupted", e));
-        }
-    }
 }

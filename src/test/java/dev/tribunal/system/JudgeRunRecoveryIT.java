@@ -150,7 +150,7 @@ class JudgeRunRecoveryIT {
                 assertTrue(run.getInt("completed") < run.getInt("total"), "the run finished before it could be interrupted");
                 return;
             }
-            sleep(50);
+            TribunalProcess.pause(50);
         }
         fail("run " + runId + " did not reach " + count + " judgments" + app.logTailMessage());
     }
@@ -163,19 +163,11 @@ class JudgeRunRecoveryIT {
             if (status.equals(run.getString("status"))) {
                 return run;
             }
-            sleep(250);
+            TribunalProcess.pause(250);
         }
         fail("run " + runId + " is not " + status + " after " + timeout.toSeconds() + " s: " + (run == null ? "" : run.prettify())
                 + app.logTailMessage());
         return run;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -149,7 +149,7 @@ class ReplicasIT {
         List<String> swept = new ArrayList<>();
         for (int round = 0; round < 8; round++) {
             swept.addAll(ingestTagged(round % 2 == 0 ? a : b, 5, "fast"));
-            sleep(400);
+            TribunalProcess.pause(400);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonPath sweep = null;
@@ -158,7 +158,7 @@ class ReplicasIT {
             if (sweep.getLong("traces_judged") >= swept.size() && sweep.getLong("judgments") >= swept.size()) {
                 break;
             }
-            sleep(250);
+            TribunalProcess.pause(250);
         }
         assertEquals(swept.size(), sweep.getLong("traces_judged"), sweep.prettify());
         assertTrue(sweep.getLong("ticks") >= 3, "several ticks: " + sweep.getLong("ticks"));
@@ -177,7 +177,7 @@ class ReplicasIT {
         int status = 200;
         while (System.nanoTime() < readyDeadline && status == 200) {
             status = a.get("/q/health/ready").statusCode();
-            sleep(250);
+            TribunalProcess.pause(250);
         }
         assertEquals(503, status, "not ready without its database");
     }
@@ -224,18 +224,10 @@ class ReplicasIT {
             if ("COMPLETED".equals(run.getString("status"))) {
                 return run;
             }
-            sleep(250);
+            TribunalProcess.pause(250);
         }
         fail("run " + runId + " did not complete: " + (run == null ? "" : run.prettify()) + a.logTailMessage() + b.logTailMessage());
         return run;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

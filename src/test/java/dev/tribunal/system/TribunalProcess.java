@@ -335,6 +335,11 @@ final class TribunalProcess implements AutoCloseable {
         }
     }
 
+    /** Thread.sleep for tests, an interrupt turned into a failure. */
+    static void pause(long millis) {
+        sleep(millis);
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
