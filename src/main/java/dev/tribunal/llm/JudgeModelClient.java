@@ -20,6 +20,8 @@ public class JudgeModelClient {
     private final ProvidersConfig config;
     private final MeterRegistry metrics;
     private final ProviderBudgets budgets;
+    private volatile int share = 1;
+    private volatile boolean stopping;
     private final Map<String, ProviderGateway> gateways = new ConcurrentHashMap<>();
 
     JudgeModelClient(ProvidersConfig config, MeterRegistry metrics, ProviderBudgets budgets) {
@@ -49,7 +51,14 @@ public class JudgeModelClient {
 
     /** {@code processes} judging processes share every provider: each takes its part of the max-concurrency. */
     public void shareAmong(int processes) {
-        config.providers().keySet().forEach(name -> gateway(name).shareAmong(processes));
+        share = processes;
+        gateways.values().forEach(g -> g.shareAmong(processes));
+    }
+
+    /** On shutdown: calls that have not gone out yet do not go out. */
+    public void stopSending() {
+        stopping = true;
+        gateways.values().forEach(ProviderGateway::stopSending);
     }
 
     /** A cancelled run: its calls that have not gone out yet end as CANCELLED without going out. */
@@ -71,7 +80,12 @@ public class JudgeModelClient {
             if (settings == null) {
                 throw new IllegalArgumentException("No provider named " + name);
             }
-            return new ProviderGateway(name, settings, metrics, budgets);
+            ProviderGateway created = new ProviderGateway(name, settings, metrics, budgets);
+            created.shareAmong(share);
+            if (stopping) {
+                created.stopSending();
+            }
+            return created;
         });
     }
 

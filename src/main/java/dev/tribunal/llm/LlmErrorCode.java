@@ -13,5 +13,7 @@ public enum LlmErrorCode {
     /** Any other 4xx, e.g. the prompt is longer than the model's context. */
     PROVIDER_REJECTED,
     /** The call's run was cancelled before the call went out: nothing was asked, nothing is recorded. */
-    CANCELLED
+    CANCELLED,
+    /** This process is stopping and the call had not gone out: its task goes back to be judged elsewhere. */
+    SHUTTING_DOWN
 }

@@ -75,6 +75,7 @@ final class ProviderGateway implements AutoCloseable {
     /** Runs refused for credentials, oldest first; guarded by itself. */
     private final Set<String> rejectedScopes = new java.util.LinkedHashSet<>();
     private final AtomicLong openedAtNanos = new AtomicLong();
+    private volatile boolean stopping;
     /** Cancelled runs, oldest first; guarded by itself. */
     private final Set<String> cancelledScopes = new java.util.LinkedHashSet<>();
     private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
@@ -167,6 +168,9 @@ final class ProviderGateway implements AutoCloseable {
     /** Runs on one of this provider's threads; never throws. */
     LlmResult call(LlmRequest request) {
         long started = System.nanoTime();
+        if (stopping) {
+            return notSent(0, started);
+        }
         if (isCancelled(request.scope())) {
             return cancelled(0, started);
         }
@@ -197,6 +201,10 @@ final class ProviderGateway implements AutoCloseable {
             try {
                 admit(tokenEstimate);
                 try {
+                    // waiting for a slot or the budget can take long: the run may have been cancelled meanwhile
+                    if (isCancelled(request.scope()) || stopping) {
+                        return stopping ? notSent(attempts - 1, started) : cancelled(attempts - 1, started);
+                    }
                     long attemptStart = System.nanoTime();
                     try {
                         ChatResponse response = breaker.call(() -> model.chat(chat), ChatResponse.class);
@@ -314,6 +322,15 @@ final class ProviderGateway implements AutoCloseable {
         synchronized (cancelledScopes) {
             return scope != null && cancelledScopes.contains(scope);
         }
+    }
+
+    /** This process is stopping: calls not sent yet are not sent (their tasks go back for another process). */
+    void stopSending() {
+        stopping = true;
+    }
+
+    private LlmResult notSent(int attempts, long started) {
+        return new LlmResult.Failed(LlmErrorCode.SHUTTING_DOWN, "this process is stopping; not called", attempts, millisSince(started));
     }
 
     private LlmResult cancelled(int attempts, long started) {

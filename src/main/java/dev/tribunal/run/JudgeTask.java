@@ -10,11 +10,12 @@ import java.util.UUID;
  * @param modelId the model id ({@code <provider>:/<model>}) of an LLM judge; the judge's name for a code judge
  * @param attempt 1, and one more each time the task is retried after an error
  * @param overrides the assessment this attempt's result replaces (the previous attempt's error); null on the first
+ * @param claims how many times the task was claimed, this time included
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides) {
+                 String overrides, int claims) {
 
     JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId) {
-        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, 1, null);
+        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, 1, null, 0);
     }
 }

@@ -115,6 +115,11 @@ class ResultWriter {
         written.add(listener);
     }
 
+    /** Nothing waiting and nothing being written. */
+    boolean idle() {
+        return queue.isEmpty() && !writing.get();
+    }
+
     /** From now on results are dropped (at shutdown, once their tasks are being given back). */
     void close() {
         closed = true;

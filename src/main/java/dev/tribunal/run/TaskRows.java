@@ -39,21 +39,25 @@ class TaskRows {
     private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
             + "and lease_until < now() and not exists (select 1 from judge_run r where r.run_id = judge_task.run_id "
             + "and r.status = 'CANCELLED') order by lease_until limit $2 for update skip locked), "
-            + "pending as (select task_id from judge_task where status = 'PENDING' order by created_at, task_id limit $2 "
+            + "pending as (select task_id from judge_task where status = 'PENDING' and not exists (select 1 from judge_run r "
+            + "where r.run_id = judge_task.run_id and r.status = 'CANCELLED') order by created_at, task_id limit $2 "
             + "for update skip locked), "
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, c.expired";
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
     private static final String START_RUNS = "update judge_run set status = 'RUNNING', started_at = $1 "
             + "where run_id = any($2) and status = 'QUEUED'";
-    /** A task is done once, with its outcome; a task already done is left as it is. */
+    /**
+     * A task is done once, with its outcome: only while it is RUNNING at the same attempt. A late result
+     * (of a task already done, cancelled, or retried as a newer attempt) changes nothing.
+     */
     private static final String DONE = "update judge_task set status = 'DONE', error_code = $2, judge_version = $3, attempts = $4, "
             + "latency_ms = $5, prompt_tokens = $6, completion_tokens = $7, cost = $8, lease_until = null, finished_at = $9 "
-            + "where task_id = $1 and status <> 'DONE'";
+            + "where task_id = $1 and attempt = $10 and status = 'RUNNING'";
     /** Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per code. */
     private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
             + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
@@ -92,7 +96,8 @@ class TaskRows {
             + "where t.task_id = e.task_id returning e.error_code) "
             + "select error_code, count(*) as n from requeued group by error_code";
     private static final String REOPEN = "update judge_run set status = case when status = 'RUNNING' then 'RUNNING' else 'QUEUED' end, "
-            + "finished_at = null where run_id = $1";
+            + "finished_at = null where run_id = $1 and status <> 'CANCELLED'";
+    private static final String LOCK_RUN = "select status from judge_run where run_id = $1 for update";
 
     /** A finished judgment of a task. */
     record Finished(JudgeTask task, Judgment judgment, int writeAttempts) {
@@ -118,6 +123,28 @@ class TaskRows {
         this.holder = holderName();
         this.leaseExpiries = metrics.counter("tribunal.worker.lease.expiries");
         metrics.gauge("tribunal.tasks.pending", pending);
+    }
+
+    /**
+     * Tasks of cancelled runs that nobody will judge: pending ones (given back at a shutdown, or re-queued
+     * just as the run was cancelled) and those whose holder died. They are CANCELLED and counted.
+     */
+    private static final String SWEEP_CANCELLED = "with c as (update judge_task t set status = 'CANCELLED', lease_until = null, "
+            + "claimed_by = null from judge_run r where r.run_id = t.run_id and r.status = 'CANCELLED' "
+            + "and (t.status = 'PENDING' or (t.status = 'RUNNING' and t.lease_until < now())) returning t.run_id) "
+            + "update judge_run r set cancelled = r.cancelled + x.n from (select run_id, count(*) as n from c group by run_id) x "
+            + "where r.run_id = x.run_id";
+
+    @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
+    Uni<Void> settleCancelledRuns() {
+        return pool.preparedQuery(SWEEP_CANCELLED).execute()
+                .invoke(rows -> {
+                    if (rows.rowCount() > 0) {
+                        LOG.infof("Settled the left-over tasks of %d cancelled runs", rows.rowCount());
+                    }
+                })
+                .replaceWithVoid()
+                .onFailure().recoverWithNull();
     }
 
     /** Counts the tasks waiting to be claimed by any process, for the tribunal_tasks_pending gauge. */
@@ -177,8 +204,14 @@ class TaskRows {
      * attempts, takes them off the run's counters and reopens the run; returns the count per code.
      */
     Uni<Map<String, Integer>> requeueErrored(String runId, Collection<String> codes) {
-        return pool.withTransaction(connection -> connection.preparedQuery(REQUEUE)
-                .execute(Tuple.of(runId, codes.toArray(String[]::new)))
+        // the run's row is locked first: a cancel at the same moment waits, or is seen and refused
+        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_RUN).execute(Tuple.of(runId))
+                .invoke(run -> {
+                    if (run.rowCount() > 0 && "CANCELLED".equals(run.iterator().next().getString("status"))) {
+                        throw new dev.tribunal.system.ConflictException("Run " + runId + " was cancelled; start a new run for its traces instead");
+                    }
+                })
+                .chain(() -> connection.preparedQuery(REQUEUE).execute(Tuple.of(runId, codes.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Integer> byCode = new java.util.TreeMap<>();
                     rows.forEach(row -> byCode.put(row.getString("error_code"), row.getLong("n").intValue()));
@@ -253,15 +286,25 @@ class TaskRows {
     Uni<Void> complete(List<Finished> batch, List<JudgeFeedback> assessments, Instant now) {
         List<Tuple> done = batch.stream().map(f -> done(f, now)).toList();
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
-        return pool.withTransaction(connection -> AssessmentRows.insert(connection, assessments)
-                .chain(() -> done.isEmpty() ? Uni.createFrom().item((RowSet<Row>) null) : connection.preparedQuery(DONE).executeBatch(done))
-                .chain(updated -> updated == null ? Uni.createFrom().voidItem() : count(connection, batch, updated))
+        return pool.withTransaction(connection -> connection.preparedQuery(DONE).executeBatch(done)
+                .chain(updated -> {
+                    // the assessments of the tasks this batch actually marked done, and only those
+                    List<JudgeFeedback> written = new ArrayList<>();
+                    RowSet<Row> result = updated;
+                    for (int i = 0; i < batch.size(); i++) {
+                        if (result.rowCount() > 0) {
+                            written.add(assessments.get(i));
+                        }
+                        result = result.next();
+                    }
+                    return AssessmentRows.insert(connection, written).chain(() -> count(connection, batch, updated));
+                })
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
                 .replaceWithVoid());
     }
 
     private static final String CANCEL_TASK = "update judge_task set status = 'CANCELLED', lease_until = null, claimed_by = null "
-            + "where task_id = $1 and status = 'RUNNING' returning run_id";
+            + "where task_id = $1 and status = 'RUNNING' and claimed_by = $2 returning run_id";
     private static final String COUNT_CANCELLED = "update judge_run set cancelled = cancelled + $2 where run_id = $1";
 
     /** Tasks of cancelled runs that were claimed but never started: CANCELLED, counted on their runs. */
@@ -269,7 +312,7 @@ class TaskRows {
         if (tasks.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Tuple> ids = tasks.stream().map(t -> Tuple.of(t.taskId())).toList();
+        List<Tuple> ids = tasks.stream().map(t -> Tuple.of(t.taskId(), holder)).toList();
         return pool.withTransaction(connection -> connection.preparedQuery(CANCEL_TASK).executeBatch(ids)
                 .chain(updated -> {
                     Map<String, Integer> byRun = new java.util.TreeMap<>();
@@ -333,12 +376,14 @@ class TaskRows {
         Judgment.Outcome outcome = f.judgment().outcome();
         return Tuple.tuple(List.of()).addUUID(f.task().taskId()).addString(f.judgment().errorCode()).addString(f.judgment().judgeVersion())
                 .addInteger(outcome.attempts()).addLong(outcome.latencyMs()).addInteger(outcome.promptTokens())
-                .addInteger(outcome.completionTokens()).addDouble(outcome.cost()).addOffsetDateTime(utc(now));
+                .addInteger(outcome.completionTokens()).addDouble(outcome.cost()).addOffsetDateTime(utc(now))
+                .addInteger(f.task().attempt());
     }
 
     private static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
-                row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"));
+                row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
+                row.getInteger("claims"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

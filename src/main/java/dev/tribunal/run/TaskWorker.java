@@ -36,6 +36,8 @@ class TaskWorker {
     private static final Logger LOG = Logger.getLogger(TaskWorker.class);
     /** Tasks claimed per transaction. */
     private static final int CLAIM_BATCH = 200;
+    /** Claims of one task (its processes died or stopped) before it ends as an error instead of being judged again. */
+    static final int MAX_CLAIMS = 5;
 
     private final WorkerConfig config;
     private final TaskRows rows;
@@ -132,9 +134,22 @@ class TaskWorker {
                 });
     }
 
-    private void start(List<JudgeTask> claimed) {
-        inFlight.addAndGet(claimed.size());
-        claimed.forEach(task -> held.put(task.taskId(), task));
+    private void start(List<JudgeTask> all) {
+        inFlight.addAndGet(all.size());
+        all.forEach(task -> held.put(task.taskId(), task));
+        // a task whose process died every time it judged it (a trace too big for memory, say) ends as an error
+        List<JudgeTask> claimed = new java.util.ArrayList<>();
+        for (JudgeTask task : all) {
+            if (task.claims() > MAX_CLAIMS) {
+                finished(task, failed(task, "INTERNAL_ERROR", "claimed " + task.claims() + " times without a result: each process "
+                        + "judging it stopped before writing one"));
+            } else {
+                claimed.add(task);
+            }
+        }
+        if (claimed.isEmpty()) {
+            return;
+        }
         Set<String> traceIds = claimed.stream().map(t -> t.traceId()).collect(Collectors.toCollection(LinkedHashSet::new));
         loader.load(traceIds).subscribe().with(
                 // prompts are built off the event loop, which the database connections share
@@ -148,8 +163,11 @@ class TaskWorker {
                                 poll();
                             },
                             releaseFailure -> {
+                                // no longer renewed: another process (or this one) takes them once their lease ends
+                                claimed.forEach(task -> held.remove(task.taskId()));
                                 inFlight.addAndGet(-claimed.size());
-                                LOG.errorf("Releasing %d claimed tasks failed too: %s", claimed.size(), releaseFailure.toString());
+                                LOG.errorf("Releasing %d claimed tasks failed too (%s); they are claimed again when their lease ends",
+                                        claimed.size(), releaseFailure.toString());
                             });
                 });
     }
@@ -208,12 +226,15 @@ class TaskWorker {
      */
     void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
         stopping = true;
+        // calls already sent finish; those not sent yet are not sent, their tasks given back below
+        models.stopSending();
         if (held.isEmpty()) {
             return;
         }
-        LOG.infof("Stopping: %d judge tasks in progress, waiting up to %d s for them", held.size(), config.shutdownGrace().toSeconds());
+        LOG.infof("Stopping: %d judge tasks held, waiting up to %d s for the calls in progress", held.size(),
+                config.shutdownGrace().toSeconds());
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (!held.isEmpty() && System.nanoTime() < deadline) {
+        while ((inFlight.get() > 0 || !writer.idle()) && System.nanoTime() < deadline) {
             writer.flush();
             try {
                 Thread.sleep(100);
@@ -267,12 +288,21 @@ class TaskWorker {
     }
 
     private void finished(JudgeTask task, Judgment judgment) {
+        if (LlmErrorCode.SHUTTING_DOWN.name().equals(judgment.errorCode())) {
+            // not sent because this process is stopping: still held, given back at the end of the grace
+            inFlight.decrementAndGet();
+            return;
+        }
         if (LlmErrorCode.CANCELLED.name().equals(judgment.errorCode())) {
             // its run was cancelled before the call went out: no assessment, the task is CANCELLED
             inFlight.decrementAndGet();
             rows.cancelled(List.of(task)).subscribe().with(
                     ignored -> held.remove(task.taskId()),
-                    failure -> LOG.warnf("Marking task %s cancelled failed: %s", task.taskId(), failure.toString()));
+                    failure -> {
+                        // left to its lease; the cancelled run's left-overs are settled then
+                        held.remove(task.taskId());
+                        LOG.warnf("Marking task %s cancelled failed: %s", task.taskId(), failure.toString());
+                    });
             return;
         }
         writer.add(task, judgment);
@@ -281,9 +311,13 @@ class TaskWorker {
     }
 
     private static Judgment unavailable(JudgeTask task, String message) {
+        return failed(task, JudgeErrorCodes.JUDGE_UNAVAILABLE, message);
+    }
+
+    private static Judgment failed(JudgeTask task, String code, String message) {
         boolean llm = task.modelId().contains(":/");
         return new Judgment(task.judgeName(), task.judgeVersion(), llm ? "LLM_JUDGE" : "CODE", task.modelId(), null, null, null,
-                JudgeErrorCodes.JUDGE_UNAVAILABLE, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
+                code, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
     }
 
     /** Judgments started and not yet handed to the writer. */

@@ -82,8 +82,11 @@ class Workers {
                 .onFailure().recoverWithNull();
     }
 
-    /** A stopping process leaves at once (and clears those long gone), so the others take its share. */
-    void onStop(@Observes ShutdownEvent event) {
+    /**
+     * A stopping process leaves (and clears those long gone), so the others take its share: after the
+     * worker's own shutdown (a later priority), once its calls have finished.
+     */
+    void onStop(@Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
         stopped = true;
         if (firstBeatNanos == 0) {
             return;

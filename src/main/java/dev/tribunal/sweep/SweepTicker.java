@@ -47,7 +47,7 @@ public class SweepTicker {
             + "else excluded.next_tick_at end, schedule = excluded.schedule";
     private static final String LOCK_DUE = "select now() as now from sweep where name = $1 and next_tick_at <= now() "
             + "for update skip locked";
-    private static final String CHECKPOINTS = "select judge_name, judge_version, after_time, after_trace from sweep_checkpoint "
+    private static final String CHECKPOINTS = "select judge_name, judge_version, versions, after_time, after_trace from sweep_checkpoint "
             + "where sweep = $1";
     /**
      * The next traces for a checkpoint: older than the delay, not older than the lookback, after the
@@ -57,14 +57,17 @@ public class SweepTicker {
     private static final String CANDIDATES = "select trace_id, created_at from trace "
             + "where created_at <= $1::timestamptz - make_interval(secs => $2::float8) "
             + "and created_at >= $1::timestamptz - make_interval(secs => $3::float8) "
+            + "and created_at >= coalesce($4::timestamptz, '-infinity'::timestamptz) "
             + "and ($4::timestamptz is null or created_at > $4::timestamptz "
             + "or ($5::text is not null and created_at = $4::timestamptz and trace_id > $5::text)) "
             + "and tags @> cast($6::text as jsonb) and ($7::text is null or state = $7::text) "
             + "and ($8::float8 >= 1.0 or ('x' || substr(md5($9::text || ':' || trace_id), 1, 8))::bit(32)::bigint < $8::float8 * 4294967296.0) "
             + "order by created_at, trace_id limit $10";
-    private static final String SAVE_CHECKPOINT = "insert into sweep_checkpoint (sweep, judge_name, judge_version, after_time, after_trace) "
-            + "values ($1, $2, $3, $4, $5) on conflict (sweep, judge_name) do update set judge_version = excluded.judge_version, "
-            + "after_time = excluded.after_time, after_trace = excluded.after_trace";
+    private static final String SAVE_CHECKPOINT = "insert into sweep_checkpoint (sweep, judge_name, judge_version, versions, after_time, "
+            + "after_trace) values ($1, $2, $3::text, array[$3::text], $4, $5) on conflict (sweep, judge_name) do update set "
+            + "judge_version = excluded.judge_version, after_time = excluded.after_time, after_trace = excluded.after_trace, "
+            + "versions = case when excluded.judge_version = any(sweep_checkpoint.versions) then sweep_checkpoint.versions "
+            + "else sweep_checkpoint.versions || excluded.judge_version end";
     private static final String TICKED = "update sweep set next_tick_at = $2, last_tick_at = $3, last_run_id = coalesce($4, last_run_id), "
             + "last_tick_traces = $5::int, ticks = ticks + 1, traces_judged = traces_judged + $5::int where name = $1";
     private static final String TRIGGER = "update sweep set next_tick_at = now() where name = $1";
@@ -152,8 +155,9 @@ public class SweepTicker {
                     Map<Checkpoint, List<JudgeDefinition>> groups = new LinkedHashMap<>();
                     for (JudgeDefinition judge : sweep.judges()) {
                         Row row = byJudge.get(judge.name());
-                        boolean versionChanged = row != null && !judge.version().equals(row.getString("judge_version"));
-                        Checkpoint from = row == null || (versionChanged && sweep.rejudgeOnVersionChange()) ? new Checkpoint(null, null)
+                        // a version is new once: not when replicas of an older and a newer one take turns
+                        boolean newVersion = row != null && !java.util.Arrays.asList(row.getArrayOfStrings("versions")).contains(judge.version());
+                        Checkpoint from = row == null || (newVersion && sweep.rejudgeOnVersionChange()) ? new Checkpoint(null, null)
                                 : new Checkpoint(row.getOffsetDateTime("after_time"), row.getString("after_trace"));
                         groups.computeIfAbsent(from, k -> new ArrayList<>()).add(judge);
                     }
@@ -199,10 +203,12 @@ public class SweepTicker {
                 lastTime = row.getOffsetDateTime("created_at");
                 lastTrace = row.getString("trace_id");
             }
-            // a full page stops at its last trace; a short one has seen everything up to the delay
+            // a full page stops at its last trace; a short one has seen everything up to the delay, and a
+            // checkpoint never moves back (a delay raised in the file would otherwise judge traces twice)
+            OffsetDateTime bound = now.minus(sweep.delay());
             Checkpoint reached = ids.size() == sweep.maxTracesPerTick()
                     ? new Checkpoint(lastTime, lastTrace)
-                    : new Checkpoint(now.minus(sweep.delay()), null);
+                    : from.time() != null && !from.time().isBefore(bound) ? from : new Checkpoint(bound, null);
             return new Candidates(ids, reached);
         });
     }

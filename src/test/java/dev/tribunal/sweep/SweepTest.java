@@ -162,7 +162,7 @@ class SweepTest {
         assertEquals(3, tick("rejudge").getInt("last_tick_traces"));
         assertEquals(3, tick("keep").getInt("last_tick_traces"));
         // as after a restart with an edited exact_match.yaml
-        pool.preparedQuery("update sweep_checkpoint set judge_version = 'old' where sweep in ('rejudge', 'keep')")
+        pool.preparedQuery("update sweep_checkpoint set judge_version = 'old', versions = array['old'] where sweep in ('rejudge', 'keep')")
                 .execute().await().indefinitely();
         JsonPath again = tick("rejudge");
         assertEquals(3, again.getInt("last_tick_traces"), "rejudge_on_version_change: true judges the traces again");
@@ -171,6 +171,9 @@ class SweepTest {
                 .collect(Collectors.toSet());
         assertEquals(new HashSet<>(rejudged), traces);
         assertEquals(0, tick("keep").getInt("last_tick_traces"), "rejudge_on_version_change: false: the new version judges new traces only");
+        // a replica still on the old version takes the next tick: that is no new version, nothing is judged again
+        pool.preparedQuery("update sweep_checkpoint set judge_version = 'old' where sweep = 'rejudge'").execute().await().indefinitely();
+        assertEquals(0, tick("rejudge").getInt("last_tick_traces"), "a version already seen does not rejudge");
     }
 
     @Test
