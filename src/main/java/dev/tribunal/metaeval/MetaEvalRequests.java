@@ -1,0 +1,76 @@
+package dev.tribunal.metaeval;
+
+import java.util.List;
+import java.util.Map;
+
+/** Bodies and answers of the meta-evaluation endpoints. */
+public final class MetaEvalRequests {
+
+    private MetaEvalRequests() {
+    }
+
+    /**
+     * What to compare: the judges' assessments named {@code name} (all judges found, or those of the
+     * given models and versions) against a reference, on traces matching the filter, from some runs.
+     */
+    public record MetaEvalRequest(String name, List<JudgeSelector> judges, ReferenceRequest reference, FilterRequest filter,
+                                  List<String> runIds, BootstrapRequest bootstrap) {
+    }
+
+    /** A judge to compare: a model id (or a code judge's name) and optionally one version. */
+    public record JudgeSelector(String model, String version) {
+    }
+
+    /** Exactly one: HUMAN feedback of that name, or an expectation of that name. */
+    public record ReferenceRequest(String humanFeedback, String expectation) {
+    }
+
+    /** Traces to compare on: all of these tags. */
+    public record FilterRequest(Map<String, String> tags) {
+    }
+
+    /** Resamples and seed of the confidence intervals (default 1,000 and 42). */
+    public record BootstrapRequest(Integer samples, Long seed) {
+    }
+
+    /** The report. */
+    public record MetaEvalView(String name, Map<String, String> reference, int referenceTraces, List<JudgeReportView> judges,
+                               List<PairView> pairwise) {
+    }
+
+    /**
+     * One judge against the reference.
+     *
+     * @param kind categorical (labels) or numeric
+     */
+    public record JudgeReportView(String judge, String model, String version, String sourceType, String kind, CoverageView coverage,
+                                  StatisticsView statistics, OperationsView operations, int disagreements, String disagreementsLink) {
+    }
+
+    /** Which traces the comparison stands on; nothing is silently dropped. */
+    public record CoverageView(int compared, int judged, int errored, Map<String, Integer> erroredByCode, int missing) {
+    }
+
+    /** The figures; those of the other kind are absent. */
+    public record StatisticsView(Double accuracy, Double kappa, List<Double> kappaCi, List<String> labels, int[][] confusion,
+                                 List<Agreement.LabelScores> perLabel, Double pearson, Double spearman, List<Double> spearmanCi,
+                                 Double meanAbsoluteError, Double quadraticWeightedKappa) {
+    }
+
+    /** What the judgments cost. */
+    public record OperationsView(int judgments, Double errorRate, Long latencyMsP50, Long latencyMsP95, Double tokensPerJudgment,
+                                 Double costPerJudgment) {
+    }
+
+    /** Two judges on their common traces. */
+    public record PairView(String a, String b, int compared, Double agreement, Double kappa, Double spearman) {
+    }
+
+    /** A trace where the judge and the reference differ. */
+    public record DisagreementView(String traceId, String judgeValue, String referenceValue, String rationale, String trace) {
+    }
+
+    /** {@code {"disagreements": [...]}}. */
+    public record DisagreementListView(String judge, String model, String version, List<DisagreementView> disagreements) {
+    }
+}

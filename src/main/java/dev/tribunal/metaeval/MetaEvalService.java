@@ -1,0 +1,330 @@
+package dev.tribunal.metaeval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.metaeval.MetaEvalRequests.CoverageView;
+import dev.tribunal.metaeval.MetaEvalRequests.DisagreementListView;
+import dev.tribunal.metaeval.MetaEvalRequests.DisagreementView;
+import dev.tribunal.metaeval.MetaEvalRequests.JudgeReportView;
+import dev.tribunal.metaeval.MetaEvalRequests.JudgeSelector;
+import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalRequest;
+import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
+import dev.tribunal.metaeval.MetaEvalRequests.OperationsView;
+import dev.tribunal.metaeval.MetaEvalRequests.PairView;
+import dev.tribunal.metaeval.MetaEvalRequests.StatisticsView;
+import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.Json;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Judges compared with a human reference and with each other. A judge is (name, model, version):
+ * the assessments' name, source_id and {@code tribunal.judge.version}; the latest valid one per trace
+ * counts. The reference is the latest valid HUMAN feedback, or expectation, of a name. Only traces both
+ * cover are compared; what is left out is counted.
+ */
+@ApplicationScoped
+public class MetaEvalService {
+
+    private static final int DEFAULT_SAMPLES = 1000;
+    private static final long DEFAULT_SEED = 42;
+    private static final int MAX_SAMPLES = 10_000;
+
+    private static final String JUDGMENTS = "select a.trace_id, a.source_type, a.source_id, a.metadata->>'tribunal.judge.version' as version, "
+            + "a.value::text as value, a.error_code, a.rationale, a.metadata->>'tribunal.latency_ms' as latency, "
+            + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
+            + "a.metadata->>'mlflow.assessment.judgeCost' as cost "
+            + "from assessment a join trace t on t.trace_id = a.trace_id "
+            + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
+            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) and t.tags @> cast($3::text as jsonb) "
+            + "order by a.create_time, a.assessment_id";
+    private static final String REFERENCE = "select a.trace_id, a.value::text as value from assessment a join trace t on t.trace_id = a.trace_id "
+            + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
+            + "and t.tags @> cast($3::text as jsonb) order by a.create_time, a.assessment_id";
+
+    private final Pool pool;
+
+    MetaEvalService(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** A judge's latest judgment of a trace. */
+    private record Judged(String value, Double number, String errorCode, String rationale, Long latencyMs, long tokens, Double cost) {
+    }
+
+    /** Everything one comparison reads. */
+    private record Data(Map<String, Map<String, Judged>> byJudge, Map<String, String[]> judgeKeys, Map<String, String> reference,
+                        Map<String, Double> referenceNumbers) {
+    }
+
+    public Uni<MetaEvalView> evaluate(MetaEvalRequest request) {
+        Check check = check(request);
+        return load(request, check).map(data -> report(request, check, data));
+    }
+
+    public Uni<DisagreementListView> disagreements(MetaEvalRequest request, String model, String version) {
+        Check check = check(request);
+        InvalidRequestException.require(model != null && !model.isBlank(), "model is required: the judge whose disagreements to list");
+        return load(request, check).map(data -> {
+            String key = data.judgeKeys().entrySet().stream()
+                    .filter(e -> e.getValue()[1].equals(model) && (version == null || version.isBlank() || e.getValue()[2].equals(version)))
+                    .map(Map.Entry::getKey).findFirst()
+                    .orElseThrow(() -> new dev.tribunal.system.ResourceNotFoundException("No judgments named '" + request.name() + "' by "
+                            + model + (version == null ? "" : " at version " + version)));
+            String[] parts = data.judgeKeys().get(key);
+            List<DisagreementView> rows = new ArrayList<>();
+            data.byJudge().get(key).forEach((trace, judged) -> {
+                String expected = data.reference().get(trace);
+                if (expected != null && judged.errorCode() == null && !same(judged, expected, data.referenceNumbers().get(trace))) {
+                    rows.add(new DisagreementView(trace, judged.value(), expected, judged.rationale(), "/api/traces/" + trace));
+                }
+            });
+            return new DisagreementListView(key, parts[1], parts[2], rows);
+        });
+    }
+
+    /** The request's checked parts. */
+    private record Check(String referenceName, String referenceKind, String tagsJson, String[] runIds, int samples, long seed) {
+    }
+
+    private static Check check(MetaEvalRequest request) {
+        InvalidRequestException.require(request != null, "The body must be a JSON object with name and reference");
+        InvalidRequestException.require(request.name() != null && !request.name().isBlank(), "name is required: the judgments' assessment name");
+        InvalidRequestException.require(request.reference() != null,
+                "reference is required: {\"human_feedback\": \"<name>\"} or {\"expectation\": \"<name>\"}");
+        boolean human = request.reference().humanFeedback() != null;
+        InvalidRequestException.require(human != (request.reference().expectation() != null),
+                "reference needs exactly one of human_feedback or expectation");
+        String referenceName = human ? request.reference().humanFeedback() : request.reference().expectation();
+        InvalidRequestException.require(!referenceName.isBlank(), "the reference's name must not be empty");
+        Map<String, String> tags = request.filter() == null || request.filter().tags() == null ? Map.of() : request.filter().tags();
+        int samples = request.bootstrap() == null || request.bootstrap().samples() == null ? DEFAULT_SAMPLES : request.bootstrap().samples();
+        InvalidRequestException.require(samples >= 0 && samples <= MAX_SAMPLES, "bootstrap.samples must be from 0 to " + MAX_SAMPLES);
+        long seed = request.bootstrap() == null || request.bootstrap().seed() == null ? DEFAULT_SEED : request.bootstrap().seed();
+        String[] runs = request.runIds() == null ? new String[0] : request.runIds().toArray(String[]::new);
+        return new Check(referenceName, human ? "FEEDBACK" : "EXPECTATION", Json.write(tags), runs, samples, seed);
+    }
+
+    private Uni<Data> load(MetaEvalRequest request, Check check) {
+        return pool.preparedQuery(JUDGMENTS).execute(Tuple.of(request.name(), check.runIds(), check.tagsJson()))
+                .chain(judgments -> pool.preparedQuery(REFERENCE).execute(Tuple.of(check.referenceName(), check.referenceKind(), check.tagsJson()))
+                        .map(reference -> {
+                            Map<String, Map<String, Judged>> byJudge = new TreeMap<>();
+                            Map<String, String[]> keys = new HashMap<>();
+                            for (Row row : judgments) {
+                                String model = row.getString("source_id");
+                                String version = row.getString("version") == null ? "" : row.getString("version");
+                                if (!selected(request.judges(), model, version)) {
+                                    continue;
+                                }
+                                String key = request.name() + " · " + model + (version.isEmpty() ? "" : " · " + version);
+                                keys.putIfAbsent(key, new String[] {row.getString("source_type"), model, version});
+                                JsonNode value = Json.read(row.getString("value"));
+                                byJudge.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(row.getString("trace_id"), new Judged(
+                                        label(value), value != null && value.isNumber() ? value.asDouble() : null, row.getString("error_code"),
+                                        row.getString("rationale"), parseLong(row.getString("latency")), row.getLong("tokens"),
+                                        parseDouble(row.getString("cost"))));
+                            }
+                            Map<String, String> labels = new LinkedHashMap<>();
+                            Map<String, Double> numbers = new HashMap<>();
+                            for (Row row : reference) {
+                                JsonNode value = Json.read(row.getString("value"));
+                                labels.put(row.getString("trace_id"), label(value));
+                                if (value != null && value.isNumber()) {
+                                    numbers.put(row.getString("trace_id"), value.asDouble());
+                                } else {
+                                    numbers.remove(row.getString("trace_id"));
+                                }
+                            }
+                            return new Data(byJudge, keys, labels, numbers);
+                        }));
+    }
+
+    private static boolean selected(List<JudgeSelector> judges, String model, String version) {
+        return judges == null || judges.isEmpty() || judges.stream().anyMatch(j -> j != null && model.equals(j.model())
+                && (j.version() == null || j.version().isBlank() || j.version().equals(version)));
+    }
+
+    private MetaEvalView report(MetaEvalRequest request, Check check, Data data) {
+        List<JudgeReportView> judges = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Judged>> judge : data.byJudge().entrySet()) {
+            judges.add(judgeReport(request, check, data, judge.getKey(), judge.getValue()));
+        }
+        List<PairView> pairs = new ArrayList<>();
+        List<String> keys = new ArrayList<>(data.byJudge().keySet());
+        for (int i = 0; i < keys.size(); i++) {
+            for (int j = i + 1; j < keys.size(); j++) {
+                pairs.add(pair(keys.get(i), data.byJudge().get(keys.get(i)), keys.get(j), data.byJudge().get(keys.get(j))));
+            }
+        }
+        Map<String, String> reference = Map.of(check.referenceKind().equals("FEEDBACK") ? "human_feedback" : "expectation", check.referenceName());
+        return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs);
+    }
+
+    private JudgeReportView judgeReport(MetaEvalRequest request, Check check, Data data, String key, Map<String, Judged> judged) {
+        String[] parts = data.judgeKeys().get(key);
+        List<String> traces = new ArrayList<>();
+        Map<String, Integer> errorsByCode = new TreeMap<>();
+        int errored = 0;
+        int valued = 0;
+        for (Map.Entry<String, Judged> e : judged.entrySet()) {
+            if (e.getValue().errorCode() != null) {
+                errored++;
+                errorsByCode.merge(e.getValue().errorCode(), 1, Integer::sum);
+            } else {
+                valued++;
+                if (data.reference().containsKey(e.getKey())) {
+                    traces.add(e.getKey());
+                }
+            }
+        }
+        int missing = (int) data.reference().keySet().stream().filter(t -> !judged.containsKey(t)).count();
+        boolean numeric = !traces.isEmpty() && traces.stream().allMatch(t -> judged.get(t).number() != null && data.referenceNumbers().containsKey(t));
+        StatisticsView statistics = numeric ? numericStatistics(traces, judged, data, check) : labelStatistics(traces, judged, data, check);
+        int disagreements = (int) traces.stream().filter(t -> !same(judged.get(t), data.reference().get(t), data.referenceNumbers().get(t))).count();
+        String link = "/api/meta-evaluations/disagreements?name=" + encode(request.name()) + "&model=" + encode(parts[1])
+                + (parts[2].isEmpty() ? "" : "&version=" + encode(parts[2]))
+                + (check.referenceKind().equals("FEEDBACK") ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
+        return new JudgeReportView(key, parts[1], parts[2].isEmpty() ? null : parts[2], parts[0], numeric ? "numeric" : "categorical",
+                new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged), disagreements, link);
+    }
+
+    private static StatisticsView labelStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
+        if (traces.isEmpty()) {
+            return new StatisticsView(null, null, null, List.of(), new int[0][0], List.of(), null, null, null, null, null);
+        }
+        List<String> a = traces.stream().map(t -> judged.get(t).value()).toList();
+        List<String> b = traces.stream().map(t -> data.reference().get(t)).toList();
+        List<String> labels = Agreement.labels(a, b);
+        Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
+                pick -> Agreement.cohensKappa(pickList(a, pick), pickList(b, pick)));
+        return new StatisticsView(round(Agreement.accuracy(a, b)), round(Agreement.cohensKappa(a, b)), interval(ci), labels,
+                Agreement.confusion(a, b, labels), Agreement.perLabel(a, b, labels).stream()
+                .map(s -> new Agreement.LabelScores(s.label(), round(s.precision()), round(s.recall()), round(s.f1()), s.support())).toList(),
+                null, null, null, null, null);
+    }
+
+    private static StatisticsView numericStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
+        double[] a = traces.stream().mapToDouble(t -> judged.get(t).number()).toArray();
+        double[] b = traces.stream().mapToDouble(t -> data.referenceNumbers().get(t)).toArray();
+        Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
+                pick -> Agreement.spearman(pickArray(a, pick), pickArray(b, pick)));
+        Double qwk = null;
+        if (Arrays.stream(a).allMatch(v -> v == Math.rint(v)) && Arrays.stream(b).allMatch(v -> v == Math.rint(v))) {
+            int min = (int) Math.min(Arrays.stream(a).min().orElse(0), Arrays.stream(b).min().orElse(0));
+            int max = (int) Math.max(Arrays.stream(a).max().orElse(0), Arrays.stream(b).max().orElse(0));
+            qwk = round(Agreement.quadraticWeightedKappa(a, b, min, max));
+        }
+        return new StatisticsView(null, null, null, null, null, null, round(Agreement.pearson(a, b)), round(Agreement.spearman(a, b)),
+                interval(ci), round(Agreement.meanAbsoluteError(a, b)), qwk);
+    }
+
+    private static OperationsView operations(Map<String, Judged> judged) {
+        int n = judged.size();
+        long errors = judged.values().stream().filter(j -> j.errorCode() != null).count();
+        long[] latencies = judged.values().stream().map(Judged::latencyMs).filter(java.util.Objects::nonNull).mapToLong(Long::longValue)
+                .sorted().toArray();
+        double tokens = judged.values().stream().mapToLong(Judged::tokens).average().orElse(0);
+        List<Double> costs = judged.values().stream().map(Judged::cost).filter(java.util.Objects::nonNull).toList();
+        return new OperationsView(n, n == 0 ? null : round((double) errors / n), percentile(latencies, 0.50), percentile(latencies, 0.95),
+                round(tokens), costs.isEmpty() ? null : round(costs.stream().mapToDouble(Double::doubleValue).sum() / n));
+    }
+
+    private static PairView pair(String keyA, Map<String, Judged> a, String keyB, Map<String, Judged> b) {
+        List<String> common = a.keySet().stream()
+                .filter(t -> b.containsKey(t) && a.get(t).errorCode() == null && b.get(t).errorCode() == null).toList();
+        if (common.isEmpty()) {
+            return new PairView(keyA, keyB, 0, null, null, null);
+        }
+        boolean numeric = common.stream().allMatch(t -> a.get(t).number() != null && b.get(t).number() != null);
+        List<String> la = common.stream().map(t -> a.get(t).value()).toList();
+        List<String> lb = common.stream().map(t -> b.get(t).value()).toList();
+        Double spearman = numeric ? round(Agreement.spearman(common.stream().mapToDouble(t -> a.get(t).number()).toArray(),
+                common.stream().mapToDouble(t -> b.get(t).number()).toArray())) : null;
+        return new PairView(keyA, keyB, common.size(), round(Agreement.accuracy(la, lb)), numeric ? null : round(Agreement.cohensKappa(la, lb)),
+                spearman);
+    }
+
+    /** The same verdict: equal numbers, or equal labels. */
+    private static boolean same(Judged judged, String reference, Double referenceNumber) {
+        if (judged.number() != null && referenceNumber != null) {
+            return judged.number().doubleValue() == referenceNumber.doubleValue();
+        }
+        return judged.value() != null && judged.value().equals(reference);
+    }
+
+    /** A value as a label: text trimmed and lower-cased (Yes = yes), true/false, numbers as written. */
+    static String label(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.isTextual()) {
+            return value.asText().trim().toLowerCase(Locale.ROOT);
+        }
+        if (value.isNumber() && value.asDouble() == Math.rint(value.asDouble())) {
+            return Long.toString(value.asLong());
+        }
+        return value.isValueNode() ? value.asText() : value.toString();
+    }
+
+    private static List<String> pickList(List<String> values, int[] pick) {
+        List<String> picked = new ArrayList<>(pick.length);
+        for (int i : pick) {
+            picked.add(values.get(i));
+        }
+        return picked;
+    }
+
+    private static double[] pickArray(double[] values, int[] pick) {
+        double[] picked = new double[pick.length];
+        for (int i = 0; i < pick.length; i++) {
+            picked[i] = values[pick[i]];
+        }
+        return picked;
+    }
+
+    private static List<Double> interval(Agreement.Interval ci) {
+        return ci.low() == null ? null : List.of(round(ci.low()), round(ci.high()));
+    }
+
+    private static Long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? null : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static Double round(Double value) {
+        return value == null || value.isNaN() ? null : Math.round(value * 10_000) / 10_000.0;
+    }
+
+    private static Long parseLong(String text) {
+        try {
+            return text == null ? null : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Double parseDouble(String text) {
+        try {
+            return text == null ? null : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+}
