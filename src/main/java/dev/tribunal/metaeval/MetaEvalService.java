@@ -70,6 +70,65 @@ public class MetaEvalService {
                         Map<String, Double> referenceNumbers) {
     }
 
+    private static final String NAMES = "select distinct name from assessment where kind = 'FEEDBACK' "
+            + "and source_type in ('LLM_JUDGE', 'CODE') order by name limit 500";
+    /** The oldest trace a judge of the name judged that no person has labelled yet. */
+    private static final String NEXT_TO_LABEL = "select a.trace_id from assessment a where a.name = $1 and a.kind = 'FEEDBACK' "
+            + "and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid and not exists (select 1 from assessment h where h.trace_id = a.trace_id "
+            + "and h.name = $1 and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' and h.valid) order by a.create_time, a.trace_id limit 1";
+    private static final String TRACE = "select trace_id, inputs::text as inputs, outputs::text as outputs from trace where trace_id = $1";
+    private static final String VERDICTS = "select assessment_id, source_type, source_id, value::text as value, error_code, error_message, "
+            + "rationale from assessment where trace_id = $1 and name = $2 and kind = 'FEEDBACK' and valid order by create_time";
+
+    /** Names that judges have given assessments. */
+    public Uni<List<String>> judgedNames() {
+        return pool.query(NAMES).execute().map(rows -> {
+            List<String> names = new ArrayList<>();
+            rows.forEach(row -> names.add(row.getString("name")));
+            return names;
+        });
+    }
+
+    /** A trace to label: its data and every valid verdict of the name (judges' and people's). */
+    public record LabelTrace(String traceId, String inputs, String outputs, List<Verdict> verdicts) {
+    }
+
+    /** One valid verdict on the trace. */
+    public record Verdict(String assessmentId, String sourceType, String sourceId, String value, String error, String rationale) {
+    }
+
+    /** The trace to label next for a name, if any is left. */
+    public Uni<java.util.Optional<String>> nextToLabel(String name) {
+        return pool.preparedQuery(NEXT_TO_LABEL).execute(Tuple.of(name))
+                .map(rows -> rows.rowCount() == 0 ? java.util.Optional.empty() : java.util.Optional.of(rows.iterator().next().getString("trace_id")));
+    }
+
+    public Uni<LabelTrace> labelTrace(String traceId, String name) {
+        return pool.preparedQuery(TRACE).execute(Tuple.of(traceId))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new dev.tribunal.system.ResourceNotFoundException("No trace '" + traceId + "'");
+                    }
+                    return rows.iterator().next();
+                })
+                .chain(trace -> pool.preparedQuery(VERDICTS).execute(Tuple.of(traceId, name)).map(rows -> {
+                    List<Verdict> verdicts = new ArrayList<>();
+                    rows.forEach(row -> verdicts.add(new Verdict(row.getString("assessment_id"), row.getString("source_type"),
+                            row.getString("source_id"), label(Json.read(row.getString("value"))),
+                            row.getString("error_code") == null ? null : row.getString("error_code") + ": " + row.getString("error_message"),
+                            row.getString("rationale"))));
+                    return new LabelTrace(traceId, pretty(trace.getString("inputs")), pretty(trace.getString("outputs")), verdicts);
+                }));
+    }
+
+    private static String pretty(String json) {
+        JsonNode node = Json.read(json);
+        if (node == null) {
+            return "";
+        }
+        return node.isTextual() ? node.asText() : node.toPrettyString();
+    }
+
     public Uni<MetaEvalView> evaluate(MetaEvalRequest request) {
         Check check = check(request);
         return load(request, check).map(data -> report(request, check, data));

@@ -1,0 +1,179 @@
+package dev.tribunal.metaeval;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tribunal.assessment.AssessmentService;
+import dev.tribunal.assessment.AssessmentView;
+import dev.tribunal.judge.JudgeCatalog;
+import dev.tribunal.judge.OutputSpec;
+import dev.tribunal.metaeval.MetaEvalRequests.JudgeReportView;
+import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
+import dev.tribunal.system.InvalidRequestException;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The meta-evaluation page: pick a judged name, see the judges side by side against the human labels
+ * (statistics with intervals, confusion heatmaps, agreement bars, cost against agreement, the
+ * disagreements), and label traces so that the reference grows. Server-rendered, no script.
+ */
+@Path("/meta-evaluation")
+public class MetaEvalPage {
+
+    private final MetaEvalService service;
+    private final AssessmentService assessments;
+    private final JudgeCatalog judges;
+    private final Template page;
+    private final Template label;
+
+    MetaEvalPage(MetaEvalService service, AssessmentService assessments, JudgeCatalog judges,
+                 @Location("metaeval/page.html") Template page, @Location("metaeval/label.html") Template label) {
+        this.service = service;
+        this.assessments = assessments;
+        this.judges = judges;
+        this.page = page;
+        this.label = label;
+    }
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<String> show(@RestQuery("name") String name, @RestQuery("expectation") String expectation) {
+        return service.judgedNames().chain(names -> {
+            String chosen = name != null && !name.isBlank() ? name : names.isEmpty() ? null : names.get(0);
+            if (chosen == null) {
+                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).render());
+            }
+            MetaEvalRequests.ReferenceRequest reference = expectation != null && !expectation.isBlank()
+                    ? new MetaEvalRequests.ReferenceRequest(null, expectation) : new MetaEvalRequests.ReferenceRequest(chosen, null);
+            MetaEvalRequests.MetaEvalRequest request = new MetaEvalRequests.MetaEvalRequest(chosen, null, reference, null, null, null);
+            return service.evaluate(request).chain(report -> disagreements(request, report).map(rows -> render(names, chosen, expectation, report, rows)));
+        });
+    }
+
+    private Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> disagreements(MetaEvalRequests.MetaEvalRequest request, MetaEvalView report) {
+        Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> all = Uni.createFrom().item(new java.util.LinkedHashMap<>());
+        for (JudgeReportView judge : report.judges()) {
+            all = all.chain(map -> service.disagreements(request, judge.model(), judge.version())
+                    .map(list -> {
+                        map.put(judge.judge(), list.disagreements().stream().limit(25).toList());
+                        return map;
+                    }));
+        }
+        return all;
+    }
+
+    private String render(List<String> names, String name, String expectation, MetaEvalView report,
+                          Map<String, List<MetaEvalRequests.DisagreementView>> disagreements) {
+        List<Charts.Bar> bars = new ArrayList<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        boolean numeric = report.judges().stream().anyMatch(j -> "numeric".equals(j.kind()));
+        String figure = numeric ? "Spearman" : "Cohen's kappa";
+        for (JudgeReportView judge : report.judges()) {
+            MetaEvalRequests.StatisticsView s = judge.statistics();
+            Double value = "numeric".equals(judge.kind()) ? s.spearman() : s.kappa();
+            List<Double> ci = "numeric".equals(judge.kind()) ? s.spearmanCi() : s.kappaCi();
+            bars.add(new Charts.Bar(judge.model() + (judge.version() == null ? "" : " · " + judge.version()), value,
+                    ci == null ? null : ci.get(0), ci == null ? null : ci.get(1), judge.operations().costPerJudgment()));
+            Map<String, Object> row = new java.util.HashMap<>();
+            row.put("judge", judge);
+            row.put("value", value);
+            row.put("ci", ci);
+            row.put("cost", Charts.plain(judge.operations().costPerJudgment()));
+            row.put("heatmap", "numeric".equals(judge.kind()) ? "" : Charts.heatmap(s.labels(), s.confusion()));
+            row.put("disagreements", disagreements.getOrDefault(judge.judge(), List.of()));
+            rows.add(row);
+        }
+        return page.data("names", names)
+                .data("name", name)
+                .data("expectation", expectation)
+                .data("report", report)
+                .data("rows", rows)
+                .data("figure", figure)
+                .data("bars", Charts.agreementBars(bars, figure))
+                .data("scatter", Charts.costVsAgreement(bars, figure))
+                .data("labelLink", "/meta-evaluation/label?name=" + encode(name))
+                .render();
+    }
+
+    @GET
+    @Path("/label")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved) {
+        InvalidRequestException.require(name != null && !name.isBlank(), "name is required: the judged name to label");
+        Uni<java.util.Optional<String>> trace = traceId != null && !traceId.isBlank()
+                ? Uni.createFrom().item(java.util.Optional.of(traceId)) : service.nextToLabel(name);
+        return trace.chain(found -> found.isEmpty()
+                ? Uni.createFrom().item(label.data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved).render())
+                : service.labelTrace(found.get(), name).map(t -> label.data("name", name).data("trace", t).data("choices", choices(name))
+                .data("saved", saved).data("back", "/meta-evaluation?name=" + encode(name)).render()));
+    }
+
+    /** A reviewer's label: HUMAN feedback in their name, optionally overriding a judge's verdict. */
+    @POST
+    @Path("/label")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> saveLabel(@RestForm("name") String name, @RestForm("trace_id") String traceId, @RestForm("reviewer") String reviewer,
+                                   @RestForm("value") String value, @RestForm("rationale") String rationale,
+                                   @RestForm("overrides") String overrides) {
+        InvalidRequestException.require(name != null && !name.isBlank(), "name is required");
+        InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
+        InvalidRequestException.require(reviewer != null && !reviewer.isBlank(), "reviewer is required: who gives the label (e.g. an e-mail address)");
+        InvalidRequestException.require(value != null && !value.isBlank(), "value is required: the label");
+        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", reviewer.trim()), null, null,
+                new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
+                rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
+                overrides == null || overrides.isBlank() ? null : overrides, null, null);
+        return assessments.create(traceId, feedback)
+                .map(created -> Response.seeOther(URI.create("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId))).build());
+    }
+
+    /** The labels a judge of this name chooses from, when a loaded judge has the name. */
+    private List<String> choices(String name) {
+        return judges.find(name).map(j -> {
+            if (j.output() instanceof OutputSpec.CategoricalOutput c) {
+                return c.choices();
+            }
+            if (j.output() instanceof OutputSpec.BooleanOutput) {
+                return List.of("true", "false");
+            }
+            return List.<String>of();
+        }).orElse(List.of());
+    }
+
+    /** The label typed as the judge's output is: true/false for boolean judges, a number for numeric ones, else text. */
+    private com.fasterxml.jackson.databind.JsonNode typed(String name, String value) {
+        OutputSpec output = judges.find(name).map(j -> j.output()).orElse(null);
+        if (output instanceof OutputSpec.BooleanOutput) {
+            InvalidRequestException.require(value.equals("true") || value.equals("false"), "the label must be true or false");
+            return JsonNodeFactory.instance.booleanNode(Boolean.parseBoolean(value));
+        }
+        if (output instanceof OutputSpec.NumericOutput) {
+            try {
+                return JsonNodeFactory.instance.numberNode(Double.parseDouble(value));
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("the label must be a number");
+            }
+        }
+        return JsonNodeFactory.instance.textNode(value);
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text == null ? "" : text, StandardCharsets.UTF_8);
+    }
+}
