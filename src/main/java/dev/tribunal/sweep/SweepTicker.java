@@ -60,7 +60,7 @@ public class SweepTicker {
             + "and created_at >= coalesce($4::timestamptz, '-infinity'::timestamptz) "
             + "and ($4::timestamptz is null or created_at > $4::timestamptz "
             + "or ($5::text is not null and created_at = $4::timestamptz and trace_id > $5::text)) "
-            + "and tags @> cast($6::text as jsonb) and ($7::text is null or state = $7::text) "
+            + "and not awaiting_root and tags @> cast($6::text as jsonb) and ($7::text is null or state = $7::text) "
             + "and ($8::float8 >= 1.0 or ('x' || substr(md5($9::text || ':' || trace_id), 1, 8))::bit(32)::bigint < $8::float8 * 4294967296.0) "
             + "order by created_at, trace_id limit $10";
     private static final String SAVE_CHECKPOINT = "insert into sweep_checkpoint (sweep, judge_name, judge_version, versions, after_time, "

@@ -1,0 +1,228 @@
+package dev.tribunal.otlp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.system.Json;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One OTLP export as rows: its spans, and one row per trace they belong to. Spans that cannot be stored
+ * (no valid trace or span id) are counted as refused with the first reason; the rest are kept.
+ *
+ * @param traces  one row per trace, sorted by trace id (so that concurrent exports lock rows in one order)
+ * @param spans   the spans to store, each (trace, span) once
+ * @param refused how many spans were refused
+ * @param refusal why the first refused span was refused; null when none was
+ */
+record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String refusal) {
+
+    static final int MAX_SPAN_NAME = 250;
+    static final int MAX_TAG_KEY = 250;
+    static final int MAX_TAG_VALUE = 4096;
+    /** SpanFlags: the span's parent is known to be remote, so the span is its process's root. */
+    private static final int HAS_IS_REMOTE = 0x100;
+    private static final int IS_REMOTE = 0x200;
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** A span ready to insert. Times may be null (not given); JSON columns are JSON text. */
+    record SpanRow(String traceId, String spanId, String parentSpanId, String name, String spanType, OffsetDateTime startTime,
+                   OffsetDateTime endTime, String status, String inputs, String outputs, String attributes) {
+    }
+
+    /**
+     * What a batch knows of one trace. Without its root span the trace is IN_PROGRESS and awaits it; with
+     * it, the root gives the trace its time, duration, state, inputs and outputs.
+     */
+    record TraceRow(String traceId, OffsetDateTime requestTime, Long executionDurationMs, String state, String inputs, String outputs,
+                    String tags, String metadata, boolean awaitingRoot) {
+    }
+
+    static OtlpBatch of(ExportTraceServiceRequest request) {
+        List<SpanRow> spans = new ArrayList<>();
+        Map<String, TraceParts> traces = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        int refused = 0;
+        String refusal = null;
+        for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
+            Map<String, String> tags = tags(resourceSpans.getResource().getAttributesList());
+            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                String scope = OtlpAttributes.clean(scopeSpans.getScope().getName());
+                for (Span span : scopeSpans.getSpansList()) {
+                    String problem = problem(span);
+                    if (problem != null) {
+                        refused++;
+                        if (refusal == null) {
+                            refusal = problem;
+                        }
+                        continue;
+                    }
+                    String traceId = "tr-" + HEX.formatHex(span.getTraceId().toByteArray());
+                    String spanId = HEX.formatHex(span.getSpanId().toByteArray());
+                    if (!seen.add(traceId + "/" + spanId)) {
+                        continue;
+                    }
+                    SpanRow row = row(traceId, spanId, span, scope);
+                    spans.add(row);
+                    TraceParts parts = traces.computeIfAbsent(traceId, id -> new TraceParts());
+                    parts.add(row, span, tags, isRoot(span));
+                }
+            }
+        }
+        TreeMap<String, TraceParts> sorted = new TreeMap<>(traces);
+        List<TraceRow> rows = new ArrayList<>(sorted.size());
+        sorted.forEach((id, parts) -> rows.add(parts.row(id)));
+        return new OtlpBatch(rows, spans, refused, refusal);
+    }
+
+    private static String problem(Span span) {
+        int traceIdLength = span.getTraceId().size();
+        if (traceIdLength == 0) {
+            return "a span has no trace id";
+        }
+        if (traceIdLength != 16 || isZero(span.getTraceId().toByteArray())) {
+            return "a span's trace id is not 16 bytes, or is all zeros";
+        }
+        if (span.getSpanId().size() != 8 || isZero(span.getSpanId().toByteArray())) {
+            return "span of trace " + HEX.formatHex(span.getTraceId().toByteArray()) + " has no valid span id (8 bytes, not all zeros)";
+        }
+        if (!span.getParentSpanId().isEmpty() && span.getParentSpanId().size() != 8) {
+            return "span " + HEX.formatHex(span.getSpanId().toByteArray()) + " has a parent span id that is not 8 bytes";
+        }
+        return null;
+    }
+
+    private static boolean isZero(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A span without a parent, or whose parent lives in another process (a remote parent), is the trace's root here. */
+    private static boolean isRoot(Span span) {
+        return span.getParentSpanId().isEmpty() || (span.getFlags() & (HAS_IS_REMOTE | IS_REMOTE)) == (HAS_IS_REMOTE | IS_REMOTE);
+    }
+
+    private static SpanRow row(String traceId, String spanId, Span span, String scope) {
+        ObjectNode attributes = OtlpAttributes.object(span.getAttributesList());
+        SpanConventions.Meaning meaning = SpanConventions.read(attributes, span);
+        attributes.put("otel.span_kind", span.getKind().name().replace("SPAN_KIND_", ""));
+        if (!scope.isEmpty()) {
+            attributes.put("otel.scope.name", scope);
+        }
+        if (!span.getStatus().getMessage().isEmpty()) {
+            attributes.put("otel.status_message", OtlpAttributes.clean(span.getStatus().getMessage()));
+        }
+        String name = OtlpAttributes.clean(span.getName().length() <= MAX_SPAN_NAME ? span.getName() : span.getName().substring(0, MAX_SPAN_NAME));
+        OffsetDateTime start = time(span.getStartTimeUnixNano());
+        OffsetDateTime end = time(span.getEndTimeUnixNano());
+        if (start != null && end != null && end.isBefore(start)) {
+            end = start;
+        }
+        String parent = span.getParentSpanId().isEmpty() ? null : HEX.formatHex(span.getParentSpanId().toByteArray());
+        return new SpanRow(traceId, spanId, parent, name, meaning.spanType(), start, end, status(span.getStatus()),
+                Json.write(meaning.inputs()), Json.write(meaning.outputs()), attributes.toString());
+    }
+
+    private static String status(Status status) {
+        return switch (status.getCode()) {
+            case STATUS_CODE_OK -> "OK";
+            case STATUS_CODE_ERROR -> "ERROR";
+            default -> "UNSET";
+        };
+    }
+
+    private static OffsetDateTime time(long unixNanos) {
+        if (unixNanos <= 0) {
+            return null;
+        }
+        return Instant.ofEpochSecond(unixNanos / 1_000_000_000L, unixNanos % 1_000_000_000L).atOffset(ZoneOffset.UTC);
+    }
+
+    /** Resource attributes (service.name, deployment.environment, ...) as trace tags, cut to the tag limits. */
+    private static Map<String, String> tags(List<KeyValue> attributes) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (KeyValue kv : attributes) {
+            JsonNode value = OtlpAttributes.json(kv.getValue());
+            if (value == null || kv.getKey().isEmpty() || kv.getKey().length() > MAX_TAG_KEY) {
+                continue;
+            }
+            String text = OtlpAttributes.text(value);
+            tags.put(OtlpAttributes.clean(kv.getKey()), text.length() <= MAX_TAG_VALUE ? text : text.substring(0, MAX_TAG_VALUE));
+        }
+        return tags;
+    }
+
+    /** What the spans of one trace in this batch say about it. */
+    private static final class TraceParts {
+        private OffsetDateTime earliest;
+        private SpanRow root;
+        private Span rootSpan;
+        private final Map<String, String> tags = new LinkedHashMap<>();
+        private Map<String, String> rootTags;
+
+        void add(SpanRow row, Span span, Map<String, String> resourceTags, boolean isRoot) {
+            if (row.startTime() != null && (earliest == null || row.startTime().isBefore(earliest))) {
+                earliest = row.startTime();
+            }
+            if (isRoot && root == null) {
+                root = row;
+                rootSpan = span;
+                rootTags = resourceTags;
+            } else {
+                resourceTags.forEach(tags::putIfAbsent);
+            }
+        }
+
+        TraceRow row(String traceId) {
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("tribunal.ingest", "otlp");
+            if (root == null) {
+                OffsetDateTime time = earliest == null ? OffsetDateTime.now(ZoneOffset.UTC) : earliest;
+                return new TraceRow(traceId, time, null, "IN_PROGRESS", null, null, Json.write(tags), Json.write(metadata), true);
+            }
+            // the root's own resource (its service) names the trace; other services' attributes fill in the rest
+            Map<String, String> merged = new LinkedHashMap<>(rootTags);
+            tags.forEach(merged::putIfAbsent);
+            ObjectNode rootAttributes = (ObjectNode) Json.read(root.attributes());
+            putText(metadata, "mlflow.trace.session", rootAttributes, "session.id", "gen_ai.conversation.id");
+            putText(metadata, "mlflow.trace.user", rootAttributes, "user.id", "enduser.id");
+            OffsetDateTime time = root.startTime() != null ? root.startTime() : earliest != null ? earliest : OffsetDateTime.now(ZoneOffset.UTC);
+            Long duration = root.startTime() == null || root.endTime() == null ? null
+                    : java.time.Duration.between(root.startTime(), root.endTime()).toMillis();
+            String state = rootSpan.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR ? "ERROR" : "OK";
+            return new TraceRow(traceId, time, duration, state, root.inputs(), root.outputs(), Json.write(merged), Json.write(metadata), false);
+        }
+
+        private static void putText(Map<String, String> metadata, String key, ObjectNode attributes, String... sources) {
+            for (String source : sources) {
+                JsonNode value = attributes.get(source);
+                if (value != null && !value.isNull()) {
+                    String text = OtlpAttributes.text(value);
+                    metadata.put(key, text.length() <= MAX_TAG_VALUE ? text : text.substring(0, MAX_TAG_VALUE));
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.tribunal.otlp;
+
+import com.google.protobuf.ByteString;
+import com.google.rpc.Status;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What {@code /v1/traces} answers to bodies it cannot take, and that it writes nothing of them. */
+@QuarkusTest
+class OtlpBadInputTest {
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    private static final String PROTOBUF = "application/x-protobuf";
+
+    private static byte[] randomId(int bytes) {
+        byte[] id = new byte[bytes];
+        new java.util.Random().nextBytes(id);
+        id[0] |= 1;
+        return id;
+    }
+
+    private static Span span(byte[] traceId, String name) {
+        return Span.newBuilder().setTraceId(ByteString.copyFrom(traceId)).setSpanId(ByteString.copyFrom(randomId(8)))
+                .setName(name).setStartTimeUnixNano(1_700_000_000_000_000_000L).setEndTimeUnixNano(1_700_000_001_000_000_000L).build();
+    }
+
+    private static ExportTraceServiceRequest request(String environment, Span... spans) {
+        return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("deployment.environment")
+                        .setValue(AnyValue.newBuilder().setStringValue(environment))))
+                .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(Arrays.asList(spans)))).build();
+    }
+
+    private static Response post(byte[] body, String contentType) {
+        return given().contentType(contentType).body(body).post("/v1/traces");
+    }
+
+    private long tracesTagged(String environment) {
+        return pool.preparedQuery("select count(*) from trace where tags @> jsonb_build_object('deployment.environment', $1::text)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(environment)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private static Status protobufStatus(Response response) throws Exception {
+        assertEquals(PROTOBUF, response.contentType());
+        return Status.parseFrom(response.asByteArray());
+    }
+
+    @Test
+    void garbageBytesAre400WithAStatusInProtobuf() throws Exception {
+        Response response = post("this is not protobuf \u00ff\u00fe".getBytes(StandardCharsets.ISO_8859_1), PROTOBUF);
+        assertEquals(400, response.statusCode());
+        Status status = protobufStatus(response);
+        assertEquals(com.google.rpc.Code.INVALID_ARGUMENT_VALUE, status.getCode());
+        assertTrue(status.getMessage().startsWith("The body is not an OTLP ExportTraceServiceRequest"), status.getMessage());
+    }
+
+    @Test
+    void jsonWithWrongTypesIs400WithAStatusInJson() {
+        given().contentType("application/json").body("{\"resourceSpans\": \"all of them\"}").post("/v1/traces")
+                .then().statusCode(400).contentType("application/json")
+                .body("code", org.hamcrest.Matchers.equalTo(3))
+                .body("message", org.hamcrest.Matchers.startsWith("The body is not an OTLP ExportTraceServiceRequest"));
+        given().contentType("application/json")
+                .body("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"traceId\": \"5b8efff798038103d269b633813fc60c\", "
+                        + "\"spanId\": \"eee19b7ec3c1b174\", \"name\": {\"not\": \"a string\"}}]}]}]}")
+                .post("/v1/traces").then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo(3));
+        given().contentType("application/json")
+                .body("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"traceId\": \"not-hex\", \"spanId\": \"eee19b7ec3c1b174\"}]}]}]}")
+                .post("/v1/traces").then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.equalTo("'traceId' must be hex in OTLP JSON, not 'not-hex'"));
+        given().contentType("application/json").body("{\"resourceSpans\": [").post("/v1/traces")
+                .then().statusCode(400).body("message", org.hamcrest.Matchers.startsWith("The body is not JSON"));
+    }
+
+    @Test
+    void spansWithoutTraceIdsAreRefusedAndNothingIsWritten() throws Exception {
+        String environment = "otlp-bad-" + UUID.randomUUID();
+        Span noTraceId = Span.newBuilder().setSpanId(ByteString.copyFrom(randomId(8))).setName("orphan").build();
+        Response response = post(request(environment, noTraceId, noTraceId.toBuilder().setName("orphan-2").build()).toByteArray(), PROTOBUF);
+        assertEquals(400, response.statusCode());
+        assertEquals("Every span (2) was refused, nothing was stored: a span has no trace id", protobufStatus(response).getMessage());
+        assertEquals(0, tracesTagged(environment));
+
+        String json = "{\"resourceSpans\": [{\"resource\": {\"attributes\": [{\"key\": \"deployment.environment\", \"value\": {\"stringValue\": \""
+                + environment + "\"}}]}, \"scopeSpans\": [{\"spans\": [{\"spanId\": \"eee19b7ec3c1b174\", \"name\": \"orphan\"}]}]}]}";
+        given().contentType("application/json").body(json).post("/v1/traces").then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.containsString("a span has no trace id"));
+        assertEquals(0, tracesTagged(environment));
+    }
+
+    @Test
+    void someRefusedSpansAreAPartialSuccessAndTheOthersAreStored() throws Exception {
+        String environment = "otlp-partial-" + UUID.randomUUID();
+        byte[] traceId = randomId(16);
+        Span good = span(traceId, "good");
+        Span badParent = span(traceId, "bad-parent").toBuilder().setParentSpanId(ByteString.copyFrom(new byte[3])).build();
+        Span zeroTrace = span(new byte[16], "zero-trace");
+        Response response = post(request(environment, good, badParent, zeroTrace).toByteArray(), PROTOBUF);
+        assertEquals(200, response.statusCode());
+        ExportTraceServiceResponse body = ExportTraceServiceResponse.parseFrom(response.asByteArray());
+        assertEquals(2, body.getPartialSuccess().getRejectedSpans());
+        assertTrue(body.getPartialSuccess().getErrorMessage().startsWith("2 span(s) refused, the others were stored: "),
+                body.getPartialSuccess().getErrorMessage());
+        given().get("/api/traces/tr-" + HexFormat.of().formatHex(traceId)).then().statusCode(200)
+                .body("spans.name", org.hamcrest.Matchers.contains("good"));
+        assertEquals(1, tracesTagged(environment));
+    }
+
+    @Test
+    void oversizedBodiesAre413() throws Exception {
+        byte[] tooLarge = new byte[11 * 1024 * 1024];
+        int status;
+        try {
+            status = post(tooLarge, PROTOBUF).statusCode();
+        } catch (Exception e) {
+            status = -1;
+        }
+        assertEquals(413, status, "over quarkus.http.limits.max-body-size");
+
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bomb)) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 70; i++) {
+                gzip.write(zeros);
+            }
+        }
+        Response response = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body(bomb.toByteArray()).post("/v1/traces");
+        assertEquals(413, response.statusCode(), "70 MB once decompressed, over tribunal.otlp.max-uncompressed-size (64M)");
+        assertTrue(protobufStatus(response).getMessage().contains("once decompressed"));
+    }
+
+    @Test
+    void unsupportedEncodingsAre415AndBrokenGzipIs400() throws Exception {
+        given().contentType("text/plain").body("hello").post("/v1/traces").then().statusCode(415)
+                .body("message", org.hamcrest.Matchers.containsString("application/x-protobuf or application/json"));
+        Response brotli = given().contentType(PROTOBUF).header("Content-Encoding", "br").body(new byte[]{1, 2, 3}).post("/v1/traces");
+        assertEquals(415, brotli.statusCode());
+        Response broken = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body("not gzip".getBytes()).post("/v1/traces");
+        assertEquals(400, broken.statusCode());
+        assertTrue(protobufStatus(broken).getMessage().startsWith("The body is not valid gzip"));
+    }
+
+    @Test
+    void afterBadBodiesTheServerKeepsServing() throws Exception {
+        post("garbage".getBytes(), PROTOBUF);
+        given().contentType("application/json").body("[1, 2").post("/v1/traces");
+        String environment = "otlp-after-" + UUID.randomUUID();
+        Response response = post(request(environment, span(randomId(16), "fine")).toByteArray(), PROTOBUF);
+        assertEquals(200, response.statusCode());
+        assertEquals(ExportTraceServiceResponse.getDefaultInstance(), ExportTraceServiceResponse.parseFrom(response.asByteArray()),
+                "a full success is an empty response");
+        assertEquals(1, tracesTagged(environment));
+        given().contentType("application/json").body("{}").post("/v1/traces").then().statusCode(200).body(org.hamcrest.Matchers.equalTo("{}"));
+    }
+}

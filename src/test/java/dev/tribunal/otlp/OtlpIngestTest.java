@@ -1,0 +1,315 @@
+package dev.tribunal.otlp;
+
+import dev.tribunal.llm.FakeProviders;
+import dev.tribunal.otlp.OtlpClient.Encoding;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Applications instrumented with the OpenTelemetry SDK send their spans to {@code /v1/traces} with the SDK's
+ * OTLP/HTTP exporter, in each of the attribute conventions LLM instrumentations use, one export per span.
+ */
+@QuarkusTest
+class OtlpIngestTest {
+
+    @TestHTTPResource("/v1/traces")
+    URL endpoint;
+
+    private OtlpClient client(Encoding encoding, String environment) {
+        return new OtlpClient(endpoint.toString(), encoding, OtlpClient.attributes(
+                "service.name", "support-bot", "deployment.environment", environment, "service.version", "1.4.2"));
+    }
+
+    private static JsonPath trace(String traceId) {
+        return given().get("/api/traces/" + traceId).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static Map<String, Object> span(JsonPath trace, String name) {
+        List<Map<String, Object>> spans = trace.getList("spans");
+        return spans.stream().filter(s -> name.equals(s.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no span " + name + " in " + spans));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> attributes(Map<String, Object> span) {
+        return (Map<String, Object>) span.get("attributes");
+    }
+
+    /** An OpenInference RAG trace: a chain, a retriever with two documents, an LLM call. Returns the root (not ended). */
+    private static Span openInferenceTrace(OtlpClient app) {
+        Span root = app.start("rag-pipeline", null,
+                "openinference.span.kind", "CHAIN",
+                "input.value", "{\"question\": \"What is the capital of France?\"}",
+                "input.mime_type", "application/json",
+                "output.value", "Paris is the capital of France.",
+                "output.mime_type", "text/plain",
+                "session.id", "session-7",
+                "user.id", "ada");
+        Span retriever = app.start("retrieve", root,
+                "openinference.span.kind", "RETRIEVER",
+                "input.value", "capital of France",
+                "retrieval.documents.0.document.content", "Paris is the capital and largest city of France.",
+                "retrieval.documents.0.document.id", "doc-1",
+                "retrieval.documents.1.document.content", "France is a country in Western Europe.",
+                "retrieval.documents.1.document.id", "doc-2");
+        retriever.setAttribute(AttributeKey.doubleKey("retrieval.documents.0.document.score"), 0.92);
+        retriever.end();
+        Span llm = app.start("llm", root,
+                "openinference.span.kind", "LLM",
+                "llm.model_name", "gpt-4o-mini",
+                "input.value", "{\"messages\": [{\"role\": \"user\", \"content\": \"What is the capital of France?\"}]}",
+                "input.mime_type", "application/json",
+                "output.value", "Paris is the capital of France.");
+        llm.setAttribute(AttributeKey.longKey("llm.token_count.prompt"), 120L);
+        llm.setAttribute(AttributeKey.longKey("llm.token_count.completion"), 12L);
+        llm.setAttribute(AttributeKey.longKey("llm.token_count.total"), 132L);
+        llm.end();
+        return root;
+    }
+
+    @Test
+    void anOpenInferenceTraceSentSpanBySpanBecomesOneTraceOnceItsRootArrives() {
+        String environment = "otlp-" + UUID.randomUUID();
+        try (OtlpClient app = client(Encoding.PROTOBUF_GZIP, environment)) {
+            Span root = openInferenceTrace(app);
+            String traceId = OtlpClient.traceId(root);
+
+            JsonPath partial = trace(traceId);
+            assertEquals("IN_PROGRESS", partial.getString("state"), "children only: the trace awaits its root");
+            assertNull(partial.get("inputs"));
+            assertEquals(2, partial.getList("spans").size());
+
+            root.setStatus(StatusCode.OK);
+            root.end();
+            JsonPath complete = trace(traceId);
+            assertEquals("OK", complete.getString("state"));
+            assertEquals("What is the capital of France?", complete.getString("inputs.question"), "JSON input.value is parsed");
+            assertEquals("Paris is the capital of France.", complete.getString("outputs"));
+            assertEquals("support-bot", complete.getString("tags.'service.name'"), "resource attributes are tags");
+            assertEquals(environment, complete.getString("tags.'deployment.environment'"));
+            assertEquals("1.4.2", complete.getString("tags.'service.version'"));
+            assertEquals("session-7", complete.getString("metadata.'mlflow.trace.session'"));
+            assertEquals("ada", complete.getString("metadata.'mlflow.trace.user'"));
+            assertTrue(complete.getLong("execution_duration_ms") >= 0);
+            assertEquals(3, complete.getList("spans").size());
+
+            Map<String, Object> rootSpan = span(complete, "rag-pipeline");
+            assertEquals("CHAIN", rootSpan.get("span_type"));
+            assertNull(rootSpan.get("parent_span_id"));
+            assertEquals(root.getSpanContext().getSpanId(), rootSpan.get("span_id"));
+            Map<String, Object> retriever = span(complete, "retrieve");
+            assertEquals("RETRIEVER", retriever.get("span_type"));
+            assertEquals(root.getSpanContext().getSpanId(), retriever.get("parent_span_id"));
+            assertEquals("capital of France", retriever.get("inputs"));
+            assertEquals(List.of(
+                    Map.of("page_content", "Paris is the capital and largest city of France.", "id", "doc-1", "score", 0.92f),
+                    Map.of("page_content", "France is a country in Western Europe.", "id", "doc-2")), retriever.get("outputs"));
+            assertFalse(attributes(retriever).containsKey("retrieval.documents.0.document.content"), "documents are stored once, as outputs");
+            Map<String, Object> llm = span(complete, "llm");
+            assertEquals("LLM", llm.get("span_type"));
+            assertEquals("gpt-4o-mini", attributes(llm).get("tribunal.model"));
+            assertEquals(Map.of("input_tokens", 120, "output_tokens", 12, "total_tokens", 132), attributes(llm).get("tribunal.token_usage"));
+            assertEquals(120, attributes(llm).get("llm.token_count.prompt"), "the instrumentation's own attributes are kept");
+            assertFalse(attributes(llm).containsKey("input.value"), "inputs are stored once, as inputs");
+
+            String createdAt = complete.getString("created_at");
+            app.exportAllAgain();
+            JsonPath again = trace(traceId);
+            assertEquals(3, again.getList("spans").size(), "spans sent again are not stored twice");
+            assertEquals(createdAt, again.getString("created_at"), "a complete trace is left as it is");
+            assertEquals("What is the capital of France?", again.getString("inputs.question"));
+        }
+    }
+
+    @Test
+    void mlflowTracingAttributesOverJson() {
+        try (OtlpClient app = client(Encoding.JSON, "otlp-" + UUID.randomUUID())) {
+            Span root = app.start("agent", null,
+                    "mlflow.spanType", "\"AGENT\"",
+                    "mlflow.spanInputs", "{\"messages\": [{\"role\": \"user\", \"content\": \"Book a table for two\"}]}",
+                    "mlflow.spanOutputs", "\"Booked for 19:00.\"");
+            Span tool = app.start("book_table", root,
+                    "mlflow.spanType", "\"TOOL\"",
+                    "mlflow.spanInputs", "{\"people\": 2}",
+                    "mlflow.spanOutputs", "{\"ok\": true}");
+            tool.end();
+            root.setStatus(StatusCode.ERROR, "the guest cancelled");
+            root.end();
+
+            JsonPath trace = trace(OtlpClient.traceId(root));
+            assertEquals("ERROR", trace.getString("state"), "a root with an error status makes an ERROR trace");
+            assertEquals("Book a table for two", trace.getString("inputs.messages[0].content"));
+            assertEquals("Booked for 19:00.", trace.getString("outputs"));
+            Map<String, Object> rootSpan = span(trace, "agent");
+            assertEquals("AGENT", rootSpan.get("span_type"));
+            assertEquals("ERROR", rootSpan.get("status"));
+            assertEquals("the guest cancelled", attributes(rootSpan).get("otel.status_message"));
+            Map<String, Object> toolSpan = span(trace, "book_table");
+            assertEquals("TOOL", toolSpan.get("span_type"));
+            assertEquals(Map.of("people", 2), toolSpan.get("inputs"));
+            assertEquals(Map.of("ok", true), toolSpan.get("outputs"));
+        }
+    }
+
+    @Test
+    void genAiSemanticConventionsCurrentAndOlderOverGzippedJson() {
+        try (OtlpClient app = client(Encoding.JSON_GZIP, "otlp-" + UUID.randomUUID())) {
+            Span root = app.start("invoke_agent travel", null,
+                    "gen_ai.operation.name", "invoke_agent",
+                    "gen_ai.input.messages", "[{\"role\": \"user\", \"parts\": [{\"type\": \"text\", \"content\": \"Weather in Rome?\"}]}]",
+                    "gen_ai.output.messages", "[{\"role\": \"assistant\", \"parts\": [{\"type\": \"text\", \"content\": \"Sunny, 24 C.\"}]}]");
+            Span chat = app.start("chat gpt-4o", root,
+                    "gen_ai.operation.name", "chat",
+                    "gen_ai.request.model", "gpt-4o",
+                    "gen_ai.response.model", "gpt-4o-2024-08-06");
+            chat.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 40L);
+            chat.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 9L);
+            chat.end();
+            Span older = app.start("openai.chat", root,
+                    "gen_ai.operation.name", "text_completion",
+                    "gen_ai.prompt.0.role", "system",
+                    "gen_ai.prompt.0.content", "You are terse.",
+                    "gen_ai.prompt.1.role", "user",
+                    "gen_ai.prompt.1.content", "Weather in Rome?",
+                    "gen_ai.completion.0.role", "assistant",
+                    "gen_ai.completion.0.content", "Sunny.");
+            older.end();
+            Span events = app.start("legacy-events", root, "gen_ai.operation.name", "chat");
+            events.addEvent("gen_ai.content.prompt", Attributes.of(AttributeKey.stringKey("gen_ai.prompt"),
+                    "[{\"role\": \"user\", \"content\": \"Weather in Oslo?\"}]"));
+            events.addEvent("gen_ai.content.completion", Attributes.of(AttributeKey.stringKey("gen_ai.completion"),
+                    "[{\"role\": \"assistant\", \"content\": \"Rain.\"}]"));
+            events.end();
+            app.start("get_weather", root, "gen_ai.operation.name", "execute_tool").end();
+            app.start("embed", root, "gen_ai.operation.name", "embeddings").end();
+            root.end();
+
+            JsonPath trace = trace(OtlpClient.traceId(root));
+            assertEquals("Weather in Rome?", trace.getString("inputs[0].parts[0].content"));
+            assertEquals("Sunny, 24 C.", trace.getString("outputs[0].parts[0].content"));
+            assertEquals("AGENT", span(trace, "invoke_agent travel").get("span_type"));
+            Map<String, Object> chatSpan = span(trace, "chat gpt-4o");
+            assertEquals("CHAT_MODEL", chatSpan.get("span_type"));
+            assertEquals("gpt-4o-2024-08-06", attributes(chatSpan).get("tribunal.model"), "the response's model before the request's");
+            assertEquals(Map.of("input_tokens", 40, "output_tokens", 9, "total_tokens", 49), attributes(chatSpan).get("tribunal.token_usage"));
+            Map<String, Object> olderSpan = span(trace, "openai.chat");
+            assertEquals("LLM", olderSpan.get("span_type"));
+            assertEquals(List.of(Map.of("role", "system", "content", "You are terse."), Map.of("role", "user", "content", "Weather in Rome?")),
+                    olderSpan.get("inputs"));
+            assertEquals(List.of(Map.of("role", "assistant", "content", "Sunny.")), olderSpan.get("outputs"));
+            Map<String, Object> eventSpan = span(trace, "legacy-events");
+            assertEquals(List.of(Map.of("role", "user", "content", "Weather in Oslo?")), eventSpan.get("inputs"));
+            assertEquals(List.of(Map.of("role", "assistant", "content", "Rain.")), eventSpan.get("outputs"));
+            assertEquals("TOOL", span(trace, "get_weather").get("span_type"));
+            assertEquals("EMBEDDING", span(trace, "embed").get("span_type"));
+        }
+    }
+
+    @Test
+    void traceloopAttributesAndUnknownSpans() {
+        try (OtlpClient app = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID())) {
+            Span root = app.start("answer_question.workflow", null,
+                    "traceloop.span.kind", "workflow",
+                    "traceloop.entity.input", "{\"inputs\": {\"question\": \"Is it open on Sunday?\"}}",
+                    "traceloop.entity.output", "{\"outputs\": \"Yes, 10:00 to 16:00.\"}");
+            app.start("lookup_hours.tool", root, "traceloop.span.kind", "tool").end();
+            app.start("openai.chat", root, "llm.request.type", "chat", "gen_ai.request.model", "gpt-4o-mini").end();
+            app.start("http GET", root, "http.method", "GET").end();
+            root.end();
+
+            JsonPath trace = trace(OtlpClient.traceId(root));
+            assertEquals("Is it open on Sunday?", trace.getString("inputs.inputs.question"));
+            assertEquals("Yes, 10:00 to 16:00.", trace.getString("outputs.outputs"));
+            assertEquals("CHAIN", span(trace, "answer_question.workflow").get("span_type"));
+            assertEquals("TOOL", span(trace, "lookup_hours.tool").get("span_type"));
+            assertEquals("CHAT_MODEL", span(trace, "openai.chat").get("span_type"));
+            assertEquals("gpt-4o-mini", attributes(span(trace, "openai.chat")).get("tribunal.model"));
+            Map<String, Object> http = span(trace, "http GET");
+            assertEquals("UNKNOWN", http.get("span_type"));
+            assertEquals("GET", attributes(http).get("http.method"));
+            assertEquals("INTERNAL", attributes(http).get("otel.span_kind"));
+        }
+    }
+
+    @Test
+    void aSpanWhoseParentIsInAnotherServiceIsTheRootHere() {
+        try (OtlpClient app = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID())) {
+            SpanContext upstream = SpanContext.createFromRemoteParent(
+                    UUID.randomUUID().toString().replace("-", ""), "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.getDefault());
+            Span local = app.tracer.spanBuilder("handle-request")
+                    .setParent(Context.root().with(Span.wrap(upstream)))
+                    .setAttribute("openinference.span.kind", "CHAIN")
+                    .setAttribute("input.value", "hello")
+                    .startSpan();
+            local.end();
+            JsonPath trace = trace(OtlpClient.traceId(local));
+            assertEquals("OK", trace.getString("state"), "the trace is complete: its local root arrived");
+            assertEquals("hello", trace.getString("inputs"));
+            assertEquals("00f067aa0ba902b7", span(trace, "handle-request").get("parent_span_id"), "the remote parent is kept");
+        }
+    }
+
+    @Test
+    void ingestedTracesAreJudgedWithTheirRetrievedDocumentsAsContext() {
+        try (OtlpClient app = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID())) {
+            Span root = openInferenceTrace(app);
+            root.end();
+            String traceId = OtlpClient.traceId(root);
+
+            String runId = given().contentType(ContentType.JSON)
+                    .body("{\"judges\": [\"groundedness\"], \"trace_ids\": [\"" + traceId + "\"], \"models\": [\"fake:/ok\"]}")
+                    .post("/api/judge-runs").then().statusCode(202).extract().path("run_id");
+            awaitCompleted(runId);
+            List<Map<String, Object>> assessments = given().queryParam("run_id", runId).get("/api/assessments")
+                    .then().statusCode(200).extract().jsonPath().getList("assessments");
+            assertEquals(1, assessments.size());
+            assertEquals(traceId, assessments.get(0).get("trace_id"));
+            assertNull(((Map<?, ?>) assessments.get(0).get("feedback")).get("error"), "judged, not errored: " + assessments.get(0));
+            String prompt = FakeProviders.server.received("ok").stream().map(r -> r.userMessage())
+                    .filter(m -> m.contains(traceId) || m.contains("Paris is the capital and largest city of France."))
+                    .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no prompt with the retrieved document"));
+            assertTrue(prompt.contains("Paris is the capital and largest city of France."), "the retrieved documents are the context");
+            assertTrue(prompt.contains("What is the capital of France?"), "the root's inputs are the trace's inputs");
+        }
+    }
+
+    private static void awaitCompleted(String runId) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String status = given().get("/api/judge-runs/" + runId).then().statusCode(200).extract().path("status");
+            if ("COMPLETED".equals(status)) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        fail("run " + runId + " did not complete");
+    }
+}
