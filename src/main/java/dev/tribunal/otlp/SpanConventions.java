@@ -30,6 +30,7 @@ final class SpanConventions {
             "chat", "CHAT_MODEL",
             "text_completion", "LLM",
             "generate_content", "LLM",
+            "response", "LLM",
             "embeddings", "EMBEDDING",
             "execute_tool", "TOOL",
             "create_agent", "AGENT",
