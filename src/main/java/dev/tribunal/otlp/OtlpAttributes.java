@@ -5,17 +5,40 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.tribunal.system.Json;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 
 import java.util.Base64;
 import java.util.List;
 
-/** OTLP attribute values as JSON, and the JSON text that instrumentations put inside string attributes. */
+/**
+ * OTLP attribute values as JSON, and the JSON text that instrumentations put inside string attributes. Whatever
+ * an export holds, the result is something PostgreSQL stores and Tribunal reads back: no NUL character, no text
+ * longer than {@link #MAX_TEXT} characters, no JSON nested deeper than {@link #MAX_DEPTH}.
+ */
 final class OtlpAttributes {
 
+    /**
+     * Longer texts are cut, with a note of how much was cut: a prompt or a document of a million characters is
+     * far beyond what a judge reads, and the cut bounds the memory one span can take.
+     */
+    static final int MAX_TEXT = 1_000_000;
+    /** JSON inside a string that nests deeper than this stays a string. */
+    static final int MAX_DEPTH = 64;
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper EMBEDDED_JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private OtlpAttributes() {
     }
@@ -35,7 +58,7 @@ final class OtlpAttributes {
     /** An attribute value as JSON; null for an empty value. */
     static JsonNode json(AnyValue value) {
         return switch (value.getValueCase()) {
-            case STRING_VALUE -> NODES.textNode(clean(value.getStringValue()));
+            case STRING_VALUE -> NODES.textNode(clean(cut(value.getStringValue())));
             case BOOL_VALUE -> NODES.booleanNode(value.getBoolValue());
             case INT_VALUE -> NODES.numberNode(value.getIntValue());
             case DOUBLE_VALUE -> Double.isFinite(value.getDoubleValue())
@@ -73,12 +96,43 @@ final class OtlpAttributes {
         if (text.isEmpty() || "{[\"".indexOf(text.charAt(0)) < 0 && !looksLikeScalar(text)) {
             return value;
         }
+        JsonNode node;
         try {
-            JsonNode node = Json.parseStrict(text);
-            return node == null || node.isMissingNode() ? value : node;
+            node = EMBEDDED_JSON.readTree(text);
         } catch (java.io.IOException e) {
             return value;
         }
+        if (node == null || node.isMissingNode()) {
+            return value;
+        }
+        // an escaped NUL (\u0000) is a NUL once parsed
+        return text.contains("\\u0000") ? cleanTree(node) : node;
+    }
+
+    private static JsonNode cleanTree(JsonNode node) {
+        if (node.isTextual()) {
+            return NODES.textNode(clean(node.textValue()));
+        }
+        if (node.isArray()) {
+            ArrayNode array = NODES.arrayNode();
+            node.forEach(item -> array.add(cleanTree(item)));
+            return array;
+        }
+        if (node.isObject()) {
+            ObjectNode object = NODES.objectNode();
+            node.fields().forEachRemaining(field -> object.set(clean(field.getKey()), cleanTree(field.getValue())));
+            return object;
+        }
+        return node;
+    }
+
+    /** Text cut to {@link #MAX_TEXT} characters, saying so. */
+    static String cut(String text) {
+        if (text.length() <= MAX_TEXT) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(MAX_TEXT - 1)) ? MAX_TEXT - 1 : MAX_TEXT;
+        return text.substring(0, end) + " [... " + (text.length() - end) + " more characters not stored]";
     }
 
     /** The string itself, unless the mime type says it is JSON (OpenInference's {@code *.mime_type}). */

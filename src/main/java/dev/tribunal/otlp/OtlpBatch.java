@@ -49,10 +49,11 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
 
     /**
      * What a batch knows of one trace. Without its root span the trace is IN_PROGRESS and awaits it; with
-     * it, the root gives the trace its time, duration, state, inputs and outputs.
+     * it, the root gives the trace its time, duration, state, inputs and outputs. {@code rootRemote}: the root
+     * is a span whose parent is in another process, which a span without a parent may still replace.
      */
     record TraceRow(String traceId, OffsetDateTime requestTime, Long executionDurationMs, String state, String inputs, String outputs,
-                    String tags, String metadata, boolean awaitingRoot) {
+                    String tags, String metadata, boolean awaitingRoot, boolean rootRemote) {
     }
 
     static OtlpBatch of(ExportTraceServiceRequest request) {
@@ -79,10 +80,19 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
                     if (!seen.add(traceId + "/" + spanId)) {
                         continue;
                     }
-                    SpanRow row = row(traceId, spanId, span, scope);
-                    spans.add(row);
-                    TraceParts parts = traces.computeIfAbsent(traceId, id -> new TraceParts());
-                    parts.add(row, span, tags, isRoot(span));
+                    Mapped mapped;
+                    try {
+                        mapped = row(traceId, spanId, span, scope);
+                    } catch (RuntimeException e) {
+                        // a span whose content cannot be stored is refused alone; the export's other spans are kept
+                        refused++;
+                        if (refusal == null) {
+                            refusal = "span " + spanId + " of trace " + traceId + " could not be read: " + e.getClass().getSimpleName();
+                        }
+                        continue;
+                    }
+                    spans.add(mapped.row());
+                    traces.computeIfAbsent(traceId, id -> new TraceParts()).add(mapped, span, tags);
                 }
             }
         }
@@ -118,12 +128,16 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
         return true;
     }
 
-    /** A span without a parent, or whose parent lives in another process (a remote parent), is the trace's root here. */
-    private static boolean isRoot(Span span) {
-        return span.getParentSpanId().isEmpty() || (span.getFlags() & (HAS_IS_REMOTE | IS_REMOTE)) == (HAS_IS_REMOTE | IS_REMOTE);
+    /** A span whose parent lives in another process: the root of this process's part of the trace. */
+    private static boolean hasRemoteParent(Span span) {
+        return !span.getParentSpanId().isEmpty() && (span.getFlags() & (HAS_IS_REMOTE | IS_REMOTE)) == (HAS_IS_REMOTE | IS_REMOTE);
     }
 
-    private static SpanRow row(String traceId, String spanId, Span span, String scope) {
+    /** A span as a row, with its attributes as JSON (which the trace's metadata reads from its root). */
+    private record Mapped(SpanRow row, ObjectNode attributes) {
+    }
+
+    private static Mapped row(String traceId, String spanId, Span span, String scope) {
         ObjectNode attributes = OtlpAttributes.object(span.getAttributesList());
         SpanConventions.Meaning meaning = SpanConventions.read(attributes, span);
         attributes.put("otel.span_kind", span.getKind().name().replace("SPAN_KIND_", ""));
@@ -140,8 +154,8 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
             end = start;
         }
         String parent = span.getParentSpanId().isEmpty() ? null : HEX.formatHex(span.getParentSpanId().toByteArray());
-        return new SpanRow(traceId, spanId, parent, name, meaning.spanType(), start, end, status(span.getStatus()),
-                Json.write(meaning.inputs()), Json.write(meaning.outputs()), attributes.toString());
+        return new Mapped(new SpanRow(traceId, spanId, parent, name, meaning.spanType(), start, end, status(span.getStatus()),
+                Json.write(meaning.inputs()), Json.write(meaning.outputs()), attributes.toString()), attributes);
     }
 
     private static String status(Status status) {
@@ -173,21 +187,32 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
         return tags;
     }
 
-    /** What the spans of one trace in this batch say about it. */
+    /**
+     * What the spans of one trace in this batch say about it. Its root is the span without a parent; failing
+     * that, a span whose parent is remote (the application was called by a traced service that may never send
+     * its spans here), which a span without a parent replaces when one arrives.
+     */
     private static final class TraceParts {
         private OffsetDateTime earliest;
-        private SpanRow root;
+        private Mapped root;
         private Span rootSpan;
+        private boolean rootRemote;
         private final Map<String, String> tags = new LinkedHashMap<>();
         private Map<String, String> rootTags;
 
-        void add(SpanRow row, Span span, Map<String, String> resourceTags, boolean isRoot) {
+        void add(Mapped mapped, Span span, Map<String, String> resourceTags) {
+            SpanRow row = mapped.row();
             if (row.startTime() != null && (earliest == null || row.startTime().isBefore(earliest))) {
                 earliest = row.startTime();
             }
-            if (isRoot && root == null) {
-                root = row;
+            boolean parentless = span.getParentSpanId().isEmpty();
+            if (parentless && (root == null || rootRemote) || hasRemoteParent(span) && root == null) {
+                if (rootTags != null) {
+                    rootTags.forEach(tags::putIfAbsent);
+                }
+                root = mapped;
                 rootSpan = span;
+                rootRemote = !parentless;
                 rootTags = resourceTags;
             } else {
                 resourceTags.forEach(tags::putIfAbsent);
@@ -199,19 +224,20 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
             metadata.put("tribunal.ingest", "otlp");
             if (root == null) {
                 OffsetDateTime time = earliest == null ? OffsetDateTime.now(ZoneOffset.UTC) : earliest;
-                return new TraceRow(traceId, time, null, "IN_PROGRESS", null, null, Json.write(tags), Json.write(metadata), true);
+                return new TraceRow(traceId, time, null, "IN_PROGRESS", null, null, Json.write(tags), Json.write(metadata), true, false);
             }
             // the root's own resource (its service) names the trace; other services' attributes fill in the rest
             Map<String, String> merged = new LinkedHashMap<>(rootTags);
             tags.forEach(merged::putIfAbsent);
-            ObjectNode rootAttributes = (ObjectNode) Json.read(root.attributes());
-            putText(metadata, "mlflow.trace.session", rootAttributes, "session.id", "gen_ai.conversation.id");
-            putText(metadata, "mlflow.trace.user", rootAttributes, "user.id", "enduser.id");
-            OffsetDateTime time = root.startTime() != null ? root.startTime() : earliest != null ? earliest : OffsetDateTime.now(ZoneOffset.UTC);
-            Long duration = root.startTime() == null || root.endTime() == null ? null
-                    : java.time.Duration.between(root.startTime(), root.endTime()).toMillis();
+            putText(metadata, "mlflow.trace.session", root.attributes(), "session.id", "gen_ai.conversation.id");
+            putText(metadata, "mlflow.trace.user", root.attributes(), "user.id", "enduser.id");
+            SpanRow span = root.row();
+            OffsetDateTime time = span.startTime() != null ? span.startTime() : earliest != null ? earliest : OffsetDateTime.now(ZoneOffset.UTC);
+            Long duration = span.startTime() == null || span.endTime() == null ? null
+                    : java.time.Duration.between(span.startTime(), span.endTime()).toMillis();
             String state = rootSpan.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR ? "ERROR" : "OK";
-            return new TraceRow(traceId, time, duration, state, root.inputs(), root.outputs(), Json.write(merged), Json.write(metadata), false);
+            return new TraceRow(traceId, time, duration, state, span.inputs(), span.outputs(), Json.write(merged), Json.write(metadata),
+                    false, rootRemote);
         }
 
         private static void putText(Map<String, String> metadata, String key, ObjectNode attributes, String... sources) {

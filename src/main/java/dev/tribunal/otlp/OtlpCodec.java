@@ -63,7 +63,14 @@ final class OtlpCodec {
     }
 
     private static final Set<String> ID_FIELDS = Set.of("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** One document, nothing after it; strings as long as the body allows (the body's size is bounded already). */
+    private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder(
+                    com.fasterxml.jackson.core.JsonFactory.builder()
+                            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                                    .maxStringLength(Integer.MAX_VALUE).build())
+                            .build())
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser().ignoringUnknownFields();
     private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
@@ -71,12 +78,10 @@ final class OtlpCodec {
     }
 
     /**
-     * Decodes a body. Unknown fields are ignored (a newer exporter may send fields this version does not
-     * know), anything else that does not decode is a 400; a body larger than {@code maxSize} once
-     * decompressed is a 413.
+     * Decodes a (decompressed) body. Unknown fields are ignored (a newer exporter may send fields this version
+     * does not know); anything else that does not decode is a 400.
      */
-    static ExportTraceServiceRequest decode(byte[] body, Encoding encoding, String contentEncoding, long maxSize) throws BadBody {
-        byte[] bytes = decompress(body, contentEncoding, maxSize);
+    static ExportTraceServiceRequest decode(byte[] bytes, Encoding encoding) throws BadBody {
         try {
             if (encoding == Encoding.PROTOBUF) {
                 return ExportTraceServiceRequest.parseFrom(bytes);
@@ -101,6 +106,8 @@ final class OtlpCodec {
             throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + firstLine(e.getMessage()));
         } catch (JsonProcessingException e) {
             throw new BadBody(400, "The body is not JSON: " + firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + e.getClass().getSimpleName());
         }
     }
 
@@ -116,7 +123,8 @@ final class OtlpCodec {
         }
     }
 
-    private static byte[] decompress(byte[] body, String contentEncoding, long maxSize) throws BadBody {
+    /** The body as sent once decompressed: gzip or none; larger than {@code maxSize} once decompressed is a 413. */
+    static byte[] decompress(byte[] body, String contentEncoding, long maxSize) throws BadBody {
         String coding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
         if (coding.isEmpty() || "identity".equals(coding)) {
             return body;

@@ -29,15 +29,16 @@ class OtlpIngestService {
     /**
      * A trace new to the database is inserted; one that still awaits its root takes the root's time,
      * duration, state, inputs, outputs and tags when the root arrives, and its created_at becomes now so
-     * that sweeps see it from then on. A complete trace (its root stored, or ingested over the REST API)
-     * is left as it is.
+     * that sweeps see it from then on. A root whose parent is remote gives way to a root without a parent
+     * (created_at then stays: the sweep's delay covers it). A complete trace (its root stored, or ingested over
+     * the REST API) is left as it is.
      */
     private static final String MERGE_TRACES = "insert into trace (trace_id, request_time, execution_duration_ms, state, inputs, outputs, "
-            + "tags, metadata, created_at, awaiting_root) "
+            + "tags, metadata, created_at, awaiting_root, root_remote) "
             + "select t.trace_id, t.request_time, t.duration, t.state, t.inputs::jsonb, t.outputs::jsonb, t.tags::jsonb, t.metadata::jsonb, "
-            + "$10::timestamptz, t.awaiting_root "
-            + "from unnest($1::text[], $2::timestamptz[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[]) "
-            + "as t(trace_id, request_time, duration, state, inputs, outputs, tags, metadata, awaiting_root) "
+            + "$11::timestamptz, t.awaiting_root, t.root_remote "
+            + "from unnest($1::text[], $2::timestamptz[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[], "
+            + "$10::bool[]) as t(trace_id, request_time, duration, state, inputs, outputs, tags, metadata, awaiting_root, root_remote) "
             + "on conflict (trace_id) do update set "
             + "request_time = case when excluded.awaiting_root then least(trace.request_time, excluded.request_time) else excluded.request_time end, "
             + "execution_duration_ms = excluded.execution_duration_ms, "
@@ -46,9 +47,10 @@ class OtlpIngestService {
             + "outputs = excluded.outputs, "
             + "tags = case when excluded.awaiting_root then excluded.tags || trace.tags else trace.tags || excluded.tags end, "
             + "metadata = trace.metadata || excluded.metadata, "
-            + "created_at = case when excluded.awaiting_root then trace.created_at else excluded.created_at end, "
-            + "awaiting_root = excluded.awaiting_root "
-            + "where trace.awaiting_root";
+            + "created_at = case when trace.awaiting_root and not excluded.awaiting_root then excluded.created_at else trace.created_at end, "
+            + "awaiting_root = excluded.awaiting_root, "
+            + "root_remote = excluded.root_remote "
+            + "where trace.awaiting_root or (trace.root_remote and not excluded.awaiting_root and not excluded.root_remote)";
     private static final String INSERT_SPANS = "insert into span (id, trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, "
             + "status, inputs, outputs, attributes) "
             + "select gen_random_uuid(), s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.start_time, s.end_time, s.status, "
@@ -76,9 +78,10 @@ class OtlpIngestService {
         if (batch.spans().isEmpty()) {
             return Uni.createFrom().item(new Stored(0, 0));
         }
-        Tuple traces = traceColumns(batch.traces());
+        List<Object> traces = traceColumns(batch.traces());
         Tuple spans = spanColumns(batch.spans());
-        return pool.withTransaction(connection -> connection.preparedQuery(MERGE_TRACES).execute(traces)
+        // the arrival time is taken once a connection is held, so that waiting for one does not age the trace
+        return pool.withTransaction(connection -> connection.preparedQuery(MERGE_TRACES).execute(arrivedNow(traces))
                         .chain(() -> connection.preparedQuery(INSERT_SPANS).execute(spans)))
                 .onFailure(OtlpIngestService::isDeadlock).retry().atMost(DEADLOCK_RETRIES)
                 .map(rows -> new Stored(rows.rowCount(), batch.spans().size() - rows.rowCount()))
@@ -88,7 +91,13 @@ class OtlpIngestService {
                 });
     }
 
-    private static Tuple traceColumns(List<TraceRow> rows) {
+    private static Tuple arrivedNow(List<Object> traceColumns) {
+        List<Object> values = new java.util.ArrayList<>(traceColumns);
+        values.add(Times.now().atOffset(ZoneOffset.UTC));
+        return Tuple.tuple(values);
+    }
+
+    private static List<Object> traceColumns(List<TraceRow> rows) {
         int n = rows.size();
         String[] ids = new String[n];
         OffsetDateTime[] times = new OffsetDateTime[n];
@@ -99,6 +108,7 @@ class OtlpIngestService {
         String[] tags = new String[n];
         String[] metadata = new String[n];
         Boolean[] awaiting = new Boolean[n];
+        Boolean[] remote = new Boolean[n];
         for (int i = 0; i < n; i++) {
             TraceRow row = rows.get(i);
             ids[i] = row.traceId();
@@ -110,9 +120,9 @@ class OtlpIngestService {
             tags[i] = row.tags();
             metadata[i] = row.metadata();
             awaiting[i] = row.awaitingRoot();
+            remote[i] = row.rootRemote();
         }
-        return Tuple.tuple(List.of(ids, times, durations, states, inputs, outputs, tags, metadata, awaiting,
-                Times.now().atOffset(ZoneOffset.UTC)));
+        return List.of(ids, times, durations, states, inputs, outputs, tags, metadata, awaiting, remote);
     }
 
     private static Tuple spanColumns(List<SpanRow> rows) {

@@ -24,7 +24,9 @@ final class SpanConventions {
     record Meaning(String spanType, JsonNode inputs, JsonNode outputs) {
     }
 
-    private static final Pattern WORD = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
+    /** OpenInference's span kinds and MLflow's span types; any other value says nothing. */
+    private static final java.util.Set<String> KNOWN_TYPES = java.util.Set.of("LLM", "CHAT_MODEL", "CHAIN", "RETRIEVER", "RERANKER",
+            "EMBEDDING", "AGENT", "TOOL", "GUARDRAIL", "EVALUATOR", "PROMPT", "PARSER", "MEMORY");
     private static final Pattern INDEXED = Pattern.compile("^(gen_ai\\.prompt|gen_ai\\.completion|retrieval\\.documents)\\.(\\d+)\\.(.+)$");
     private static final Map<String, String> GEN_AI_OPERATIONS = Map.of(
             "chat", "CHAT_MODEL",
@@ -64,14 +66,14 @@ final class SpanConventions {
      */
     static Meaning read(ObjectNode attributes, Span span) {
         String type = spanType(attributes);
-        JsonNode inputs = firstOf(attributes,
+        JsonNode inputs = firstOf(
                 () -> take(attributes, "input.value", "input.mime_type"),
                 () -> takeParsed(attributes, "mlflow.spanInputs"),
                 () -> takeParsed(attributes, "gen_ai.input.messages"),
                 () -> takeIndexed(attributes, "gen_ai.prompt"),
                 () -> eventMessages(span, true),
                 () -> takeParsed(attributes, "traceloop.entity.input"));
-        JsonNode outputs = firstOf(attributes,
+        JsonNode outputs = firstOf(
                 () -> take(attributes, "output.value", "output.mime_type"),
                 () -> takeParsed(attributes, "mlflow.spanOutputs"),
                 () -> takeParsed(attributes, "gen_ai.output.messages"),
@@ -94,12 +96,12 @@ final class SpanConventions {
     }
 
     private static String spanType(ObjectNode attributes) {
-        String openInference = upperWord(text(attributes, "openinference.span.kind"));
+        String openInference = knownType(text(attributes, "openinference.span.kind"));
         if (openInference != null) {
             return openInference;
         }
         JsonNode mlflowType = OtlpAttributes.parsed(attributes.get("mlflow.spanType"));
-        String mlflow = upperWord(mlflowType != null && mlflowType.isTextual() ? mlflowType.textValue() : null);
+        String mlflow = knownType(mlflowType != null && mlflowType.isTextual() ? mlflowType.textValue() : null);
         if (mlflow != null) {
             return mlflow;
         }
@@ -119,12 +121,12 @@ final class SpanConventions {
         return value == null ? null : table.get(value.trim().toLowerCase(Locale.ROOT));
     }
 
-    private static String upperWord(String value) {
+    private static String knownType(String value) {
         if (value == null) {
             return null;
         }
         String upper = value.trim().toUpperCase(Locale.ROOT);
-        return WORD.matcher(upper).matches() ? upper : null;
+        return KNOWN_TYPES.contains(upper) ? upper : null;
     }
 
     private static String text(ObjectNode attributes, String key) {
@@ -133,7 +135,7 @@ final class SpanConventions {
     }
 
     @SafeVarargs
-    private static JsonNode firstOf(ObjectNode attributes, java.util.function.Supplier<JsonNode>... sources) {
+    private static JsonNode firstOf(java.util.function.Supplier<JsonNode>... sources) {
         for (java.util.function.Supplier<JsonNode> source : sources) {
             JsonNode value = source.get();
             if (value != null && !value.isNull()) {
@@ -220,7 +222,7 @@ final class SpanConventions {
                 return OtlpAttributes.parsed(attributes.get("gen_ai.completion"));
             }
             boolean message = input
-                    ? name.startsWith("gen_ai.") && name.endsWith(".message")
+                    ? name.startsWith("gen_ai.") && name.endsWith(".message") && name.length() > "gen_ai..message".length()
                     : "gen_ai.choice".equals(name);
             if (message) {
                 if (messages == null) {
@@ -228,7 +230,7 @@ final class SpanConventions {
                 }
                 ObjectNode item = attributes.deepCopy();
                 if (input && !item.has("role")) {
-                    item.put("role", name.substring("gen_ai.".length(), name.length() - ".message".length()));
+                    item.put("role", OtlpAttributes.clean(name.substring("gen_ai.".length(), name.length() - ".message".length())));
                 }
                 messages.add(item);
             }

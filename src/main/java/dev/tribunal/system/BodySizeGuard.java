@@ -12,7 +12,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * body as every other error (the HTTP layer's own check answers with an empty 413).
  */
 @ApplicationScoped
-class BodySizeGuard {
+public class BodySizeGuard {
 
     static final String TOO_LARGE = "The request body is larger than the limit of this server (quarkus.http.limits.max-body-size)";
 
@@ -23,7 +23,8 @@ class BodySizeGuard {
     }
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+        // after more specific guards (OTLP answers in its own format)
+        router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
             if (declaredLength(ctx.request().getHeader("Content-Length")) > maxBodySize) {
                 String path = ctx.request().path();
                 ctx.response()
@@ -37,7 +38,8 @@ class BodySizeGuard {
         });
     }
 
-    private static long declaredLength(String header) {
+    /** The Content-Length a request declares; -1 when it declares none or nonsense. */
+    public static long declaredLength(String header) {
         if (header == null) {
             return -1;
         }

@@ -93,6 +93,8 @@ class OtlpBadInputTest {
                 .body("message", org.hamcrest.Matchers.equalTo("'traceId' must be hex in OTLP JSON, not 'not-hex'"));
         given().contentType("application/json").body("{\"resourceSpans\": [").post("/v1/traces")
                 .then().statusCode(400).body("message", org.hamcrest.Matchers.startsWith("The body is not JSON"));
+        given().contentType("application/json").body("{} {\"resourceSpans\": []}").post("/v1/traces")
+                .then().statusCode(400).body("message", org.hamcrest.Matchers.startsWith("The body is not JSON"));
     }
 
     @Test
@@ -132,23 +134,19 @@ class OtlpBadInputTest {
     @Test
     void oversizedBodiesAre413() throws Exception {
         byte[] tooLarge = new byte[11 * 1024 * 1024];
-        int status;
-        try {
-            status = post(tooLarge, PROTOBUF).statusCode();
-        } catch (Exception e) {
-            status = -1;
-        }
-        assertEquals(413, status, "over quarkus.http.limits.max-body-size");
+        Response refused = post(tooLarge, PROTOBUF);
+        assertEquals(413, refused.statusCode(), "over quarkus.http.limits.max-body-size");
+        assertTrue(protobufStatus(refused).getMessage().contains("quarkus.http.limits.max-body-size"), "a Status in the request's encoding");
 
         ByteArrayOutputStream bomb = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(bomb)) {
             byte[] zeros = new byte[1 << 20];
-            for (int i = 0; i < 70; i++) {
+            for (int i = 0; i < 40; i++) {
                 gzip.write(zeros);
             }
         }
         Response response = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body(bomb.toByteArray()).post("/v1/traces");
-        assertEquals(413, response.statusCode(), "70 MB once decompressed, over tribunal.otlp.max-uncompressed-size (64M)");
+        assertEquals(413, response.statusCode(), "40 MB once decompressed, over tribunal.otlp.max-uncompressed-size (32M)");
         assertTrue(protobufStatus(response).getMessage().contains("once decompressed"));
     }
 
@@ -161,6 +159,48 @@ class OtlpBadInputTest {
         Response broken = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body("not gzip".getBytes()).post("/v1/traces");
         assertEquals(400, broken.statusCode());
         assertTrue(protobufStatus(broken).getMessage().startsWith("The body is not valid gzip"));
+    }
+
+    private static KeyValue attribute(String key, String value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    }
+
+    @Test
+    void oddButValidContentIsStoredAsPostgreSqlCanHoldIt() throws Exception {
+        String environment = "otlp-odd-" + UUID.randomUUID();
+        byte[] traceId = randomId(16);
+        String huge = "x".repeat(1_500_000);
+        String deep = "[".repeat(900) + "]".repeat(900);
+        Span root = span(traceId, "root\u0000name").toBuilder()
+                .addAttributes(attribute("openinference.span.kind", "Reasoner"))
+                .addAttributes(attribute("mlflow.spanInputs", "{\"q\": \"a\\u0000b\", \"k\\u0000\": 1}"))
+                .addAttributes(attribute("output.value", huge))
+                .addAttributes(attribute("note\u0000key", "v\u0000"))
+                .build();
+        Span child = span(traceId, "child").toBuilder()
+                .setParentSpanId(root.getSpanId())
+                .addAttributes(attribute("input.value", deep))
+                .addAttributes(attribute("input.mime_type", "application/json"))
+                .addEvents(Span.Event.newBuilder().setName("gen_ai.\u0000.message").addAttributes(attribute("content", "hello")))
+                .addEvents(Span.Event.newBuilder().setName("gen_ai.message"))
+                .build();
+        Response response = post(request(environment, child, root).toByteArray(), PROTOBUF);
+        assertEquals(200, response.statusCode(), response.asString());
+        assertEquals(0, ExportTraceServiceResponse.parseFrom(response.asByteArray()).getPartialSuccess().getRejectedSpans());
+
+        io.restassured.path.json.JsonPath trace = given().get("/api/traces/tr-" + HexFormat.of().formatHex(traceId))
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals("a\uFFFDb", trace.getString("inputs.q"), "an escaped NUL inside JSON text is replaced too");
+        assertEquals(1, trace.getInt("inputs.'k\uFFFD'"));
+        String output = trace.getString("outputs");
+        assertTrue(output.startsWith("x".repeat(1000)) && output.endsWith(" [... 500000 more characters not stored]"), "cut at 1,000,000 characters");
+        assertEquals(1_000_000 + " [... 500000 more characters not stored]".length(), output.length());
+        java.util.List<java.util.Map<String, Object>> spans = trace.getList("spans");
+        java.util.Map<String, Object> rootSpan = spans.stream().filter(s -> "root\uFFFDname".equals(s.get("name"))).findFirst().orElseThrow();
+        assertEquals("UNKNOWN", rootSpan.get("span_type"), "a kind no convention defines says nothing");
+        assertEquals("v\uFFFD", ((java.util.Map<?, ?>) rootSpan.get("attributes")).get("note\uFFFDkey"));
+        java.util.Map<String, Object> childSpan = spans.stream().filter(s -> "child".equals(s.get("name"))).findFirst().orElseThrow();
+        assertEquals(deep, childSpan.get("inputs"), "JSON nested deeper than 64 levels stays text");
     }
 
     @Test

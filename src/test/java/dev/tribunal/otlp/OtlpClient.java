@@ -42,13 +42,26 @@ final class OtlpClient implements AutoCloseable {
     private final SdkTracerProvider provider;
     final Tracer tracer;
 
+    private final boolean batched;
+    private final List<SpanData> pending = new ArrayList<>();
+
     OtlpClient(String endpoint, Encoding encoding, Attributes resource) {
+        this(endpoint, encoding, resource, false);
+    }
+
+    /** @param batched spans are held until {@link #flush()} sends them all in one export, as a BatchSpanProcessor does */
+    OtlpClient(String endpoint, Encoding encoding, Attributes resource, boolean batched) {
+        this.batched = batched;
         this.exporter = exporter(endpoint, encoding);
         SpanExporter recording = new SpanExporter() {
             @Override
             public CompletableResultCode export(Collection<SpanData> spans) {
                 synchronized (exported) {
                     exported.addAll(spans);
+                    if (OtlpClient.this.batched) {
+                        pending.addAll(spans);
+                        return CompletableResultCode.ofSuccess();
+                    }
                 }
                 CompletableResultCode result = exporter.export(spans);
                 assertTrue(result.join(10, TimeUnit.SECONDS).isSuccess(), "export of " + spans.size() + " span(s) accepted");
@@ -118,6 +131,16 @@ final class OtlpClient implements AutoCloseable {
     /** Tribunal's id of a span's trace. */
     static String traceId(Span span) {
         return "tr-" + span.getSpanContext().getTraceId();
+    }
+
+    /** Sends the spans held so far in one export. */
+    void flush() {
+        List<SpanData> batch;
+        synchronized (exported) {
+            batch = List.copyOf(pending);
+            pending.clear();
+        }
+        assertTrue(exporter.export(batch).join(10, TimeUnit.SECONDS).isSuccess(), "export of " + batch.size() + " spans accepted");
     }
 
     /** Sends every span exported so far again, in one export. */

@@ -60,6 +60,10 @@ class OtlpIngestTest {
 
     /** An OpenInference RAG trace: a chain, a retriever with two documents, an LLM call. Returns the root (not ended). */
     private static Span openInferenceTrace(OtlpClient app) {
+        return openInferenceTrace(app, "Paris is the capital and largest city of France.");
+    }
+
+    private static Span openInferenceTrace(OtlpClient app, String document) {
         Span root = app.start("rag-pipeline", null,
                 "openinference.span.kind", "CHAIN",
                 "input.value", "{\"question\": \"What is the capital of France?\"}",
@@ -71,7 +75,7 @@ class OtlpIngestTest {
         Span retriever = app.start("retrieve", root,
                 "openinference.span.kind", "RETRIEVER",
                 "input.value", "capital of France",
-                "retrieval.documents.0.document.content", "Paris is the capital and largest city of France.",
+                "retrieval.documents.0.document.content", document,
                 "retrieval.documents.0.document.id", "doc-1",
                 "retrieval.documents.1.document.content", "France is a country in Western Europe.",
                 "retrieval.documents.1.document.id", "doc-2");
@@ -275,7 +279,8 @@ class OtlpIngestTest {
     @Test
     void ingestedTracesAreJudgedWithTheirRetrievedDocumentsAsContext() {
         try (OtlpClient app = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID())) {
-            Span root = openInferenceTrace(app);
+            String document = "Paris is the capital and largest city of France (" + UUID.randomUUID() + ").";
+            Span root = openInferenceTrace(app, document);
             root.end();
             String traceId = OtlpClient.traceId(root);
 
@@ -289,10 +294,62 @@ class OtlpIngestTest {
             assertEquals(traceId, assessments.get(0).get("trace_id"));
             assertNull(((Map<?, ?>) assessments.get(0).get("feedback")).get("error"), "judged, not errored: " + assessments.get(0));
             String prompt = FakeProviders.server.received("ok").stream().map(r -> r.userMessage())
-                    .filter(m -> m.contains(traceId) || m.contains("Paris is the capital and largest city of France."))
-                    .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no prompt with the retrieved document"));
-            assertTrue(prompt.contains("Paris is the capital and largest city of France."), "the retrieved documents are the context");
+                    .filter(m -> m.contains(document))
+                    .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no prompt with the retrieved document: not in the context"));
+            assertTrue(prompt.contains("France is a country in Western Europe."), "every retrieved document is in the context");
             assertTrue(prompt.contains("What is the capital of France?"), "the root's inputs are the trace's inputs");
+        }
+    }
+
+    @Test
+    void aWholeTraceInOneExportAsTheSdkBatchesIt() {
+        try (OtlpClient app = new OtlpClient(endpoint.toString(), Encoding.JSON_GZIP,
+                OtlpClient.attributes("service.name", "support-bot"), true)) {
+            Span root = openInferenceTrace(app);
+            root.end();
+            Span second = app.start("second-request", null, "openinference.span.kind", "AGENT", "input.value", "hi");
+            app.start("tool", second, "openinference.span.kind", "TOOL").end();
+            second.end();
+            app.flush();
+
+            JsonPath first = trace(OtlpClient.traceId(root));
+            assertEquals("OK", first.getString("state"));
+            assertEquals("What is the capital of France?", first.getString("inputs.question"));
+            assertEquals(3, first.getList("spans").size());
+            JsonPath other = trace(OtlpClient.traceId(second));
+            assertEquals("hi", other.getString("inputs"));
+            assertEquals(2, other.getList("spans").size());
+        }
+    }
+
+    @Test
+    void aRootWithARemoteParentGivesWayToTheRealRootWhenItArrives() {
+        try (OtlpClient frontend = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID());
+             OtlpClient backend = new OtlpClient(endpoint.toString(), Encoding.PROTOBUF,
+                     OtlpClient.attributes("service.name", "llm-backend"))) {
+            Span gateway = frontend.start("gateway", null, "openinference.span.kind", "CHAIN", "input.value", "user question",
+                    "output.value", "final answer");
+            Span handler = backend.tracer.spanBuilder("llm-handler")
+                    .setParent(Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
+                            gateway.getSpanContext().getTraceId(), gateway.getSpanContext().getSpanId(),
+                            TraceFlags.getSampled(), TraceState.getDefault()))))
+                    .setAttribute("openinference.span.kind", "LLM")
+                    .setAttribute("input.value", "rewritten prompt")
+                    .startSpan();
+            handler.end();
+            String traceId = OtlpClient.traceId(gateway);
+            JsonPath early = trace(traceId);
+            assertEquals("OK", early.getString("state"), "the backend's span stands for the root meanwhile");
+            assertEquals("rewritten prompt", early.getString("inputs"));
+            String createdAt = early.getString("created_at");
+
+            gateway.end();
+            JsonPath complete = trace(traceId);
+            assertEquals("user question", complete.getString("inputs"), "the span without a parent is the root");
+            assertEquals("final answer", complete.getString("outputs"));
+            assertEquals("support-bot", complete.getString("tags.'service.name'"), "the root's service names the trace");
+            assertEquals(createdAt, complete.getString("created_at"), "the trace arrived when its first root did");
+            assertEquals(2, complete.getList("spans").size());
         }
     }
 
