@@ -65,6 +65,7 @@ class OtlpIngestService {
     private final Pool pool;
     private final Counter storedSpans;
     private final Counter duplicateSpans;
+    private final Counter refusedSpans;
 
     OtlpIngestService(Pool pool, MeterRegistry metrics) {
         this.pool = pool;
@@ -72,6 +73,13 @@ class OtlpIngestService {
                 .description("OTLP spans received, by what became of them").register(metrics);
         this.duplicateSpans = Counter.builder("tribunal.otlp.spans").tag("outcome", "duplicate")
                 .description("OTLP spans received, by what became of them").register(metrics);
+        this.refusedSpans = Counter.builder("tribunal.otlp.spans").tag("outcome", "refused")
+                .description("OTLP spans received, by what became of them").register(metrics);
+    }
+
+    /** Counts spans an export held that could not be stored (no valid ids, unreadable content). */
+    void countRefused(int spans) {
+        refusedSpans.increment(spans);
     }
 
     Uni<Stored> store(OtlpBatch batch) {

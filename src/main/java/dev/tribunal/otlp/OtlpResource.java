@@ -79,9 +79,11 @@ public class OtlpResource {
         }
         if (batch.spans().isEmpty() && batch.refused() > 0) {
             bytesInFlight.addAndGet(-size);
+            ingest.countRefused(batch.refused());
             return Uni.createFrom().item(status(400, Code.INVALID_ARGUMENT, encoding,
                     "Every span (" + batch.refused() + ") was refused, nothing was stored: " + batch.refusal()));
         }
+        ingest.countRefused(batch.refused());
         return ingest.store(batch)
                 .map(stored -> {
                     ExportTraceServiceResponse.Builder response = ExportTraceServiceResponse.newBuilder();

@@ -129,6 +129,10 @@ class OtlpBadInputTest {
         given().get("/api/traces/tr-" + HexFormat.of().formatHex(traceId)).then().statusCode(200)
                 .body("spans.name", org.hamcrest.Matchers.contains("good"));
         assertEquals(1, tracesTagged(environment));
+        double refused = given().get("/q/metrics").then().extract().asString().lines()
+                .filter(line -> line.startsWith("tribunal_otlp_spans_total{outcome=\"refused\"}"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+        assertTrue(refused >= 2, "refused spans are counted: " + refused);
     }
 
     @Test
