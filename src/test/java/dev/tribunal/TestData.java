@@ -34,7 +34,7 @@ public final class TestData {
 
     /** Logs an assessment through the MLflow path and returns its id. */
     public static String logAssessment(String traceId, String assessmentJson) {
-        return given().contentType(ContentType.JSON)
+        return TestSecurity.author(assessmentJson).contentType(ContentType.JSON)
                 .body("{\"assessment\": " + assessmentJson + "}")
                 .when().post("/api/3.0/mlflow/traces/" + traceId + "/assessments")
                 .then().statusCode(200)

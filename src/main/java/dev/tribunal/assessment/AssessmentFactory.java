@@ -1,5 +1,7 @@
 package dev.tribunal.assessment;
 
+import dev.tribunal.security.Caller;
+import dev.tribunal.system.PermissionDeniedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.assessment.AssessmentView.ErrorView;
 import dev.tribunal.assessment.AssessmentView.ExpectationView;
@@ -34,7 +36,26 @@ public final class AssessmentFactory {
      * A new assessment on {@code traceId} from MLflow's JSON; {@code overrides} is kept as given
      * (the caller checks that it exists).
      */
-    public static Assessment fromView(String traceId, AssessmentView view) {
+    /** Metadata key: who wrote the assessment (the API key's name; {@code tribunal} for judge results). */
+    public static final String LOGGED_BY_KEY = "tribunal.logged_by";
+    /** Metadata key: who last changed it. */
+    public static final String UPDATED_BY_KEY = "tribunal.updated_by";
+
+    /**
+     * The source an assessment is recorded with: a HUMAN one is in the caller's name (a missing source_id
+     * becomes the caller's; another person's is refused), when the caller is authenticated.
+     */
+    public static AssessmentSource attributed(AssessmentSource source, Caller caller) {
+        if (source.type() != AssessmentSourceType.HUMAN || !caller.authenticated()) {
+            return source;
+        }
+        PermissionDeniedException.require(AssessmentSource.DEFAULT_ID.equals(source.id()) || source.id().equals(caller.name()),
+                "HUMAN assessments are recorded in the name of the key that writes them ('" + caller.name() + "'); source_id '"
+                        + source.id() + "' names someone else");
+        return new AssessmentSource(AssessmentSourceType.HUMAN, caller.name());
+    }
+
+    public static Assessment fromView(String traceId, AssessmentView view, Caller caller) {
         InvalidRequestException.require(view != null, "The body must hold an 'assessment' object");
         InvalidRequestException.require(view.traceId() == null || view.traceId().isEmpty() || view.traceId().equals(traceId),
                 "assessment.trace_id '" + view.traceId() + "' differs from the trace id in the path '" + traceId + "'");
@@ -48,7 +69,7 @@ public final class AssessmentFactory {
             Ids.requireClientId(view.spanId(), "assessment.span_id");
             a.spanId = view.spanId();
         }
-        AssessmentSource source = AssessmentSource.from(view.source(), AssessmentSource.defaultType(kind));
+        AssessmentSource source = attributed(AssessmentSource.from(view.source(), AssessmentSource.defaultType(kind)), caller);
         a.sourceType = source.type();
         a.sourceId = source.id();
         if (kind == AssessmentKind.FEEDBACK) {
@@ -58,7 +79,8 @@ public final class AssessmentFactory {
             applyExpectation(a, view.expectation());
         }
         a.rationale = view.rationale();
-        Map<String, String> metadata = metadata(view.metadata());
+        Map<String, String> metadata = new LinkedHashMap<>(metadata(view.metadata()));
+        metadata.put(LOGGED_BY_KEY, caller.name());
         a.metadataJson = Json.write(metadata);
         a.runId = runId(view.runId() != null ? view.runId() : metadata.get(SOURCE_RUN_ID_KEY));
         a.overrides = view.overrides() == null || view.overrides().isEmpty() ? null : view.overrides();
@@ -70,7 +92,7 @@ public final class AssessmentFactory {
     }
 
     /** An expectation logged with a trace at ingest time. */
-    public static Assessment expectation(String traceId, String name, JsonNode value, AssessmentSource source, Instant at) {
+    public static Assessment expectation(String traceId, String name, JsonNode value, AssessmentSource source, Instant at, Caller caller) {
         Assessment a = new Assessment();
         a.id = Ids.newAssessmentId();
         a.traceId = traceId;
@@ -78,9 +100,10 @@ public final class AssessmentFactory {
         a.name = name(name, AssessmentKind.EXPECTATION);
         InvalidRequestException.require(value != null && !value.isNull(), "expectation '" + name + "' has no value");
         a.valueJson = Json.write(value);
-        a.sourceType = source.type();
-        a.sourceId = source.id();
-        a.metadataJson = Json.write(Map.of());
+        AssessmentSource attributed = attributed(source, caller);
+        a.sourceType = attributed.type();
+        a.sourceId = attributed.id();
+        a.metadataJson = Json.write(Map.of(LOGGED_BY_KEY, caller.name()));
         a.valid = true;
         a.createTime = at;
         a.lastUpdateTime = at;

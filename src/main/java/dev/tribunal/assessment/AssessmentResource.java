@@ -1,5 +1,7 @@
 package dev.tribunal.assessment;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
 import io.smallrye.mutiny.Uni;
@@ -17,6 +19,7 @@ import java.util.List;
 @Path("/api/assessments")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Assessments")
+@RolesAllowed(Roles.READ)
 public class AssessmentResource {
 
     private final AssessmentService service;

@@ -60,6 +60,7 @@ public final class AssessmentRows {
     private static Tuple tuple(JudgeFeedback f) {
         Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
         metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
+        metadata.put(AssessmentFactory.LOGGED_BY_KEY, "tribunal");
         AssessmentError error = f.error();
         OffsetDateTime at = utc(f.at());
         return Tuple.tuple(List.of()).addString(Ids.newAssessmentId()).addString(f.traceId()).addString(f.spanId()).addString(f.name())

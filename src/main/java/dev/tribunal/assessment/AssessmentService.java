@@ -1,5 +1,7 @@
 package dev.tribunal.assessment;
 
+import dev.tribunal.security.Caller;
+import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.assessment.AssessmentView.FeedbackView;
 import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.Json;
@@ -31,6 +33,8 @@ public class AssessmentService {
     private static final Set<String> IMMUTABLE = Set.of("assessment_id", "trace_id", "source", "span_id", "create_time",
             "last_update_time", "overrides", "valid", "run_id");
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AssessmentService.class);
+
     private final AssessmentRepository assessments;
 
     AssessmentService(AssessmentRepository assessments) {
@@ -39,8 +43,8 @@ public class AssessmentService {
 
     /** Logs an assessment; when it overrides another, that one becomes invalid in the same transaction. */
     @WithTransaction
-    public Uni<AssessmentView> create(String traceId, AssessmentView view) {
-        return Uni.createFrom().item(() -> AssessmentFactory.fromView(traceId, view))
+    public Uni<AssessmentView> create(String traceId, AssessmentView view, Caller caller) {
+        return Uni.createFrom().item(() -> AssessmentFactory.fromView(traceId, view, caller))
                 .call(() -> requireTrace(traceId))
                 .call(this::invalidateOverridden)
                 .call(assessments::persist)
@@ -55,11 +59,23 @@ public class AssessmentService {
 
     /** Changes the fields named by the mask (all present mutable fields when there is no mask). */
     @WithTransaction
-    public Uni<AssessmentView> update(String traceId, String assessmentId, AssessmentView changes, String updateMask) {
+    public Uni<AssessmentView> update(String traceId, String assessmentId, AssessmentView changes, String updateMask, Caller caller) {
         InvalidRequestException.require(changes != null, "The body must hold an 'assessment' object");
         Set<String> paths = updateMask == null || updateMask.isBlank() ? presentFields(changes) : parseMask(updateMask);
         return requireAssessment(traceId, assessmentId)
-                .invoke(assessment -> applyUpdate(assessment, changes, paths))
+                .invoke(assessment -> requireOwnLabel(assessment, caller, "change"))
+                .invoke(assessment -> {
+                    // who wrote it and who changed it are Tribunal's to record, not the client's
+                    String loggedBy = Json.readStringMap(assessment.metadataJson).get(AssessmentFactory.LOGGED_BY_KEY);
+                    applyUpdate(assessment, changes, paths);
+                    Map<String, String> metadata = new LinkedHashMap<>(Json.readStringMap(assessment.metadataJson));
+                    metadata.remove(AssessmentFactory.LOGGED_BY_KEY);
+                    if (loggedBy != null) {
+                        metadata.put(AssessmentFactory.LOGGED_BY_KEY, loggedBy);
+                    }
+                    metadata.put(AssessmentFactory.UPDATED_BY_KEY, caller.name());
+                    assessment.metadataJson = Json.write(metadata);
+                })
                 .map(AssessmentView::of);
     }
 
@@ -68,10 +84,24 @@ public class AssessmentService {
      * overrode is valid again unless another assessment still overrides it.
      */
     @WithTransaction
-    public Uni<Void> delete(String traceId, String assessmentId) {
+    public Uni<Void> delete(String traceId, String assessmentId, Caller caller) {
         return requireTrace(traceId)
                 .chain(() -> assessments.findOnTrace(traceId, assessmentId))
-                .chain(assessment -> assessment == null ? Uni.createFrom().voidItem() : deleteAndRestore(assessment));
+                .invoke(assessment -> {
+                    if (assessment != null) {
+                        requireOwnLabel(assessment, caller, "delete");
+                    }
+                })
+                .chain(assessment -> assessment == null ? Uni.createFrom().voidItem() : deleteAndRestore(assessment)
+                        .invoke(() -> LOG.infof("Assessment %s (%s) of trace %s deleted by %s", assessment.id, assessment.name, traceId,
+                                caller.name())));
+    }
+
+    /** A person's label is theirs: another key may change or delete it only with the admin role. */
+    private static void requireOwnLabel(Assessment assessment, Caller caller, String action) {
+        PermissionDeniedException.require(assessment.sourceType != AssessmentSourceType.HUMAN || !caller.authenticated() || caller.admin()
+                        || caller.name().equals(assessment.sourceId),
+                "Only '" + assessment.sourceId + "' (or an admin) may " + action + " this HUMAN assessment; this key is '" + caller.name() + "'");
     }
 
     @WithSession

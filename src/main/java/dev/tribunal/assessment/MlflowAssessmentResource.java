@@ -1,5 +1,9 @@
 package dev.tribunal.assessment;
 
+import dev.tribunal.security.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import dev.tribunal.assessment.AssessmentRequests.AssessmentEnvelope;
 import dev.tribunal.assessment.AssessmentRequests.UpdateAssessmentRequest;
 import io.smallrye.mutiny.Uni;
@@ -22,18 +26,22 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "MLflow assessments")
+@RolesAllowed(Roles.READ)
 public class MlflowAssessmentResource {
 
     private final AssessmentService service;
+    private final SecurityIdentity identity;
 
-    MlflowAssessmentResource(AssessmentService service) {
+    MlflowAssessmentResource(AssessmentService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     @POST
+    @RolesAllowed(Roles.ANNOTATE)
     @Operation(summary = "Log a feedback or an expectation (MLflow createAssessment)")
     public Uni<AssessmentEnvelope> create(@RestPath("trace_id") String traceId, AssessmentEnvelope body) {
-        return service.create(traceId, body == null ? null : body.assessment())
+        return service.create(traceId, body == null ? null : body.assessment(), Caller.of(identity))
                 .map(AssessmentEnvelope::new);
     }
 
@@ -46,19 +54,21 @@ public class MlflowAssessmentResource {
     }
 
     @PATCH
+    @RolesAllowed(Roles.ANNOTATE)
     @Path("/{assessment_id}")
     @Operation(summary = "Change the fields named by update_mask (MLflow updateAssessment)")
     public Uni<AssessmentEnvelope> update(@RestPath("trace_id") String traceId, @RestPath("assessment_id") String assessmentId,
                                           UpdateAssessmentRequest body) {
-        return service.update(traceId, assessmentId, body == null ? null : body.assessment(), body == null ? null : body.updateMask())
+        return service.update(traceId, assessmentId, body == null ? null : body.assessment(), body == null ? null : body.updateMask(), Caller.of(identity))
                 .map(AssessmentEnvelope::new);
     }
 
     @DELETE
+    @RolesAllowed(Roles.ANNOTATE)
     @Path("/{assessment_id}")
     @Operation(summary = "Delete an assessment; what it overrode is valid again (MLflow deleteAssessment)")
     public Uni<Map<String, Object>> delete(@RestPath("trace_id") String traceId, @RestPath("assessment_id") String assessmentId) {
-        return service.delete(traceId, assessmentId)
+        return service.delete(traceId, assessmentId, Caller.of(identity))
                 .map(ignored -> Map.of());
     }
 }

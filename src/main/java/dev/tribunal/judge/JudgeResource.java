@@ -1,5 +1,7 @@
 package dev.tribunal.judge;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -14,6 +16,7 @@ import java.util.List;
 @Path("/api/judges")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Judges")
+@RolesAllowed(Roles.READ)
 public class JudgeResource {
 
     private final JudgeCatalog catalog;

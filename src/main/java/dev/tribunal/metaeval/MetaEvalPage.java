@@ -1,5 +1,13 @@
 package dev.tribunal.metaeval;
 
+import jakarta.ws.rs.CookieParam;
+import io.quarkus.security.identity.SecurityIdentity;
+import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.security.Csrf;
+import dev.tribunal.security.Caller;
+import dev.tribunal.security.ApiKeyMechanism;
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tribunal.assessment.AssessmentService;
 import dev.tribunal.assessment.AssessmentView;
@@ -34,6 +42,7 @@ import java.util.Map;
  * disagreements), and label traces so that the reference grows. Server-rendered, no script.
  */
 @Path("/meta-evaluation")
+@RolesAllowed(Roles.READ)
 public class MetaEvalPage {
 
     private final MetaEvalService service;
@@ -42,8 +51,11 @@ public class MetaEvalPage {
     private final Template page;
     private final Template label;
 
+    private final SecurityIdentity identity;
+
     MetaEvalPage(MetaEvalService service, AssessmentService assessments, JudgeCatalog judges,
-                 @Location("metaeval/page.html") Template page, @Location("metaeval/label.html") Template label) {
+                 @Location("metaeval/page.html") Template page, @Location("metaeval/label.html") Template label, SecurityIdentity identity) {
+        this.identity = identity;
         this.service = service;
         this.assessments = assessments;
         this.judges = judges;
@@ -114,32 +126,45 @@ public class MetaEvalPage {
     @GET
     @Path("/label")
     @Produces(MediaType.TEXT_HTML)
-    public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved) {
+    public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved,
+                             @CookieParam(ApiKeyMechanism.COOKIE) String session) {
+        String csrf = session == null || session.isEmpty() ? "" : Csrf.token(session);
+        String reviewer = Caller.of(identity).name();
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required: the judged name to label");
         Uni<java.util.Optional<String>> trace = traceId != null && !traceId.isBlank()
                 ? Uni.createFrom().item(java.util.Optional.of(traceId)) : service.nextToLabel(name);
         return trace.chain(found -> found.isEmpty()
-                ? Uni.createFrom().item(label.data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved).render())
+                ? Uni.createFrom().item(label.data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved)
+                .data("reviewer", reviewer).data("csrf", csrf).render())
                 : service.labelTrace(found.get(), name).map(t -> label.data("name", name).data("trace", t).data("choices", choices(name))
-                .data("saved", saved).data("back", "/meta-evaluation?name=" + encode(name)).render()));
+                .data("saved", saved).data("back", "/meta-evaluation?name=" + encode(name)).data("reviewer", reviewer).data("csrf", csrf)
+                .render()));
     }
 
-    /** A reviewer's label: HUMAN feedback in their name, optionally overriding a judge's verdict. */
+    /**
+     * A reviewer's label: HUMAN feedback in the signed-in key's name, optionally overriding a judge's verdict. A
+     * browser signed in with the session cookie must send the form's CSRF token.
+     */
     @POST
+    @RolesAllowed(Roles.ANNOTATE)
     @Path("/label")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> saveLabel(@RestForm("name") String name, @RestForm("trace_id") String traceId, @RestForm("reviewer") String reviewer,
+    public Uni<Response> saveLabel(@RestForm("name") String name, @RestForm("trace_id") String traceId, @RestForm("csrf") String csrf,
+                                   @CookieParam(ApiKeyMechanism.COOKIE) String session,
                                    @RestForm("value") String value, @RestForm("rationale") String rationale,
                                    @RestForm("overrides") String overrides) {
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required");
         InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
-        InvalidRequestException.require(reviewer != null && !reviewer.isBlank(), "reviewer is required: who gives the label (e.g. an e-mail address)");
+        if (Boolean.TRUE.equals(identity.getAttribute(ApiKeyMechanism.VIA_COOKIE))) {
+            PermissionDeniedException.require(Csrf.matches(session, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");
+        }
+        Caller caller = Caller.of(identity);
         InvalidRequestException.require(value != null && !value.isBlank(), "value is required: the label");
-        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", reviewer.trim()), null, null,
+        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
                 new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
                 rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
                 overrides == null || overrides.isBlank() ? null : overrides, null, null);
-        return assessments.create(traceId, feedback)
+        return assessments.create(traceId, feedback, caller)
                 .map(created -> Response.seeOther(URI.create("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId))).build());
     }
 

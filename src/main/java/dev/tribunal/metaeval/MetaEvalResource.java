@@ -1,5 +1,7 @@
 package dev.tribunal.metaeval;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import dev.tribunal.metaeval.MetaEvalRequests.DisagreementListView;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalRequest;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
@@ -21,6 +23,7 @@ import java.util.List;
 @Path("/api/meta-evaluations")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Meta-evaluation")
+@RolesAllowed(Roles.READ)
 public class MetaEvalResource {
 
     private final MetaEvalService service;

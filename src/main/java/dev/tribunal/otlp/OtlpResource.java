@@ -1,5 +1,7 @@
 package dev.tribunal.otlp;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.tribunal.otlp.OtlpCodec.BadBody;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * milliseconds to decompress and decode.
  */
 @Path("/v1/traces")
+@RolesAllowed(Roles.INGEST)
 public class OtlpResource {
 
     private static final Logger LOG = Logger.getLogger(OtlpResource.class);

@@ -1,5 +1,9 @@
 package dev.tribunal.run;
 
+import io.quarkus.security.identity.SecurityIdentity;
+import dev.tribunal.security.Caller;
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import dev.tribunal.run.RunRequests.JudgeRunRequest;
 import dev.tribunal.run.RunRequests.RetryRequest;
 import dev.tribunal.run.RunRequests.RunCreatedView;
@@ -26,15 +30,20 @@ import java.net.URI;
 @Path("/api/judge-runs")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Judge runs")
+@RolesAllowed(Roles.READ)
 public class RunResource {
 
     private final RunService service;
 
-    RunResource(RunService service) {
+    private final SecurityIdentity identity;
+
+    RunResource(RunService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     @POST
+    @RolesAllowed(Roles.JUDGE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a run of judges over traces; 202 with the run id, results arrive as assessments. "
             + "With \"dry_run\": true, 200 with the judgments, tokens and cost it would take; nothing is stored or called")
@@ -42,7 +51,7 @@ public class RunResource {
         if (request != null && Boolean.TRUE.equals(request.dryRun())) {
             return service.estimate(request).map(estimate -> Response.ok(estimate).build());
         }
-        return service.create(request)
+        return service.create(request, Caller.of(identity))
                 .map(created -> Response.accepted(created).location(URI.create("/api/judge-runs/" + created.runId())).build());
     }
 
@@ -54,6 +63,7 @@ public class RunResource {
     }
 
     @POST
+    @RolesAllowed(Roles.JUDGE)
     @Path("/{run_id}/cancel")
     @Operation(summary = "Cancel a run: pending judgments are not started, those in progress finish; 409 when it is already finished")
     public Uni<RunView> cancel(@RestPath("run_id") String runId) {
@@ -61,6 +71,7 @@ public class RunResource {
     }
 
     @POST
+    @RolesAllowed(Roles.JUDGE)
     @Path("/{run_id}/retry")
     @Operation(summary = "Judge the run's errored judgments again (optionally only some error codes); the new results override the errors")
     public Uni<Response> retry(@RestPath("run_id") String runId, String body) {

@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.security.Caller;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
@@ -86,13 +87,13 @@ public class RunService {
     }
 
     /** Checks the request, stores inline traces, then the run and all its tasks in one transaction. */
-    public Uni<RunCreatedView> create(JudgeRunRequest request) {
+    public Uni<RunCreatedView> create(JudgeRunRequest request, Caller caller) {
         Checked checked = check(request);
         List<JudgeDefinition> judges = checked.judges();
         List<ModelId> models = checked.models();
         boolean inline = checked.inline();
         Uni<List<String>> traceIds = inline
-                ? traces.ingest(new TraceBatchRequest(request.traces())).map(result -> result.traceIds())
+                ? traces.ingest(new TraceBatchRequest(request.traces()), caller).map(result -> result.traceIds())
                 : checkedTraceIds(request.traceIds());
         return traceIds.chain(ids -> {
             String runId = HexFormat.of().formatHex(uuidBytes());

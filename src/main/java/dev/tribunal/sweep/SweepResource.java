@@ -1,5 +1,7 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -15,6 +17,7 @@ import org.jboss.resteasy.reactive.RestPath;
 @Path("/api/sweeps")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Sweeps")
+@RolesAllowed(Roles.READ)
 public class SweepResource {
 
     private final SweepService service;
@@ -37,6 +40,7 @@ public class SweepResource {
     }
 
     @POST
+    @RolesAllowed(Roles.JUDGE)
     @Path("/{name}/trigger")
     @Operation(summary = "Run a tick now (within a second, on one process); 409 for a disabled sweep")
     public Uni<Response> trigger(@RestPath("name") String name) {

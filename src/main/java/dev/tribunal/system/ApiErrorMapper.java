@@ -41,6 +41,48 @@ public class ApiErrorMapper {
     }
 
     @ServerExceptionMapper
+    public Response unauthenticated(io.quarkus.security.AuthenticationFailedException e, UriInfo uri) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof TooManyRequestsException tooMany) {
+                return tooManyRequests(tooMany, uri);
+            }
+        }
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? "The API key is unknown or revoked" : e.getMessage();
+        return unauthenticated(uri, message);
+    }
+
+    @ServerExceptionMapper
+    public Response anonymous(io.quarkus.security.UnauthorizedException e, UriInfo uri) {
+        return unauthenticated(uri, "This request needs an API key: send 'Authorization: Bearer <key>'");
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(io.quarkus.security.ForbiddenException e, UriInfo uri) {
+        return error(uri, 403, "PERMISSION_DENIED", "The roles of this key do not allow this request");
+    }
+
+    @ServerExceptionMapper
+    public Response permissionDenied(PermissionDeniedException e, UriInfo uri) {
+        return error(uri, 403, "PERMISSION_DENIED", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response tooManyRequests(TooManyRequestsException e, UriInfo uri) {
+        return Response.fromResponse(error(uri, 429, "REQUEST_LIMIT_EXCEEDED", e.getMessage()))
+                .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+    }
+
+    /** 401 with a bearer challenge; a page sends the browser to the login page instead. */
+    private static Response unauthenticated(UriInfo uri, String message) {
+        if (dev.tribunal.security.ApiKeyMechanism.isPage(uri.getPath())) {
+            String next = uri.getRequestUri().getRawPath() + (uri.getRequestUri().getRawQuery() == null ? "" : "?" + uri.getRequestUri().getRawQuery());
+            return Response.seeOther(java.net.URI.create("/login?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8)))
+                    .build();
+        }
+        return Response.fromResponse(error(uri, 401, "UNAUTHENTICATED", message)).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
     public Response unreadableJson(JacksonException e, UriInfo uri) {
         return error(uri, 400, "MALFORMED_REQUEST", describe(e));
     }

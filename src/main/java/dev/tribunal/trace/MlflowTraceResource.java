@@ -1,5 +1,7 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,6 +15,7 @@ import org.jboss.resteasy.reactive.RestPath;
 @Path("/api/3.0/mlflow/traces")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "MLflow traces")
+@RolesAllowed(Roles.READ)
 public class MlflowTraceResource {
 
     private final TraceService service;

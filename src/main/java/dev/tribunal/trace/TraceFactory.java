@@ -1,5 +1,6 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.security.Caller;
 import dev.tribunal.assessment.Assessment;
 import dev.tribunal.assessment.AssessmentFactory;
 import dev.tribunal.assessment.AssessmentSource;
@@ -39,7 +40,7 @@ final class TraceFactory {
     private TraceFactory() {
     }
 
-    static List<NewTrace> fromBatch(List<TraceRequest> requests) {
+    static List<NewTrace> fromBatch(List<TraceRequest> requests, Caller caller) {
         InvalidRequestException.require(requests != null && !requests.isEmpty(), "'traces' must hold 1 to " + MAX_BATCH + " traces");
         InvalidRequestException.require(requests.size() <= MAX_BATCH,
                 "'traces' holds " + requests.size() + " traces; at most " + MAX_BATCH + " per request");
@@ -47,7 +48,7 @@ final class TraceFactory {
         Set<String> seen = new HashSet<>();
         List<NewTrace> result = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            NewTrace trace = fromRequest(requests.get(i), "traces[" + i + "]", now);
+            NewTrace trace = fromRequest(requests.get(i), "traces[" + i + "]", now, caller);
             InvalidRequestException.require(seen.add(trace.trace().traceId),
                     "traces[" + i + "].trace_id '" + trace.trace().traceId + "' appears twice in the batch");
             result.add(trace);
@@ -55,7 +56,7 @@ final class TraceFactory {
         return result;
     }
 
-    private static NewTrace fromRequest(TraceRequest request, String at, Instant now) {
+    private static NewTrace fromRequest(TraceRequest request, String at, Instant now, Caller caller) {
         InvalidRequestException.require(request != null, at + " must be an object");
         Trace trace = new Trace();
         if (request.traceId() == null) {
@@ -77,7 +78,7 @@ final class TraceFactory {
         trace.createdAt = now;
 
         List<Span> spans = spans(trace.traceId, request.spans(), at);
-        List<Assessment> expectations = expectations(trace.traceId, request, at, now);
+        List<Assessment> expectations = expectations(trace.traceId, request, at, now, caller);
         return new NewTrace(trace, spans, expectations);
     }
 
@@ -130,7 +131,7 @@ final class TraceFactory {
         return spans;
     }
 
-    private static List<Assessment> expectations(String traceId, TraceRequest request, String at, Instant now) {
+    private static List<Assessment> expectations(String traceId, TraceRequest request, String at, Instant now, Caller caller) {
         if (request.expectations() == null || request.expectations().isEmpty()) {
             InvalidRequestException.require(request.expectationSource() == null || request.expectations() != null,
                     at + ".expectation_source is given without expectations");
@@ -143,7 +144,7 @@ final class TraceFactory {
             InvalidRequestException.require(name.length() <= AssessmentFactory.MAX_NAME_LENGTH,
                     at + ".expectations has a name longer than " + AssessmentFactory.MAX_NAME_LENGTH + " characters");
             InvalidRequestException.require(value != null && !value.isNull(), field + " must have a value, not null");
-            expectations.add(AssessmentFactory.expectation(traceId, name, value, source, now));
+            expectations.add(AssessmentFactory.expectation(traceId, name, value, source, now, caller));
         });
         return expectations;
     }

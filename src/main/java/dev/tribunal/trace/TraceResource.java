@@ -1,5 +1,9 @@
 package dev.tribunal.trace;
 
+import io.quarkus.security.identity.SecurityIdentity;
+import dev.tribunal.security.Caller;
+import dev.tribunal.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
@@ -25,12 +29,15 @@ import java.util.Map;
 @Path("/api/traces")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Traces")
+@RolesAllowed(Roles.READ)
 public class TraceResource {
 
     private final TraceService service;
+    private final SecurityIdentity identity;
 
-    TraceResource(TraceService service) {
+    TraceResource(TraceService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     /** {@code {"traces": [...], "next_page_token": "..."}}; no token on the last page. */
@@ -38,10 +45,11 @@ public class TraceResource {
     }
 
     @POST
+    @RolesAllowed(Roles.INGEST)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ingest 1 to 1000 traces in one transaction; re-sent trace ids are left as they are")
     public Uni<TraceBatchResult> ingest(TraceBatchRequest request) {
-        return service.ingest(request);
+        return service.ingest(request, Caller.of(identity));
     }
 
     @GET

@@ -1,5 +1,6 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.security.Caller;
 import dev.tribunal.assessment.AssessmentRepository;
 import dev.tribunal.assessment.AssessmentView;
 import dev.tribunal.system.Json;
@@ -45,8 +46,8 @@ public class TraceService {
      * is harmless); when a concurrent request inserts the same id first, the batch is retried once and
      * then sees that trace as existing.
      */
-    public Uni<TraceBatchResult> ingest(TraceBatchRequest request) {
-        return Uni.createFrom().item(() -> TraceFactory.fromBatch(request == null ? null : request.traces()))
+    public Uni<TraceBatchResult> ingest(TraceBatchRequest request, Caller caller) {
+        return Uni.createFrom().item(() -> TraceFactory.fromBatch(request == null ? null : request.traces(), caller))
                 .chain(batch -> Uni.createFrom().deferred(() -> Panache.withTransaction(() -> insertNew(batch)))
                         .onFailure(TraceService::isUniqueViolation).retry().atMost(1));
     }
@@ -69,7 +70,7 @@ public class TraceService {
 
     /** Checks a batch as {@link #ingest} would, storing nothing; a problem is an InvalidRequestException. */
     public void validate(TraceBatchRequest request) {
-        TraceFactory.fromBatch(request == null ? null : request.traces());
+        TraceFactory.fromBatch(request == null ? null : request.traces(), new Caller(Caller.LOCAL, false, false));
     }
 
     /** The ids among the given ones that name no trace, in the order given. */

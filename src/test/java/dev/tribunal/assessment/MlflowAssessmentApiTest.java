@@ -30,7 +30,7 @@ class MlflowAssessmentApiTest {
     private static final String BASE = "/api/3.0/mlflow/traces/";
 
     private static ValidatableResponse create(String traceId, String assessmentJson) {
-        return given().contentType(ContentType.JSON)
+        return dev.tribunal.TestSecurity.author(assessmentJson).contentType(ContentType.JSON)
                 .body("{\"assessment\": " + assessmentJson + "}")
                 .when().post(BASE + traceId + "/assessments")
                 .then();
@@ -148,7 +148,7 @@ class MlflowAssessmentApiTest {
         String id = logAssessment(trace, "{\"assessment_name\": \"expected_response\", \"expectation\": {\"value\": \"Paris\"}}");
         get(trace, id).statusCode(200)
                 .body("assessment.source.source_type", equalTo("HUMAN"))
-                .body("assessment.source.source_id", equalTo("default"))
+                .body("assessment.source.source_id", equalTo("bootstrap"))
                 .body("assessment.expectation.value", equalTo("Paris"))
                 .body("assessment", not(hasKey("feedback")));
     }

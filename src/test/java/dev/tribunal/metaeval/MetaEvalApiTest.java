@@ -31,7 +31,7 @@ class MetaEvalApiTest {
     private final List<String> numericTraces = new ArrayList<>();
 
     private static void log(String trace, String json) {
-        given().contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")
+        dev.tribunal.TestSecurity.author(json).contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")
                 .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(200);
     }
 
@@ -84,7 +84,8 @@ class MetaEvalApiTest {
             String human = pairs[t][1];
             if (t == 0) {
                 // a reviewer first said no, then corrected herself: the correction is the reference
-                String first = given().contentType(ContentType.JSON).body("{\"assessment\": {\"assessment_name\": \"verdict\", "
+                String first = dev.tribunal.TestSecurity.as("ann@example.com").contentType(ContentType.JSON)
+                        .body("{\"assessment\": {\"assessment_name\": \"verdict\", "
                         + "\"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"ann@example.com\"}, \"feedback\": {\"value\": \"no\"}}}")
                         .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(200).extract().path("assessment.assessment_id");
                 log(trace, "{\"assessment_name\": \"verdict\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"ann@example.com\"}, "

@@ -1,6 +1,7 @@
 package dev.tribunal.metaeval;
 
 import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
@@ -68,7 +69,7 @@ class MetaEvalPageTest {
     }
 
     private static void log(String trace, String json) {
-        given().contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")
+        dev.tribunal.TestSecurity.author(json).contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")
                 .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(200);
     }
 
@@ -122,12 +123,33 @@ class MetaEvalPageTest {
         }
     }
 
+    /** A key of {@code name} with the given roles, made by the admin. */
+    private static String key(String name, String... roles) {
+        given().delete("/api/admin/keys/" + name);
+        return given().contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("name", name, "roles", List.of(roles))).post("/api/admin/keys")
+                .then().statusCode(201).extract().path("key");
+    }
+
+    /** Opens a page in a fresh browser, which the server first sends to the login page, where the key is entered. */
+    private Page signedIn(BrowserContext context, String key, String path) {
+        Page page = context.newPage();
+        page.navigate(base + path);
+        assertTrue(page.url().contains("/login?next="), "a browser without a session is sent to the login page: " + page.url());
+        page.fill("#key", key);
+        page.click("#sign-in");
+        page.waitForLoadState();
+        assertTrue(page.url().endsWith(path), "back to " + path + " once signed in: " + page.url());
+        return page;
+    }
+
     @Test
     @org.junit.jupiter.api.Order(1)
     void thePageShowsTheJudgesSideBySide() throws Exception {
         seed();
-        try (Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1280, 900))) {
-            page.navigate(base + "meta-evaluation?name=" + NAME);
+        String viewer = key("page-viewer", "read");
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
+             Page page = signedIn(context, viewer, "meta-evaluation?name=" + NAME)) {
             assertTrue(page.title().contains(NAME), page.title());
             String rowA = "#summary tr[data-judge='" + NAME + " · openai:/page-a · v1']";
             String rowB = "#summary tr[data-judge='" + NAME + " · openai:/page-b · v1']";
@@ -152,13 +174,14 @@ class MetaEvalPageTest {
     @org.junit.jupiter.api.Order(2)
     void aReviewerLabelsTracesAndOverridesAJudge() throws Exception {
         seed();
-        try (Page page = browser.newPage()) {
-            page.navigate(base + "meta-evaluation/label?name=" + NAME);
+        String reviewer = key("carol@example.com", "read", "annotate");
+        try (BrowserContext context = browser.newContext();
+             Page page = signedIn(context, reviewer, "meta-evaluation/label?name=" + NAME)) {
+            assertEquals("carol@example.com", page.textContent("#reviewer").trim(), "labels are recorded in the signed-in key's name");
             String first = page.locator("input[name=trace_id]").getAttribute("value");
             assertTrue(unlabelled.contains(first), "the next trace without a label: " + first);
             assertTrue(page.textContent("#outputs").contains("Answer <b>"), "trace content is shown as text, not as markup");
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("meta-evaluation-label.png")).setFullPage(true));
-            page.fill("#reviewer", "carol@example.com");
             page.fill("#value", "yes");
             page.fill("#rationale", "The answer is right.");
             page.click("button[type=submit]");
@@ -166,7 +189,6 @@ class MetaEvalPageTest {
             String second = page.locator("input[name=trace_id]").getAttribute("value");
             assertTrue(unlabelled.contains(second) && !second.equals(first), second);
             // this time the reviewer overrides the judge's verdict
-            page.fill("#reviewer", "carol@example.com");
             page.fill("#value", "yes");
             String judgeAssessment = page.locator("#overrides option").nth(1).getAttribute("value");
             page.selectOption("#overrides", judgeAssessment);

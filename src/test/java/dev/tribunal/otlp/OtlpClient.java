@@ -1,5 +1,6 @@
 package dev.tribunal.otlp;
 
+import dev.tribunal.TestSecurity;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -88,11 +89,13 @@ final class OtlpClient implements AutoCloseable {
     static SpanExporter exporter(String endpoint, Encoding encoding) {
         boolean gzip = encoding == Encoding.PROTOBUF_GZIP || encoding == Encoding.JSON_GZIP;
         if (encoding == Encoding.PROTOBUF || encoding == Encoding.PROTOBUF_GZIP) {
-            return OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setCompression(gzip ? "gzip" : "none").build();
+            return OtlpHttpSpanExporter.builder().setEndpoint(endpoint).setCompression(gzip ? "gzip" : "none")
+                    .addHeader("Authorization", "Bearer " + TestSecurity.ADMIN_KEY).build();
         }
         // the SDK writes OTLP JSON with its own marshaler; its public builder only offers protobuf
         HttpExporter<Marshaler> json = new HttpExporterBuilder<>(StandardComponentId.ExporterType.OTLP_HTTP_JSON_SPAN_EXPORTER, endpoint)
                 .setCompression(gzip ? "gzip" : "none")
+                .addConstantHeaders("Authorization", "Bearer " + TestSecurity.ADMIN_KEY)
                 .exportAsJson()
                 .build();
         return new SpanExporter() {

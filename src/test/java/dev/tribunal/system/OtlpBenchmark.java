@@ -181,6 +181,7 @@ class OtlpBenchmark {
                     HttpRequest request = HttpRequest.newBuilder(endpoint)
                             .timeout(Duration.ofSeconds(60))
                             .header("Content-Type", "application/x-protobuf")
+                            .header("Authorization", "Bearer " + TribunalProcess.ADMIN_KEY)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                             .build();
                     long sentAt = System.nanoTime();

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * An application run under the OpenTelemetry Java agent, configured with nothing but
- * {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, sends its traces to a running Tribunal.
+ * {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} and its key in {@code OTEL_EXPORTER_OTLP_TRACES_HEADERS}, sends its traces
+ * to a running Tribunal.
  */
 class OtlpExporterIT {
 
@@ -45,7 +46,7 @@ class OtlpExporterIT {
 
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void anAppUnderTheJavaAgentWithOnlyTheTracesEndpointSet() throws Exception {
+    void anAppUnderTheJavaAgentWithOnlyTheTracesEndpointAndItsKeySet() throws Exception {
         tribunal = TribunalProcess.start(tempDir.resolve("tribunal"), Map.of()).waitUntilReady();
 
         String agent = System.getProperty("otel.javaagent.jar", "target/otel/opentelemetry-javaagent.jar");
@@ -61,6 +62,8 @@ class OtlpExporterIT {
                 .redirectOutput(output.toFile());
         app.environment().keySet().removeIf(name -> name.startsWith("OTEL_"));
         app.environment().put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://localhost:" + tribunal.httpPort() + "/v1/traces");
+        // the key, as OTel exporters send headers (the value URL-encoded)
+        app.environment().put("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "Authorization=Bearer%20" + TribunalProcess.ADMIN_KEY);
         Process process = app.start();
         if (!process.waitFor(90, TimeUnit.SECONDS)) {
             process.destroyForcibly();

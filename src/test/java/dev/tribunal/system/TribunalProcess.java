@@ -35,6 +35,9 @@ final class TribunalProcess implements AutoCloseable {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final int LOG_TAIL_LINES = 60;
 
+    /** The admin key every started process takes from TRIBUNAL_BOOTSTRAP_KEY, and that this class's requests carry. */
+    static final String ADMIN_KEY = "it-bootstrap-admin-key-8d2f4a";
+
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1)
@@ -79,6 +82,7 @@ final class TribunalProcess implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             Map<String, String> env = builder.environment();
             env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TRIBUNAL_"));
+            env.put("TRIBUNAL_BOOTSTRAP_KEY", ADMIN_KEY);
             env.putAll(extraEnv);
             Files.writeString(log, "");
             return new TribunalProcess(workDir, log, port, builder.start());
@@ -143,7 +147,7 @@ final class TribunalProcess implements AutoCloseable {
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
         try {
-            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
+            return HTTP.send(request.timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_KEY).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,0 +1,112 @@
+package dev.tribunal.security;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.credential.TokenCredential;
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.AuthenticationRequest;
+import io.quarkus.security.identity.request.TokenAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.ChallengeData;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.Cookie;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * API keys as bearer tokens ({@code Authorization: Bearer <key>}, which is also how MLflow clients send
+ * {@code MLFLOW_TRACKING_TOKEN} and OTLP exporters send {@code OTEL_EXPORTER_OTLP_HEADERS}), or the session
+ * cookie the login page sets for a browser. A request without either is anonymous: the endpoints' roles then
+ * answer 401 (the pages redirect to the login page).
+ */
+@ApplicationScoped
+public class ApiKeyMechanism implements HttpAuthenticationMechanism {
+
+    /** The browser session's cookie: the key itself, HttpOnly and SameSite=Strict. */
+    public static final String COOKIE = "tribunal_session";
+    /** Identity attribute: the identity of a request when security is off. */
+    static final String OPEN = "tribunal.open";
+    /** Identity attribute: the key came in the session cookie (forms then need their CSRF token). */
+    public static final String VIA_COOKIE = "tribunal.via-cookie";
+    private static final Logger LOG = Logger.getLogger(ApiKeyMechanism.class);
+
+    private final boolean enabled;
+    private final ApiKeys keys;
+    private final SecurityIdentity open;
+
+    ApiKeyMechanism(SecurityConfig config, ApiKeys keys) {
+        this.enabled = config.enabled();
+        this.keys = keys;
+        this.open = QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(Caller.LOCAL))
+                .addRoles(Roles.effective(Set.of(Roles.ADMIN)))
+                .addAttribute(OPEN, Boolean.TRUE)
+                .build();
+    }
+
+    void announce(@Observes StartupEvent event) {
+        if (!enabled) {
+            LOG.warn("SECURITY IS OFF (tribunal.security.enabled=false): every request is allowed, as 'local', with every role. "
+                    + "Never run this way where others can reach the port.");
+        } else {
+            LOG.info("Requests need an API key (Authorization: Bearer <key>)");
+        }
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
+        if (!enabled) {
+            return Uni.createFrom().item(open);
+        }
+        String header = context.request().getHeader("Authorization");
+        String key;
+        String via;
+        if (header != null) {
+            if (header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return Uni.createFrom().failure(new AuthenticationFailedException("The Authorization header must be 'Bearer <API key>'"));
+            }
+            key = header.substring(7).strip();
+            via = "bearer";
+        } else {
+            Cookie cookie = context.request().getCookie(COOKIE);
+            if (cookie == null || cookie.getValue().isEmpty()) {
+                return Uni.createFrom().nullItem();
+            }
+            key = cookie.getValue();
+            via = "cookie";
+        }
+        return identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
+                new TokenAuthenticationRequest(new TokenCredential(key, via)), context));
+    }
+
+    @Override
+    public Uni<ChallengeData> getChallenge(RoutingContext context) {
+        String path = context.request().path();
+        if (isPage(path)) {
+            String next = context.request().uri();
+            return Uni.createFrom().item(new ChallengeData(303, "Location",
+                    "/login?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
+        }
+        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));
+    }
+
+    /** The browser pages, which send people to the login page rather than answering 401. */
+    public static boolean isPage(String path) {
+        return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/");
+    }
+
+    @Override
+    public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
+        return Set.of(TokenAuthenticationRequest.class);
+    }
+}

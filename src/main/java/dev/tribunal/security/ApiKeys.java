@@ -1,0 +1,143 @@
+package dev.tribunal.security;
+
+import dev.tribunal.system.ConflictException;
+import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.ResourceNotFoundException;
+import dev.tribunal.system.Times;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * API keys: created (the key is returned once and only its hash is stored), listed, revoked, and checked on
+ * every request against the database, so that a revocation holds at once on every replica.
+ */
+@ApplicationScoped
+public class ApiKeys {
+
+    /** A key's holder: the key's name (or {@code bootstrap}) and its effective roles. */
+    public record Holder(String name, Set<String> roles) {
+    }
+
+    /** A key as listed: never the key itself. */
+    public record KeyView(String name, String keyPrefix, List<String> roles, java.time.Instant createdAt, String createdBy) {
+    }
+
+    /** A new key, returned once. */
+    public record CreatedKeyView(String name, String key, List<String> roles) {
+    }
+
+    static final String BOOTSTRAP = "bootstrap";
+    private static final Logger LOG = Logger.getLogger(ApiKeys.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
+    private static final int MIN_BOOTSTRAP_LENGTH = 16;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Pool pool;
+    private final Optional<byte[]> bootstrapHash;
+
+    ApiKeys(Pool pool, @ConfigProperty(name = "tribunal.bootstrap-key") Optional<String> bootstrapKey) {
+        this.pool = pool;
+        Optional<String> key = bootstrapKey.map(String::strip).filter(k -> !k.isEmpty());
+        key.ifPresent(k -> {
+            if (k.length() < MIN_BOOTSTRAP_LENGTH) {
+                throw new IllegalStateException("TRIBUNAL_BOOTSTRAP_KEY must be at least " + MIN_BOOTSTRAP_LENGTH + " characters");
+            }
+        });
+        this.bootstrapHash = key.map(ApiKeys::sha256);
+    }
+
+    /** The holder of a key; empty when no key (or a revoked one) matches. */
+    Uni<Optional<Holder>> holder(String key) {
+        byte[] hash = sha256(key);
+        if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash, bootstrapHash.get())) {
+            return Uni.createFrom().item(Optional.of(new Holder(BOOTSTRAP, Roles.effective(List.of(Roles.ADMIN)))));
+        }
+        return pool.preparedQuery("select name, roles from api_key where key_hash = $1")
+                .execute(Tuple.of(HexFormat.of().formatHex(hash)))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Optional.empty();
+                    }
+                    Row row = rows.iterator().next();
+                    return Optional.of(new Holder(row.getString("name"), Roles.effective(Arrays.asList(row.getArrayOfStrings("roles")))));
+                });
+    }
+
+    boolean hasBootstrapKey() {
+        return bootstrapHash.isPresent();
+    }
+
+    public Uni<CreatedKeyView> create(String name, List<String> roles, String createdBy) {
+        InvalidRequestException.require(name != null && NAME.matcher(name).matches(),
+                "'name' must be 1 to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+        InvalidRequestException.require(!BOOTSTRAP.equals(name), "'bootstrap' is the name of the key from TRIBUNAL_BOOTSTRAP_KEY");
+        InvalidRequestException.require(roles != null && !roles.isEmpty(), "'roles' must name at least one of " + Roles.ALL);
+        List<String> unknown = roles.stream().filter(r -> !Roles.ALL.contains(r)).toList();
+        InvalidRequestException.require(unknown.isEmpty(), "Unknown roles " + unknown + "; roles are " + Roles.ALL);
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        String key = "trb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(roles));
+        return pool.preparedQuery("insert into api_key (name, key_hash, key_prefix, roles, created_at, created_by) "
+                        + "values ($1, $2, $3, $4, $5, $6) on conflict (name) do nothing")
+                .execute(Tuple.of(name, HexFormat.of().formatHex(sha256(key)), key.substring(0, 8), distinct.toArray(String[]::new),
+                        Times.now().atOffset(ZoneOffset.UTC), createdBy))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new ConflictException("A key named '" + name + "' exists; revoke it first or choose another name");
+                    }
+                    LOG.infof("API key '%s' with roles %s created by %s", name, distinct, createdBy);
+                    return new CreatedKeyView(name, key, distinct);
+                });
+    }
+
+    public Uni<List<KeyView>> list() {
+        return pool.query("select name, key_prefix, roles, created_at, created_by from api_key order by name").execute()
+                .map(rows -> {
+                    List<KeyView> keys = new ArrayList<>();
+                    rows.forEach(row -> keys.add(new KeyView(row.getString("name"), row.getString("key_prefix"),
+                            Arrays.asList(row.getArrayOfStrings("roles")), row.getOffsetDateTime("created_at").toInstant(),
+                            row.getString("created_by"))));
+                    return keys;
+                });
+    }
+
+    /** Revokes a key at once: the next request with it is refused, on every replica. */
+    public Uni<Void> revoke(String name, String revokedBy) {
+        return pool.preparedQuery("delete from api_key where name = $1").execute(Tuple.of(name))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new ResourceNotFoundException("No API key named '" + name + "'");
+                    }
+                    LOG.infof("API key '%s' revoked by %s", name, revokedBy);
+                    return null;
+                });
+    }
+
+    static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.tribunal.security;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.net.URI;
+
+/**
+ * Signing in to the pages with an API key: the key goes into an HttpOnly, SameSite=Strict session cookie
+ * that is checked on every request like a bearer key (so a revoked key signs the browser out at once).
+ */
+@Path("/")
+@PermitAll
+public class LoginPage {
+
+    private static final int SESSION_SECONDS = 8 * 3600;
+
+    private final ApiKeys keys;
+
+    LoginPage(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @GET
+    @Path("login")
+    @Produces(MediaType.TEXT_HTML)
+    public String form(@RestQuery("next") String next, @RestQuery("error") String error) {
+        return page(safeNext(next), error != null);
+    }
+
+    @POST
+    @Path("login")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next) {
+        String target = safeNext(next);
+        if (key == null || key.isBlank()) {
+            return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
+        }
+        return keys.holder(key.strip())
+                .map(holder -> holder.isEmpty()
+                        ? Response.status(401).entity(page(target, true)).build()
+                        : Response.seeOther(URI.create(target)).cookie(session(key.strip(), SESSION_SECONDS)).build());
+    }
+
+    @POST
+    @Path("logout")
+    public Response logout() {
+        return Response.seeOther(URI.create("/login")).cookie(session("", 0)).build();
+    }
+
+    private static NewCookie session(String key, int maxAge) {
+        return new NewCookie.Builder(ApiKeyMechanism.COOKIE).value(key).path("/").maxAge(maxAge).httpOnly(true)
+                .sameSite(NewCookie.SameSite.STRICT).build();
+    }
+
+    /** Only a path on this server: never another site. */
+    private static String safeNext(String next) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")) {
+            return "/meta-evaluation";
+        }
+        return next;
+    }
+
+    private static String page(String next, boolean failed) {
+        String escaped = next.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+        return TEMPLATE.replace("{error}", failed ? "<p class=\"error\" id=\"error\">That key is unknown or revoked.</p>" : "")
+                .replace("{next}", escaped);
+    }
+
+    private static final String TEMPLATE = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Sign in · Tribunal</title>
+            <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;color:#222}
+            input{width:100%;padding:.5rem;margin:.5rem 0;box-sizing:border-box}button{padding:.5rem 1rem}
+            .error{color:#b00020}</style></head>
+            <body><h1>Tribunal</h1>
+            {error}
+            <form method="post" action="/login">
+            <label for="key">API key</label>
+            <input id="key" name="key" type="password" autocomplete="current-password" required>
+            <input type="hidden" name="next" value="{next}">
+            <button type="submit" id="sign-in">Sign in</button>
+            </form>
+            <p>Any key with the <code>read</code> role shows the pages; labelling needs <code>annotate</code>.</p>
+            </body></html>
+            """;
+}

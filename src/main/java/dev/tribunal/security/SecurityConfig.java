@@ -1,0 +1,23 @@
+package dev.tribunal.security;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Who may call Tribunal. */
+@ConfigMapping(prefix = "tribunal.security")
+public interface SecurityConfig {
+
+    /**
+     * Whether requests need an API key. Off, every request acts as {@code local} with every role: only for a
+     * developer's machine (the dev profile turns it off and listens on localhost only).
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * Requests per second one key may make (a burst of as many is allowed); more get 429 with Retry-After,
+     * so that one client cannot starve the database or the judges' budgets for the others. Counted per process.
+     */
+    @WithDefault("100")
+    int requestsPerSecondPerKey();
+}

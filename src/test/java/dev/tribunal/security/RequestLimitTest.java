@@ -1,0 +1,49 @@
+package dev.tribunal.security;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One key over its requests per second gets 429 with Retry-After; other keys are not held back by it. */
+@QuarkusTest
+@TestProfile(RequestLimitTest.FivePerSecond.class)
+class RequestLimitTest {
+
+    public static class FivePerSecond implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tribunal.security.requests-per-second-per-key", "5");
+        }
+    }
+
+    @Test
+    void aKeyOverItsRateIsToldWhenToComeBack() throws InterruptedException {
+        String busy = SecurityTest.key("busy-client", Roles.READ);
+        String calm = SecurityTest.key("calm-client", Roles.READ);
+        List<Response> answers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            answers.add(given().header("Authorization", "Bearer " + busy).get("/api/judges"));
+        }
+        List<Integer> statuses = answers.stream().map(Response::statusCode).toList();
+        assertTrue(statuses.subList(0, 5).stream().allMatch(s -> s == 200), "a burst of 5 passes: " + statuses);
+        Response refused = answers.stream().filter(r -> r.statusCode() == 429).findFirst()
+                .orElseThrow(() -> new AssertionError("no 429 in " + statuses));
+        assertEquals("1", refused.header("Retry-After"));
+        assertEquals("REQUEST_LIMIT_EXCEEDED", refused.jsonPath().getString("error_code"));
+        assertTrue(refused.jsonPath().getString("detail").contains("busy-client"), refused.asString());
+
+        assertEquals(200, given().header("Authorization", "Bearer " + calm).get("/api/judges").statusCode(), "another key is not held back");
+        Thread.sleep(1100);
+        assertEquals(200, given().header("Authorization", "Bearer " + busy).get("/api/judges").statusCode(), "after Retry-After it passes");
+    }
+}

@@ -1,0 +1,321 @@
+package dev.tribunal.security;
+
+import dev.tribunal.TestSecurity;
+import dev.tribunal.llm.FakeProviders;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** API keys, roles on every endpoint, unforgeable HUMAN provenance, the pages' sign-in and CSRF, secrets kept out. */
+@QuarkusTest
+class SecurityTest {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    private String traceId;
+    private String assessmentId;
+    private String runId;
+
+    /** A key with the given roles (any former key of the name is revoked first). */
+    static String key(String name, String... roles) {
+        given().delete("/api/admin/keys/" + name);
+        return given().contentType(ContentType.JSON).body(Map.of("name", name, "roles", List.of(roles))).post("/api/admin/keys")
+                .then().statusCode(201).extract().path("key");
+    }
+
+    private HttpResponse<String> send(String method, String path, String key, String contentType, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @BeforeEach
+    void seed() {
+        traceId = "tr-sec-" + UUID.randomUUID();
+        given().contentType(ContentType.JSON).body("{\"traces\": [{\"trace_id\": \"" + traceId + "\", \"inputs\": \"q\", \"outputs\": \"a\","
+                + " \"expectations\": {\"expected_response\": \"a\"}}]}").post("/api/traces").then().statusCode(200);
+        assessmentId = given().contentType(ContentType.JSON)
+                .body("{\"assessment\": {\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"CODE\", \"source_id\": \"checker\"},"
+                        + " \"feedback\": {\"value\": \"ok\"}}}")
+                .post("/api/3.0/mlflow/traces/" + traceId + "/assessments").then().statusCode(200).extract().path("assessment.assessment_id");
+        runId = given().contentType(ContentType.JSON).body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}")
+                .post("/api/judge-runs").then().statusCode(202).extract().path("run_id");
+    }
+
+    /** One endpoint: what it needs and a request that it accepts. */
+    private record Endpoint(String method, String path, String role, String contentType, String body) {
+    }
+
+    private List<Endpoint> endpoints() {
+        String json = "application/json";
+        String ingest = "{\"traces\": [{\"inputs\": \"q\"}]}";
+        String feedback = "{\"assessment\": {\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"CODE\", \"source_id\": \"c\"}, "
+                + "\"feedback\": {\"value\": \"ok\"}}}";
+        String a = "/api/3.0/mlflow/traces/" + traceId + "/assessments/";
+        return List.of(
+                new Endpoint("GET", "/api/traces", Roles.READ, null, null),
+                new Endpoint("GET", "/api/traces/" + traceId, Roles.READ, null, null),
+                new Endpoint("POST", "/api/traces", Roles.INGEST, json, ingest),
+                new Endpoint("POST", "/v1/traces", Roles.INGEST, json, "{}"),
+                new Endpoint("GET", "/api/3.0/mlflow/traces/" + traceId, Roles.READ, null, null),
+                new Endpoint("GET", "/api/assessments", Roles.READ, null, null),
+                new Endpoint("POST", "/api/3.0/mlflow/traces/" + traceId + "/assessments", Roles.ANNOTATE, json, feedback),
+                new Endpoint("GET", a + assessmentId, Roles.READ, null, null),
+                new Endpoint("PATCH", a + assessmentId, Roles.ANNOTATE, json, "{\"assessment\": {\"rationale\": \"r\"}, \"update_mask\": \"rationale\"}"),
+                new Endpoint("DELETE", a + "a-missing", Roles.ANNOTATE, null, null),
+                new Endpoint("GET", "/api/judges", Roles.READ, null, null),
+                new Endpoint("GET", "/api/judges/exact_match", Roles.READ, null, null),
+                new Endpoint("POST", "/api/judge-runs", Roles.JUDGE, json, "{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}"),
+                new Endpoint("GET", "/api/judge-runs", Roles.READ, null, null),
+                new Endpoint("GET", "/api/judge-runs/" + runId, Roles.READ, null, null),
+                new Endpoint("POST", "/api/judge-runs/" + runId + "/cancel", Roles.JUDGE, null, null),
+                new Endpoint("POST", "/api/judge-runs/" + runId + "/retry", Roles.JUDGE, null, null),
+                new Endpoint("GET", "/api/sweeps", Roles.READ, null, null),
+                new Endpoint("GET", "/api/sweeps/tagged", Roles.READ, null, null),
+                new Endpoint("POST", "/api/sweeps/off/trigger", Roles.JUDGE, null, null),
+                new Endpoint("POST", "/api/meta-evaluations", Roles.READ, json,
+                        "{\"name\": \"tone\", \"reference\": {\"human_feedback\": \"tone\"}}"),
+                new Endpoint("GET", "/api/meta-evaluations?name=tone&human_feedback=tone", Roles.READ, null, null),
+                new Endpoint("GET", "/api/meta-evaluations/disagreements?name=tone&human_feedback=tone&model=checker", Roles.READ, null, null),
+                new Endpoint("GET", "/meta-evaluation", Roles.READ, null, null),
+                new Endpoint("GET", "/meta-evaluation/label?name=tone", Roles.READ, null, null),
+                new Endpoint("POST", "/meta-evaluation/label", Roles.ANNOTATE, "application/x-www-form-urlencoded",
+                        "name=tone&trace_id=" + traceId + "&value=ok"),
+                new Endpoint("GET", "/api/admin/keys", Roles.ADMIN, null, null),
+                new Endpoint("POST", "/api/admin/keys", Roles.ADMIN, json, "{\"name\": \"matrix-" + UUID.randomUUID() + "\", \"roles\": [\"read\"]}"),
+                new Endpoint("DELETE", "/api/admin/keys/no-such-key", Roles.ADMIN, null, null));
+    }
+
+    @Test
+    void everyEndpointNeedsAKeyWithItsRole() throws Exception {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (String role : List.of(Roles.READ, Roles.INGEST, Roles.ANNOTATE, Roles.JUDGE, Roles.ADMIN)) {
+            keys.put(role, key("matrix-" + role, role));
+        }
+        List<String> wrong = new ArrayList<>();
+        for (Endpoint e : endpoints()) {
+            boolean page = e.path().startsWith("/meta-evaluation");
+            HttpResponse<String> anonymous = send(e.method(), e.path(), null, e.contentType(), e.body());
+            int expectedAnonymous = page ? 303 : 401;
+            if (anonymous.statusCode() != expectedAnonymous) {
+                wrong.add(e.method() + " " + e.path() + " without a key: " + anonymous.statusCode());
+            }
+            HttpResponse<String> unknown = send(e.method(), e.path(), "trb_not-a-key", e.contentType(), e.body());
+            if (unknown.statusCode() != expectedAnonymous) {
+                wrong.add(e.method() + " " + e.path() + " with an unknown key: " + unknown.statusCode());
+            }
+            for (Map.Entry<String, String> k : keys.entrySet()) {
+                boolean allowed = k.getKey().equals(e.role()) || k.getKey().equals(Roles.ADMIN);
+                int status = send(e.method(), e.path(), k.getValue(), e.contentType(), e.body()).statusCode();
+                boolean passed = status != 401 && status != 403 && status < 500;
+                if (allowed ? !passed : status != 403) {
+                    wrong.add(e.method() + " " + e.path() + " with role " + k.getKey() + ": " + status);
+                }
+            }
+        }
+        assertEquals(List.of(), wrong);
+        // a role's request that passes gets its answer: a few spot checks of the 2xx
+        assertEquals(200, send("GET", "/api/traces/" + traceId, keys.get(Roles.READ), null, null).statusCode());
+        assertEquals(200, send("POST", "/api/traces", keys.get(Roles.INGEST), "application/json", "{\"traces\": [{\"inputs\": \"q\"}]}").statusCode());
+        assertEquals(202, send("POST", "/api/judge-runs", keys.get(Roles.JUDGE), "application/json",
+                "{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}").statusCode());
+        // health and metrics stay open for probes and scrapers
+        assertEquals(200, send("GET", "/q/health/live", null, null, null).statusCode());
+        assertEquals(200, send("GET", "/q/metrics", null, null, null).statusCode());
+    }
+
+    @Test
+    void unauthenticatedAndForbiddenAnswersSayWhy() throws Exception {
+        HttpResponse<String> anonymous = send("GET", "/api/traces", null, null, null);
+        assertEquals("Bearer", anonymous.headers().firstValue("WWW-Authenticate").orElse(null));
+        assertEquals("UNAUTHENTICATED", JsonPath.from(anonymous.body()).getString("error_code"));
+        HttpResponse<String> mlflow = send("GET", "/api/3.0/mlflow/traces/" + traceId, "trb_wrong", null, null);
+        assertEquals(401, mlflow.statusCode());
+        assertEquals("The API key is unknown or revoked", JsonPath.from(mlflow.body()).getString("message"), "MLflow's error body on MLflow paths");
+        HttpResponse<String> forbidden = send("POST", "/api/judge-runs", key("only-reader", Roles.READ), "application/json", "{}");
+        assertEquals(403, forbidden.statusCode());
+        assertEquals("PERMISSION_DENIED", JsonPath.from(forbidden.body()).getString("error_code"));
+        assertEquals(401, send("GET", "/api/traces", null, null, null).statusCode());
+        HttpResponse<String> malformed = HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/traces")).header("Authorization", "Basic abc").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, malformed.statusCode());
+        assertTrue(malformed.body().contains("Bearer <API key>"), malformed.body());
+    }
+
+    @Test
+    void keysAreShownOnceStoredAsHashesAndRevokedAtOnce() throws Exception {
+        String name = "revocable-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = key(name, Roles.READ, Roles.INGEST);
+        assertTrue(key.startsWith("trb_") && key.length() > 40, key);
+        assertEquals(200, send("GET", "/api/traces", key, null, null).statusCode());
+        String listed = given().get("/api/admin/keys").then().statusCode(200).extract().asString();
+        assertTrue(listed.contains(name), listed);
+        assertFalse(listed.contains(key), "the key is never listed");
+        JsonPath entry = JsonPath.from(listed);
+        assertEquals(List.of("read", "ingest"), entry.getList("keys.find { it.name == '" + name + "' }.roles"));
+        assertEquals("bootstrap", entry.getString("keys.find { it.name == '" + name + "' }.created_by"));
+        long stored = pool.preparedQuery("select count(*) from api_key where key_hash = $1 or key_prefix = $1 or name = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(key)).await().indefinitely().iterator().next().getLong(0);
+        assertEquals(0, stored, "the key itself is in no column");
+        given().contentType(ContentType.JSON).body(Map.of("name", name, "roles", List.of("read"))).post("/api/admin/keys").then().statusCode(409);
+        given().contentType(ContentType.JSON).body(Map.of("name", "x", "roles", List.of("superuser"))).post("/api/admin/keys")
+                .then().statusCode(400);
+
+        given().delete("/api/admin/keys/" + name).then().statusCode(204);
+        assertEquals(401, send("GET", "/api/traces", key, null, null).statusCode(), "revoked: refused on the next request");
+        given().delete("/api/admin/keys/" + name).then().statusCode(404);
+    }
+
+    @Test
+    void humanAssessmentsAreRecordedInTheCallersNameOnly() throws Exception {
+        String alice = key("alice", Roles.ANNOTATE, Roles.READ);
+        String carol = key("carol", Roles.ANNOTATE);
+        String path = "/api/3.0/mlflow/traces/" + traceId + "/assessments";
+        HttpResponse<String> forged = send("POST", path, alice, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"bob\"}, \"feedback\": {\"value\": \"yes\"}}}");
+        assertEquals(403, forged.statusCode(), forged.body());
+        assertTrue(forged.body().contains("names someone else"), forged.body());
+
+        HttpResponse<String> own = send("POST", path, alice, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"source\": {\"source_type\": \"HUMAN\"}, \"feedback\": {\"value\": \"yes\"}, \"metadata\": {\"tribunal.logged_by\": \"bob\"}}}");
+        assertEquals(200, own.statusCode(), own.body());
+        JsonPath created = JsonPath.from(own.body());
+        assertEquals("alice", created.getString("assessment.source.source_id"), "a HUMAN source without id is the caller");
+        assertEquals("alice", created.getString("assessment.metadata.'tribunal.logged_by'"), "who wrote it is not the client's to say");
+        String label = created.getString("assessment.assessment_id");
+
+        HttpResponse<String> judge = send("POST", path, alice, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/gpt-4o\"}, \"feedback\": {\"value\": \"no\"}}}");
+        assertEquals(200, judge.statusCode());
+        assertEquals("openai:/gpt-4o", JsonPath.from(judge.body()).getString("assessment.source.source_id"), "other sources keep their id");
+        assertEquals("alice", JsonPath.from(judge.body()).getString("assessment.metadata.'tribunal.logged_by'"));
+
+        String patch = "{\"assessment\": {\"rationale\": \"changed\"}, \"update_mask\": \"rationale\"}";
+        assertEquals(403, send("PATCH", path + "/" + label, carol, "application/json", patch).statusCode(), "carol cannot change alice's label");
+        assertEquals(403, send("DELETE", path + "/" + label, carol, null, null).statusCode(), "nor delete it");
+        HttpResponse<String> changed = send("PATCH", path + "/" + label, alice, "application/json",
+                "{\"assessment\": {\"metadata\": {\"tribunal.logged_by\": \"mallory\"}}, \"update_mask\": \"metadata\"}");
+        assertEquals(200, changed.statusCode(), changed.body());
+        assertEquals("alice", JsonPath.from(changed.body()).getString("assessment.metadata.'tribunal.logged_by'"));
+        assertEquals("alice", JsonPath.from(changed.body()).getString("assessment.metadata.'tribunal.updated_by'"));
+        given().contentType(ContentType.JSON).body(patch).patch(path + "/" + label).then().statusCode(200)
+                .body("assessment.metadata.'tribunal.updated_by'", org.hamcrest.Matchers.equalTo("bootstrap"));
+
+        String ingester = key("ingest-bot", Roles.INGEST);
+        String trace = "tr-sec-exp-" + UUID.randomUUID();
+        assertEquals(403, send("POST", "/api/traces", ingester, "application/json", "{\"traces\": [{\"trace_id\": \"" + trace
+                + "\", \"inputs\": \"q\", \"expectations\": {\"is_correct\": true}, \"expectation_source\": {\"source_type\": \"HUMAN\", "
+                + "\"source_id\": \"bob\"}}]}").statusCode(), "expectations at ingest follow the same rule");
+        assertEquals(200, send("POST", "/api/traces", ingester, "application/json", "{\"traces\": [{\"trace_id\": \"" + trace
+                + "\", \"inputs\": \"q\", \"expectations\": {\"is_correct\": true}}]}").statusCode());
+        Map<String, Object> expectation = given().queryParam("trace_id", trace).get("/api/assessments").then().statusCode(200)
+                .extract().jsonPath().getMap("assessments[0]");
+        assertEquals("ingest-bot", ((Map<?, ?>) expectation.get("source")).get("source_id"));
+        assertEquals("ingest-bot", ((Map<?, ?>) expectation.get("metadata")).get("tribunal.logged_by"));
+    }
+
+    @Test
+    void browsersSignInWithAKeyAndFormsCarryACsrfToken() throws Exception {
+        String reviewer = key("dana@example.com", Roles.READ, Roles.ANNOTATE);
+        HttpResponse<String> redirected = send("GET", "/meta-evaluation?name=tone", null, null, null);
+        assertEquals(303, redirected.statusCode());
+        assertTrue(redirected.headers().firstValue("Location").orElse("")
+                .endsWith("/login?next=" + URLEncoder.encode("/meta-evaluation?name=tone", StandardCharsets.UTF_8)), redirected.headers().toString());
+        assertEquals(200, send("GET", "/login", null, null, null).statusCode());
+
+        HttpResponse<String> refused = send("POST", "/login", null, "application/x-www-form-urlencoded", "key=trb_wrong&next=/meta-evaluation");
+        assertEquals(401, refused.statusCode());
+        assertTrue(refused.body().contains("unknown or revoked"));
+        HttpResponse<String> offsite = send("POST", "/login", null, "application/x-www-form-urlencoded",
+                "key=" + reviewer + "&next=" + URLEncoder.encode("//evil.example.com/x", StandardCharsets.UTF_8));
+        assertEquals(base + "meta-evaluation", offsite.headers().firstValue("Location").orElse(null), "never sent to another site");
+        HttpResponse<String> signedIn = send("POST", "/login", null, "application/x-www-form-urlencoded",
+                "key=" + reviewer + "&next=" + URLEncoder.encode("/meta-evaluation/label?name=tone&trace_id=" + traceId, StandardCharsets.UTF_8));
+        assertEquals(303, signedIn.statusCode());
+        String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.startsWith(ApiKeyMechanism.COOKIE + "="), cookie);
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        String session = cookie.substring(0, cookie.indexOf(';'));
+
+        HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label?name=tone&trace_id=" + traceId))
+                .header("Cookie", session).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(null));
+        assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(null));
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([0-9a-f]{64})\"").matcher(page.body());
+        assertTrue(token.find(), "the form carries a CSRF token");
+
+        String form = "name=tone&trace_id=" + traceId + "&value=ok";
+        HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label")).header("Cookie", session)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form + "&csrf=" + "0".repeat(64)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, forged.statusCode(), "a form without the page's token is refused");
+        HttpResponse<String> saved = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label")).header("Cookie", session)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form + "&csrf=" + token.group(1)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(303, saved.statusCode(), saved.body());
+        given().queryParam("trace_id", traceId).queryParam("source_type", "HUMAN").get("/api/assessments").then().statusCode(200)
+                .body("assessments[0].source.source_id", org.hamcrest.Matchers.equalTo("dana@example.com"));
+
+        given().delete("/api/admin/keys/dana@example.com").then().statusCode(204);
+        HttpResponse<String> afterRevoke = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation")).header("Cookie", session).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(303, afterRevoke.statusCode(), "a revoked key's session ends at once");
+    }
+
+    @Test
+    void keysNeverAppearInLogsResponsesOrMetrics() throws Exception {
+        String key = key("secret-check", Roles.READ);
+        send("GET", "/api/traces", key, null, null);
+        send("GET", "/api/traces", key + "x", null, null);
+        String metrics = send("GET", "/q/metrics", null, null, null).body();
+        String traces = send("GET", "/api/traces", key, null, null).body();
+        String keys = given().get("/api/admin/keys").then().extract().asString();
+        String log = Files.readString(Path.of(FakeProviders.LOG_FILE));
+        for (String secret : List.of(key, TestSecurity.ADMIN_KEY)) {
+            for (Map.Entry<String, String> place : Map.of("metrics", metrics, "traces", traces, "key list", keys, "log", log).entrySet()) {
+                assertFalse(place.getValue().contains(secret), "a key in the " + place.getKey());
+            }
+        }
+        assertTrue(log.contains("API key 'secret-check' with roles [read] created by bootstrap"), "key changes are logged, by name");
+        assertNotEquals(-1, log.indexOf("revoked by"));
+    }
+}
