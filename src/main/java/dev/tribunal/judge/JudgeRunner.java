@@ -191,6 +191,12 @@ public class JudgeRunner {
         return metadata;
     }
 
+    /** Whether the model's provider has prices, so that judgments on it have a cost. */
+    public boolean priced(ModelId model) {
+        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent());
+    }
+
     /** Price per million tokens times tokens, when the provider's prices are configured. */
     private Double cost(ModelId model, int promptTokens, int completionTokens) {
         ProvidersConfig.Provider provider = providers.providers().get(model.provider());

@@ -18,7 +18,7 @@ public final class RunRequests {
      * stored first); {@code models} runs every LLM judge on each of them instead of its own model.
      */
     public record JudgeRunRequest(List<String> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
-                                  Boolean dryRun) {
+                                  Boolean dryRun, Boolean confirmCost) {
     }
 
     /**

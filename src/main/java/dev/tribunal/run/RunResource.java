@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.system.InvalidRequestException;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
@@ -37,9 +38,12 @@ public class RunResource {
 
     private final SecurityIdentity identity;
 
-    RunResource(RunService service, SecurityIdentity identity) {
+    private final double confirmCostAbove;
+
+    RunResource(RunService service, SecurityIdentity identity, RunsConfig runs) {
         this.service = service;
         this.identity = identity;
+        this.confirmCostAbove = runs.confirmCostAbove();
     }
 
     @POST
@@ -51,7 +55,15 @@ public class RunResource {
         if (request != null && Boolean.TRUE.equals(request.dryRun())) {
             return service.estimate(request).map(estimate -> Response.ok(estimate).build());
         }
-        return service.create(request, Caller.of(identity))
+        Uni<Void> affordable = request == null || Boolean.TRUE.equals(request.confirmCost()) || !service.costKnown(request)
+                ? Uni.createFrom().voidItem()
+                : service.estimate(request).invoke(estimate -> InvalidRequestException.require(
+                        estimate.estimatedCost() == null || estimate.estimatedCost() <= confirmCostAbove,
+                        String.format(java.util.Locale.ROOT, "This run would cost about %.2f (%d judgments), above tribunal.runs.confirm-cost-above "
+                                + "(%.2f): send it again with \"confirm_cost\": true to start it", estimate.estimatedCost(), estimate.total(),
+                                confirmCostAbove))).replaceWithVoid();
+        return affordable
+                .chain(() -> service.create(request, Caller.of(identity)))
                 .map(created -> Response.accepted(created).location(URI.create("/api/judge-runs/" + created.runId())).build());
     }
 

@@ -150,6 +150,23 @@ public class RunService {
      * A dry run: checks the request like a real one, then renders every prompt to count tokens and cost.
      * Nothing is stored (inline traces included) and no provider is called.
      */
+    /**
+     * Whether the run's cost can be estimated: it has LLM judgments and every model they use has prices (a
+     * request that fails its checks answers true, so that the estimate reports the problem).
+     */
+    public boolean costKnown(JudgeRunRequest request) {
+        Checked checked;
+        try {
+            checked = check(request);
+        } catch (RuntimeException e) {
+            return true;
+        }
+        List<ModelId> targets = checked.judges().stream().filter(j -> j.kind() != JudgeDefinition.Kind.CODE)
+                .flatMap(j -> checked.models().isEmpty() ? java.util.stream.Stream.of(j.model()) : checked.models().stream())
+                .toList();
+        return !targets.isEmpty() && targets.stream().allMatch(runner::priced);
+    }
+
     public Uni<DryRunView> estimate(JudgeRunRequest request) {
         Checked checked = check(request);
         List<JudgeDefinition> judges = checked.judges();

@@ -15,8 +15,13 @@ import jakarta.inject.Singleton;
 @Singleton
 class StrictJsonCustomizer implements ObjectMapperCustomizer {
 
+    static final int MAX_NESTING = 64;
+
     @Override
     public void customize(ObjectMapper mapper) {
+        // bodies nest at most this deep (traces, spans and assessments need a few levels): deeper is a 400, not a deep recursion
+        mapper.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING).build());
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         mapper.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         mapper.coercionConfigFor(LogicalType.Textual)

@@ -16,13 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One key over its requests per second gets 429 with Retry-After; other keys are not held back by it. */
 @QuarkusTest
-@TestProfile(RequestLimitTest.FivePerSecond.class)
+@TestProfile(RequestLimitTest.TightLimits.class)
 class RequestLimitTest {
 
-    public static class FivePerSecond implements QuarkusTestProfile {
+    /** 5 requests per second per key; runs estimated above 0.0001 need confirming. */
+    public static class TightLimits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tribunal.security.requests-per-second-per-key", "5");
+            return Map.of("tribunal.security.requests-per-second-per-key", "5", "tribunal.runs.confirm-cost-above", "0.0001");
         }
     }
 

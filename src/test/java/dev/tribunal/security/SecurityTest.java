@@ -318,4 +318,16 @@ class SecurityTest {
         assertTrue(log.contains("API key 'secret-check' with roles [read] created by bootstrap"), "key changes are logged, by name");
         assertNotEquals(-1, log.indexOf("revoked by"));
     }
+
+    @Test
+    void bodiesNestedTooDeepAreA400() throws Exception {
+        String deep = "[".repeat(70) + "]".repeat(70);
+        HttpResponse<String> answer = send("POST", "/api/traces", TestSecurity.ADMIN_KEY, "application/json",
+                "{\"traces\": [{\"inputs\": " + deep + "}]}");
+        assertEquals(400, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("nesting depth"), answer.body());
+        HttpResponse<String> fine = send("POST", "/api/traces", TestSecurity.ADMIN_KEY, "application/json",
+                "{\"traces\": [{\"inputs\": " + "[".repeat(40) + "]".repeat(40) + "}]}");
+        assertEquals(200, fine.statusCode(), fine.body());
+    }
 }

@@ -48,14 +48,15 @@ class ReplicasIT {
     void start() throws IOException {
         database = EmbeddedDatabase.start(tempDir.resolve("shared-pg"), 0, false);
         provider = new FakeOpenAiServer();
-        // a sweep that both replicas try to tick every second
+        // a sweep that both replicas try to tick every second; its delay covers an ingest that is stamped but not yet
+        // committed when a tick runs (as the README asks of every sweep's delay)
         Files.createDirectories(tempDir.resolve("sweeps"));
         Files.writeString(tempDir.resolve("sweeps").resolve("fast.yaml"), """
                 name: fast
                 judges: [exact_match]
                 schedule: every 1s
                 filter: {tags: {sweep: fast}}
-                delay: 0s
+                delay: 1s
                 lookback: 10m
                 """);
     }
