@@ -26,7 +26,7 @@ class JudgeCatalogTest {
     @TempDir
     Path dir;
 
-    private static final String VALID = """
+    static final String VALID = """
             name: correctness
             model: openai:/gpt-4o-mini
             instructions: |

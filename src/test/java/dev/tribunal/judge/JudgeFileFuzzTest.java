@@ -23,18 +23,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class JudgeFileFuzzTest {
 
     private static final int CASES = 400;
-    private static final String VALID = """
-            name: correctness
-            description: Is it right?
-            model: openai:/gpt-4o-mini
-            instructions: |
-              Request: {{ inputs }}
-              Response: {{ outputs }}
-              Expected: {{ expectations.expected_response }}
-            output:
-              type: categorical
-              choices: [yes, no]
-            """;
+    private static final String VALID = JudgeCatalogTest.VALID;
+
     private static final String[] TOKENS = {"[", "]", "{", "}", ":", ": ", "- ", "&a ", "*a", "!!binary ", "!!python/object ", "\t", "'", "\"",
             "|", ">", "#", "---", "...", "? ", "%YAML 1.2", "{{", "}}", "{{ x }}", "1e999", "-1", "999999999999999999999", "null", "~",
             "true", "yes", "\u0000", "\uFFFF", "é", "😀", "<<: *a", "\n", "  ", "numeric", "boolean", "categorical", "type:", "choices:"};
