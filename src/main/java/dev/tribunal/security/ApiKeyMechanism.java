@@ -2,11 +2,9 @@ package dev.tribunal.security;
 
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.AuthenticationFailedException;
-import io.quarkus.security.credential.TokenCredential;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
-import io.quarkus.security.identity.request.TokenAuthenticationRequest;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.ChallengeData;
@@ -41,10 +39,13 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     private static final Logger LOG = Logger.getLogger(ApiKeyMechanism.class);
 
     private final boolean enabled;
+    private final boolean ssoEnabled;
     private final ApiKeys keys;
     private final SecurityIdentity open;
 
-    ApiKeyMechanism(SecurityConfig config, ApiKeys keys) {
+    ApiKeyMechanism(SecurityConfig config, ApiKeys keys,
+                    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false") boolean ssoEnabled) {
+        this.ssoEnabled = ssoEnabled;
         this.enabled = config.enabled();
         this.keys = keys;
         this.open = QuarkusSecurityIdentity.builder()
@@ -85,8 +86,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             key = cookie.getValue();
             via = "cookie";
         }
+        if (ssoEnabled && looksLikeJwt(key)) {
+            // a single-sign-on token: the OIDC mechanism checks it
+            return Uni.createFrom().nullItem();
+        }
         return identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
-                new TokenAuthenticationRequest(new TokenCredential(key, via)), context));
+                new ApiKeyAuthenticationRequest(key, "cookie".equals(via)), context));
     }
 
     @Override
@@ -107,6 +112,16 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(TokenAuthenticationRequest.class);
+        return Set.of(ApiKeyAuthenticationRequest.class);
+    }
+
+    /** Before the OIDC mechanism: a Tribunal key is recognised here, a JWT is left to OIDC. */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 1000;
+    }
+
+    private static boolean looksLikeJwt(String token) {
+        return token.startsWith("eyJ") && token.chars().filter(c -> c == '.').count() == 2;
     }
 }

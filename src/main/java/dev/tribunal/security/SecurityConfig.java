@@ -20,4 +20,10 @@ public interface SecurityConfig {
      */
     @WithDefault("100")
     int requestsPerSecondPerKey();
+
+    /**
+     * Single sign-on: the Tribunal roles each identity-provider group (the token's {@code groups} claim) brings,
+     * e.g. {@code tribunal.security.group-roles."ml-reviewers"=read,annotate}. Groups not named bring none.
+     */
+    java.util.Map<String, java.util.List<String>> groupRoles();
 }

@@ -1,0 +1,46 @@
+package dev.tribunal.security;
+
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.SecurityIdentityAugmentor;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The roles of a single-sign-on identity: its groups mapped by {@code tribunal.security.group-roles}, and any of
+ * Tribunal's roles it holds by name; admin then brings every role. API-key identities have their roles already.
+ */
+@ApplicationScoped
+class SsoRoles implements SecurityIdentityAugmentor {
+
+    private final Map<String, List<String>> groupRoles;
+
+    SsoRoles(SecurityConfig config) {
+        this.groupRoles = config.groupRoles();
+    }
+
+    @Override
+    public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
+        if (identity.isAnonymous() || identity.getAttribute(ApiKeyMechanism.VIA_COOKIE) != null
+                || identity.getAttribute(ApiKeyMechanism.OPEN) != null) {
+            return Uni.createFrom().item(identity);
+        }
+        Set<String> roles = new LinkedHashSet<>();
+        for (String group : identity.getRoles()) {
+            if (Roles.ALL.contains(group)) {
+                roles.add(group);
+            }
+            roles.addAll(groupRoles.getOrDefault(group, List.of()));
+        }
+        if (roles.isEmpty()) {
+            return Uni.createFrom().item(identity);
+        }
+        return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity).addRoles(Roles.effective(roles)).build());
+    }
+}
