@@ -25,7 +25,9 @@ public final class AssessmentRows {
     private static final String INSERT = "insert into assessment (assessment_id, trace_id, span_id, name, kind, value, error_code, "
             + "error_message, stack_trace, rationale, source_type, source_id, metadata, create_time, last_update_time, overrides, valid, "
             + "run_id, task_id, task_attempt) values ($1, $2, $3, $4, $5, cast($6::text as jsonb), $7, $8, $9, $10, $11, $12, "
-            + "cast($13::text as jsonb), $14, $15, $16, $17, $18, $19, $20) "
+            // logged by whoever started the run
+            + "cast($13::text as jsonb) || jsonb_build_object('tribunal.logged_by', coalesce((select r.created_by from judge_run r "
+            + "where r.run_id = $18), 'tribunal')), $14, $15, $16, $17, $18, $19, $20) "
             + "on conflict (task_id, task_attempt) where task_id is not null do nothing";
     /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
@@ -60,7 +62,6 @@ public final class AssessmentRows {
     private static Tuple tuple(JudgeFeedback f) {
         Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
         metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
-        metadata.put(AssessmentFactory.LOGGED_BY_KEY, "tribunal");
         AssessmentError error = f.error();
         OffsetDateTime at = utc(f.at());
         return Tuple.tuple(List.of()).addString(Ids.newAssessmentId()).addString(f.traceId()).addString(f.spanId()).addString(f.name())

@@ -30,6 +30,11 @@ public class JudgeModelClient {
         this.budgets = budgets;
     }
 
+    /** Every configured provider from the start, so that its metrics (limit, in flight, circuit) exist before its first call. */
+    void start(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        config.providers().keySet().forEach(this::gateway);
+    }
+
     public Uni<LlmResult> complete(LlmRequest request) {
         if (!isConfigured(request.model().provider())) {
             return Uni.createFrom().item(new LlmResult.Failed(LlmErrorCode.PROVIDER_ERROR,

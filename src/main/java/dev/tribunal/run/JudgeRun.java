@@ -55,6 +55,10 @@ public class JudgeRun {
     @Column(nullable = false)
     public String trigger = "API";
 
+    /** Who started the run: a key's or user's name, or {@code sweep:<name>}; null for runs older than this column. */
+    @Column(name = "created_by")
+    public String createdBy;
+
     /** The sweep whose tick created the run, for SWEEP runs. */
     public String sweep;
 

@@ -88,6 +88,7 @@ public final class RunRequests {
             long cancelled,
             String trigger,
             String sweep,
+            String createdBy,
             Instant createdAt,
             Instant startedAt,
             Instant finishedAt,

@@ -106,6 +106,7 @@ public class RunService {
             run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
             run.total = newTasks.size();
             run.createdAt = now;
+            run.createdBy = caller.name();
             return rows.create(run, newTasks)
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
@@ -135,6 +136,7 @@ public class RunService {
         run.createdAt = Times.now();
         run.trigger = "SWEEP";
         run.sweep = sweep;
+        run.createdBy = "sweep:" + sweep;
         return rows.insert(connection, run, newTasks).map(ignored -> java.util.Optional.of(runId));
     }
 
@@ -386,7 +388,7 @@ public class RunService {
             eta = run.status == RunStatus.COMPLETED ? 0L : null;
         }
         return new RunView(run.runId, run.status, readList(run.judges), run.models == null ? null : readList(run.models),
-                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdAt, run.startedAt,
+                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
                 run.finishedAt, eta, rate);
     }
 

@@ -69,8 +69,8 @@ class TaskRows {
             + "where r.run_id = any($2) and r.status in ('QUEUED', 'RUNNING') "
             + "and not exists (select 1 from judge_task t where t.run_id = r.run_id and t.status in ('PENDING', 'RUNNING'))";
 
-    private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at, trigger, sweep) "
-            + "values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7)";
+    private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at, trigger, sweep, "
+            + "created_by) values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7, $8)";
     /** All tasks of a run in one statement, however many. */
     private static final String INSERT_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, "
             + "status, created_at) select t.task_id, $1, t.trace_id, t.judge_name, t.judge_version, t.model_id, 'PENDING', $2 "
@@ -252,7 +252,7 @@ class TaskRows {
         }
         return connection.preparedQuery(INSERT_RUN)
                 .execute(Tuple.tuple(java.util.Arrays.asList(run.runId, run.judges, run.models, run.total, utc(run.createdAt),
-                        run.trigger, run.sweep)))
+                        run.trigger, run.sweep, run.createdBy)))
                 .chain(() -> connection.preparedQuery(INSERT_TASKS)
                         .execute(Tuple.tuple(List.of(run.runId, utc(run.createdAt), ids, traces, judges, versions, models))))
                 .replaceWithVoid();

@@ -330,4 +330,25 @@ class SecurityTest {
                 "{\"traces\": [{\"inputs\": " + "[".repeat(40) + "]".repeat(40) + "}]}");
         assertEquals(200, fine.statusCode(), fine.body());
     }
+
+    @Test
+    void judgeResultsAreLoggedByWhoStartedTheRun() throws Exception {
+        String judge = key("judge-bot", Roles.JUDGE, Roles.READ);
+        HttpResponse<String> started = send("POST", "/api/judge-runs", judge, "application/json",
+                "{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}");
+        assertEquals(202, started.statusCode(), started.body());
+        String run = JsonPath.from(started.body()).getString("run_id");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        JsonPath view = null;
+        while (System.nanoTime() < deadline) {
+            view = JsonPath.from(send("GET", "/api/judge-runs/" + run, judge, null, null).body());
+            if ("COMPLETED".equals(view.getString("status"))) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals("judge-bot", view.getString("created_by"));
+        JsonPath results = JsonPath.from(send("GET", "/api/assessments?run_id=" + run, judge, null, null).body());
+        assertEquals(List.of("judge-bot"), results.getList("assessments.metadata.'tribunal.logged_by'"));
+    }
 }

@@ -101,6 +101,7 @@ class SweepTest {
         assertEquals(6, run.getInt("total"), "3 traces × (exact_match + relevance)");
         assertEquals("SWEEP", run.getString("trigger"));
         assertEquals("tagged", run.getString("sweep"));
+        assertEquals("sweep:tagged", run.getString("created_by"), "a sweep's run is started by the sweep");
 
         JsonPath tick2 = tick("tagged");
         assertEquals(2, tick2.getInt("last_tick_traces"), "the two left");
