@@ -42,7 +42,8 @@ public class LoginPage {
     @Path("login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
-    public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next) {
+    public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next, io.vertx.core.http.HttpServerRequest request) {
+        boolean secure = overHttps(request);
         String target = safeNext(next);
         if (key == null || key.isBlank()) {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
@@ -50,17 +51,22 @@ public class LoginPage {
         return keys.holder(key.strip())
                 .map(holder -> holder.isEmpty()
                         ? Response.status(401).entity(page(target, true)).build()
-                        : Response.seeOther(URI.create(target)).cookie(session(key.strip(), SESSION_SECONDS)).build());
+                        : Response.seeOther(URI.create(target)).cookie(session(key.strip(), SESSION_SECONDS, secure)).build());
     }
 
     @POST
     @Path("logout")
-    public Response logout() {
-        return Response.seeOther(URI.create("/login")).cookie(session("", 0)).build();
+    public Response logout(io.vertx.core.http.HttpServerRequest request) {
+        return Response.seeOther(URI.create("/login")).cookie(session("", 0, overHttps(request))).build();
     }
 
-    private static NewCookie session(String key, int maxAge) {
-        return new NewCookie.Builder(ApiKeyMechanism.COOKIE).value(key).path("/").maxAge(maxAge).httpOnly(true)
+    /** Served over HTTPS, directly or behind a proxy that says so: the cookie is then sent over HTTPS only. */
+    private static boolean overHttps(io.vertx.core.http.HttpServerRequest request) {
+        return request.isSSL() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
+    }
+
+    private static NewCookie session(String key, int maxAge, boolean secure) {
+        return new NewCookie.Builder(ApiKeyMechanism.COOKIE).value(key).path("/").maxAge(maxAge).httpOnly(true).secure(secure)
                 .sameSite(NewCookie.SameSite.STRICT).build();
     }
 

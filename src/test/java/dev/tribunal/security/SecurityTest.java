@@ -272,6 +272,11 @@ class SecurityTest {
         String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
         assertTrue(cookie.startsWith(ApiKeyMechanism.COOKIE + "="), cookie);
         assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        assertFalse(cookie.contains("Secure"), "plain HTTP here: " + cookie);
+        HttpResponse<String> proxied = HTTP.send(HttpRequest.newBuilder(URI.create(base + "login")).header("X-Forwarded-Proto", "https")
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("key=" + reviewer))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(proxied.headers().firstValue("Set-Cookie").orElse("").contains("Secure"), "behind an HTTPS proxy the cookie is Secure");
         String session = cookie.substring(0, cookie.indexOf(';'));
 
         HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label?name=tone&trace_id=" + traceId))
