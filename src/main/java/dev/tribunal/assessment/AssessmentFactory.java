@@ -81,11 +81,15 @@ public final class AssessmentFactory {
         a.rationale = view.rationale();
         Map<String, String> metadata = new LinkedHashMap<>(metadata(view.metadata()));
         metadata.put(LOGGED_BY_KEY, caller.name());
+        metadata.remove(UPDATED_BY_KEY);
         a.metadataJson = Json.write(metadata);
         a.runId = runId(view.runId() != null ? view.runId() : metadata.get(SOURCE_RUN_ID_KEY));
         a.overrides = view.overrides() == null || view.overrides().isEmpty() ? null : view.overrides();
         a.valid = true;
-        a.createTime = view.createTime() == null || view.createTime().equals(Instant.EPOCH) ? Times.now() : Times.millis(view.createTime());
+        Instant now = Times.now();
+        // a client's clock may say when it judged, but never a time to come: the latest label must be the latest written
+        a.createTime = view.createTime() == null || view.createTime().equals(Instant.EPOCH) || view.createTime().isAfter(now)
+                ? now : Times.millis(view.createTime());
         a.lastUpdateTime = view.lastUpdateTime() == null || view.lastUpdateTime().equals(Instant.EPOCH)
                 ? a.createTime : Times.millis(view.lastUpdateTime());
         return a;

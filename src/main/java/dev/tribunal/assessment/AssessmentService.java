@@ -46,7 +46,7 @@ public class AssessmentService {
     public Uni<AssessmentView> create(String traceId, AssessmentView view, Caller caller) {
         return Uni.createFrom().item(() -> AssessmentFactory.fromView(traceId, view, caller))
                 .call(() -> requireTrace(traceId))
-                .call(this::invalidateOverridden)
+                .call(assessment -> invalidateOverridden(assessment, caller))
                 .call(assessments::persist)
                 .map(AssessmentView::of);
     }
@@ -130,13 +130,14 @@ public class AssessmentService {
                                 .replaceWithVoid());
     }
 
-    private Uni<Void> invalidateOverridden(Assessment assessment) {
+    private Uni<Void> invalidateOverridden(Assessment assessment, Caller caller) {
         if (assessment.overrides == null) {
             return Uni.createFrom().voidItem();
         }
         return assessments.findOnTrace(assessment.traceId, assessment.overrides)
                 .onItem().ifNull().failWith(() -> new ResourceNotFoundException(
                         "Assessment '" + assessment.overrides + "' named by 'overrides' does not exist on trace " + assessment.traceId))
+                .invoke(overridden -> requireOwnLabel(overridden, caller, "override"))
                 .invoke(overridden -> overridden.valid = false)
                 .replaceWithVoid();
     }

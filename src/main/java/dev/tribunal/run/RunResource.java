@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.system.InvalidRequestException;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Caller;
@@ -55,6 +56,9 @@ public class RunResource {
         if (request != null && Boolean.TRUE.equals(request.dryRun())) {
             return service.estimate(request).map(estimate -> Response.ok(estimate).build());
         }
+        // inline traces are stored (with any expectations in them): that is ingesting
+        PermissionDeniedException.require(request == null || request.traces() == null || request.traces().isEmpty()
+                || identity.hasRole(Roles.INGEST), "Inline traces are stored: that needs the ingest role too; send trace_ids instead");
         Uni<Void> affordable = request == null || Boolean.TRUE.equals(request.confirmCost()) || !service.costKnown(request)
                 ? Uni.createFrom().voidItem()
                 : service.estimate(request).invoke(estimate -> InvalidRequestException.require(

@@ -56,6 +56,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     }
 
     void announce(@Observes StartupEvent event) {
+        String host = org.eclipse.microprofile.config.ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class)
+                .orElse("0.0.0.0");
+        if (!enabled && !java.util.Set.of("localhost", "127.0.0.1", "::1", "[::1]").contains(host)) {
+            throw new IllegalStateException("tribunal.security.enabled=false lets anyone in as admin: it is allowed only when listening on "
+                    + "localhost (quarkus.http.host is " + host + ")");
+        }
         if (!enabled) {
             LOG.warn("SECURITY IS OFF (tribunal.security.enabled=false): every request is allowed, as 'local', with every role. "
                     + "Never run this way where others can reach the port.");
@@ -79,7 +85,8 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             key = header.substring(7).strip();
             via = "bearer";
         } else {
-            Cookie cookie = context.request().getCookie(COOKIE);
+            // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it
+            Cookie cookie = takesSession(context.request().path()) ? context.request().getCookie(COOKIE) : null;
             if (cookie == null || cookie.getValue().isEmpty()) {
                 return Uni.createFrom().nullItem();
             }
@@ -107,7 +114,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     /** The browser pages, which send people to the login page rather than answering 401. */
     public static boolean isPage(String path) {
-        return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/");
+        return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/") || path.startsWith("/q/swagger-ui");
+    }
+
+    /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches. */
+    static boolean takesSession(String path) {
+        return isPage(path) || path.startsWith("/q/openapi");
     }
 
     @Override

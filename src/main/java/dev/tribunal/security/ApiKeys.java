@@ -47,6 +47,8 @@ public class ApiKeys {
 
     static final String BOOTSTRAP = "bootstrap";
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
+    /** Names Tribunal itself records as authors: no key may take them. */
+    private static final Set<String> RESERVED = Set.of(BOOTSTRAP, Caller.LOCAL, "tribunal", "default");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
     private static final int MIN_BOOTSTRAP_LENGTH = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -89,7 +91,8 @@ public class ApiKeys {
     public Uni<CreatedKeyView> create(String name, List<String> roles, String createdBy) {
         InvalidRequestException.require(name != null && NAME.matcher(name).matches(),
                 "'name' must be 1 to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
-        InvalidRequestException.require(!BOOTSTRAP.equals(name), "'bootstrap' is the name of the key from TRIBUNAL_BOOTSTRAP_KEY");
+        InvalidRequestException.require(name == null || !RESERVED.contains(name.toLowerCase(java.util.Locale.ROOT)),
+                "'" + name + "' is reserved (bootstrap, local, tribunal, default): choose another name");
         InvalidRequestException.require(roles != null && !roles.isEmpty(), "'roles' must name at least one of " + Roles.ALL);
         List<String> unknown = roles.stream().filter(r -> !Roles.ALL.contains(r)).toList();
         InvalidRequestException.require(unknown.isEmpty(), "Unknown roles " + unknown + "; roles are " + Roles.ALL);

@@ -50,7 +50,7 @@ class FirstAdminKey {
         }
         Optional<String> key = keys.create(NAME, List.of(Roles.ADMIN), "first start")
                 .map(created -> Optional.of(created.key()))
-                .onFailure().recoverWithItem(Optional.empty())   // another replica created it first
+                .onFailure(dev.tribunal.system.ConflictException.class).recoverWithItem(Optional.empty())   // another replica created it first
                 .await().indefinitely();
         key.ifPresent(this::write);
     }

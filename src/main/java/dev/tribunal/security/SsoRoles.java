@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The roles of a single-sign-on identity: its groups mapped by {@code tribunal.security.group-roles}, and any of
- * Tribunal's roles it holds by name; admin then brings every role. API-key identities have their roles already.
+ * The roles of a single-sign-on identity: only its groups named in {@code tribunal.security.group-roles} bring roles
+ * (a group that happens to be called "admin" brings none); admin then brings every role. API-key identities have
+ * their roles already.
  */
 @ApplicationScoped
 class SsoRoles implements SecurityIdentityAugmentor {
@@ -33,9 +34,6 @@ class SsoRoles implements SecurityIdentityAugmentor {
         }
         Set<String> roles = new LinkedHashSet<>();
         for (String group : identity.getRoles()) {
-            if (Roles.ALL.contains(group)) {
-                roles.add(group);
-            }
             roles.addAll(groupRoles.getOrDefault(group, List.of()));
         }
         if (roles.isEmpty()) {

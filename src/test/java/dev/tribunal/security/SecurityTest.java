@@ -173,6 +173,14 @@ class SecurityTest {
         assertEquals(403, forbidden.statusCode());
         assertEquals("PERMISSION_DENIED", JsonPath.from(forbidden.body()).getString("error_code"));
         assertEquals(401, send("GET", "/api/traces", null, null, null).statusCode());
+        assertEquals(401, send("GET", "/q/openapi", null, null, null).statusCode(), "the API's documentation needs a key");
+        assertEquals(200, send("GET", "/q/openapi", key("docs-reader", Roles.READ), null, null).statusCode());
+        HttpResponse<String> reserved = send("POST", "/api/admin/keys", TestSecurity.ADMIN_KEY, "application/json",
+                "{\"name\": \"Local\", \"roles\": [\"annotate\"]}");
+        assertEquals(400, reserved.statusCode(), "names Tribunal records as authors are reserved: " + reserved.body());
+        HttpResponse<String> inline = send("POST", "/api/judge-runs", key("judge-only", Roles.JUDGE), "application/json",
+                "{\"judges\": [\"exact_match\"], \"traces\": [{\"inputs\": \"x\", \"expectations\": {\"expected_response\": \"y\"}}]}");
+        assertEquals(403, inline.statusCode(), "inline traces are ingested: " + inline.body());
         HttpResponse<String> malformed = HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/traces")).header("Authorization", "Basic abc").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(401, malformed.statusCode());
@@ -229,6 +237,15 @@ class SecurityTest {
 
         String patch = "{\"assessment\": {\"rationale\": \"changed\"}, \"update_mask\": \"rationale\"}";
         assertEquals(403, send("PATCH", path + "/" + label, carol, "application/json", patch).statusCode(), "carol cannot change alice's label");
+        assertEquals(403, send("POST", path, carol, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"feedback\": {\"value\": \"no\"}, \"overrides\": \"" + label + "\"}}").statusCode(), "nor override it");
+        HttpResponse<String> future = send("POST", path, carol, "application/json", "{\"assessment\": {\"assessment_name\": \"tone\", "
+                + "\"source\": {\"source_type\": \"HUMAN\"}, \"feedback\": {\"value\": \"ok\"}, \"create_time\": \"2099-01-01T00:00:00Z\", "
+                + "\"metadata\": {\"tribunal.updated_by\": \"alice\"}}}");
+        assertEquals(200, future.statusCode(), future.body());
+        assertTrue(java.time.Instant.parse(JsonPath.from(future.body()).getString("assessment.create_time")).isBefore(java.time.Instant.now().plusSeconds(5)),
+                "a create_time to come is now: " + future.body());
+        assertEquals(null, JsonPath.from(future.body()).getString("assessment.metadata.'tribunal.updated_by'"), "not the client's to say");
         assertEquals(403, send("DELETE", path + "/" + label, carol, null, null).statusCode(), "nor delete it");
         HttpResponse<String> changed = send("PATCH", path + "/" + label, alice, "application/json",
                 "{\"assessment\": {\"metadata\": {\"tribunal.logged_by\": \"mallory\"}}, \"update_mask\": \"metadata\"}");
@@ -287,6 +304,9 @@ class SecurityTest {
         assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
         java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([0-9a-f]{64})\"").matcher(page.body());
         assertTrue(token.find(), "the form carries a CSRF token");
+        HttpResponse<String> api = HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/traces")).header("Cookie", session).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, api.statusCode(), "the session signs in the pages only, not the JSON API");
 
         String form = "name=tone&trace_id=" + traceId + "&value=ok";
         HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label")).header("Cookie", session)

@@ -90,6 +90,7 @@ class SingleSignOnTest {
                 .post("/api/judge-runs").then().statusCode(202);
 
         as(token("heidi@example.com", Set.of("marketing"), SIGNER.getPrivate(), 300)).get("/api/traces").then().statusCode(403);
+        as(token("ivan@example.com", Set.of("admin"), SIGNER.getPrivate(), 300)).get("/api/traces").then().statusCode(403);
         as(token("mallory@example.com", Set.of("tribunal-admins"), STRANGER.getPrivate(), 300)).get("/api/traces").then().statusCode(401);
         as(token("erin@example.com", Set.of("tribunal-reviewers"), SIGNER.getPrivate(), -60)).get("/api/traces").then().statusCode(401);
         // API keys work beside single sign-on
