@@ -1,5 +1,10 @@
 package dev.tribunal.security;
 
+import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.TooManyRequestsException;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -14,6 +19,7 @@ import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import java.net.URI;
+import java.time.Duration;
 
 /**
  * Signing in to the pages with an API key: the key goes into an HttpOnly, SameSite=Strict session cookie
@@ -25,10 +31,14 @@ public class LoginPage {
 
     private static final int SESSION_SECONDS = 8 * 3600;
 
-    private final ApiKeys keys;
+    private final java.util.concurrent.ConcurrentMap<String, Bucket> attempts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    LoginPage(ApiKeys keys) {
+    private final ApiKeys keys;
+    private final int signInsPerMinute;
+
+    LoginPage(ApiKeys keys, SecurityConfig config) {
         this.keys = keys;
+        this.signInsPerMinute = config.signInsPerMinute();
     }
 
     @GET
@@ -45,6 +55,15 @@ public class LoginPage {
     public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next, io.vertx.core.http.HttpServerRequest request) {
         boolean secure = overHttps(request);
         String target = safeNext(next);
+        PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");
+        String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        ConsumptionProbe attempt = attempts.computeIfAbsent(address, a -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(signInsPerMinute).refillGreedy(signInsPerMinute, Duration.ofMinutes(1)).build())
+                .build()).tryConsumeAndReturnRemaining(1);
+        if (!attempt.isConsumed()) {
+            throw new TooManyRequestsException("Too many sign-in attempts from this address; wait a minute",
+                    Math.max(1, attempt.getNanosToWaitForRefill() / 1_000_000_000L));
+        }
         if (key == null || key.isBlank()) {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
         }
@@ -57,7 +76,27 @@ public class LoginPage {
     @POST
     @Path("logout")
     public Response logout(io.vertx.core.http.HttpServerRequest request) {
+        PermissionDeniedException.require(sameOrigin(request), "Sign-out is accepted from this server's own pages only");
         return Response.seeOther(URI.create("/login")).cookie(session("", 0, overHttps(request))).build();
+    }
+
+    /**
+     * A browser's form from another site says so in its Origin header (sent with every cross-site POST): such a
+     * sign-in (into the attacker's key) or sign-out is refused. Clients that send no Origin are not browsers' forms.
+     */
+    private static boolean sameOrigin(io.vertx.core.http.HttpServerRequest request) {
+        String origin = request.getHeader("Origin");
+        if (origin == null || origin.isEmpty()) {
+            return true;
+        }
+        String host = request.getHeader("X-Forwarded-Host") != null ? request.getHeader("X-Forwarded-Host") : request.getHeader("Host");
+        try {
+            URI from = URI.create(origin);
+            return host != null && from.getHost() != null
+                    && host.equalsIgnoreCase(from.getHost() + (from.getPort() < 0 ? "" : ":" + from.getPort()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** Served over HTTPS, directly or behind a proxy that says so: the cookie is then sent over HTTPS only. */

@@ -21,6 +21,10 @@ public interface SecurityConfig {
     @WithDefault("100")
     int requestsPerSecondPerKey();
 
+    /** Sign-in attempts on the login page per client address and minute: enough for people, too few to guess keys. */
+    @WithDefault("10")
+    int signInsPerMinute();
+
     /**
      * Single sign-on: the Tribunal roles each identity-provider group (the token's {@code groups} claim) brings,
      * e.g. {@code tribunal.security.group-roles."ml-reviewers"=read,annotate}. Groups not named bring none.

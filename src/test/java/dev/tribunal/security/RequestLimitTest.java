@@ -19,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(RequestLimitTest.TightLimits.class)
 class RequestLimitTest {
 
-    /** 5 requests per second per key; runs estimated above 0.0001 need confirming. */
+    /** 5 requests per second per key; 3 sign-ins per minute; runs estimated above 0.0001 need confirming. */
     public static class TightLimits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tribunal.security.requests-per-second-per-key", "5", "tribunal.runs.confirm-cost-above", "0.0001");
+            return Map.of("tribunal.security.requests-per-second-per-key", "5", "tribunal.runs.confirm-cost-above", "0.0001",
+                    "tribunal.security.sign-ins-per-minute", "3");
         }
     }
 
@@ -46,5 +47,16 @@ class RequestLimitTest {
         assertEquals(200, given().header("Authorization", "Bearer " + calm).get("/api/judges").statusCode(), "another key is not held back");
         Thread.sleep(1100);
         assertEquals(200, given().header("Authorization", "Bearer " + busy).get("/api/judges").statusCode(), "after Retry-After it passes");
+    }
+
+    @Test
+    void signInsAreThrottledPerAddressAndRefusedFromOtherSites() {
+        for (int i = 0; i < 3; i++) {
+            given().contentType("application/x-www-form-urlencoded").formParam("key", "trb_guess-" + i).post("/login").then().statusCode(401);
+        }
+        Response throttled = given().contentType("application/x-www-form-urlencoded").formParam("key", "trb_guess-4").post("/login");
+        assertEquals(429, throttled.statusCode(), throttled.asString());
+        assertTrue(Integer.parseInt(throttled.header("Retry-After")) >= 1);
+        given().header("Origin", "https://evil.example.com").post("/logout").then().statusCode(403);
     }
 }
