@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +21,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import static dev.tribunal.system.ProcessFigures.cpuMs;
+import static dev.tribunal.system.ProcessFigures.percentile;
+import static dev.tribunal.system.ProcessFigures.statusKb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -248,48 +250,16 @@ class JudgeBenchmark {
         static Cpu of(long appPid, Path pgDir) {
             long pgMs = 0;
             long pgRssKb = 0;
-            for (long pid : TribunalProcess.postmasterPid(pgDir).map(Cpu::withDescendants).orElse(List.of())) {
+            for (long pid : ProcessFigures.postgresPids(pgDir)) {
                 pgMs += cpuMs(pid);
                 pgRssKb += statusKb(pid, "VmRSS:");
             }
             return new Cpu(cpuMs(appPid), pgMs, pgRssKb / 1024);
         }
-
-        private static List<Long> withDescendants(long pid) {
-            List<Long> pids = new ArrayList<>(List.of(pid));
-            ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
-            return pids;
-        }
-    }
-
-    /** utime + stime of a process, in milliseconds (USER_HZ is 100 on Linux). */
-    private static long cpuMs(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private static long peakRssMb(long pid) {
         return statusKb(pid, "VmHWM:") / 1024;
-    }
-
-    private static long statusKb(long pid, String field) {
-        try {
-            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                    .filter(line -> line.startsWith(field))
-                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
-                    .findFirst().orElse(0L);
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private static long percentile(List<Long> sorted, double p) {
-        return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
     }
 
     private static String json(List<String> values) {

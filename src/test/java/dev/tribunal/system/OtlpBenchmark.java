@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.tribunal.system.ProcessFigures.cpuMs;
+import static dev.tribunal.system.ProcessFigures.percentile;
+import static dev.tribunal.system.ProcessFigures.statusKb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -423,10 +426,6 @@ class OtlpBenchmark {
         System.out.println(String.join("\n", lines));
     }
 
-    private static long percentile(List<Long> sorted, double p) {
-        return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-    }
-
     // ---- process figures from /proc -----------------------------------------------------------------
 
     /**
@@ -436,43 +435,12 @@ class OtlpBenchmark {
     record Cpu(long appMs, long pgMs, long clientMs) {
         static Cpu now() {
             Path pgDir = workDir.resolve("data").resolve("postgres");
-            long pg = TribunalProcess.postmasterPid(pgDir).map(pid -> cpuMs(pid, 13) + cpuMs(pid, 14)).orElse(0L);
-            for (long pid : TribunalProcess.postmasterPid(pgDir).map(Cpu::withDescendants).orElse(List.of())) {
+            long pg = TribunalProcess.postmasterPid(pgDir)
+                    .map(pid -> cpuMs(pid, ProcessFigures.CHILDREN_UTIME) + cpuMs(pid, ProcessFigures.CHILDREN_STIME)).orElse(0L);
+            for (long pid : ProcessFigures.postgresPids(pgDir)) {
                 pg += cpuMs(pid);
             }
             return new Cpu(cpuMs(app.pid()), pg, cpuMs(ProcessHandle.current().pid()));
-        }
-
-        private static List<Long> withDescendants(long pid) {
-            List<Long> pids = new ArrayList<>(List.of(pid));
-            ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
-            return pids;
-        }
-    }
-
-    /** utime + stime of a process, in milliseconds (USER_HZ is 100 on Linux). */
-    private static long cpuMs(long pid) {
-        return cpuMs(pid, 11) + cpuMs(pid, 12);
-    }
-
-    /** One clock-tick field of /proc/pid/stat, counted from the field after the command name, in milliseconds. */
-    private static long cpuMs(long pid, int field) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]) * 10;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
-    private static long statusKb(long pid, String field) {
-        try {
-            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                    .filter(line -> line.startsWith(field))
-                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
-                    .findFirst().orElse(0L);
-        } catch (IOException e) {
-            return 0;
         }
     }
 }
