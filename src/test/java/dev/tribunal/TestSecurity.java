@@ -37,13 +37,16 @@ public class TestSecurity implements QuarkusTestResourceLifecycleManager {
      * recorded in the name of the key that writes them.
      */
     public static io.restassured.specification.RequestSpecification as(String person) {
-        String key = KEYS.computeIfAbsent(person, name -> {
-            RestAssured.given().delete("/api/admin/keys/" + name);
-            return RestAssured.given().contentType(io.restassured.http.ContentType.JSON)
-                    .body(Map.of("name", name, "roles", java.util.List.of("read", "ingest", "annotate", "judge")))
-                    .post("/api/admin/keys").then().statusCode(201).extract().path("key");
-        });
+        String key = KEYS.computeIfAbsent(person, name -> key(name, "read", "ingest", "annotate", "judge"));
         return RestAssured.given().header("Authorization", "Bearer " + key);
+    }
+
+    /** A new key of {@code name} with these roles, made by the admin (a former key of the name is revoked first). */
+    public static String key(String name, String... roles) {
+        RestAssured.given().delete("/api/admin/keys/" + name);
+        return RestAssured.given().contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("name", name, "roles", java.util.List.of(roles)))
+                .post("/api/admin/keys").then().statusCode(201).extract().path("key");
     }
 
     private static final java.util.regex.Pattern HUMAN_SOURCE = java.util.regex.Pattern.compile(

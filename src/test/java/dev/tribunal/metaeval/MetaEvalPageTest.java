@@ -123,14 +123,6 @@ class MetaEvalPageTest {
         }
     }
 
-    /** A key of {@code name} with the given roles, made by the admin. */
-    private static String key(String name, String... roles) {
-        given().delete("/api/admin/keys/" + name);
-        return given().contentType(io.restassured.http.ContentType.JSON)
-                .body(Map.of("name", name, "roles", List.of(roles))).post("/api/admin/keys")
-                .then().statusCode(201).extract().path("key");
-    }
-
     /** Opens a page in a fresh browser, which the server first sends to the login page, where the key is entered. */
     private Page signedIn(BrowserContext context, String key, String path) {
         Page page = context.newPage();
@@ -147,7 +139,7 @@ class MetaEvalPageTest {
     @org.junit.jupiter.api.Order(1)
     void thePageShowsTheJudgesSideBySide() throws Exception {
         seed();
-        String viewer = key("page-viewer", "read");
+        String viewer = dev.tribunal.TestSecurity.key("page-viewer", "read");
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
              Page page = signedIn(context, viewer, "meta-evaluation?name=" + NAME)) {
             assertTrue(page.title().contains(NAME), page.title());
@@ -174,7 +166,7 @@ class MetaEvalPageTest {
     @org.junit.jupiter.api.Order(2)
     void aReviewerLabelsTracesAndOverridesAJudge() throws Exception {
         seed();
-        String reviewer = key("carol@example.com", "read", "annotate");
+        String reviewer = dev.tribunal.TestSecurity.key("carol@example.com", "read", "annotate");
         try (BrowserContext context = browser.newContext();
              Page page = signedIn(context, reviewer, "meta-evaluation/label?name=" + NAME)) {
             assertEquals("carol@example.com", page.textContent("#reviewer").trim(), "labels are recorded in the signed-in key's name");

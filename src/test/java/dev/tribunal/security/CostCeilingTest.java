@@ -19,7 +19,7 @@ class CostCeilingTest {
 
     @Test
     void anExpensiveRunNeedsConfirmCost() throws InterruptedException {
-        String judge = SecurityTest.key("cost-judge", Roles.JUDGE);
+        String judge = dev.tribunal.TestSecurity.key("cost-judge", Roles.JUDGE);
         String trace = "tr-cost-" + UUID.randomUUID();
         Thread.sleep(1100);  // the admin's requests above used this second's rate
         given().contentType(ContentType.JSON).body("{\"traces\": [{\"trace_id\": \"" + trace + "\", \"inputs\": \"What is 2 + 2?\", "

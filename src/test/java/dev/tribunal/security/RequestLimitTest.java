@@ -30,8 +30,8 @@ class RequestLimitTest {
 
     @Test
     void aKeyOverItsRateIsToldWhenToComeBack() throws InterruptedException {
-        String busy = SecurityTest.key("busy-client", Roles.READ);
-        String calm = SecurityTest.key("calm-client", Roles.READ);
+        String busy = dev.tribunal.TestSecurity.key("busy-client", Roles.READ);
+        String calm = dev.tribunal.TestSecurity.key("calm-client", Roles.READ);
         List<Response> answers = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             answers.add(given().header("Authorization", "Bearer " + busy).get("/api/judges"));

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.tribunal.TestSecurity.key;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,13 +47,6 @@ class SecurityTest {
     private String traceId;
     private String assessmentId;
     private String runId;
-
-    /** A key with the given roles (any former key of the name is revoked first). */
-    static String key(String name, String... roles) {
-        given().delete("/api/admin/keys/" + name);
-        return given().contentType(ContentType.JSON).body(Map.of("name", name, "roles", List.of(roles))).post("/api/admin/keys")
-                .then().statusCode(201).extract().path("key");
-    }
 
     private HttpResponse<String> send(String method, String path, String key, String contentType, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
