@@ -9,7 +9,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -56,9 +55,9 @@ public class ApiKeys {
     private final Pool pool;
     private final Optional<byte[]> bootstrapHash;
 
-    ApiKeys(Pool pool, @ConfigProperty(name = "tribunal.bootstrap-key") Optional<String> bootstrapKey) {
+    ApiKeys(Pool pool) {
         this.pool = pool;
-        Optional<String> key = bootstrapKey.map(String::strip).filter(k -> !k.isEmpty());
+        Optional<String> key = SecretSettings.read(SecretSettings.BOOTSTRAP_KEY);
         key.ifPresent(k -> {
             if (k.length() < MIN_BOOTSTRAP_LENGTH) {
                 throw new IllegalStateException("TRIBUNAL_BOOTSTRAP_KEY must be at least " + MIN_BOOTSTRAP_LENGTH + " characters");

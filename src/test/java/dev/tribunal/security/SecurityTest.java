@@ -338,6 +338,25 @@ class SecurityTest {
         assertNotEquals(-1, log.indexOf("revoked by"));
     }
 
+    /** What lists the configuration (the Dev UI's view in dev mode, a config dump) sees neither the keys nor their names. */
+    @Test
+    void theConfigurationListsNoCredential() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        List<String> names = new ArrayList<>();
+        config.getPropertyNames().forEach(names::add);
+        assertTrue(names.contains("tribunal.providers.fake.base-url"), "Tribunal's settings are listed");
+        for (String name : names) {
+            String value = config.getConfigValue(name).getValue();
+            for (String secret : List.of(FakeProviders.SECRET_KEY, TestSecurity.ADMIN_KEY)) {
+                assertFalse(value != null && value.contains(secret), name + " shows a key");
+            }
+        }
+        assertFalse(names.contains("tribunal.providers.fake.api-key"));
+        assertFalse(names.contains("tribunal.bootstrap-key"));
+        org.junit.jupiter.api.Assertions.assertThrows(SecurityException.class,
+                () -> config.getValue("tribunal.providers.fake.api-key", String.class), "a provider's key is not for anyone to read");
+    }
+
     @Test
     void bodiesNestedTooDeepAreA400() throws Exception {
         String deep = "[".repeat(70) + "]".repeat(70);

@@ -47,12 +47,15 @@ final class TribunalProcess implements AutoCloseable {
     private final Path logFile;
     private final int httpPort;
     private final Process process;
+    /** Whether the application runs in a child process (dev mode: Maven, then the application's JVM). */
+    private final boolean tree;
 
-    private TribunalProcess(Path workDir, Path logFile, int httpPort, Process process) {
+    private TribunalProcess(Path workDir, Path logFile, int httpPort, Process process, boolean tree) {
         this.workDir = workDir;
         this.logFile = logFile;
         this.httpPort = httpPort;
         this.process = process;
+        this.tree = tree;
     }
 
     /**
@@ -64,17 +67,38 @@ final class TribunalProcess implements AutoCloseable {
      * @param extraJvmArgs more JVM arguments, e.g. {@code -Dname=value}
      */
     static TribunalProcess start(Path workDir, Map<String, String> extraEnv, String... extraJvmArgs) {
+        int port = anyFreePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx512m");
+        command.add("-Dquarkus.http.port=" + port);
+        command.addAll(List.of(extraJvmArgs));
+        command.add("-jar");
+        command.add(appJar().toString());
+        return launch(workDir, port, command, extraEnv, false);
+    }
+
+    /**
+     * Starts {@code ./mvnw quarkus:dev} in {@code project} (a copy of the project: dev mode compiles into its own
+     * {@code target}), with this JDK, on a free port; {@link #close()} stops the whole process tree.
+     *
+     * @param mavenArgs more arguments, e.g. {@code -Dname=value} (passed on to the application)
+     */
+    static TribunalProcess startDevMode(Path project, Map<String, String> extraEnv, String... mavenArgs) {
+        int port = anyFreePort();
+        List<String> command = new ArrayList<>(List.of(project.resolve("mvnw").toString(), "-B", "-ntp", "quarkus:dev",
+                "-Dquarkus.http.port=" + port, "-Dquarkus.console.enabled=false", "-Ddebug=false",
+                "-Dquarkus.analytics.disabled=true"));
+        command.addAll(List.of(mavenArgs));
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        return launch(project, port, command, env, true);
+    }
+
+    private static TribunalProcess launch(Path workDir, int port, List<String> command, Map<String, String> extraEnv, boolean tree) {
         try {
             Files.createDirectories(workDir);
-            int port = freePort();
             Path log = nextLogFile(workDir);
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx512m");
-            command.add("-Dquarkus.http.port=" + port);
-            command.addAll(List.of(extraJvmArgs));
-            command.add("-jar");
-            command.add(appJar().toString());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
@@ -85,7 +109,7 @@ final class TribunalProcess implements AutoCloseable {
             env.put("TRIBUNAL_BOOTSTRAP_KEY", ADMIN_KEY);
             env.putAll(extraEnv);
             Files.writeString(log, "");
-            return new TribunalProcess(workDir, log, port, builder.start());
+            return new TribunalProcess(workDir, log, port, builder.start(), tree);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start Tribunal in " + workDir, e);
         }
@@ -247,6 +271,13 @@ final class TribunalProcess implements AutoCloseable {
     /** Kills the process if a test left it running. */
     @Override
     public void close() {
+        if (tree) {
+            // the application first (SIGTERM: it stops its embedded PostgreSQL), then Maven
+            List<ProcessHandle> children = process.children().toList();
+            children.forEach(ProcessHandle::destroy);
+            children.forEach(child -> child.onExit().completeOnTimeout(child, 60, TimeUnit.SECONDS).join());
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
         if (process.isAlive()) {
             process.destroyForcibly();
             waitForExit(Duration.ofSeconds(30));
@@ -322,6 +353,14 @@ final class TribunalProcess implements AutoCloseable {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
+
+    private static int anyFreePort() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
