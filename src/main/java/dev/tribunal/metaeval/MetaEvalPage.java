@@ -1,11 +1,9 @@
 package dev.tribunal.metaeval;
 
-import jakarta.ws.rs.CookieParam;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Caller;
-import dev.tribunal.security.ApiKeyMechanism;
 import dev.tribunal.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -126,9 +124,8 @@ public class MetaEvalPage {
     @GET
     @Path("/label")
     @Produces(MediaType.TEXT_HTML)
-    public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved,
-                             @CookieParam(ApiKeyMechanism.COOKIE) String session) {
-        String csrf = session == null || session.isEmpty() ? "" : Csrf.token(session);
+    public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved) {
+        String csrf = Csrf.token(identity);
         String reviewer = Caller.of(identity).name();
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required: the judged name to label");
         Uni<java.util.Optional<String>> trace = traceId != null && !traceId.isBlank()
@@ -150,14 +147,11 @@ public class MetaEvalPage {
     @Path("/label")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> saveLabel(@RestForm("name") String name, @RestForm("trace_id") String traceId, @RestForm("csrf") String csrf,
-                                   @CookieParam(ApiKeyMechanism.COOKIE) String session,
                                    @RestForm("value") String value, @RestForm("rationale") String rationale,
                                    @RestForm("overrides") String overrides) {
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required");
         InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
-        if (Boolean.TRUE.equals(identity.getAttribute(ApiKeyMechanism.VIA_COOKIE))) {
-            PermissionDeniedException.require(Csrf.matches(session, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");
-        }
+        PermissionDeniedException.require(Csrf.accepts(identity, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");
         Caller caller = Caller.of(identity);
         InvalidRequestException.require(value != null && !value.isBlank(), "value is required: the label");
         AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,

@@ -2,7 +2,7 @@ package dev.tribunal.security;
 
 import io.quarkus.security.identity.request.BaseAuthenticationRequest;
 
-/** A Tribunal API key to check, and whether it came in the session cookie. Its own type, so that only the key provider sees it. */
+/** A Tribunal API key to check, or a browser session's token when it came in the session cookie. Its own type, so that only the key provider sees it. */
 final class ApiKeyAuthenticationRequest extends BaseAuthenticationRequest {
 
     private final String key;

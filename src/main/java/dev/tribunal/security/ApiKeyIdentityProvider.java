@@ -9,15 +9,17 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Checks a key against the database (and the bootstrap key), then the key's request rate. */
+/** Checks a key (or a browser session's token) against the database (and the bootstrap key), then the key's request rate. */
 @ApplicationScoped
 class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationRequest> {
 
     private final ApiKeys keys;
+    private final BrowserSessions sessions;
     private final RequestLimiter limiter;
 
-    ApiKeyIdentityProvider(ApiKeys keys, RequestLimiter limiter) {
+    ApiKeyIdentityProvider(ApiKeys keys, BrowserSessions sessions, RequestLimiter limiter) {
         this.keys = keys;
+        this.sessions = sessions;
         this.limiter = limiter;
     }
 
@@ -28,15 +30,19 @@ class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationReq
 
     @Override
     public Uni<SecurityIdentity> authenticate(ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
-        return keys.holder(request.key())
+        return (request.viaCookie() ? sessions.holder(request.key()) : keys.holder(request.key()))
                 .map(found -> {
-                    ApiKeys.Holder holder = found.orElseThrow(() -> new AuthenticationFailedException("The API key is unknown or revoked"));
+                    ApiKeys.Holder holder = found.orElseThrow(() -> new AuthenticationFailedException(request.viaCookie()
+                            ? "The session has ended or its key was revoked; sign in again" : "The API key is unknown or revoked"));
                     limiter.acquire(holder.name());
-                    return QuarkusSecurityIdentity.builder()
+                    QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                             .setPrincipal(new QuarkusPrincipal(holder.name()))
                             .addRoles(holder.roles())
-                            .addAttribute(ApiKeyMechanism.VIA_COOKIE, request.viaCookie())
-                            .build();
+                            .addAttribute(ApiKeyMechanism.API_KEY, Boolean.TRUE);
+                    if (request.viaCookie()) {
+                        identity.addAttribute(ApiKeyMechanism.SESSION, request.key());
+                    }
+                    return identity.build();
                 });
     }
 }

@@ -12,6 +12,8 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.Cookie;
+import java.util.List;
+import java.util.Optional;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -30,12 +32,16 @@ import java.util.Set;
 @ApplicationScoped
 public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
-    /** The browser session's cookie: the key itself, HttpOnly and SameSite=Strict. */
+    /** The browser session's cookie (a session token, HttpOnly and SameSite=Strict), over plain HTTP. */
     public static final String COOKIE = "tribunal_session";
+    /** The same over HTTPS: Secure, and with the prefix that binds it to this host and path {@code /}. */
+    public static final String SECURE_COOKIE = "__Host-" + COOKIE;
     /** Identity attribute: the identity of a request when security is off. */
     static final String OPEN = "tribunal.open";
-    /** Identity attribute: the key came in the session cookie (forms then need their CSRF token). */
-    public static final String VIA_COOKIE = "tribunal.via-cookie";
+    /** Identity attribute: the caller came with a Tribunal key or session (not single sign-on). */
+    public static final String API_KEY = "tribunal.api-key";
+    /** Identity attribute: the session token, when the caller came with the session cookie (forms then need their CSRF token). */
+    public static final String SESSION = "tribunal.session";
     private static final Logger LOG = Logger.getLogger(ApiKeyMechanism.class);
 
     private final boolean enabled;
@@ -86,11 +92,11 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             via = "bearer";
         } else {
             // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it
-            Cookie cookie = takesSession(context.request().path()) ? context.request().getCookie(COOKIE) : null;
-            if (cookie == null || cookie.getValue().isEmpty()) {
+            Optional<String> session = takesSession(context.request().path()) ? sessionToken(context.request()) : Optional.empty();
+            if (session.isEmpty()) {
                 return Uni.createFrom().nullItem();
             }
-            key = cookie.getValue();
+            key = session.get();
             via = "cookie";
         }
         if (ssoEnabled && looksLikeJwt(key)) {
@@ -115,6 +121,17 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     /** The browser pages, which send people to the login page rather than answering 401. */
     public static boolean isPage(String path) {
         return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/") || path.startsWith("/q/swagger-ui");
+    }
+
+    /** The session token a browser sent, in either cookie. */
+    static Optional<String> sessionToken(io.vertx.core.http.HttpServerRequest request) {
+        for (String name : List.of(SECURE_COOKIE, COOKIE)) {
+            Cookie cookie = request.getCookie(name);
+            if (cookie != null && !cookie.getValue().isEmpty()) {
+                return Optional.of(cookie.getValue());
+            }
+        }
+        return Optional.empty();
     }
 
     /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches. */

@@ -68,7 +68,11 @@ public class ApiKeys {
 
     /** The holder of a key; empty when no key (or a revoked one) matches. */
     Uni<Optional<Holder>> holder(String key) {
-        byte[] hash = sha256(key);
+        return holderOfHash(sha256(key));
+    }
+
+    /** The holder of the key with this SHA-256; empty when none (or a revoked one) matches. */
+    Uni<Optional<Holder>> holderOfHash(byte[] hash) {
         if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash, bootstrapHash.get())) {
             return Uni.createFrom().item(Optional.of(new Holder(BOOTSTRAP, Roles.effective(List.of(Roles.ADMIN)))));
         }

@@ -22,22 +22,24 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * Signing in to the pages with an API key: the key goes into an HttpOnly, SameSite=Strict session cookie
- * that is checked on every request like a bearer key (so a revoked key signs the browser out at once).
+ * Signing in to the pages with an API key: the key is checked and a {@link BrowserSessions session} opened, whose token
+ * (never the key) goes into an HttpOnly, SameSite=Strict cookie; {@code __Host-} prefixed and Secure over HTTPS.
+ * Signing out ends the session in the database, so the cookie is worthless afterwards even where it was copied.
  */
 @Path("/")
 @PermitAll
 public class LoginPage {
 
-    private static final int SESSION_SECONDS = 8 * 3600;
 
     private final java.util.concurrent.ConcurrentMap<String, Bucket> attempts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final ApiKeys keys;
+    private final BrowserSessions sessions;
     private final int signInsPerMinute;
 
-    LoginPage(ApiKeys keys, SecurityConfig config) {
+    LoginPage(ApiKeys keys, BrowserSessions sessions, SecurityConfig config) {
         this.keys = keys;
+        this.sessions = sessions;
         this.signInsPerMinute = config.signInsPerMinute();
     }
 
@@ -53,7 +55,7 @@ public class LoginPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
     public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next, io.vertx.core.http.HttpServerRequest request) {
-        boolean secure = overHttps(request);
+        boolean secure = TransportSecurity.overHttps(request);
         String target = safeNext(next);
         PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");
         String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
@@ -68,16 +70,20 @@ public class LoginPage {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
         }
         return keys.holder(key.strip())
-                .map(holder -> holder.isEmpty()
-                        ? Response.status(401).entity(page(target, true)).build()
-                        : Response.seeOther(URI.create(target)).cookie(session(key.strip(), SESSION_SECONDS, secure)).build());
+                .chain(holder -> holder.isEmpty()
+                        ? Uni.createFrom().item(Response.status(401).entity(page(target, true)).build())
+                        : sessions.open(key.strip()).map(token -> Response.seeOther(URI.create(target))
+                        .cookie(session(token, (int) BrowserSessions.LENGTH.toSeconds(), secure)).build()));
     }
 
     @POST
     @Path("logout")
-    public Response logout(io.vertx.core.http.HttpServerRequest request) {
+    public Uni<Response> logout(io.vertx.core.http.HttpServerRequest request) {
         PermissionDeniedException.require(sameOrigin(request), "Sign-out is accepted from this server's own pages only");
-        return Response.seeOther(URI.create("/login")).cookie(session("", 0, overHttps(request))).build();
+        java.util.Optional<String> token = ApiKeyMechanism.sessionToken(request);
+        Uni<Void> ended = token.isPresent() ? sessions.close(token.get()) : Uni.createFrom().voidItem();
+        return ended.map(done -> Response.seeOther(URI.create("/login"))
+                .cookie(session("", 0, true), session("", 0, false)).build());
     }
 
     /**
@@ -99,14 +105,9 @@ public class LoginPage {
         }
     }
 
-    /** Served over HTTPS, directly or behind a proxy that says so: the cookie is then sent over HTTPS only. */
-    private static boolean overHttps(io.vertx.core.http.HttpServerRequest request) {
-        return request.isSSL() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
-    }
-
-    private static NewCookie session(String key, int maxAge, boolean secure) {
-        return new NewCookie.Builder(ApiKeyMechanism.COOKIE).value(key).path("/").maxAge(maxAge).httpOnly(true).secure(secure)
-                .sameSite(NewCookie.SameSite.STRICT).build();
+    private static NewCookie session(String token, int maxAge, boolean secure) {
+        return new NewCookie.Builder(secure ? ApiKeyMechanism.SECURE_COOKIE : ApiKeyMechanism.COOKIE).value(token).path("/").maxAge(maxAge)
+                .httpOnly(true).secure(secure).sameSite(NewCookie.SameSite.STRICT).build();
     }
 
     /** Only a path on this server: never another site. */

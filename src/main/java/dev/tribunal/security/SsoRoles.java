@@ -28,7 +28,7 @@ class SsoRoles implements SecurityIdentityAugmentor {
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (identity.isAnonymous() || identity.getAttribute(ApiKeyMechanism.VIA_COOKIE) != null
+        if (identity.isAnonymous() || identity.getAttribute(ApiKeyMechanism.API_KEY) != null
                 || identity.getAttribute(ApiKeyMechanism.OPEN) != null) {
             return Uni.createFrom().item(identity);
         }

@@ -281,14 +281,27 @@ class SecurityTest {
                 "key=" + reviewer + "&next=" + URLEncoder.encode("/meta-evaluation/label?name=tone&trace_id=" + traceId, StandardCharsets.UTF_8));
         assertEquals(303, signedIn.statusCode());
         String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
-        assertTrue(cookie.startsWith(ApiKeyMechanism.COOKIE + "="), cookie);
+        assertTrue(cookie.startsWith(ApiKeyMechanism.COOKIE + "=trs_"), cookie);
+        assertFalse(cookie.contains(reviewer) || cookie.contains(reviewer.substring(4)), "the cookie holds a session token, never the key");
         assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
         assertFalse(cookie.contains("Secure"), "plain HTTP here: " + cookie);
+        assertTrue(signedIn.headers().firstValue("Strict-Transport-Security").isEmpty(), "no HSTS over plain HTTP");
         HttpResponse<String> proxied = HTTP.send(HttpRequest.newBuilder(URI.create(base + "login")).header("X-Forwarded-Proto", "https")
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("key=" + reviewer))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        assertTrue(proxied.headers().firstValue("Set-Cookie").orElse("").contains("Secure"), "behind an HTTPS proxy the cookie is Secure");
+        String secureCookie = proxied.headers().firstValue("Set-Cookie").orElse("");
+        assertTrue(secureCookie.startsWith("__Host-" + ApiKeyMechanism.COOKIE + "=trs_") && secureCookie.contains("Secure")
+                && secureCookie.contains("Path=/") && !secureCookie.contains("Domain"), "behind an HTTPS proxy: " + secureCookie);
+        assertEquals("max-age=31536000", proxied.headers().firstValue("Strict-Transport-Security").orElse(null), "HSTS over HTTPS");
         String session = cookie.substring(0, cookie.indexOf(';'));
+        String secureSession = secureCookie.substring(0, secureCookie.indexOf(';'));
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation?name=tone")).header("Cookie", secureSession)
+                .header("X-Forwarded-Proto", "https").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> signedOut = HTTP.send(HttpRequest.newBuilder(URI.create(base + "logout")).header("Cookie", secureSession)
+                .header("X-Forwarded-Proto", "https").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(303, signedOut.statusCode());
+        assertEquals(303, HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation?name=tone")).header("Cookie", secureSession)
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "after signing out, a copy of the cookie is worthless");
 
         HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label?name=tone&trace_id=" + traceId))
                 .header("Cookie", session).build(), HttpResponse.BodyHandlers.ofString());
