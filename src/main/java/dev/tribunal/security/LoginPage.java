@@ -1,10 +1,6 @@
 package dev.tribunal.security;
 
 import dev.tribunal.system.PermissionDeniedException;
-import dev.tribunal.system.TooManyRequestsException;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -19,7 +15,6 @@ import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import java.net.URI;
-import java.time.Duration;
 
 /**
  * Signing in to the pages with an API key: the key is checked and a {@link BrowserSessions session} opened, whose token
@@ -31,16 +26,14 @@ import java.time.Duration;
 public class LoginPage {
 
 
-    private final java.util.concurrent.ConcurrentMap<String, Bucket> attempts = new java.util.concurrent.ConcurrentHashMap<>();
-
     private final ApiKeys keys;
     private final BrowserSessions sessions;
-    private final int signInsPerMinute;
+    private final RequestLimiter limiter;
 
-    LoginPage(ApiKeys keys, BrowserSessions sessions, SecurityConfig config) {
+    LoginPage(ApiKeys keys, BrowserSessions sessions, RequestLimiter limiter) {
         this.keys = keys;
         this.sessions = sessions;
-        this.signInsPerMinute = config.signInsPerMinute();
+        this.limiter = limiter;
     }
 
     @GET
@@ -59,13 +52,7 @@ public class LoginPage {
         String target = safeNext(next);
         PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");
         String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-        ConsumptionProbe attempt = attempts.computeIfAbsent(address, a -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(signInsPerMinute).refillGreedy(signInsPerMinute, Duration.ofMinutes(1)).build())
-                .build()).tryConsumeAndReturnRemaining(1);
-        if (!attempt.isConsumed()) {
-            throw new TooManyRequestsException("Too many sign-in attempts from this address; wait a minute",
-                    Math.max(1, attempt.getNanosToWaitForRefill() / 1_000_000_000L));
-        }
+        limiter.acquireSignIn(address);
         if (key == null || key.isBlank()) {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
         }

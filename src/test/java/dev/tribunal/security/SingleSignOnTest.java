@@ -40,7 +40,8 @@ class SingleSignOnTest {
                     "quarkus.oidc.public-key", Base64.getEncoder().encodeToString(SIGNER.getPublic().getEncoded()),
                     "quarkus.oidc.token.issuer", ISSUER,
                     "tribunal.security.group-roles.\"tribunal-reviewers\"", "read,annotate",
-                    "tribunal.security.group-roles.\"tribunal-admins\"", "admin");
+                    "tribunal.security.group-roles.\"tribunal-admins\"", "admin",
+                    "tribunal.security.requests-per-second-per-key", "20");
         }
     }
 
@@ -96,5 +97,25 @@ class SingleSignOnTest {
         // API keys work beside single sign-on
         given().get("/api/judges").then().statusCode(200);
         as("trb_not-a-key").get("/api/judges").then().statusCode(401);
+    }
+
+    @Test
+    void eachUserHasTheRequestRateOfAKey() throws Exception {
+        String busy = token("judy@example.com", Set.of("tribunal-reviewers"), SIGNER.getPrivate(), 300);
+        String calm = token("ken@example.com", Set.of("tribunal-reviewers"), SIGNER.getPrivate(), 300);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI traces = java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/traces");
+        java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> burst = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            burst.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(traces).header("Authorization", "Bearer " + busy).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        java.util.List<java.net.http.HttpResponse<String>> answers = burst.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        java.util.List<java.net.http.HttpResponse<String>> refused = answers.stream().filter(a -> a.statusCode() == 429).toList();
+        org.junit.jupiter.api.Assertions.assertFalse(refused.isEmpty(), "60 requests at once are over 20 a second");
+        org.junit.jupiter.api.Assertions.assertTrue(answers.stream().allMatch(a -> a.statusCode() == 200 || a.statusCode() == 429));
+        org.junit.jupiter.api.Assertions.assertTrue(refused.get(0).headers().firstValue("Retry-After").isPresent());
+        org.junit.jupiter.api.Assertions.assertTrue(refused.get(0).body().contains("judy@example.com"), refused.get(0).body());
+        as(calm).get("/api/traces").then().statusCode(200);
     }
 }
