@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.enterprise.inject.Instance;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -18,9 +19,15 @@ import java.util.stream.Collectors;
 
 /**
  * The one place where errors become HTTP responses: MLflow's {@code {"error_code", "message"}} body
- * on MLflow's paths, {@code application/problem+json} everywhere else. Internal details never leak.
+ * on MLflow's paths, another protocol's own format where an {@link ErrorFormat} serves the path,
+ * {@code application/problem+json} everywhere else. Internal details never leak.
  */
 public class ApiErrorMapper {
+
+    @jakarta.inject.Inject
+    Instance<ErrorFormat> formats;
+    @jakarta.inject.Inject
+    io.vertx.core.http.HttpServerRequest request;
 
     private static final Logger LOG = Logger.getLogger(ApiErrorMapper.class);
     private static final MediaType PROBLEM_JSON = MediaType.valueOf("application/problem+json");
@@ -73,7 +80,7 @@ public class ApiErrorMapper {
     }
 
     /** 401 with a bearer challenge; a page sends the browser to the login page instead. */
-    private static Response unauthenticated(UriInfo uri, String message) {
+    private Response unauthenticated(UriInfo uri, String message) {
         if (dev.tribunal.security.ApiKeyMechanism.isPage(uri.getPath())) {
             String next = uri.getRequestUri().getRawPath() + (uri.getRequestUri().getRawQuery() == null ? "" : "?" + uri.getRequestUri().getRawQuery());
             return Response.seeOther(java.net.URI.create("/login?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8)))
@@ -138,9 +145,19 @@ public class ApiErrorMapper {
         return error(uri, 500, "INTERNAL_ERROR", "Internal error; the server log has the details");
     }
 
-    static Response error(UriInfo uri, int status, String code, String message) {
+    Response error(UriInfo uri, int status, String code, String message) {
         String path = uri.getPath();
+        java.util.Optional<ErrorFormat> format = format(formats, path);
+        if (format.isPresent()) {
+            ErrorFormat.Answer answer = format.get().answer(status, message, request.getHeader("Content-Type"));
+            return Response.status(status).type(answer.mediaType()).entity(answer.body()).build();
+        }
         return Response.status(status).type(contentType(path)).entity(body(path, status, code, message)).build();
+    }
+
+    /** The format that serves a path, if another protocol's. */
+    static java.util.Optional<ErrorFormat> format(Instance<ErrorFormat> formats, String path) {
+        return formats.stream().filter(format -> format.serves(path)).findFirst();
     }
 
     /** MLflow's error body on MLflow paths, an RFC 9457 problem elsewhere. */

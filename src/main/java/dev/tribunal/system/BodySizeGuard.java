@@ -1,15 +1,19 @@
 package dev.tribunal.system;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * Refuses a body whose declared length is over the limit before it is read, with the same JSON error
- * body as every other error (the HTTP layer's own check answers with an empty 413).
+ * Refuses a body whose declared length is over the limit before it is read, with the same error body as every other
+ * error on its path (the HTTP layer's own check answers with an empty 413).
  */
 @ApplicationScoped
 public class BodySizeGuard {
@@ -17,21 +21,27 @@ public class BodySizeGuard {
     static final String TOO_LARGE = "The request body is larger than the limit of this server (quarkus.http.limits.max-body-size)";
 
     private final long maxBodySize;
+    private final Instance<ErrorFormat> formats;
 
-    BodySizeGuard(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    BodySizeGuard(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize, Instance<ErrorFormat> formats) {
         this.maxBodySize = maxBodySize.asLongValue();
+        this.formats = formats;
     }
 
     void install(@Observes Router router) {
-        // after more specific guards (OTLP answers in its own format)
         router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
             if (declaredLength(ctx.request().getHeader("Content-Length")) > maxBodySize) {
                 String path = ctx.request().path();
+                String message = "The request body is larger than " + maxBodySize + " bytes, the limit of this server (quarkus.http.limits.max-body-size)";
+                ErrorFormat.Answer answer = ApiErrorMapper.format(formats, path)
+                        .map(format -> format.answer(413, message, ctx.request().getHeader("Content-Type")))
+                        .orElseGet(() -> new ErrorFormat.Answer(ApiErrorMapper.contentType(path).toString(),
+                                new JsonObject(ApiErrorMapper.body(path, 413, "REQUEST_LIMIT_EXCEEDED", message)).encode().getBytes(StandardCharsets.UTF_8)));
                 ctx.response()
                         .setStatusCode(413)
-                        .putHeader("Content-Type", ApiErrorMapper.contentType(path).toString())
+                        .putHeader("Content-Type", answer.mediaType())
                         .putHeader("Connection", "close")
-                        .end(new JsonObject(ApiErrorMapper.body(path, 413, "REQUEST_LIMIT_EXCEEDED", TOO_LARGE)).encode());
+                        .end(Buffer.buffer(answer.body()));
                 return;
             }
             ctx.next();

@@ -69,6 +69,30 @@ class OtlpBadInputTest {
     }
 
     @Test
+    void refusalsBeforeTheExportIsReadAreStatusesToo() throws Exception {
+        byte[] export = request("refused-caller", span(randomId(16), "s")).toByteArray();
+        java.net.http.HttpResponse<byte[]> anonymous = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/v1/traces"))
+                        .header("Content-Type", PROTOBUF).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(export)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(401, anonymous.statusCode());
+        assertEquals(PROTOBUF, anonymous.headers().firstValue("Content-Type").orElse(null));
+        assertEquals("Bearer", anonymous.headers().firstValue("WWW-Authenticate").orElse(null));
+        Status unauthenticated = Status.parseFrom(anonymous.body());
+        assertEquals(com.google.rpc.Code.UNAUTHENTICATED_VALUE, unauthenticated.getCode());
+        assertTrue(unauthenticated.getMessage().contains("API key"), unauthenticated.getMessage());
+
+        String reader = dev.tribunal.TestSecurity.key("otlp-reader", dev.tribunal.security.Roles.READ);
+        Response forbidden = given().header("Authorization", "Bearer " + reader).contentType("application/json").body("{}").post("/v1/traces");
+        assertEquals(403, forbidden.statusCode());
+        assertEquals("application/json", forbidden.contentType());
+        Status.Builder denied = Status.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(forbidden.asString(), denied);
+        assertEquals(com.google.rpc.Code.PERMISSION_DENIED_VALUE, denied.getCode());
+        assertEquals(0, tracesTagged("refused-caller"));
+    }
+
+    @Test
     void garbageBytesAre400WithAStatusInProtobuf() throws Exception {
         Response response = post("this is not protobuf \u00ff\u00fe".getBytes(StandardCharsets.ISO_8859_1), PROTOBUF);
         assertEquals(400, response.statusCode());
