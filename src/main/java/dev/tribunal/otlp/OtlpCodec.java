@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.tribunal.system.ApiErrorMapper;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
 import java.io.ByteArrayOutputStream;
@@ -90,7 +91,7 @@ final class OtlpCodec {
             try {
                 tree = MAPPER.readTree(bytes);
             } catch (IOException e) {
-                throw new BadBody(400, "The body is not JSON: " + firstLine(e.getMessage()));
+                throw new BadBody(400, "The body is not JSON: " + ApiErrorMapper.firstLine(e.getMessage()));
             }
             if (tree == null || tree.isMissingNode()) {
                 return ExportTraceServiceRequest.getDefaultInstance();
@@ -103,9 +104,9 @@ final class OtlpCodec {
             JSON_PARSER.merge(MAPPER.writeValueAsString(tree), builder);
             return builder.build();
         } catch (InvalidProtocolBufferException e) {
-            throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + firstLine(e.getMessage()));
+            throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + ApiErrorMapper.firstLine(e.getMessage()));
         } catch (JsonProcessingException e) {
-            throw new BadBody(400, "The body is not JSON: " + firstLine(e.getMessage()));
+            throw new BadBody(400, "The body is not JSON: " + ApiErrorMapper.firstLine(e.getMessage()));
         } catch (RuntimeException e) {
             throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + e.getClass().getSimpleName());
         }
@@ -145,7 +146,7 @@ final class OtlpCodec {
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw new BadBody(400, "The body is not valid gzip: " + firstLine(e.getMessage()));
+            throw new BadBody(400, "The body is not valid gzip: " + ApiErrorMapper.firstLine(e.getMessage()));
         }
     }
 
@@ -179,14 +180,5 @@ final class OtlpCodec {
 
     private static String abbreviate(String text) {
         return text.length() <= 40 ? text : text.substring(0, 40) + "...";
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int newline = message.indexOf('\n');
-        String line = newline < 0 ? message : message.substring(0, newline);
-        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
     }
 }

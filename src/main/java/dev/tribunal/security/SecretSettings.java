@@ -5,8 +5,10 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.SmallRyeConfigBuilderCustomizer;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,7 +22,7 @@ import java.util.regex.Pattern;
  * Secret are: Tribunal's bootstrap key, every provider's {@code api-key}, and environment variables whose names say they
  * hold a credential ({@code OPENAI_API_KEY}, {@code *_TOKEN}, {@code *_SECRET}, {@code *_PASSWORD}, ...) or a command
  * line that may pass one as {@code -Dname=value} ({@code MAVEN_CMD_LINE_ARGS}, {@code JAVA_TOOL_OPTIONS}, ...), under their
- * own name and under the dotted name the configuration also knows them by.
+ * own name and under the dotted name the configuration also knows them by; variables set in a {@code .env} file count too.
  */
 public final class SecretSettings implements SmallRyeConfigBuilderCustomizer {
 
@@ -33,13 +35,38 @@ public final class SecretSettings implements SmallRyeConfigBuilderCustomizer {
 
     @Override
     public void configBuilder(SmallRyeConfigBuilder builder) {
-        builder.withSecretKeys(secretKeys(System.getenv()).toArray(String[]::new));
+        Set<String> variables = new TreeSet<>(System.getenv().keySet());
+        variables.addAll(dotEnvNames(Path.of(".env")));
+        builder.withSecretKeys(secretKeys(variables).toArray(String[]::new));
+    }
+
+    /** The names a {@code .env} file in the working directory sets (the configuration reads it as environment variables). */
+    static Set<String> dotEnvNames(Path file) {
+        Set<String> names = new TreeSet<>();
+        if (!Files.isRegularFile(file)) {
+            return names;
+        }
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String setting = line.strip();
+                if (setting.startsWith("export ")) {
+                    setting = setting.substring(7).strip();
+                }
+                int equals = setting.indexOf('=');
+                if (!setting.startsWith("#") && equals > 0) {
+                    names.add(setting.substring(0, equals).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable here means unreadable for the configuration too: nothing of it is shown
+        }
+        return names;
     }
 
     /** The secret keys for a process with these environment variables. */
-    static Set<String> secretKeys(Map<String, String> environment) {
+    static Set<String> secretKeys(Set<String> variables) {
         Set<String> keys = new TreeSet<>(SETTINGS);
-        for (String variable : environment.keySet()) {
+        for (String variable : variables) {
             if (CREDENTIAL_VARIABLE.matcher(variable.toUpperCase(Locale.ROOT)).matches()) {
                 keys.add(variable);
                 String dotted = variable.toLowerCase(Locale.ROOT).replace('_', '.');

@@ -14,13 +14,13 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Helpers shared by the judge-run tests. */
-final class RunTestSupport {
+public final class RunTestSupport {
 
     private RunTestSupport() {
     }
 
     /** Ingests traces with a question, an answer and (when given) an expected response; returns their ids. */
-    static List<String> traces(int count, String expected) {
+    public static List<String> traces(int count, String expected) {
         List<String> ids = new ArrayList<>();
         StringBuilder body = new StringBuilder("{\"traces\": [");
         for (int i = 0; i < count; i++) {
@@ -36,7 +36,7 @@ final class RunTestSupport {
         return ids;
     }
 
-    static String startRun(List<String> judges, List<String> traceIds, List<String> models) {
+    public static String startRun(List<String> judges, List<String> traceIds, List<String> models) {
         String body = "{\"judges\": " + json(judges) + ", \"trace_ids\": " + json(traceIds)
                 + (models == null ? "" : ", \"models\": " + json(models)) + "}";
         return given().contentType(ContentType.JSON).body(body).post("/api/judge-runs")
@@ -48,7 +48,7 @@ final class RunTestSupport {
     }
 
     /** Waits for a run to complete and returns its final view. */
-    static JsonPath awaitCompleted(String runId, Duration timeout) {
+    public static JsonPath awaitCompleted(String runId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonPath run = null;
         while (System.nanoTime() < deadline) {

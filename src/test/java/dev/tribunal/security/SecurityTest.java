@@ -351,6 +351,31 @@ class SecurityTest {
         assertNotEquals(-1, log.indexOf("revoked by"));
     }
 
+    /** After keys, a session and a judgment whose provider echoes the key it was sent, no table holds any key. */
+    @Test
+    void theDatabaseHoldsNoKey() throws Exception {
+        String key = key("db-scan", Roles.READ);
+        HttpResponse<String> signedIn = send("POST", "/login", null, "application/x-www-form-urlencoded", "key=" + key);
+        assertEquals(303, signedIn.statusCode());
+        String session = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+        String token = session.substring(session.indexOf('=') + 1, session.indexOf(';'));
+        String runId = dev.tribunal.run.RunTestSupport.startRun(List.of("relevance"), dev.tribunal.run.RunTestSupport.traces(1, "2"),
+                List.of("fake:/unauthorized"));
+        dev.tribunal.run.RunTestSupport.awaitCompleted(runId, java.time.Duration.ofSeconds(30));
+
+        List<String> tables = new ArrayList<>();
+        pool.query("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")
+                .execute().await().indefinitely().forEach(row -> tables.add(row.getString(0)));
+        assertTrue(tables.containsAll(List.of("api_key", "browser_session", "assessment", "judge_task")), tables.toString());
+        for (String table : tables) {
+            for (String secret : List.of(key, token, TestSecurity.ADMIN_KEY, FakeProviders.SECRET_KEY)) {
+                long rows = pool.preparedQuery("select count(*) from \"" + table + "\" t where strpos(t::text, $1) > 0")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(secret)).await().indefinitely().iterator().next().getLong(0);
+                assertEquals(0, rows, "table " + table + " holds a secret");
+            }
+        }
+    }
+
     /** What lists the configuration (the Dev UI's view in dev mode, a config dump) sees neither the keys nor their names. */
     @Test
     void theConfigurationListsNoCredential() {

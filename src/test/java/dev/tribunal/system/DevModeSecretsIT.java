@@ -41,6 +41,7 @@ class DevModeSecretsIT {
     private static final String BOOTSTRAP_KEY = "trb-devmode-canary-7c2a51";
     private static final String OTHER_TOKEN = "ghp-devmode-canary-93f0aa";
     private static final String EXTRA_PROVIDER_KEY = "sk-devmode-canary-extra-5d8c";
+    private static final String DOT_ENV_KEY = "sk-devmode-canary-dotenv-1e7b";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tempDir;
@@ -64,6 +65,8 @@ class DevModeSecretsIT {
     void theDevUiConfigurationViewShowsNoCredentialWhileTribunalUsesThem() throws Exception {
         provider = new FakeOpenAiServer();
         Path project = copyProject(tempDir.resolve("project"));
+        // a developer's .env, which the configuration reads as environment variables
+        Files.writeString(project.resolve(".env"), "ANTHROPIC_API_KEY=" + DOT_ENV_KEY + "\n");
         app = TribunalProcess.startDevMode(project,
                 Map.of("OPENAI_API_KEY", PROVIDER_KEY, "TRIBUNAL_BOOTSTRAP_KEY", BOOTSTRAP_KEY, "GITHUB_TOKEN", OTHER_TOKEN),
                 "-Dtribunal.providers.openai.base-url=" + provider.baseUrl(),
@@ -89,13 +92,13 @@ class DevModeSecretsIT {
         for (String view : List.of(values, descriptions)) {
             assertTrue(view.contains("tribunal.providers.openai.require-api-key"), "the view lists Tribunal's settings");
             assertTrue(view.contains("quarkus.http.port"), "the view lists Quarkus' settings");
-            for (String secret : List.of(PROVIDER_KEY, BOOTSTRAP_KEY, OTHER_TOKEN, EXTRA_PROVIDER_KEY)) {
+            for (String secret : List.of(PROVIDER_KEY, BOOTSTRAP_KEY, OTHER_TOKEN, EXTRA_PROVIDER_KEY, DOT_ENV_KEY)) {
                 int at = view.indexOf(secret);
                 assertFalse(at >= 0, "the Dev UI's configuration view shows " + secret + ": "
                         + (at < 0 ? "" : view.substring(Math.max(0, at - 300), Math.min(view.length(), at + 100))));
             }
             for (String name : List.of("\"OPENAI_API_KEY\"", "\"tribunal.providers.openai.api-key\"", "\"tribunal.bootstrap-key\"",
-                    "\"TRIBUNAL_BOOTSTRAP_KEY\"", "\"GITHUB_TOKEN\"", "\"tribunal.providers.extra.api-key\"")) {
+                    "\"TRIBUNAL_BOOTSTRAP_KEY\"", "\"GITHUB_TOKEN\"", "\"tribunal.providers.extra.api-key\"", "\"ANTHROPIC_API_KEY\"")) {
                 assertFalse(view.contains(name), "the Dev UI's configuration view names " + name);
             }
         }
