@@ -1,5 +1,6 @@
 package dev.tribunal.security;
 
+import io.quarkus.oidc.IdTokenCredential;
 import io.quarkus.security.identity.SecurityIdentity;
 
 import java.security.MessageDigest;
@@ -14,9 +15,17 @@ public final class Csrf {
     private Csrf() {
     }
 
-    /** The token for the caller's forms: empty when the caller did not come with the session cookie (no form needs one then). */
+    /**
+     * The token for the caller's forms, derived from its browser session: Tribunal's session token, or the ID token of a
+     * single-sign-on session. Empty when the caller came without a session cookie (with a bearer key or token: no
+     * other site can make a browser send those, so no form needs a token then).
+     */
     public static String token(SecurityIdentity identity) {
         String session = identity.getAttribute(ApiKeyMechanism.SESSION);
+        if (session == null) {
+            IdTokenCredential signedOn = identity.getCredential(IdTokenCredential.class);
+            session = signedOn == null ? null : signedOn.getToken();
+        }
         return session == null ? "" : HexFormat.of().formatHex(ApiKeys.sha256("csrf:" + session));
     }
 

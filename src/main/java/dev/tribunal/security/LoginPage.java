@@ -14,7 +14,14 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.quarkus.security.Authenticated;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Signing in to the pages with an API key: the key is checked and a {@link BrowserSessions session} opened, whose token
@@ -25,15 +32,23 @@ import java.net.URI;
 @PermitAll
 public class LoginPage {
 
+    /** The name (or first part of the names) of the single-sign-on session's cookies. */
+    private static final String OIDC_SESSION_COOKIE = "q_session";
+
 
     private final ApiKeys keys;
     private final BrowserSessions sessions;
     private final RequestLimiter limiter;
+    /** Single sign-on is on and may sign browsers in (application type hybrid or web-app), not only bearer tokens. */
+    private final boolean browserSso;
 
-    LoginPage(ApiKeys keys, BrowserSessions sessions, RequestLimiter limiter) {
+    LoginPage(ApiKeys keys, BrowserSessions sessions, RequestLimiter limiter,
+              @ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false") boolean ssoEnabled,
+              @ConfigProperty(name = "quarkus.oidc.application-type", defaultValue = "service") String applicationType) {
         this.keys = keys;
         this.sessions = sessions;
         this.limiter = limiter;
+        this.browserSso = ssoEnabled && !"service".equalsIgnoreCase(applicationType.strip());
     }
 
     @GET
@@ -41,6 +56,21 @@ public class LoginPage {
     @Produces(MediaType.TEXT_HTML)
     public String form(@RestQuery("next") String next, @RestQuery("error") String error) {
         return page(safeNext(next), error != null);
+    }
+
+    /**
+     * Signing in with the team's identity provider (OIDC authorization code flow, which application.properties sets for
+     * this path): the browser is sent there, comes back with its session cookie, and is then sent on to the page it asked for.
+     */
+    @GET
+    @Path("login/sso")
+    @Authenticated
+    public Response singleSignOn(@RestQuery("next") String next) {
+        if (!browserSso) {
+            return Response.status(404).type(MediaType.TEXT_PLAIN)
+                    .entity("Single sign-on for the pages is not configured (quarkus.oidc.application-type=hybrid)").build();
+        }
+        return Response.seeOther(URI.create(safeNext(next))).build();
     }
 
     @POST
@@ -69,8 +99,12 @@ public class LoginPage {
         PermissionDeniedException.require(sameOrigin(request), "Sign-out is accepted from this server's own pages only");
         java.util.Optional<String> token = ApiKeyMechanism.sessionToken(request);
         Uni<Void> ended = token.isPresent() ? sessions.close(token.get()) : Uni.createFrom().voidItem();
-        return ended.map(done -> Response.seeOther(URI.create("/login"))
-                .cookie(session("", 0, true), session("", 0, false)).build());
+        // a single-sign-on session ends here too (its cookies, possibly in chunks, are dropped); the identity
+        // provider's own session is the provider's
+        List<NewCookie> dropped = new ArrayList<>(List.of(session("", 0, true), session("", 0, false)));
+        request.cookies().stream().filter(cookie -> cookie.getName().startsWith(OIDC_SESSION_COOKIE))
+                .forEach(cookie -> dropped.add(new NewCookie.Builder(cookie.getName()).value("").path("/").maxAge(0).httpOnly(true).build()));
+        return ended.map(done -> Response.seeOther(URI.create("/login")).cookie(dropped.toArray(NewCookie[]::new)).build());
     }
 
     /**
@@ -98,17 +132,24 @@ public class LoginPage {
     }
 
     /** Only a path on this server: never another site. */
-    private static String safeNext(String next) {
+    static String safeNext(String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")) {
             return "/meta-evaluation";
         }
         return next;
     }
 
-    private static String page(String next, boolean failed) {
-        String escaped = next.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+    private String page(String next, boolean failed) {
+        String escaped = escape(next);
+        String sso = browserSso ? "<p><a id=\"sso\" href=\"/login/sso?next=" + escape(URLEncoder.encode(next, StandardCharsets.UTF_8))
+                + "\">Sign in with single sign-on</a></p>" : "";
         return TEMPLATE.replace("{error}", failed ? "<p class=\"error\" id=\"error\">That key is unknown or revoked.</p>" : "")
+                .replace("{sso}", sso)
                 .replace("{next}", escaped);
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static final String TEMPLATE = """
@@ -125,6 +166,7 @@ public class LoginPage {
             <input type="hidden" name="next" value="{next}">
             <button type="submit" id="sign-in">Sign in</button>
             </form>
+            {sso}
             <p>Any key with the <code>read</code> role shows the pages; labelling needs <code>annotate</code>.</p>
             </body></html>
             """;
