@@ -55,6 +55,17 @@ public final class AssessmentFactory {
         return new AssessmentSource(AssessmentSourceType.HUMAN, caller.name());
     }
 
+    /**
+     * Feedback from an LLM judge or from code is a judgment, evidence of what a judge says: logging, changing or
+     * deleting one takes the {@code judge} role. A reviewer ({@code annotate}) logs HUMAN assessments, or overrides a
+     * judgment with one (the judgment is kept, no longer valid).
+     */
+    static void requireJudgeRole(AssessmentKind kind, AssessmentSourceType source, Caller caller, String action) {
+        PermissionDeniedException.require(kind != AssessmentKind.FEEDBACK || source == AssessmentSourceType.HUMAN || caller.judge(),
+                "Feedback from " + source + " sources is a judgment: to " + action + " one, a key needs the judge role ('" + caller.name()
+                        + "' has not); reviewers log HUMAN feedback, or override the judgment");
+    }
+
     public static Assessment fromView(String traceId, AssessmentView view, Caller caller) {
         InvalidRequestException.require(view != null, "The body must hold an 'assessment' object");
         InvalidRequestException.require(view.traceId() == null || view.traceId().isEmpty() || view.traceId().equals(traceId),
@@ -70,6 +81,7 @@ public final class AssessmentFactory {
             a.spanId = view.spanId();
         }
         AssessmentSource source = attributed(AssessmentSource.from(view.source(), AssessmentSource.defaultType(kind)), caller);
+        requireJudgeRole(kind, source.type(), caller, "log");
         a.sourceType = source.type();
         a.sourceId = source.id();
         if (kind == AssessmentKind.FEEDBACK) {

@@ -63,7 +63,10 @@ public class AssessmentService {
         InvalidRequestException.require(changes != null, "The body must hold an 'assessment' object");
         Set<String> paths = updateMask == null || updateMask.isBlank() ? presentFields(changes) : parseMask(updateMask);
         return requireAssessment(traceId, assessmentId)
-                .invoke(assessment -> requireOwnLabel(assessment, caller, "change"))
+                .invoke(assessment -> {
+                    requireOwnLabel(assessment, caller, "change");
+                    AssessmentFactory.requireJudgeRole(assessment.kind, assessment.sourceType, caller, "change");
+                })
                 .invoke(assessment -> {
                     // who wrote it and who changed it are Tribunal's to record, not the client's
                     String loggedBy = Json.readStringMap(assessment.metadataJson).get(AssessmentFactory.LOGGED_BY_KEY);
@@ -90,6 +93,7 @@ public class AssessmentService {
                 .invoke(assessment -> {
                     if (assessment != null) {
                         requireOwnLabel(assessment, caller, "delete");
+                        AssessmentFactory.requireJudgeRole(assessment.kind, assessment.sourceType, caller, "delete");
                     }
                 })
                 .chain(assessment -> assessment == null ? Uni.createFrom().voidItem() : deleteAndRestore(assessment)

@@ -3,19 +3,20 @@ package dev.tribunal.security;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
- * Who makes a request: the name of their API key (or {@code local} when security is off), and whether that
- * name is authenticated, so that HUMAN provenance can be held to it.
+ * Who makes a request: the name of their API key (or {@code local} when security is off), whether that
+ * name is authenticated, so that HUMAN provenance can be held to it, and whether it may act as a judge.
  */
-public record Caller(String name, boolean authenticated, boolean admin) {
+public record Caller(String name, boolean authenticated, boolean admin, boolean judge) {
 
     /** Everyone, when security is off. */
     public static final String LOCAL = "local";
 
     public static Caller of(SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous()) {
-            return new Caller(LOCAL, false, false);
+            return new Caller(LOCAL, false, false, true);
         }
         boolean authenticated = !Boolean.TRUE.equals(identity.getAttribute(ApiKeyMechanism.OPEN));
-        return new Caller(identity.getPrincipal().getName(), authenticated, identity.hasRole(Roles.ADMIN));
+        return new Caller(identity.getPrincipal().getName(), authenticated, identity.hasRole(Roles.ADMIN),
+                !authenticated || identity.hasRole(Roles.JUDGE));
     }
 }

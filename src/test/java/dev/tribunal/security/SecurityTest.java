@@ -67,7 +67,7 @@ class SecurityTest {
                 + " \"expectations\": {\"expected_response\": \"a\"}}]}").post("/api/traces").then().statusCode(200);
         assessmentId = given().contentType(ContentType.JSON)
                 .body("{\"assessment\": {\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"CODE\", \"source_id\": \"checker\"},"
-                        + " \"feedback\": {\"value\": \"ok\"}}}")
+                        + " \"expectation\": {\"value\": \"ok\"}}}")
                 .post("/api/3.0/mlflow/traces/" + traceId + "/assessments").then().statusCode(200).extract().path("assessment.assessment_id");
         runId = given().contentType(ContentType.JSON).body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}")
                 .post("/api/judge-runs").then().statusCode(202).extract().path("run_id");
@@ -80,7 +80,7 @@ class SecurityTest {
     private List<Endpoint> endpoints() {
         String json = "application/json";
         String ingest = "{\"traces\": [{\"inputs\": \"q\"}]}";
-        String feedback = "{\"assessment\": {\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"CODE\", \"source_id\": \"c\"}, "
+        String feedback = "{\"assessment\": {\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"HUMAN\"}, "
                 + "\"feedback\": {\"value\": \"ok\"}}}";
         String a = "/api/3.0/mlflow/traces/" + traceId + "/assessments/";
         return List.of(
@@ -223,11 +223,24 @@ class SecurityTest {
         assertEquals("alice", created.getString("assessment.metadata.'tribunal.logged_by'"), "who wrote it is not the client's to say");
         String label = created.getString("assessment.assessment_id");
 
-        HttpResponse<String> judge = send("POST", path, alice, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
-                + "\"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/gpt-4o\"}, \"feedback\": {\"value\": \"no\"}}}");
-        assertEquals(200, judge.statusCode());
+        // a judge's verdict is not a reviewer's to log, change or delete: reviewers override it
+        String judgment = "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/gpt-4o\"}, \"feedback\": {\"value\": \"no\"}}}";
+        HttpResponse<String> posing = send("POST", path, alice, "application/json", judgment);
+        assertEquals(403, posing.statusCode(), posing.body());
+        assertTrue(posing.body().contains("judge role"), posing.body());
+        String evaluator = key("eval-bot", Roles.JUDGE, Roles.ANNOTATE);
+        HttpResponse<String> judge = send("POST", path, evaluator, "application/json", judgment);
+        assertEquals(200, judge.statusCode(), judge.body());
         assertEquals("openai:/gpt-4o", JsonPath.from(judge.body()).getString("assessment.source.source_id"), "other sources keep their id");
-        assertEquals("alice", JsonPath.from(judge.body()).getString("assessment.metadata.'tribunal.logged_by'"));
+        assertEquals("eval-bot", JsonPath.from(judge.body()).getString("assessment.metadata.'tribunal.logged_by'"));
+        String verdict = JsonPath.from(judge.body()).getString("assessment.assessment_id");
+        assertEquals(403, send("PATCH", path + "/" + verdict, alice, "application/json",
+                "{\"assessment\": {\"feedback\": {\"value\": \"yes\"}}, \"update_mask\": \"feedback\"}").statusCode(), "a reviewer cannot change a verdict");
+        assertEquals(403, send("DELETE", path + "/" + verdict, alice, null, null).statusCode(), "nor delete it");
+        HttpResponse<String> overridden = send("POST", path, alice, "application/json", "{\"assessment\": {\"assessment_name\": \"correctness\", "
+                + "\"source\": {\"source_type\": \"HUMAN\"}, \"feedback\": {\"value\": \"yes\"}, \"overrides\": \"" + verdict + "\"}}");
+        assertEquals(200, overridden.statusCode(), "but overrides it: " + overridden.body());
 
         String patch = "{\"assessment\": {\"rationale\": \"changed\"}, \"update_mask\": \"rationale\"}";
         assertEquals(403, send("PATCH", path + "/" + label, carol, "application/json", patch).statusCode(), "carol cannot change alice's label");
