@@ -57,13 +57,18 @@ public final class AssessmentFactory {
 
     /**
      * Feedback from an LLM judge or from code is a judgment, evidence of what a judge says: logging, changing or
-     * deleting one takes the {@code judge} role. A reviewer ({@code annotate}) logs HUMAN assessments, or overrides a
-     * judgment with one (the judgment is kept, no longer valid).
+     * deleting one takes the {@code judge} role. People's assessments (HUMAN feedback) and expectations take
+     * {@code annotate}; a reviewer overrides a judgment with HUMAN feedback rather than changing it (the judgment is
+     * kept, no longer valid).
      */
-    static void requireJudgeRole(AssessmentKind kind, AssessmentSourceType source, Caller caller, String action) {
-        PermissionDeniedException.require(kind != AssessmentKind.FEEDBACK || source == AssessmentSourceType.HUMAN || caller.judge(),
-                "Feedback from " + source + " sources is a judgment: to " + action + " one, a key needs the judge role ('" + caller.name()
-                        + "' has not); reviewers log HUMAN feedback, or override the judgment");
+    static void requireRoleFor(AssessmentKind kind, AssessmentSourceType source, Caller caller, String action) {
+        if (kind == AssessmentKind.FEEDBACK && source != AssessmentSourceType.HUMAN) {
+            PermissionDeniedException.require(caller.judge(), "Feedback from " + source + " sources is a judgment: to " + action
+                    + " one, a key needs the judge role ('" + caller.name() + "' has not); reviewers log HUMAN feedback, or override the judgment");
+        } else {
+            PermissionDeniedException.require(caller.annotate(), "To " + action + " " + (kind == AssessmentKind.FEEDBACK ? "HUMAN feedback" : "an expectation")
+                    + ", a key needs the annotate role ('" + caller.name() + "' has not)");
+        }
     }
 
     public static Assessment fromView(String traceId, AssessmentView view, Caller caller) {
@@ -81,7 +86,7 @@ public final class AssessmentFactory {
             a.spanId = view.spanId();
         }
         AssessmentSource source = attributed(AssessmentSource.from(view.source(), AssessmentSource.defaultType(kind)), caller);
-        requireJudgeRole(kind, source.type(), caller, "log");
+        requireRoleFor(kind, source.type(), caller, "log");
         a.sourceType = source.type();
         a.sourceId = source.id();
         if (kind == AssessmentKind.FEEDBACK) {

@@ -65,7 +65,7 @@ public class AssessmentService {
         return requireAssessment(traceId, assessmentId)
                 .invoke(assessment -> {
                     requireOwnLabel(assessment, caller, "change");
-                    AssessmentFactory.requireJudgeRole(assessment.kind, assessment.sourceType, caller, "change");
+                    AssessmentFactory.requireRoleFor(assessment.kind, assessment.sourceType, caller, "change");
                 })
                 .invoke(assessment -> {
                     // who wrote it and who changed it are Tribunal's to record, not the client's
@@ -93,7 +93,7 @@ public class AssessmentService {
                 .invoke(assessment -> {
                     if (assessment != null) {
                         requireOwnLabel(assessment, caller, "delete");
-                        AssessmentFactory.requireJudgeRole(assessment.kind, assessment.sourceType, caller, "delete");
+                        AssessmentFactory.requireRoleFor(assessment.kind, assessment.sourceType, caller, "delete");
                     }
                 })
                 .chain(assessment -> assessment == null ? Uni.createFrom().voidItem() : deleteAndRestore(assessment)

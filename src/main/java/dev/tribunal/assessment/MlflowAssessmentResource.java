@@ -38,7 +38,7 @@ public class MlflowAssessmentResource {
     }
 
     @POST
-    @RolesAllowed(Roles.ANNOTATE)
+    @RolesAllowed({Roles.ANNOTATE, Roles.JUDGE})
     @Operation(summary = "Log a feedback or an expectation (MLflow createAssessment)")
     public Uni<AssessmentEnvelope> create(@RestPath("trace_id") String traceId, AssessmentEnvelope body) {
         return service.create(traceId, body == null ? null : body.assessment(), Caller.of(identity))
@@ -54,7 +54,7 @@ public class MlflowAssessmentResource {
     }
 
     @PATCH
-    @RolesAllowed(Roles.ANNOTATE)
+    @RolesAllowed({Roles.ANNOTATE, Roles.JUDGE})
     @Path("/{assessment_id}")
     @Operation(summary = "Change the fields named by update_mask (MLflow updateAssessment)")
     public Uni<AssessmentEnvelope> update(@RestPath("trace_id") String traceId, @RestPath("assessment_id") String assessmentId,
@@ -64,7 +64,7 @@ public class MlflowAssessmentResource {
     }
 
     @DELETE
-    @RolesAllowed(Roles.ANNOTATE)
+    @RolesAllowed({Roles.ANNOTATE, Roles.JUDGE})
     @Path("/{assessment_id}")
     @Operation(summary = "Delete an assessment; what it overrode is valid again (MLflow deleteAssessment)")
     public Uni<Map<String, Object>> delete(@RestPath("trace_id") String traceId, @RestPath("assessment_id") String assessmentId) {

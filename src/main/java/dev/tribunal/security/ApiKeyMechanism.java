@@ -12,7 +12,6 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.Cookie;
-import java.util.List;
 import java.util.Optional;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -103,8 +102,14 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             // a single-sign-on token: the OIDC mechanism checks it
             return Uni.createFrom().nullItem();
         }
-        return identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
+        Uni<SecurityIdentity> identity = identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
                 new ApiKeyAuthenticationRequest(key, "cookie".equals(via)), context));
+        // an ended session is no session: the browser may still be signed in otherwise (single sign-on), else it is
+        // sent to the login page
+        return "cookie".equals(via)
+                ? identity.onFailure(e -> e instanceof AuthenticationFailedException && !(e.getCause() instanceof dev.tribunal.system.TooManyRequestsException))
+                .recoverWithNull()
+                : identity;
     }
 
     @Override
@@ -123,15 +128,13 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/") || path.startsWith("/q/swagger-ui");
     }
 
-    /** The session token a browser sent, in either cookie. */
+    /**
+     * The session token a browser sent: over HTTPS only in the {@code __Host-} cookie, which no other host (a sibling
+     * subdomain, a plain-HTTP page of the domain) can set, so that nobody can plant their own session in a browser.
+     */
     static Optional<String> sessionToken(io.vertx.core.http.HttpServerRequest request) {
-        for (String name : List.of(SECURE_COOKIE, COOKIE)) {
-            Cookie cookie = request.getCookie(name);
-            if (cookie != null && !cookie.getValue().isEmpty()) {
-                return Optional.of(cookie.getValue());
-            }
-        }
-        return Optional.empty();
+        Cookie cookie = request.getCookie(TransportSecurity.overHttps(request) ? SECURE_COOKIE : COOKIE);
+        return cookie == null || cookie.getValue().isEmpty() ? Optional.empty() : Optional.of(cookie.getValue());
     }
 
     /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches. */
@@ -150,7 +153,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         return DEFAULT_PRIORITY + 1000;
     }
 
-    private static boolean looksLikeJwt(String token) {
+    static boolean looksLikeJwt(String token) {
         return token.startsWith("eyJ") && token.chars().filter(c -> c == '.').count() == 2;
     }
 }

@@ -32,8 +32,12 @@ import java.util.List;
 @PermitAll
 public class LoginPage {
 
+    /** Where browsers sign in with single sign-on. */
+    static final String SSO_PATH = "/login/sso";
+    /** Signing in and out. */
+    static final java.util.Set<String> PATHS = java.util.Set.of("/login", SSO_PATH, "/logout");
     /** The name (or first part of the names) of the single-sign-on session's cookies. */
-    private static final String OIDC_SESSION_COOKIE = "q_session";
+    static final String OIDC_SESSION_COOKIE = "q_session";
 
 
     private final ApiKeys keys;

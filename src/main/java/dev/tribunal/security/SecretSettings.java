@@ -1,5 +1,8 @@
 package dev.tribunal.security;
 
+import io.smallrye.config.ConfigSourceInterceptor;
+import io.smallrye.config.ConfigSourceInterceptorContext;
+import io.smallrye.config.ConfigValue;
 import io.smallrye.config.SecretKeys;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.SmallRyeConfigBuilderCustomizer;
@@ -38,6 +41,43 @@ public final class SecretSettings implements SmallRyeConfigBuilderCustomizer {
         Set<String> variables = new TreeSet<>(System.getenv().keySet());
         variables.addAll(dotEnvNames(Path.of(".env")));
         builder.withSecretKeys(secretKeys(variables).toArray(String[]::new));
+        builder.withInterceptors(new QuarkusCredentials(quarkusCredentials(variables)));
+    }
+
+    /** The dotted names of Quarkus' settings that credential variables set ({@code QUARKUS_DATASOURCE_PASSWORD}, ...). */
+    static Set<String> quarkusCredentials(Set<String> variables) {
+        Set<String> names = new TreeSet<>();
+        for (String variable : variables) {
+            String upper = variable.toUpperCase(Locale.ROOT);
+            if (upper.startsWith("QUARKUS_") && CREDENTIAL_VARIABLE.matcher(upper).matches()) {
+                names.add(variable.toLowerCase(Locale.ROOT).replace('_', '.'));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Quarkus' own credential settings (a password or secret, or one a credential variable sets) stay listed where
+     * the configuration is shown, as the Dev UI's view needs every setting it documents to be readable, but read
+     * outside Tribunal's and Quarkus' own configuration (locked, in SmallRye's terms) their value is masked.
+     */
+    static final class QuarkusCredentials implements ConfigSourceInterceptor {
+        static final String MASK = "********";
+        private static final Pattern CREDENTIAL_SETTING = Pattern.compile("quarkus\\..*\\.([a-z0-9-]*-)?(password|secret)");
+        private final Set<String> fromVariables;
+
+        QuarkusCredentials(Set<String> fromVariables) {
+            this.fromVariables = Set.copyOf(fromVariables);
+        }
+
+        @Override
+        public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
+            ConfigValue value = context.proceed(name);
+            if (value == null || !SecretKeys.isLocked() || !(fromVariables.contains(name) || CREDENTIAL_SETTING.matcher(name).matches())) {
+                return value;
+            }
+            return value.from().withValue(MASK).withRawValue(MASK).build();
+        }
     }
 
     /** The names a {@code .env} file in the working directory sets (the configuration reads it as environment variables). */
@@ -70,7 +110,7 @@ public final class SecretSettings implements SmallRyeConfigBuilderCustomizer {
             if (CREDENTIAL_VARIABLE.matcher(variable.toUpperCase(Locale.ROOT)).matches()) {
                 keys.add(variable);
                 String dotted = variable.toLowerCase(Locale.ROOT).replace('_', '.');
-                // Quarkus' own settings keep their documented entry (its password fields are its own to show)
+                // Quarkus' own settings keep their documented entry, masked (QuarkusCredentials)
                 if (!dotted.startsWith("quarkus.")) {
                     keys.add(dotted);
                 }

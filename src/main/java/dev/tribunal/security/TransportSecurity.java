@@ -6,9 +6,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Served over HTTPS (directly, or behind a proxy that says so in {@code X-Forwarded-Proto}), every answer tells
- * browsers to use HTTPS only for this host from then on (HSTS). Over plain HTTP nothing is said: a browser would
- * ignore it there, and a developer's {@code localhost} must not be pinned to HTTPS.
+ * Served over HTTPS (directly, or behind a trusted proxy that says so: {@code quarkus.http.proxy.*}, see README), every
+ * answer tells browsers to use HTTPS only for this host from then on (HSTS). Over plain HTTP nothing is said: a browser
+ * would ignore it there, and a developer's {@code localhost} must not be pinned to HTTPS.
  */
 @ApplicationScoped
 public class TransportSecurity {
@@ -24,8 +24,11 @@ public class TransportSecurity {
         });
     }
 
-    /** Whether the request came over HTTPS, directly or through a proxy that says so. */
+    /**
+     * Whether the request came over HTTPS, directly or through a proxy whose forwarded scheme Quarkus took (only when
+     * proxy forwarding is configured, so that a client cannot claim HTTPS itself).
+     */
     static boolean overHttps(HttpServerRequest request) {
-        return request.isSSL() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
+        return request.isSSL() || "https".equalsIgnoreCase(request.scheme());
     }
 }

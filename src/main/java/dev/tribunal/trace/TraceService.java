@@ -70,7 +70,7 @@ public class TraceService {
 
     /** Checks a batch as {@link #ingest} would, storing nothing; a problem is an InvalidRequestException. */
     public void validate(TraceBatchRequest request) {
-        TraceFactory.fromBatch(request == null ? null : request.traces(), new Caller(Caller.LOCAL, false, false, true));
+        TraceFactory.fromBatch(request == null ? null : request.traces(), new Caller(Caller.LOCAL, false, false, true, true));
     }
 
     /** The ids among the given ones that name no trace, in the order given. */

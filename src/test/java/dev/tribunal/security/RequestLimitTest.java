@@ -50,6 +50,23 @@ class RequestLimitTest {
     }
 
     @Test
+    void anExporterOverItsRateGetsAStatusAndRetryAfter() throws Exception {
+        String exporter = dev.tribunal.TestSecurity.key("busy-exporter", Roles.INGEST);
+        List<Response> answers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            answers.add(given().header("Authorization", "Bearer " + exporter).contentType("application/x-protobuf").body(new byte[0])
+                    .post("/v1/traces"));
+        }
+        Response refused = answers.stream().filter(r -> r.statusCode() == 429).findFirst()
+                .orElseThrow(() -> new AssertionError("no 429 in " + answers.stream().map(Response::statusCode).toList()));
+        assertEquals("1", refused.header("Retry-After"));
+        assertEquals("application/x-protobuf", refused.contentType());
+        com.google.rpc.Status status = com.google.rpc.Status.parseFrom(refused.asByteArray());
+        assertEquals(com.google.rpc.Code.RESOURCE_EXHAUSTED_VALUE, status.getCode());
+        assertTrue(status.getMessage().contains("busy-exporter"), status.getMessage());
+    }
+
+    @Test
     void signInsAreThrottledPerAddressAndRefusedFromOtherSites() {
         for (int i = 0; i < 3; i++) {
             given().contentType("application/x-www-form-urlencoded").formParam("key", "trb_guess-" + i).post("/login").then().statusCode(401);

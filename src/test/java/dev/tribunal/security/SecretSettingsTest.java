@@ -36,4 +36,11 @@ class SecretSettingsTest {
         assertEquals(Set.of("OPENAI_API_KEY", "GROQ_API_KEY", "TRIBUNAL_JUDGES_DIR"), SecretSettings.dotEnvNames(file));
         assertEquals(Set.of(), SecretSettings.dotEnvNames(dir.resolve("missing")));
     }
+
+    @Test
+    void quarkusOwnCredentialsAreMaskedByName() {
+        assertEquals(Set.of("quarkus.oidc.credentials.secret", "quarkus.datasource.password"),
+                SecretSettings.quarkusCredentials(Set.of("QUARKUS_OIDC_CREDENTIALS_SECRET", "QUARKUS_DATASOURCE_PASSWORD",
+                        "QUARKUS_HTTP_PORT", "OPENAI_API_KEY")));
+    }
 }

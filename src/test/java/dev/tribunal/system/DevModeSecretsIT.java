@@ -42,6 +42,7 @@ class DevModeSecretsIT {
     private static final String OTHER_TOKEN = "ghp-devmode-canary-93f0aa";
     private static final String EXTRA_PROVIDER_KEY = "sk-devmode-canary-extra-5d8c";
     private static final String DOT_ENV_KEY = "sk-devmode-canary-dotenv-1e7b";
+    private static final String OIDC_SECRET = "oidc-devmode-canary-secret-2f9d";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tempDir;
@@ -68,7 +69,8 @@ class DevModeSecretsIT {
         // a developer's .env, which the configuration reads as environment variables
         Files.writeString(project.resolve(".env"), "ANTHROPIC_API_KEY=" + DOT_ENV_KEY + "\n");
         app = TribunalProcess.startDevMode(project,
-                Map.of("OPENAI_API_KEY", PROVIDER_KEY, "TRIBUNAL_BOOTSTRAP_KEY", BOOTSTRAP_KEY, "GITHUB_TOKEN", OTHER_TOKEN),
+                Map.of("OPENAI_API_KEY", PROVIDER_KEY, "TRIBUNAL_BOOTSTRAP_KEY", BOOTSTRAP_KEY, "GITHUB_TOKEN", OTHER_TOKEN,
+                        "QUARKUS_OIDC_CREDENTIALS_SECRET", OIDC_SECRET),
                 "-Dtribunal.providers.openai.base-url=" + provider.baseUrl(),
                 "-Dtribunal.providers.extra.base-url=" + provider.baseUrl(),
                 "-Dtribunal.providers.extra.api-key=" + EXTRA_PROVIDER_KEY)
@@ -92,7 +94,7 @@ class DevModeSecretsIT {
         for (String view : List.of(values, descriptions)) {
             assertTrue(view.contains("tribunal.providers.openai.require-api-key"), "the view lists Tribunal's settings");
             assertTrue(view.contains("quarkus.http.port"), "the view lists Quarkus' settings");
-            for (String secret : List.of(PROVIDER_KEY, BOOTSTRAP_KEY, OTHER_TOKEN, EXTRA_PROVIDER_KEY, DOT_ENV_KEY)) {
+            for (String secret : List.of(PROVIDER_KEY, BOOTSTRAP_KEY, OTHER_TOKEN, EXTRA_PROVIDER_KEY, DOT_ENV_KEY, OIDC_SECRET)) {
                 int at = view.indexOf(secret);
                 assertFalse(at >= 0, "the Dev UI's configuration view shows " + secret + ": "
                         + (at < 0 ? "" : view.substring(Math.max(0, at - 300), Math.min(view.length(), at + 100))));

@@ -88,7 +88,7 @@ class SingleSignOnPagesIT {
                         "QUARKUS_OIDC_CLIENT_ID", "tribunal",
                         "QUARKUS_OIDC_CREDENTIALS_SECRET", "tribunal-client-secret-1",
                         "QUARKUS_OIDC_TOKEN_AUDIENCE", "tribunal"),
-                "-Dtribunal.security.group-roles.\"tribunal-reviewers\"=read,annotate")
+                "-Dtribunal.security.group-roles.\"tribunal-reviewers\"=read,annotate", "-Dtribunal.security.requests-per-second-per-key=10")
                 .waitUntilReady(Duration.ofSeconds(120));
         String traceId = "tr-" + UUID.randomUUID().toString().replace("-", "");
         HttpResponse<String> ingested = app.postJson("/api/traces",
@@ -127,6 +127,20 @@ class SingleSignOnPagesIT {
                 .setForm(FormData.create().set("name", "tone").set("trace_id", traceId).set("value", "no")));
         assertEquals(403, forged.status(), forged.text());
         assertTrue(forged.text().contains("CSRF"), forged.text());
+
+        // the browser session signs in the pages only: the JSON API wants a bearer key or token
+        APIResponse api = context.request().get(base + "/api/traces/" + traceId);
+        assertEquals(401, api.status(), api.text());
+        // and a user over the request rate is told to wait, but stays signed in
+        TribunalProcess.pause(1100);
+        List<Integer> burst = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            burst.add(context.request().get(base + labelPath, RequestOptions.create().setMaxRedirects(0)).status());
+        }
+        assertTrue(burst.contains(429), "30 pages at once are over 10 a second: " + burst);
+        assertTrue(burst.stream().allMatch(status -> status == 200 || status == 429), burst.toString());
+        TribunalProcess.pause(1100);
+        assertEquals(200, context.request().get(base + labelPath, RequestOptions.create().setMaxRedirects(0)).status(), "still signed in");
 
         // signing out ends the single-sign-on session in this browser
         APIResponse signedOut = context.request().post(base + "/logout", RequestOptions.create().setMaxRedirects(0));
