@@ -2,7 +2,6 @@ package dev.tribunal.metaeval;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -24,7 +23,6 @@ import java.util.UUID;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The meta-evaluation page in a real headless Chromium (Debian's, installed by .ci/run): it loads, shows
@@ -36,7 +34,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class MetaEvalPageTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String NAME = "page_quality_" + UUID.randomUUID().toString().substring(0, 6);
 
@@ -50,12 +47,10 @@ class MetaEvalPageTest {
 
     @BeforeAll
     void startBrowser() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (.ci/run installs Debian's chromium package)");
+        dev.tribunal.TestBrowser.assumeChromium();
         Files.createDirectories(SCREENSHOTS);
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
+        playwright = dev.tribunal.TestBrowser.playwright();
+        browser = dev.tribunal.TestBrowser.launch(playwright);
     }
 
     @AfterAll

@@ -3,7 +3,6 @@ package dev.tribunal.system;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.FormData;
@@ -47,7 +46,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SingleSignOnPagesIT {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -76,7 +74,7 @@ class SingleSignOnPagesIT {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void reviewersSignInWithTheTeamsIdentityProvider() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (.ci/run installs Debian's chromium package)");
+        dev.tribunal.TestBrowser.assumeChromium();
         Optional<Path> jdk = jdk21OrNewer();
         assumeTrue(jdk.isPresent(), "Keycloak needs a JDK 21 or newer, and there is none here");
         String issuer = startKeycloak(jdk.get());
@@ -97,10 +95,8 @@ class SingleSignOnPagesIT {
         String base = "http://localhost:" + app.httpPort();
         String labelPath = "/meta-evaluation/label?name=tone&trace_id=" + traceId;
 
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
+        playwright = dev.tribunal.TestBrowser.playwright();
+        Browser browser = dev.tribunal.TestBrowser.launch(playwright);
         BrowserContext context = browser.newContext();
         Page page = context.newPage();
         page.navigate(base + labelPath);
