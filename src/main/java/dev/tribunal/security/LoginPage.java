@@ -20,8 +20,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Signing in to the pages with an API key: the key is checked and a {@link BrowserSessions session} opened, whose token
@@ -35,7 +33,9 @@ public class LoginPage {
     /** Where browsers sign in with single sign-on. */
     static final String SSO_PATH = "/login/sso";
     /** Signing in and out. */
-    static final java.util.Set<String> PATHS = java.util.Set.of("/login", SSO_PATH, "/logout");
+    /** Where a single-sign-on session is ended at the identity provider (quarkus.oidc.logout.path). */
+    static final String SSO_LOGOUT_PATH = "/logout/sso";
+    static final java.util.Set<String> PATHS = java.util.Set.of("/login", SSO_PATH, "/logout", SSO_LOGOUT_PATH);
     /** The name (or first part of the names) of the single-sign-on session's cookies. */
     static final String OIDC_SESSION_COOKIE = "q_session";
 
@@ -103,12 +103,22 @@ public class LoginPage {
         PermissionDeniedException.require(sameOrigin(request), "Sign-out is accepted from this server's own pages only");
         java.util.Optional<String> token = ApiKeyMechanism.sessionToken(request);
         Uni<Void> ended = token.isPresent() ? sessions.close(token.get()) : Uni.createFrom().voidItem();
-        // a single-sign-on session ends here too (its cookies, possibly in chunks, are dropped); the identity
-        // provider's own session is the provider's
-        List<NewCookie> dropped = new ArrayList<>(List.of(session("", 0, true), session("", 0, false)));
-        request.cookies().stream().filter(cookie -> cookie.getName().startsWith(OIDC_SESSION_COOKIE))
-                .forEach(cookie -> dropped.add(new NewCookie.Builder(cookie.getName()).value("").path("/").maxAge(0).httpOnly(true).build()));
-        return ended.map(done -> Response.seeOther(URI.create("/login")).cookie(dropped.toArray(NewCookie[]::new)).build());
+        NewCookie[] dropped = {session("", 0, true), session("", 0, false)};
+        boolean signedOn = request.cookies().stream().anyMatch(cookie -> cookie.getName().startsWith(OIDC_SESSION_COOKIE));
+        if (browserSso && signedOn) {
+            // a single-sign-on session is ended at the identity provider too (OIDC RP-initiated logout, which also drops
+            // its cookies here), and the browser comes back to the login page. A page takes it there: the form's own
+            // redirects may not leave this site (Content-Security-Policy form-action 'self').
+            return ended.map(done -> Response.ok(SIGNING_OUT, MediaType.TEXT_HTML_TYPE).cookie(dropped).build());
+        }
+        return ended.map(done -> Response.seeOther(URI.create("/login")).cookie(dropped).build());
+    }
+
+    /** Reached only when the single-sign-on session has already ended (else the OIDC mechanism takes the request). */
+    @GET
+    @Path("logout/sso")
+    public Response signedOut() {
+        return Response.seeOther(URI.create("/login")).build();
     }
 
     /**
@@ -155,6 +165,13 @@ public class LoginPage {
     private static String escape(String text) {
         return text.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
     }
+
+    private static final String SIGNING_OUT = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Signing out · Tribunal</title>
+            <meta http-equiv="refresh" content="0;url=/logout/sso"></head>
+            <body><p>Signing out of single sign-on… <a id="continue" href="/logout/sso">continue</a></p></body></html>
+            """;
 
     private static final String TEMPLATE = """
             <!DOCTYPE html>

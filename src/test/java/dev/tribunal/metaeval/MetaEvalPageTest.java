@@ -171,7 +171,7 @@ class MetaEvalPageTest {
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("meta-evaluation-label.png")).setFullPage(true));
             page.fill("#value", "yes");
             page.fill("#rationale", "The answer is right.");
-            page.click("button[type=submit]");
+            page.click("#label-form button[type=submit]");
             page.waitForSelector("#saved");
             String second = page.locator("input[name=trace_id]").getAttribute("value");
             assertTrue(unlabelled.contains(second) && !second.equals(first), second);
@@ -179,7 +179,7 @@ class MetaEvalPageTest {
             page.fill("#value", "yes");
             String judgeAssessment = page.locator("#overrides option").nth(1).getAttribute("value");
             page.selectOption("#overrides", judgeAssessment);
-            page.click("button[type=submit]");
+            page.click("#label-form button[type=submit]");
             page.waitForSelector("#done");
 
             List<Map<String, Object>> labels = given().queryParam("trace_id", first).queryParam("source_type", "HUMAN").get("/api/assessments")

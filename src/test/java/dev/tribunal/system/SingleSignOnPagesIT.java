@@ -138,12 +138,22 @@ class SingleSignOnPagesIT {
         TribunalProcess.pause(1100);
         assertEquals(200, context.request().get(base + labelPath, RequestOptions.create().setMaxRedirects(0)).status(), "still signed in");
 
-        // signing out ends the single-sign-on session in this browser
-        APIResponse signedOut = context.request().post(base + "/logout", RequestOptions.create().setMaxRedirects(0));
-        assertEquals(303, signedOut.status());
+        // signing out ends the session here and at the identity provider
+        Page labelPage = context.newPage();
+        labelPage.navigate(base + labelPath);
+        labelPage.click("#sign-out");
+        try {
+            labelPage.waitForURL(url -> url.startsWith(base + "/login"), new Page.WaitForURLOptions().setTimeout(30_000));
+        } catch (com.microsoft.playwright.PlaywrightException e) {
+            fail("signing out ended at " + labelPage.url() + ": " + labelPage.content().substring(0, Math.min(1500, labelPage.content().length()))
+                    + app.logTailMessage());
+        }
         Page after = context.newPage();
         after.navigate(base + labelPath);
         assertTrue(after.url().contains("/login?next="), "signed out: " + after.url());
+        after.click("#sso");
+        after.waitForSelector("#username");
+        assertTrue(after.url().startsWith(issuer), "the provider asks for the password again: " + after.url());
 
         // a token of the same provider is a bearer token for the API, with the roles its groups map to
         String reviewerToken = token(issuer, "dana", "dana-password-1");
