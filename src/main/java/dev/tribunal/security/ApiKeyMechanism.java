@@ -45,14 +45,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     private final boolean enabled;
     private final boolean ssoEnabled;
-    private final ApiKeys keys;
     private final SecurityIdentity open;
 
-    ApiKeyMechanism(SecurityConfig config, ApiKeys keys,
+    ApiKeyMechanism(SecurityConfig config,
                     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false") boolean ssoEnabled) {
         this.ssoEnabled = ssoEnabled;
         this.enabled = config.enabled();
-        this.keys = keys;
         this.open = QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(Caller.LOCAL))
                 .addRoles(Roles.effective(Set.of(Roles.ADMIN)))
@@ -81,14 +79,14 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             return Uni.createFrom().item(open);
         }
         String header = context.request().getHeader("Authorization");
+        boolean viaCookie = header == null;
         String key;
-        String via;
-        if (header != null) {
-            if (header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (!viaCookie) {
+            Optional<String> bearer = bearerToken(header);
+            if (bearer.isEmpty()) {
                 return Uni.createFrom().failure(new AuthenticationFailedException("The Authorization header must be 'Bearer <API key>'"));
             }
-            key = header.substring(7).strip();
-            via = "bearer";
+            key = bearer.get();
         } else {
             // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it
             Optional<String> session = takesSession(context.request().path()) ? sessionToken(context.request()) : Optional.empty();
@@ -96,18 +94,17 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
                 return Uni.createFrom().nullItem();
             }
             key = session.get();
-            via = "cookie";
         }
         if (ssoEnabled && looksLikeJwt(key)) {
             // a single-sign-on token: the OIDC mechanism checks it
             return Uni.createFrom().nullItem();
         }
         Uni<SecurityIdentity> identity = identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
-                new ApiKeyAuthenticationRequest(key, "cookie".equals(via)), context));
+                new ApiKeyAuthenticationRequest(key, viaCookie), context));
         // an ended session is no session: the browser may still be signed in otherwise (single sign-on), else it is
         // sent to the login page
-        return "cookie".equals(via)
-                ? identity.onFailure(e -> e instanceof AuthenticationFailedException && !(e.getCause() instanceof dev.tribunal.system.TooManyRequestsException))
+        return viaCookie
+                ? identity.onFailure(e -> e instanceof AuthenticationFailedException && dev.tribunal.system.TooManyRequestsException.among(e).isEmpty())
                 .recoverWithNull()
                 : identity;
     }
@@ -151,6 +148,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     @Override
     public int getPriority() {
         return DEFAULT_PRIORITY + 1000;
+    }
+
+    /** The token of an {@code Authorization: Bearer <token>} header; empty when the header says something else. */
+    static Optional<String> bearerToken(String header) {
+        return header != null && header.length() >= 8 && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? Optional.of(header.substring(7).strip()) : Optional.empty();
     }
 
     static boolean looksLikeJwt(String token) {

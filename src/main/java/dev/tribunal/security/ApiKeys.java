@@ -53,7 +53,7 @@ public class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Pool pool;
-    private final Optional<byte[]> bootstrapHash;
+    private final Optional<String> bootstrapHash;
 
     ApiKeys(Pool pool) {
         this.pool = pool;
@@ -63,21 +63,22 @@ public class ApiKeys {
                 throw new IllegalStateException("TRIBUNAL_BOOTSTRAP_KEY must be at least " + MIN_BOOTSTRAP_LENGTH + " characters");
             }
         });
-        this.bootstrapHash = key.map(ApiKeys::sha256);
+        this.bootstrapHash = key.map(ApiKeys::sha256Hex);
     }
 
     /** The holder of a key; empty when no key (or a revoked one) matches. */
     Uni<Optional<Holder>> holder(String key) {
-        return holderOfHash(sha256(key));
+        return holderOfHash(sha256Hex(key));
     }
 
-    /** The holder of the key with this SHA-256; empty when none (or a revoked one) matches. */
-    Uni<Optional<Holder>> holderOfHash(byte[] hash) {
-        if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash, bootstrapHash.get())) {
+    /** The holder of the key with this SHA-256 (hex); empty when none (or a revoked one) matches. */
+    Uni<Optional<Holder>> holderOfHash(String hash) {
+        if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
+                bootstrapHash.get().getBytes(StandardCharsets.US_ASCII))) {
             return Uni.createFrom().item(Optional.of(new Holder(BOOTSTRAP, Roles.effective(List.of(Roles.ADMIN)))));
         }
         return pool.preparedQuery("select name, roles from api_key where key_hash = $1")
-                .execute(Tuple.of(HexFormat.of().formatHex(hash)))
+                .execute(Tuple.of(hash))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         return Optional.empty();
@@ -99,13 +100,11 @@ public class ApiKeys {
         InvalidRequestException.require(roles != null && !roles.isEmpty(), "'roles' must name at least one of " + Roles.ALL);
         List<String> unknown = roles.stream().filter(r -> !Roles.ALL.contains(r)).toList();
         InvalidRequestException.require(unknown.isEmpty(), "Unknown roles " + unknown + "; roles are " + Roles.ALL);
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        String key = "trb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String key = newSecret("trb_");
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(roles));
         return pool.preparedQuery("insert into api_key (name, key_hash, key_prefix, roles, created_at, created_by) "
                         + "values ($1, $2, $3, $4, $5, $6) on conflict (name) do nothing")
-                .execute(Tuple.of(name, HexFormat.of().formatHex(sha256(key)), key.substring(0, 8), distinct.toArray(String[]::new),
+                .execute(Tuple.of(name, sha256Hex(key), key.substring(0, 8), distinct.toArray(String[]::new),
                         Times.now().atOffset(ZoneOffset.UTC), createdBy))
                 .map(rows -> {
                     if (rows.rowCount() == 0) {
@@ -139,9 +138,17 @@ public class ApiKeys {
                 });
     }
 
-    static byte[] sha256(String text) {
+    /** 256 random bits, URL-safe, after a prefix that says what they are ({@code trb_} a key, {@code trs_} a session). */
+    static String newSecret(String prefix) {
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    /** What is stored of a secret: its SHA-256, in hex (256 random bits need no slow hash). */
+    static String sha256Hex(String text) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -6,12 +6,9 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -24,7 +21,6 @@ public class BrowserSessions {
 
     /** How long a session lasts after signing in. */
     static final Duration LENGTH = Duration.ofHours(8);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Pool pool;
     private final ApiKeys keys;
@@ -36,31 +32,25 @@ public class BrowserSessions {
 
     /** A new session for a key already checked; returns the token for the cookie. Ended sessions are cleared on the way. */
     Uni<String> open(String key) {
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        String token = "trs_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String token = ApiKeys.newSecret("trs_");
         OffsetDateTime now = Times.now().atOffset(ZoneOffset.UTC);
         return pool.preparedQuery("delete from browser_session where expires_at <= $1").execute(Tuple.of(now))
                 .chain(() -> pool.preparedQuery("insert into browser_session (token_hash, key_hash, created_at, expires_at) values ($1, $2, $3, $4)")
-                        .execute(Tuple.of(hex(token), hex(key), now, now.plus(LENGTH))))
+                        .execute(Tuple.of(ApiKeys.sha256Hex(token), ApiKeys.sha256Hex(key), now, now.plus(LENGTH))))
                 .replaceWith(token);
     }
 
     /** The holder of a live session's key; empty when the session has ended or its key was revoked. */
     Uni<Optional<ApiKeys.Holder>> holder(String token) {
         return pool.preparedQuery("select key_hash from browser_session where token_hash = $1 and expires_at > $2")
-                .execute(Tuple.of(hex(token), Times.now().atOffset(ZoneOffset.UTC)))
+                .execute(Tuple.of(ApiKeys.sha256Hex(token), Times.now().atOffset(ZoneOffset.UTC)))
                 .chain(rows -> rows.iterator().hasNext()
-                        ? keys.holderOfHash(HexFormat.of().parseHex(rows.iterator().next().getString("key_hash")))
+                        ? keys.holderOfHash(rows.iterator().next().getString("key_hash"))
                         : Uni.createFrom().item(Optional.empty()));
     }
 
     /** Ends a session (signing out). */
     Uni<Void> close(String token) {
-        return pool.preparedQuery("delete from browser_session where token_hash = $1").execute(Tuple.of(hex(token))).replaceWithVoid();
-    }
-
-    private static String hex(String secret) {
-        return HexFormat.of().formatHex(ApiKeys.sha256(secret));
+        return pool.preparedQuery("delete from browser_session where token_hash = $1").execute(Tuple.of(ApiKeys.sha256Hex(token))).replaceWithVoid();
     }
 }

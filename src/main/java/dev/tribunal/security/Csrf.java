@@ -4,7 +4,6 @@ import io.quarkus.oidc.IdTokenCredential;
 import io.quarkus.security.identity.SecurityIdentity;
 
 import java.security.MessageDigest;
-import java.util.HexFormat;
 
 /**
  * The token a page's forms carry when the browser is signed in with the session cookie: derived from the
@@ -26,7 +25,7 @@ public final class Csrf {
             IdTokenCredential signedOn = identity.getCredential(IdTokenCredential.class);
             session = signedOn == null ? null : signedOn.getToken();
         }
-        return session == null ? "" : HexFormat.of().formatHex(ApiKeys.sha256("csrf:" + session));
+        return session == null ? "" : ApiKeys.sha256Hex("csrf:" + session);
     }
 
     /** Whether a form may be taken from the caller: always without a session cookie, else only with the session's token. */

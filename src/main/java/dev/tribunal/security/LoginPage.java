@@ -37,7 +37,7 @@ public class LoginPage {
     static final String SSO_LOGOUT_PATH = "/logout/sso";
     static final java.util.Set<String> PATHS = java.util.Set.of("/login", SSO_PATH, "/logout", SSO_LOGOUT_PATH);
     /** The name (or first part of the names) of the single-sign-on session's cookies. */
-    static final String OIDC_SESSION_COOKIE = "q_session";
+    private static final String OIDC_SESSION_COOKIE = "q_session";
 
 
     private final ApiKeys keys;
@@ -104,8 +104,7 @@ public class LoginPage {
         java.util.Optional<String> token = ApiKeyMechanism.sessionToken(request);
         Uni<Void> ended = token.isPresent() ? sessions.close(token.get()) : Uni.createFrom().voidItem();
         NewCookie[] dropped = {session("", 0, true), session("", 0, false)};
-        boolean signedOn = request.cookies().stream().anyMatch(cookie -> cookie.getName().startsWith(OIDC_SESSION_COOKIE));
-        if (browserSso && signedOn) {
+        if (browserSso && hasSingleSignOnSession(request)) {
             // a single-sign-on session is ended at the identity provider too (OIDC RP-initiated logout, which also drops
             // its cookies here), and the browser comes back to the login page. A page takes it there: the form's own
             // redirects may not leave this site (Content-Security-Policy form-action 'self').
@@ -119,6 +118,11 @@ public class LoginPage {
     @Path("logout/sso")
     public Response signedOut() {
         return Response.seeOther(URI.create("/login")).build();
+    }
+
+    /** Whether the browser sent a single-sign-on session's cookie (Quarkus may split one into several). */
+    static boolean hasSingleSignOnSession(io.vertx.core.http.HttpServerRequest request) {
+        return request.cookies().stream().anyMatch(cookie -> cookie.getName().startsWith(OIDC_SESSION_COOKIE));
     }
 
     /**

@@ -48,9 +48,9 @@ class SingleSignOnGate {
     private static boolean maySignOn(HttpServerRequest request) {
         String authorization = request.getHeader("Authorization");
         if (authorization != null) {
-            return authorization.length() > 7 && ApiKeyMechanism.looksLikeJwt(authorization.substring(7).strip());
+            return ApiKeyMechanism.bearerToken(authorization).filter(ApiKeyMechanism::looksLikeJwt).isPresent();
         }
-        return request.cookies().stream().anyMatch(cookie -> cookie.getName().startsWith(LoginPage.OIDC_SESSION_COOKIE));
+        return LoginPage.hasSingleSignOnSession(request);
     }
 
     /** An identity that single sign-on made: neither anonymous, nor a Tribunal key's, nor the open local one. */

@@ -49,10 +49,9 @@ public class ApiErrorMapper {
 
     @ServerExceptionMapper
     public Response unauthenticated(io.quarkus.security.AuthenticationFailedException e, UriInfo uri) {
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof TooManyRequestsException tooMany) {
-                return tooManyRequests(tooMany, uri);
-            }
+        java.util.Optional<TooManyRequestsException> tooMany = TooManyRequestsException.among(e);
+        if (tooMany.isPresent()) {
+            return tooManyRequests(tooMany.get(), uri);
         }
         String message = e.getMessage() == null || e.getMessage().isBlank() ? "The API key is unknown or revoked" : e.getMessage();
         return unauthenticated(uri, message);
