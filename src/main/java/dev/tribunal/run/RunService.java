@@ -149,10 +149,6 @@ public class RunService {
     private static final int DRY_RUN_CHUNK = 1000;
 
     /**
-     * A dry run: checks the request like a real one, then renders every prompt to count tokens and cost.
-     * Nothing is stored (inline traces included) and no provider is called.
-     */
-    /**
      * Whether the run's cost can be estimated: it has LLM judgments and every model they use has prices (a
      * request that fails its checks answers true, so that the estimate reports the problem).
      */
@@ -169,6 +165,10 @@ public class RunService {
         return !targets.isEmpty() && targets.stream().allMatch(runner::priced);
     }
 
+    /**
+     * A dry run: checks the request like a real one, then renders every prompt to count tokens and cost.
+     * Nothing is stored (inline traces included) and no provider is called.
+     */
     public Uni<DryRunView> estimate(JudgeRunRequest request) {
         Checked checked = check(request);
         List<JudgeDefinition> judges = checked.judges();
