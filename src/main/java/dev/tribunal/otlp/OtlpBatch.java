@@ -133,8 +133,11 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
         return !span.getParentSpanId().isEmpty() && (span.getFlags() & (HAS_IS_REMOTE | IS_REMOTE)) == (HAS_IS_REMOTE | IS_REMOTE);
     }
 
-    /** A span as a row, with its attributes as JSON (which the trace's metadata reads from its root). */
-    private record Mapped(SpanRow row, ObjectNode attributes) {
+    /**
+     * A span as a row, with its attributes as JSON (which the trace's metadata reads from its root) and what it means
+     * (which the trace's inputs and outputs read from its root).
+     */
+    private record Mapped(SpanRow row, ObjectNode attributes, SpanConventions.Meaning meaning) {
     }
 
     private static Mapped row(String traceId, String spanId, Span span, String scope) {
@@ -155,7 +158,7 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
         }
         String parent = span.getParentSpanId().isEmpty() ? null : HEX.formatHex(span.getParentSpanId().toByteArray());
         return new Mapped(new SpanRow(traceId, spanId, parent, name, meaning.spanType(), start, end, status(span.getStatus()),
-                Json.write(meaning.inputs()), Json.write(meaning.outputs()), attributes.toString()), attributes);
+                Json.write(meaning.inputs()), Json.write(meaning.outputs()), attributes.toString()), attributes, meaning);
     }
 
     private static String status(Status status) {
@@ -236,8 +239,13 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
             Long duration = span.startTime() == null || span.endTime() == null ? null
                     : java.time.Duration.between(span.startTime(), span.endTime()).toMillis();
             String state = rootSpan.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR ? "ERROR" : "OK";
-            return new TraceRow(traceId, time, duration, state, span.inputs(), span.outputs(), Json.write(merged), Json.write(metadata),
-                    false, rootRemote);
+            // the trace reads as a person would: a model call's conversation and answer, not its raw payloads (kept on the span)
+            JsonNode inputs = ChatShapes.request(root.meaning().inputs());
+            JsonNode outputs = ChatShapes.response(root.meaning().outputs());
+            return new TraceRow(traceId, time, duration, state,
+                    inputs == root.meaning().inputs() ? span.inputs() : Json.write(inputs),
+                    outputs == root.meaning().outputs() ? span.outputs() : Json.write(outputs),
+                    Json.write(merged), Json.write(metadata), false, rootRemote);
         }
 
         private static void putText(Map<String, String> metadata, String key, ObjectNode attributes, String... sources) {

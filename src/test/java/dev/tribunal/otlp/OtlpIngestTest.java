@@ -178,7 +178,71 @@ class OtlpIngestTest {
         }
     }
 
+    /** The OpenAI request and completion as OpenInference's OpenAI instrumentation records them on its span. */
+    private static final String OPENAI_REQUEST = """
+            {"model": "gpt-4o-mini", "temperature": 0.2, "messages": [
+              {"role": "system", "content": "You answer questions about geography."},
+              {"role": "user", "content": "What is the capital of France?"},
+              {"role": "assistant", "content": "Paris."},
+              {"role": "user", "content": [{"type": "text", "text": "And how many people live there?"}]}]}""";
+    private static final String OPENAI_COMPLETION = """
+            {"id": "chatcmpl-123", "object": "chat.completion", "created": 1733390000, "model": "gpt-4o-mini-2024-07-18",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "About 2.1 million people.", "refusal": null},
+                          "logprobs": null, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 41, "completion_tokens": 7, "total_tokens": 48}, "system_fingerprint": "fp_1"}""";
+
     @Test
+    void anOpenAiCallRecordedByOpenInferenceReadsAsItsConversationAndAnswer() {
+        try (OtlpClient app = client(Encoding.PROTOBUF, "otlp-" + UUID.randomUUID())) {
+            Span call = app.start("OpenAI Chat Completions", null,
+                    "openinference.span.kind", "LLM",
+                    "llm.model_name", "gpt-4o-mini-2024-07-18",
+                    "llm.system", "openai",
+                    "input.value", OPENAI_REQUEST,
+                    "input.mime_type", "application/json",
+                    "output.value", OPENAI_COMPLETION,
+                    "output.mime_type", "application/json",
+                    "llm.input_messages.0.message.role", "system",
+                    "llm.output_messages.0.message.content", "About 2.1 million people.");
+            call.end();
+
+            JsonPath trace = trace(OtlpClient.traceId(call));
+            assertEquals(Map.of("messages", List.of(
+                    Map.of("role", "system", "content", "You answer questions about geography."),
+                    Map.of("role", "user", "content", "What is the capital of France?"),
+                    Map.of("role", "assistant", "content", "Paris."),
+                    Map.of("role", "user", "content", "And how many people live there?"))), trace.get("inputs"),
+                    "the request is its conversation, without the model's settings; the last user message is the question");
+            assertEquals("About 2.1 million people.", trace.getString("outputs"), "the answer is the assistant's text, not the completion object");
+            Map<String, Object> span = span(trace, "OpenAI Chat Completions");
+            assertEquals("gpt-4o-mini", trace.getString("spans[0].inputs.model"), "the span keeps the request as sent");
+            assertEquals("chatcmpl-123", ((Map<?, ?>) span.get("outputs")).get("id"), "the span keeps the completion as received");
+        }
+    }
+
+    @Test
+    void aModelCallThatCallsToolsAnswersWithItsToolCalls() {
+        try (OtlpClient app = client(Encoding.JSON, "otlp-" + UUID.randomUUID())) {
+            Span call = app.start("ChatCompletion", null,
+                    "openinference.span.kind", "LLM",
+                    "input.value", "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Rome?\"}], "
+                            + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}]}",
+                    "input.mime_type", "application/json",
+                    "output.value", "{\"id\": \"chatcmpl-9\", \"choices\": [{\"index\": 0, \"finish_reason\": \"tool_calls\", \"message\": "
+                            + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\", "
+                            + "\"function\": {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Rome\\\"}\"}}]}}]}",
+                    "output.mime_type", "application/json");
+            call.end();
+
+            JsonPath trace = trace(OtlpClient.traceId(call));
+            assertEquals("Weather in Rome?", trace.getString("inputs.messages[0].content"));
+            assertEquals(List.of(Map.of("id", "call_1", "name", "get_weather", "arguments", Map.of("city", "Rome"))),
+                    trace.get("outputs.tool_calls"), "a call that answers with tool calls reads as them, arguments parsed");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void genAiSemanticConventionsCurrentAndOlderOverGzippedJson() {
         try (OtlpClient app = client(Encoding.JSON_GZIP, "otlp-" + UUID.randomUUID())) {
             Span root = app.start("invoke_agent travel", null,
@@ -212,9 +276,13 @@ class OtlpIngestTest {
             root.end();
 
             JsonPath trace = trace(OtlpClient.traceId(root));
-            assertEquals("Weather in Rome?", trace.getString("inputs[0].parts[0].content"));
-            assertEquals("Sunny, 24 C.", trace.getString("outputs[0].parts[0].content"));
-            assertEquals("AGENT", span(trace, "invoke_agent travel").get("span_type"));
+            assertEquals(Map.of("messages", List.of(Map.of("role", "user", "content", "Weather in Rome?"))), trace.get("inputs"),
+                    "GenAI input messages are the trace's conversation");
+            assertEquals("Sunny, 24 C.", trace.getString("outputs"), "GenAI output messages are the trace's answer text");
+            Map<String, Object> agentSpan = span(trace, "invoke_agent travel");
+            assertEquals("AGENT", agentSpan.get("span_type"));
+            assertEquals("Sunny, 24 C.", ((List<Map<String, List<Map<String, Object>>>>) agentSpan.get("outputs")).get(0).get("parts").get(0).get("content"),
+                    "the span keeps the messages as sent");
             Map<String, Object> chatSpan = span(trace, "chat gpt-4o");
             assertEquals("CHAT_MODEL", chatSpan.get("span_type"));
             assertEquals("gpt-4o-2024-08-06", attributes(chatSpan).get("tribunal.model"), "the response's model before the request's");
