@@ -16,15 +16,31 @@ final class Charts {
     record Bar(String judge, Double value, Double low, Double high, Double cost) {
     }
 
-    /** A confusion matrix as a heatmap: rows the reference's labels, columns the judge's, darker for more items. */
+    /** Labels longer than this are shortened on the heatmap's axes, their full text shown on hover. */
+    static final int MAX_LABEL = 18;
+    /** Roughly the width of a character of the axis labels (12 px system sans-serif), to make room for the longest. */
+    private static final double CHAR_WIDTH = 7.2;
+
+    /**
+     * A confusion matrix as a heatmap: rows the reference's labels, columns the judge's, darker for more items. The
+     * margins grow with the longest label (shortened beyond {@link #MAX_LABEL} characters, the whole label in its
+     * tooltip); column labels stand upright so that long ones never run into each other, and the axis titles sit
+     * outside the labels.
+     */
     static String heatmap(List<String> labels, int[][] counts) {
         if (labels == null || labels.isEmpty()) {
             return "";
         }
         int cell = 44;
-        int left = 90;
-        int top = 40;
+        int longest = labels.stream().mapToInt(l -> shorten(l).length()).max().orElse(1);
+        double labelRoom = longest * CHAR_WIDTH;
+        int axisRoom = 24;
+        int left = (int) Math.ceil(axisRoom + labelRoom + 10);
+        // column labels stand upright (read bottom to top), so that long ones never run into their neighbours
+        int top = (int) Math.ceil(axisRoom + labelRoom + 12);
         int size = labels.size() * cell;
+        int width = left + size + 10;
+        int height = top + size + 10;
         int max = 1;
         for (int[] row : counts) {
             for (int c : row) {
@@ -33,14 +49,16 @@ final class Charts {
         }
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg class=\"heatmap\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">",
-                left + size + 10, top + size + 30, left + size + 10, top + size + 30));
+                width, height, width, height));
         svg.append("<title>Confusion matrix: rows are the reference's labels, columns the judge's</title>");
         svg.append(text(left + size / 2.0, 14, "judge", "middle", "axis"));
         for (int j = 0; j < labels.size(); j++) {
-            svg.append(text(left + j * cell + cell / 2.0, top - 8, labels.get(j), "middle", "label"));
+            double x = left + j * cell + cell / 2.0 + 4;
+            double y = top - 8;
+            svg.append(label(x, y, labels.get(j), "start", "rotate(-90 " + fmt(x) + " " + fmt(y) + ")"));
         }
         for (int i = 0; i < labels.size(); i++) {
-            svg.append(text(left - 8, top + i * cell + cell / 2.0 + 4, labels.get(i), "end", "label"));
+            svg.append(label(left - 8, top + i * cell + cell / 2.0 + 4, labels.get(i), "end", null));
             for (int j = 0; j < labels.size(); j++) {
                 double shade = counts[i][j] / (double) max;
                 int light = (int) Math.round(245 - shade * 170);
@@ -51,8 +69,30 @@ final class Charts {
                         shade > 0.6 ? "count dark" : "count"));
             }
         }
-        svg.append(text(12, top + size / 2.0, "reference", "middle", "axis", "rotate(-90 12 " + (top + size / 2.0) + ")"));
+        svg.append(text(12, top + size / 2.0, "reference", "middle", "axis", "rotate(-90 12 " + fmt(top + size / 2.0) + ")"));
         return svg.append("</svg>").toString();
+    }
+
+    /** An axis label, shortened when long, with the whole label as its tooltip. */
+    private static String label(double x, double y, String content, String anchor, String transform) {
+        String shown = shorten(content);
+        return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"label\"%s>%s<title>%s</title></text>", x, y,
+                anchor, transform == null ? "" : " transform=\"" + transform + "\"", escape(shown), escape(content));
+    }
+
+    static String shorten(String label) {
+        String text = label == null ? "" : label;
+        return text.codePointCount(0, text.length()) <= MAX_LABEL ? text
+                : text.substring(0, text.offsetByCodePoints(0, MAX_LABEL - 1)) + "…";
+    }
+
+    private static String fmt(double value) {
+        return String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    /** A figure as the pages show it: two decimals; the JSON carries it whole. */
+    static String figure(Double value) {
+        return value == null ? "–" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     /** Horizontal bars of the headline figure with 95 % interval whiskers, on a scale from −1 (or 0) to 1. */

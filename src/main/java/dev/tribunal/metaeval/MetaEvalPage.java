@@ -65,10 +65,24 @@ public class MetaEvalPage {
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> show(@RestQuery("name") String name, @RestQuery("expectation") String expectation) {
         return service.judgedNames().chain(names -> {
-            String chosen = name != null && !name.isBlank() ? name : names.isEmpty() ? null : names.get(0);
-            if (chosen == null) {
-                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).render());
+            boolean asked = name != null && !name.isBlank();
+            if (asked && names.stream().noneMatch(n -> n.name().equals(name))) {
+                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation)
+                        .data("unknown", name).render());
             }
+            // without a name, the one with the most traces to compare: a page of dashes helps nobody
+            MetaEvalRequests.JudgedName best = names.stream()
+                    .max(java.util.Comparator.comparingLong(MetaEvalRequests.JudgedName::compared)
+                            .thenComparing(MetaEvalRequests.JudgedName::name, java.util.Comparator.reverseOrder()))
+                    .orElse(null);
+            if (!asked && best == null) {
+                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation).render());
+            }
+            if (!asked && best.compared() == 0 && (expectation == null || expectation.isBlank())) {
+                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation)
+                        .data("unlabelled", true).render());
+            }
+            String chosen = asked ? name : best.name();
             MetaEvalRequests.ReferenceRequest reference = expectation != null && !expectation.isBlank()
                     ? new MetaEvalRequests.ReferenceRequest(null, expectation) : new MetaEvalRequests.ReferenceRequest(chosen, null);
             MetaEvalRequests.MetaEvalRequest request = new MetaEvalRequests.MetaEvalRequest(chosen, null, reference, null, null, null);
@@ -79,6 +93,9 @@ public class MetaEvalPage {
     private Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> disagreements(MetaEvalRequests.MetaEvalRequest request, MetaEvalView report) {
         Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> all = Uni.createFrom().item(new java.util.LinkedHashMap<>());
         for (JudgeReportView judge : report.judges()) {
+            if (judge.coverage().compared() == 0) {
+                continue;
+            }
             all = all.chain(map -> service.disagreements(request, judge.model(), judge.version())
                     .map(list -> {
                         map.put(judge.judge(), list.disagreements().stream().limit(25).toList());
@@ -88,13 +105,18 @@ public class MetaEvalPage {
         return all;
     }
 
-    private String render(List<String> names, String name, String expectation, MetaEvalView report,
+    private String render(List<MetaEvalRequests.JudgedName> names, String name, String expectation, MetaEvalView report,
                           Map<String, List<MetaEvalRequests.DisagreementView>> disagreements) {
         List<Charts.Bar> bars = new ArrayList<>();
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<JudgeReportView> notCompared = new ArrayList<>();
         boolean numeric = report.judges().stream().anyMatch(j -> "numeric".equals(j.kind()));
         String figure = numeric ? "Spearman" : "Cohen's kappa";
         for (JudgeReportView judge : report.judges()) {
+            if (judge.coverage().compared() == 0) {
+                notCompared.add(judge);
+                continue;
+            }
             MetaEvalRequests.StatisticsView s = judge.statistics();
             Double value = "numeric".equals(judge.kind()) ? s.spearman() : s.kappa();
             List<Double> ci = "numeric".equals(judge.kind()) ? s.spearmanCi() : s.kappaCi();
@@ -102,18 +124,28 @@ public class MetaEvalPage {
                     ci == null ? null : ci.get(0), ci == null ? null : ci.get(1), judge.operations().costPerJudgment()));
             Map<String, Object> row = new java.util.HashMap<>();
             row.put("judge", judge);
-            row.put("value", value);
-            row.put("ci", ci);
+            row.put("value", Charts.figure(value));
+            row.put("accuracy", Charts.figure(s.accuracy()));
+            row.put("ci", ci == null ? null : Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)));
             row.put("cost", Charts.plain(judge.operations().costPerJudgment()));
+            row.put("tokens", Charts.plain(judge.operations().tokensPerJudgment()));
             row.put("heatmap", "numeric".equals(judge.kind()) ? "" : Charts.heatmap(s.labels(), s.confusion()));
+            row.put("perLabel", s.perLabel() == null ? List.of() : s.perLabel().stream().map(l -> Map.of("label", l.label(),
+                    "precision", Charts.figure(l.precision()), "recall", Charts.figure(l.recall()), "f1", Charts.figure(l.f1()),
+                    "support", l.support())).toList());
             row.put("disagreements", disagreements.getOrDefault(judge.judge(), List.of()));
             rows.add(row);
         }
+        List<Map<String, Object>> pairs = report.pairwise().stream().map(p -> Map.<String, Object>of("a", p.a(), "b", p.b(),
+                "compared", p.compared(), "agreement", Charts.figure(p.agreement()), "kappa", Charts.figure(p.kappa()),
+                "spearman", Charts.figure(p.spearman()))).toList();
         return page.data("names", names)
                 .data("name", name)
                 .data("expectation", expectation)
                 .data("report", report)
                 .data("rows", rows)
+                .data("notCompared", notCompared)
+                .data("pairs", pairs)
                 .data("figure", figure)
                 .data("bars", Charts.agreementBars(bars, figure))
                 .data("scatter", Charts.costVsAgreement(bars, figure))
@@ -125,22 +157,28 @@ public class MetaEvalPage {
     @Path("/label")
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> label(@RestQuery("name") String name, @RestQuery("trace_id") String traceId, @RestQuery("saved") String saved) {
+        InvalidRequestException.require(name != null && !name.isBlank(), "name is required: the judged name to label");
+        return labelPage(name, traceId, saved, null);
+    }
+
+    /** The labelling view of a trace (the next unlabelled one when none is named), with a message about the last save. */
+    private Uni<String> labelPage(String name, String traceId, String saved, String error) {
         String csrf = Csrf.token(identity);
         String reviewer = Caller.of(identity).name();
-        InvalidRequestException.require(name != null && !name.isBlank(), "name is required: the judged name to label");
         Uni<java.util.Optional<String>> trace = traceId != null && !traceId.isBlank()
                 ? Uni.createFrom().item(java.util.Optional.of(traceId)) : service.nextToLabel(name);
         return trace.chain(found -> found.isEmpty()
                 ? Uni.createFrom().item(label.data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved)
-                .data("reviewer", reviewer).data("csrf", csrf).render())
+                .data("error", error).data("reviewer", reviewer).data("csrf", csrf).render())
                 : service.labelTrace(found.get(), name).map(t -> label.data("name", name).data("trace", t).data("choices", choices(name))
-                .data("saved", saved).data("back", "/meta-evaluation?name=" + encode(name)).data("reviewer", reviewer).data("csrf", csrf)
-                .render()));
+                .data("saved", saved).data("error", error).data("back", "/meta-evaluation?name=" + encode(name)).data("reviewer", reviewer)
+                .data("csrf", csrf).render()));
     }
 
     /**
      * A reviewer's label: HUMAN feedback in the signed-in key's name, optionally overriding a judge's verdict. A
-     * browser signed in with the session cookie must send the form's CSRF token.
+     * browser signed in with the session cookie must send the form's CSRF token. A form sent without a label is shown
+     * again, saying so: nothing is recorded by accident.
      */
     @POST
     @RolesAllowed(Roles.ANNOTATE)
@@ -153,7 +191,10 @@ public class MetaEvalPage {
         InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
         PermissionDeniedException.require(Csrf.accepts(identity, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");
         Caller caller = Caller.of(identity);
-        InvalidRequestException.require(value != null && !value.isBlank(), "value is required: the label");
+        if (value == null || value.isBlank()) {
+            return labelPage(name, traceId, null, "Pick a label before saving: nothing was saved.")
+                    .map(html -> Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(html).build());
+        }
         AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
                 new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
                 rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,

@@ -41,10 +41,14 @@ public final class MetaEvalRequests {
     /**
      * One judge against the reference.
      *
-     * @param kind categorical (labels) or numeric
+     * @param kind        categorical (labels) or numeric
+     * @param notCompared why no trace could be compared (absent when some were)
+     * @param warning     why the figures say nothing although traces were compared (the judge's values and the
+     *                    reference's can never be equal, say); absent when there is none
      */
     public record JudgeReportView(String judge, String model, String version, String sourceType, String kind, CoverageView coverage,
-                                  StatisticsView statistics, OperationsView operations, int disagreements, String disagreementsLink) {
+                                  StatisticsView statistics, OperationsView operations, int disagreements, String disagreementsLink,
+                                  String notCompared, String warning) {
     }
 
     /** Which traces the comparison stands on; nothing is silently dropped. */
@@ -62,7 +66,11 @@ public final class MetaEvalRequests {
                                  Double costPerJudgment) {
     }
 
-    /** Two judges on their common traces. */
+    /** A name judges have given verdicts under, and on how many traces they can be compared with people's labels of it. */
+    public record JudgedName(String name, long compared) {
+    }
+
+    /** Two judges on their common traces (only pairs that have some are listed). */
     public record PairView(String a, String b, int compared, Double agreement, Double kappa, Double spearman) {
     }
 

@@ -70,8 +70,14 @@ public class MetaEvalService {
                         Map<String, Double> referenceNumbers) {
     }
 
-    private static final String NAMES = "select distinct name from assessment where kind = 'FEEDBACK' "
-            + "and source_type in ('LLM_JUDGE', 'CODE') order by name limit 500";
+    /**
+     * Names judges have given verdicts under, each with the traces whose valid verdict of a judge (not an error) has a
+     * valid label of a person under the same name: what the page can compare.
+     */
+    private static final String NAMES = "select j.name, count(distinct h.trace_id) as compared from assessment j "
+            + "left join assessment h on h.trace_id = j.trace_id and h.name = j.name and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' "
+            + "and h.valid and h.error_code is null and j.valid and j.error_code is null "
+            + "where j.kind = 'FEEDBACK' and j.source_type in ('LLM_JUDGE', 'CODE') group by j.name order by j.name limit 500";
     /** The oldest trace a judge of the name judged that no person has labelled yet. */
     private static final String NEXT_TO_LABEL = "select a.trace_id from assessment a where a.name = $1 and a.kind = 'FEEDBACK' "
             + "and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid and not exists (select 1 from assessment h where h.trace_id = a.trace_id "
@@ -80,11 +86,11 @@ public class MetaEvalService {
     private static final String VERDICTS = "select assessment_id, source_type, source_id, value::text as value, error_code, error_message, "
             + "rationale from assessment where trace_id = $1 and name = $2 and kind = 'FEEDBACK' and valid order by create_time";
 
-    /** Names that judges have given assessments. */
-    public Uni<List<String>> judgedNames() {
+    /** Names that judges have given assessments, alphabetically, with how many traces each can be compared on. */
+    public Uni<List<MetaEvalRequests.JudgedName>> judgedNames() {
         return pool.query(NAMES).execute().map(rows -> {
-            List<String> names = new ArrayList<>();
-            rows.forEach(row -> names.add(row.getString("name")));
+            List<MetaEvalRequests.JudgedName> names = new ArrayList<>();
+            rows.forEach(row -> names.add(new MetaEvalRequests.JudgedName(row.getString("name"), row.getLong("compared"))));
             return names;
         });
     }
@@ -226,7 +232,11 @@ public class MetaEvalService {
         List<String> keys = new ArrayList<>(data.byJudge().keySet());
         for (int i = 0; i < keys.size(); i++) {
             for (int j = i + 1; j < keys.size(); j++) {
-                pairs.add(pair(keys.get(i), data.byJudge().get(keys.get(i)), keys.get(j), data.byJudge().get(keys.get(j))));
+                PairView pair = pair(keys.get(i), data.byJudge().get(keys.get(i)), keys.get(j), data.byJudge().get(keys.get(j)));
+                // judges that never judged the same traces say nothing about each other
+                if (pair.compared() > 0) {
+                    pairs.add(pair);
+                }
             }
         }
         Map<String, String> reference = Map.of(check.referenceKind().equals("FEEDBACK") ? "human_feedback" : "expectation", check.referenceName());
@@ -258,7 +268,52 @@ public class MetaEvalService {
                 + (parts[2].isEmpty() ? "" : "&version=" + encode(parts[2]))
                 + (check.referenceKind().equals("FEEDBACK") ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
         return new JudgeReportView(key, parts[1], parts[2].isEmpty() ? null : parts[2], parts[0], numeric ? "numeric" : "categorical",
-                new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged), disagreements, link);
+                new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged), disagreements, link,
+                traces.isEmpty() ? notCompared(check, data, parts[2], valued, errored, errorsByCode) : null,
+                numeric ? null : neverEqual(traces, judged, data));
+    }
+
+    /** Why a judge has no trace in common with the reference, in words. */
+    private static String notCompared(Check check, Data data, String version, int valued, int errored, Map<String, Integer> errorsByCode) {
+        String reference = check.referenceKind().equals("FEEDBACK")
+                ? "a person's label of '" + check.referenceName() + "'" : "the expectation '" + check.referenceName() + "'";
+        String why;
+        if (valued == 0) {
+            why = "every one of its " + errored + " judgments failed (" + errorsByCode.entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        } else if (data.reference().isEmpty()) {
+            why = "no trace has " + reference + " yet";
+        } else {
+            why = "none of the " + valued + " traces it judged has " + reference;
+        }
+        return version.isEmpty() ? why + "; its verdicts carry no judge version (logged by hand or by a client, not by a Tribunal run)" : why;
+    }
+
+    /**
+     * A warning when the judge's values and the reference's can never be equal on the compared traces (a boolean judge
+     * against a text expectation, or label sets with nothing in common): agreement and kappa then say nothing of the judge.
+     */
+    private static String neverEqual(List<String> traces, Map<String, Judged> judged, Data data) {
+        if (traces.isEmpty()) {
+            return null;
+        }
+        java.util.Set<String> judges = new java.util.TreeSet<>();
+        java.util.Set<String> references = new java.util.TreeSet<>();
+        for (String trace : traces) {
+            judges.add(String.valueOf(judged.get(trace).value()));
+            references.add(String.valueOf(data.reference().get(trace)));
+        }
+        if (judges.stream().anyMatch(references::contains)) {
+            return null;
+        }
+        return "The judge's values (" + sample(judges) + ") and the reference's (" + sample(references) + ") are never equal: they are of "
+                + "different kinds or label sets, so agreement and kappa say nothing of this judge. Compare it with a reference of its own kind.";
+    }
+
+    private static String sample(java.util.Set<String> values) {
+        String shown = values.stream().limit(5).map(v -> v.length() > 40 ? v.substring(0, 40) + "…" : v)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return values.size() > 5 ? shown + ", …" : shown;
     }
 
     private static StatisticsView labelStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
@@ -270,9 +325,9 @@ public class MetaEvalService {
         List<String> labels = Agreement.labels(a, b);
         Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
                 pick -> Agreement.cohensKappa(pickList(a, pick), pickList(b, pick)));
-        return new StatisticsView(round(Agreement.accuracy(a, b)), round(Agreement.cohensKappa(a, b)), interval(ci), labels,
+        return new StatisticsView(defined(Agreement.accuracy(a, b)), defined(Agreement.cohensKappa(a, b)), interval(ci), labels,
                 Agreement.confusion(a, b, labels), Agreement.perLabel(a, b, labels).stream()
-                .map(s -> new Agreement.LabelScores(s.label(), round(s.precision()), round(s.recall()), round(s.f1()), s.support())).toList(),
+                .map(s -> new Agreement.LabelScores(s.label(), defined(s.precision()), defined(s.recall()), defined(s.f1()), s.support())).toList(),
                 null, null, null, null, null);
     }
 
@@ -285,10 +340,10 @@ public class MetaEvalService {
         if (Arrays.stream(a).allMatch(v -> v == Math.rint(v)) && Arrays.stream(b).allMatch(v -> v == Math.rint(v))) {
             int min = (int) Math.min(Arrays.stream(a).min().orElse(0), Arrays.stream(b).min().orElse(0));
             int max = (int) Math.max(Arrays.stream(a).max().orElse(0), Arrays.stream(b).max().orElse(0));
-            qwk = round(Agreement.quadraticWeightedKappa(a, b, min, max));
+            qwk = defined(Agreement.quadraticWeightedKappa(a, b, min, max));
         }
-        return new StatisticsView(null, null, null, null, null, null, round(Agreement.pearson(a, b)), round(Agreement.spearman(a, b)),
-                interval(ci), round(Agreement.meanAbsoluteError(a, b)), qwk);
+        return new StatisticsView(null, null, null, null, null, null, defined(Agreement.pearson(a, b)), defined(Agreement.spearman(a, b)),
+                interval(ci), defined(Agreement.meanAbsoluteError(a, b)), qwk);
     }
 
     private static OperationsView operations(Map<String, Judged> judged) {
@@ -298,8 +353,8 @@ public class MetaEvalService {
                 .sorted().toArray();
         double tokens = judged.values().stream().mapToLong(Judged::tokens).average().orElse(0);
         List<Double> costs = judged.values().stream().map(Judged::cost).filter(java.util.Objects::nonNull).toList();
-        return new OperationsView(n, n == 0 ? null : round((double) errors / n), percentile(latencies, 0.50), percentile(latencies, 0.95),
-                round(tokens), costs.isEmpty() ? null : round(costs.stream().mapToDouble(Double::doubleValue).sum() / n));
+        return new OperationsView(n, n == 0 ? null : defined((double) errors / n), percentile(latencies, 0.50), percentile(latencies, 0.95),
+                defined(tokens), costs.isEmpty() ? null : defined(costs.stream().mapToDouble(Double::doubleValue).sum() / n));
     }
 
     private static PairView pair(String keyA, Map<String, Judged> a, String keyB, Map<String, Judged> b) {
@@ -311,9 +366,9 @@ public class MetaEvalService {
         boolean numeric = common.stream().allMatch(t -> a.get(t).number() != null && b.get(t).number() != null);
         List<String> la = common.stream().map(t -> a.get(t).value()).toList();
         List<String> lb = common.stream().map(t -> b.get(t).value()).toList();
-        Double spearman = numeric ? round(Agreement.spearman(common.stream().mapToDouble(t -> a.get(t).number()).toArray(),
+        Double spearman = numeric ? defined(Agreement.spearman(common.stream().mapToDouble(t -> a.get(t).number()).toArray(),
                 common.stream().mapToDouble(t -> b.get(t).number()).toArray())) : null;
-        return new PairView(keyA, keyB, common.size(), round(Agreement.accuracy(la, lb)), numeric ? null : round(Agreement.cohensKappa(la, lb)),
+        return new PairView(keyA, keyB, common.size(), defined(Agreement.accuracy(la, lb)), numeric ? null : defined(Agreement.cohensKappa(la, lb)),
                 spearman);
     }
 
@@ -356,15 +411,16 @@ public class MetaEvalService {
     }
 
     private static List<Double> interval(Agreement.Interval ci) {
-        return ci.low() == null ? null : List.of(round(ci.low()), round(ci.high()));
+        return ci.low() == null ? null : List.of(defined(ci.low()), defined(ci.high()));
     }
 
     private static Long percentile(long[] sorted, double p) {
         return sorted.length == 0 ? null : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 
-    private static Double round(Double value) {
-        return value == null || value.isNaN() ? null : Math.round(value * 10_000) / 10_000.0;
+    /** Figures go out at full precision, so that reports can be recomputed and compared; pages round them. Undefined is null. */
+    private static Double defined(Double value) {
+        return value == null || value.isNaN() || value.isInfinite() ? null : value;
     }
 
     private static Long parseLong(String text) {

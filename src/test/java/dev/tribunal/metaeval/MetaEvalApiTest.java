@@ -43,13 +43,17 @@ class MetaEvalApiTest {
     }
 
     private List<String> ingest(int n) {
+        return ingest(n, TAG);
+    }
+
+    private List<String> ingest(int n, String suite) {
         List<String> ids = new ArrayList<>();
         StringBuilder body = new StringBuilder("{\"traces\": [");
         for (int i = 0; i < n; i++) {
             String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
             ids.add(id);
             body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"q\", \"outputs\": \"a\", "
-                    + "\"tags\": {\"suite\": \"").append(TAG).append("\"}}");
+                    + "\"tags\": {\"suite\": \"").append(suite).append("\"}}");
         }
         given().contentType(ContentType.JSON).body(body.append("]}").toString()).post("/api/traces").then().statusCode(200);
         return ids;
@@ -116,6 +120,28 @@ class MetaEvalApiTest {
         }
     }
 
+    /** The report as JSON numbers are: doubles (REST Assured's path reads them as floats). */
+    private com.fasterxml.jackson.databind.JsonNode exactReport(String body) {
+        seed();
+        String json = given().contentType(ContentType.JSON).body(body).post("/api/meta-evaluations").then().statusCode(200).extract().asString();
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private double exact(String path) {
+        com.fasterxml.jackson.databind.JsonNode node = exactReport("{\"name\": \"verdict\", \"reference\": {\"human_feedback\": \"verdict\"}, "
+                + "\"filter\": {\"tags\": {\"suite\": \"" + TAG + "\"}}}");
+        for (String part : path.split("\\.")) {
+            java.util.regex.Matcher indexed = java.util.regex.Pattern.compile("(\\w+)\\[(\\d+)]").matcher(part);
+            node = indexed.matches() ? node.path(indexed.group(1)).path(Integer.parseInt(indexed.group(2))) : node.path(part);
+        }
+        assertTrue(node.isNumber(), path + " is a number: " + node);
+        return node.doubleValue();
+    }
+
     private JsonPath evaluate(String body) {
         seed();
         return given().contentType(ContentType.JSON).body(body).post("/api/meta-evaluations").then().statusCode(200).extract().jsonPath();
@@ -145,7 +171,7 @@ class MetaEvalApiTest {
         assertEquals(0.8, report.getDouble("judges[1].statistics.per_label[1].precision"), 1e-9);
         assertEquals(15, report.getInt("judges[1].disagreements"));
         assertEquals(51, report.getInt("judges[1].operations.judgments"));
-        assertEquals(Math.round(1 / 51.0 * 10_000) / 10_000.0, report.getDouble("judges[1].operations.error_rate"), 1e-9);
+        assertEquals(1 / 51.0, exact("judges[1].operations.error_rate"), 1e-15, "full precision, not rounded");
         assertEquals(124, report.getInt("judges[1].operations.latency_ms_p50"), "latencies 100..149 and one error without");
 
         assertEquals(1.0, report.getDouble("judges[0].statistics.kappa"), 1e-9);
@@ -186,14 +212,60 @@ class MetaEvalApiTest {
         Map<String, Object> judge = report.getMap("judges[0]");
         assertEquals("numeric", judge.get("kind"));
         assertEquals(10, report.getInt("judges[0].coverage.compared"));
-        assertEquals(Math.round(-29 / 165.0 * 10_000) / 10_000.0, report.getDouble("judges[0].statistics.spearman"), 1e-9);
         double[] iq = {106, 100, 86, 101, 99, 103, 97, 113, 112, 110};
         double[] tv = {7, 27, 2, 50, 28, 29, 20, 12, 6, 17};
-        assertEquals(Math.round(Agreement.pearson(iq, tv) * 10_000) / 10_000.0, report.getDouble("judges[0].statistics.pearson"), 1e-9);
-        assertEquals(Math.round(Agreement.meanAbsoluteError(iq, tv) * 10_000) / 10_000.0,
-                report.getDouble("judges[0].statistics.mean_absolute_error"), 1e-9);
+        com.fasterxml.jackson.databind.JsonNode statistics = exactReport("{\"name\": \"score\", \"reference\": {\"expectation\": \"gold_score\"}}")
+                .path("judges").path(0).path("statistics");
+        assertEquals(-29 / 165.0, statistics.path("spearman").doubleValue(), 1e-15, "full precision: reports can be recomputed");
+        assertEquals(Agreement.pearson(iq, tv), statistics.path("pearson").doubleValue(), 1e-15);
+        assertEquals(Agreement.meanAbsoluteError(iq, tv), statistics.path("mean_absolute_error").doubleValue(), 1e-15);
         assertTrue(report.get("judges[0].statistics.quadratic_weighted_kappa") != null, "whole numbers on both sides");
         assertNull(report.get("judges[0].statistics.kappa"));
+    }
+
+    @Test
+    void judgesWithoutCommonTracesSayWhyAndPairsWithoutCommonTracesAreLeftOut() {
+        seed();
+        List<String> others = ingest(3, "unlabelled-" + TAG);
+        // verdicts logged by hand (no judge version) on traces nobody labelled, and a run's judge whose every call failed
+        for (String trace : others) {
+            log(trace, "{\"assessment_name\": \"verdict\", \"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/by-hand\"}, "
+                    + "\"feedback\": {\"value\": \"yes\"}}");
+            log(trace, "{\"assessment_name\": \"verdict\", \"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/no-key\"}, "
+                    + "\"feedback\": {\"error\": {\"error_code\": \"AUTHENTICATION_FAILED\", \"error_message\": \"401\"}}, "
+                    + "\"metadata\": {\"tribunal.judge.version\": \"v1\"}}");
+        }
+        JsonPath report = evaluate("{\"name\": \"verdict\", \"reference\": {\"human_feedback\": \"verdict\"}}");
+        Map<String, Object> byHand = report.getMap("judges.find { it.model == 'openai:/by-hand' }");
+        assertEquals(0, ((Map<?, ?>) byHand.get("coverage")).get("compared"));
+        String why = (String) byHand.get("not_compared");
+        assertTrue(why.contains("none of the 3 traces it judged has a person's label of 'verdict'") && why.contains("no judge version"), why);
+        String failed = report.getString("judges.find { it.model == 'openai:/no-key' }.not_compared");
+        assertTrue(failed.contains("every one of its 3 judgments failed (AUTHENTICATION_FAILED: 3)"), failed);
+        assertNull(report.get("judges.find { it.model == 'openai:/cheap' }.not_compared"), "a compared judge needs no excuse");
+
+        List<Map<String, Object>> pairs = report.getList("pairwise");
+        assertTrue(pairs.stream().allMatch(p -> ((Number) p.get("compared")).intValue() > 0), "only pairs with common traces: " + pairs);
+        assertTrue(pairs.stream().noneMatch(p -> String.valueOf(p.get("a")).contains("no-key") || String.valueOf(p.get("b")).contains("no-key")),
+                "a judge whose every judgment failed shares no trace with another: " + pairs);
+        assertTrue(pairs.stream().anyMatch(p -> String.valueOf(p.get("a")).contains("careful") && String.valueOf(p.get("b")).contains("cheap")));
+    }
+
+    @Test
+    void aJudgeWhoseValuesCanNeverEqualTheReferenceIsFlagged() {
+        seed();
+        List<String> ids = ingest(4, "boolean-" + TAG);
+        for (int i = 0; i < ids.size(); i++) {
+            log(ids.get(i), "{\"assessment_name\": \"expected_answer\", \"expectation\": {\"value\": \"" + (i % 2 == 0 ? "Paris" : "Rome") + "\"}}");
+            log(ids.get(i), judgeFeedback("is_correct", "openai:/boolean-judge", i % 2 == 0 ? "true" : "false", 10, 0));
+        }
+        JsonPath report = evaluate("{\"name\": \"is_correct\", \"reference\": {\"expectation\": \"expected_answer\"}}");
+        assertEquals(4, report.getInt("judges[0].coverage.compared"));
+        String warning = report.getString("judges[0].warning");
+        assertTrue(warning != null && warning.contains("never equal") && warning.contains("false, true") && warning.contains("paris, rome"),
+                "a boolean judge against a text expectation: " + warning);
+        assertNull(evaluate("{\"name\": \"verdict\", \"reference\": {\"human_feedback\": \"verdict\"}, "
+                + "\"filter\": {\"tags\": {\"suite\": \"" + TAG + "\"}}}").get("judges[1].warning"), "labels that can match: no warning");
     }
 
     @Test

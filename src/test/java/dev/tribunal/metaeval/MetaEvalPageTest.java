@@ -142,8 +142,8 @@ class MetaEvalPageTest {
             String rowB = "#summary tr[data-judge='" + NAME + " · openai:/page-b · v1']";
             assertEquals("20", page.textContent(rowA + " td.compared").trim());
             assertEquals("0.75", page.textContent(rowA + " td.accuracy").trim());
-            assertEquals("0.5", page.textContent(rowA + " td.headline").trim());
-            assertEquals("1.0", page.textContent(rowB + " td.headline").trim());
+            assertEquals("0.50", page.textContent(rowA + " td.headline").trim());
+            assertEquals("1.00", page.textContent(rowB + " td.headline").trim());
             assertTrue(page.textContent(rowA + " td.ci").contains("–"), "an interval is shown");
             assertEquals(2, page.locator("svg.heatmap").count(), "a confusion heatmap per judge");
             assertEquals("7", page.locator("#judge-0 svg.heatmap text.count").first().textContent().trim(),
@@ -152,6 +152,9 @@ class MetaEvalPageTest {
             assertEquals(2, page.locator("svg.bars rect.bar").count());
             assertEquals(1, page.locator("svg.scatter").count(), "cost against agreement");
             assertEquals(5, page.locator("#judge-0 table.disagreements tbody tr").count(), "judge A's five disagreements");
+            assertEquals("openai:/page-a · v1", page.textContent("#judge-0-heading").trim(),
+                    "the section's heading names the judge's model and version, not the judged name again");
+            dev.tribunal.TestBrowser.assertAccessible(page);
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("meta-evaluation.png")).setFullPage(true));
         }
         assertTrue(Files.size(SCREENSHOTS.resolve("meta-evaluation.png")) > 10_000, "a screenshot of the page");
@@ -191,6 +194,156 @@ class MetaEvalPageTest {
             Boolean valid = given().get("/api/3.0/mlflow/traces/" + second + "/assessments/" + judgeAssessment).then().statusCode(200)
                     .extract().path("assessment.valid");
             assertEquals(Boolean.FALSE, valid, "the overridden verdict stays, no longer valid");
+        }
+    }
+
+    /** The options of the name picker: name → traces compared. */
+    private static Map<String, Long> options(Page page) {
+        Map<String, Long> options = new java.util.LinkedHashMap<>();
+        for (com.microsoft.playwright.Locator option : page.locator("#name option").all()) {
+            String value = option.getAttribute("value");
+            if (value.isEmpty()) {
+                continue;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) compared\\)$").matcher(option.textContent().trim());
+            assertTrue(m.find(), "each name says how many traces it can be compared on: " + option.textContent());
+            options.put(value, Long.parseLong(m.group(1)));
+        }
+        return options;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void thePageLandsOnTheNameWithTheMostComparedTracesAndSaysWhenANameIsUnknown() {
+        seed();
+        // judged, never labelled, and first in any alphabetical order
+        String lonely = "0_unlabelled_" + UUID.randomUUID().toString().substring(0, 6);
+        log(newTrace(), "{\"assessment_name\": \"" + lonely + "\", \"source\": {\"source_type\": \"LLM_JUDGE\", "
+                + "\"source_id\": \"openai:/lonely\"}, \"feedback\": {\"value\": \"yes\"}, \"metadata\": {\"tribunal.judge.version\": \"v1\"}}");
+        String viewer = dev.tribunal.TestSecurity.key("landing-viewer", "read");
+        try (BrowserContext context = browser.newContext(); Page page = signedIn(context, viewer, "meta-evaluation")) {
+            Map<String, Long> options = options(page);
+            assertEquals(0L, options.get(lonely));
+            String selected = (String) page.evalOnSelector("#name", "select => select.value");
+            long most = options.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertEquals(most, options.get(selected), "lands on the name with the most compared traces: " + selected + " of " + options);
+            assertTrue(page.locator("#summary tbody tr").count() > 0, "and shows its figures");
+
+            page.navigate(base + "meta-evaluation?name=no_such_judge");
+            assertTrue(page.textContent("#unknown").contains("No judge has given verdicts named no_such_judge"), page.textContent("body"));
+            assertEquals("", page.evalOnSelector("#name", "select => select.value"), "the picker does not pretend another name was asked for");
+            assertEquals(0, page.locator("#summary").count(), "no empty tables");
+            dev.tribunal.TestBrowser.assertAccessible(page);
+        }
+    }
+
+    private static String newTrace() {
+        String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+        given().contentType(ContentType.JSON).body("{\"traces\": [{\"trace_id\": \"" + id + "\", \"inputs\": \"q\", \"outputs\": \"a\"}]}")
+                .post("/api/traces").then().statusCode(200);
+        return id;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void judgesWithoutCommonTracesAreFoldedAwayAndPairsWithoutCommonTracesAreNotListed() {
+        seed();
+        // logged by hand (no judge version), on a trace no person labelled
+        log(newTrace(), "{\"assessment_name\": \"" + NAME + "\", \"source\": {\"source_type\": \"LLM_JUDGE\", "
+                + "\"source_id\": \"openai:/page-by-hand\"}, \"feedback\": {\"value\": \"no\"}}");
+        String viewer = dev.tribunal.TestSecurity.key("fold-viewer", "read");
+        try (BrowserContext context = browser.newContext(); Page page = signedIn(context, viewer, "meta-evaluation?name=" + NAME)) {
+            assertEquals(2, page.locator("#summary tbody tr").count(), "only judges with compared traces in the table");
+            assertTrue(page.locator("#not-compared").isVisible());
+            assertTrue(page.textContent("#not-compared summary").contains("1 judge not compared (why)"));
+            page.click("#not-compared summary");
+            String why = page.textContent("#not-compared li");
+            assertTrue(why.contains("openai:/page-by-hand") && why.contains("has a person's label") && why.contains("no judge version"), why);
+            String pairs = page.textContent("#pairwise");
+            assertTrue(!pairs.contains("page-by-hand"), "a judge with no trace in common with another is in no pair: " + pairs);
+            assertEquals(1, page.locator("#pairwise tbody tr").count());
+            assertEquals(2, page.locator("section.judge").count(), "no section for a judge that was not compared");
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void longLabelsOnTheHeatmapAreShortenedAndNothingOverlaps() {
+        String name = "page_long_labels_" + UUID.randomUUID().toString().substring(0, 6);
+        String[] labels = {"correct and complete with every citation", "partially correct but with a misleading citation",
+                "wrong: contradicts the retrieved documents"};
+        for (int i = 0; i < 9; i++) {
+            String trace = newTrace();
+            log(trace, "{\"assessment_name\": \"" + name + "\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"lab@example.com\"}, "
+                    + "\"feedback\": {\"value\": \"" + labels[i % 3] + "\"}}");
+            log(trace, "{\"assessment_name\": \"" + name + "\", \"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/verbose\"}, "
+                    + "\"feedback\": {\"value\": \"" + labels[(i / 3 + i) % 3] + "\"}, \"metadata\": {\"tribunal.judge.version\": \"v1\"}}");
+        }
+        String viewer = dev.tribunal.TestSecurity.key("heatmap-viewer", "read");
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
+             Page page = signedIn(context, viewer, "meta-evaluation?name=" + name)) {
+            assertEquals(6, page.locator("svg.heatmap text.label").count());
+            for (com.microsoft.playwright.Locator label : page.locator("svg.heatmap text.label").all()) {
+                String shown = (String) label.evaluate("t => t.firstChild.textContent");
+                String full = label.locator("title").textContent();
+                assertTrue(java.util.Arrays.asList(labels).contains(full), "the whole label on hover: " + full);
+                assertTrue(shown.length() <= 18 && shown.endsWith("…"), "long labels are shortened: " + shown);
+            }
+            @SuppressWarnings("unchecked")
+            List<String> overlaps = (List<String>) page.evaluate("""
+                    () => {
+                      const svg = document.querySelector('svg.heatmap');
+                      const box = svg.getBoundingClientRect();
+                      const texts = [...svg.querySelectorAll('text.label, text.axis')];
+                      const rects = texts.map(t => [t.firstChild.textContent, t.getBoundingClientRect()]);
+                      const problems = [];
+                      for (const [name, r] of rects) {
+                        if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+                          problems.push(name + ' is clipped');
+                        }
+                      }
+                      for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+                        const [a, ra] = rects[i], [b, rb] = rects[j];
+                        if (ra.left < rb.right && rb.left < ra.right && ra.top < rb.bottom && rb.top < ra.bottom) {
+                          problems.push(a + ' overlaps ' + b);
+                        }
+                      }
+                      return problems;
+                    }""");
+            assertEquals(List.of(), overlaps);
+            page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("meta-evaluation-long-labels.png")).setFullPage(true));
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(6)
+    void theLabellingFormSelectsNoLabelUntilTheReviewerPicksOne() {
+        String trace = newTrace();
+        // a shipped judge with choices: the form offers them
+        log(trace, "{\"assessment_name\": \"correctness\", \"source\": {\"source_type\": \"LLM_JUDGE\", \"source_id\": \"openai:/gpt-4o-mini\"}, "
+                + "\"feedback\": {\"value\": \"yes\"}, \"metadata\": {\"tribunal.judge.version\": \"v1\"}}");
+        String reviewer = dev.tribunal.TestSecurity.key("dana@example.com", "read", "annotate");
+        try (BrowserContext context = browser.newContext();
+             Page page = signedIn(context, reviewer, "meta-evaluation/label?name=correctness&trace_id=" + trace)) {
+            assertEquals("", page.evalOnSelector("#value", "select => select.value"), "no label is chosen for the reviewer");
+            page.click("#label-form button[type=submit]");
+            assertEquals(Boolean.TRUE, page.evalOnSelector("#value", "select => select.validity.valueMissing"),
+                    "the browser asks for a label before sending the form");
+            assertTrue(page.url().contains("trace_id=" + trace), "still on the form: " + page.url());
+            // a browser that sends the form anyway (no validation) is told, and nothing is recorded
+            page.evalOnSelector("#label-form", "form => form.noValidate = true");
+            page.click("#label-form button[type=submit]");
+            page.waitForSelector("#form-error");
+            assertTrue(page.textContent("#form-error").contains("Pick a label before saving"), page.textContent("#form-error"));
+            assertEquals(0, given().queryParam("trace_id", trace).queryParam("source_type", "HUMAN").get("/api/assessments")
+                    .then().statusCode(200).extract().jsonPath().getList("assessments").size(), "no label was recorded");
+            dev.tribunal.TestBrowser.assertAccessible(page);
+
+            page.selectOption("#value", "no");
+            page.click("#label-form button[type=submit]");
+            page.waitForSelector("#saved");
+            assertEquals("no", given().queryParam("trace_id", trace).queryParam("source_type", "HUMAN").get("/api/assessments")
+                    .then().statusCode(200).extract().jsonPath().getString("assessments[0].feedback.value"));
         }
     }
 }
