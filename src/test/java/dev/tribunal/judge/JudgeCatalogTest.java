@@ -73,7 +73,7 @@ class JudgeCatalogTest {
         assertTrue(judges.get("guideline_adherence").instructions().variables().contains("expectations.guidelines"));
         assertEquals(JudgeDefinition.Kind.CODE, judges.get("exact_match").kind());
         assertEquals("semantic_similarity", judges.get("semantic_similarity").scorer().scorer());
-        assertEquals(0.75, judges.get("semantic_similarity").scorer().params().get("threshold"));
+        assertEquals(0.70, judges.get("semantic_similarity").scorer().params().get("threshold"));
         judges.values().forEach(j -> assertTrue(j.version().matches("[0-9a-f]{12}"), j.version()));
         judges.values().forEach(j -> assertTrue(j.file().startsWith("judges/"), j.file()));
     }
