@@ -65,7 +65,7 @@ class FirstAdminKey {
                 Files.createFile(file);
             }
             Files.writeString(file, key + "\n", StandardOpenOption.TRUNCATE_EXISTING);
-            LOG.warnf("No API key existed: an admin key named '%s' was created and written to %s (readable by you only). "
+            LOG.infof("No API key existed: an admin key named '%s' was created and written to %s (readable by you only). "
                     + "Use it as 'Authorization: Bearer <key>' to create the team's keys, then keep it safe or revoke it.", NAME, file);
         } catch (IOException e) {
             // the key exists in the database but nobody can know it: remove it, so that a later start tries again
