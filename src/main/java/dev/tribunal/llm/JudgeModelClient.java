@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class JudgeModelClient {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JudgeModelClient.class);
+
     private final ProvidersConfig config;
     private final MeterRegistry metrics;
     private final ProviderBudgets budgets;
@@ -30,9 +32,70 @@ public class JudgeModelClient {
         this.budgets = budgets;
     }
 
-    /** Every configured provider from the start, so that its metrics (limit, in flight, circuit) exist before its first call. */
+    /**
+     * Every configured provider from the start, so that its metrics (limit, in flight, circuit) exist before its first call;
+     * each is logged with where it is, whether it has a key (never the key) and its limits.
+     */
     void start(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
-        config.providers().keySet().forEach(this::gateway);
+        new TreeMap<>(config.providers()).forEach((name, provider) -> {
+            gateway(name);
+            LOG.info(describe(name, provider));
+        });
+    }
+
+    /** A provider as the start log shows it: name, host and path of its URL (never credentials or a query), key, limits. */
+    static String describe(String name, ProvidersConfig.Provider provider) {
+        StringBuilder text = new StringBuilder("Provider '").append(name).append("': ").append(safeUrl(provider.baseUrl()));
+        if (hasKey(provider)) {
+            text.append(", API key set");
+        } else if (provider.requireApiKey()) {
+            text.append(", no API key (set ").append(keySetting(name)).append("): judges on it cannot run");
+        } else {
+            text.append(", no API key (none sent)");
+        }
+        text.append("; at most ").append(provider.maxConcurrency()).append(" calls at once");
+        provider.requestsPerMinute().ifPresent(n -> text.append(", ").append(n).append(" requests/min"));
+        provider.tokensPerMinute().ifPresent(n -> text.append(", ").append(n).append(" tokens/min"));
+        if (provider.requestsPerMinute().isPresent() || provider.tokensPerMinute().isPresent()) {
+            text.append(" (").append(provider.budgetScope().name().toLowerCase(java.util.Locale.ROOT)).append(" budget)");
+        }
+        return text.append(", timeout ").append(provider.timeout().toSeconds()).append(" s, ").append(provider.maxRetries())
+                .append(" retries").toString();
+    }
+
+    /** Whether calls to the provider carry a key. */
+    public static boolean hasKey(ProvidersConfig.Provider provider) {
+        return provider.apiKey().filter(key -> !key.isBlank()).isPresent();
+    }
+
+    /** The providers whose calls need a key and have none: nothing can be judged on their models. */
+    public java.util.Set<String> providersWithoutRequiredKey() {
+        java.util.Set<String> missing = new java.util.TreeSet<>();
+        config.providers().forEach((name, provider) -> {
+            if (provider.requireApiKey() && !hasKey(provider)) {
+                missing.add(name);
+            }
+        });
+        return missing;
+    }
+
+    /** The setting, and the environment variable, that give a provider its key. */
+    public static String keySetting(String provider) {
+        String variable = "openai".equals(provider) ? "OPENAI_API_KEY"
+                : "TRIBUNAL_PROVIDERS_" + provider.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_API_KEY";
+        return variable + " or tribunal.providers." + provider + ".api-key";
+    }
+
+    private static String safeUrl(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url.strip());
+            if (uri.getHost() == null) {
+                return "(a base URL that is not absolute)";
+            }
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + (uri.getPath() == null ? "" : uri.getPath());
+        } catch (IllegalArgumentException e) {
+            return "(a base URL that does not parse)";
+        }
     }
 
     public Uni<LlmResult> complete(LlmRequest request) {

@@ -375,8 +375,8 @@ final class ProviderGateway implements AutoCloseable {
         OpenAiChatModel.OpenAiChatModelBuilder builder = OpenAiChatModel.builder()
                 .httpClientBuilder(ProviderHttpClient.builder(http))
                 .baseUrl(config.baseUrl())
-                // servers without authentication accept any key; no key is ever logged
-                .apiKey(config.apiKey().filter(k -> !k.isBlank()).orElse("none"))
+                // without a key no Authorization header is sent at all; no key is ever logged
+                .apiKey(config.apiKey().filter(k -> !k.isBlank()).orElse(null))
                 .modelName(model.model())
                 .timeout(timeout)
                 .maxRetries(0);

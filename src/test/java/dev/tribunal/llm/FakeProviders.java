@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), each with a 2 s timeout and prices.
+ * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), each with a 2 s timeout and prices.
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -45,6 +45,8 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         config.put("tribunal.providers.fake-tpm.tokens-per-minute", "60000");
         config.put("tribunal.providers.fake-keyless.base-url", server.baseUrl());
         config.put("tribunal.providers.fake-keyless.require-api-key", "true");
+        // a local server that needs no key: none is sent
+        config.put("tribunal.providers.fake-open.base-url", server.baseUrl());
         config.put("tribunal.providers.fake-cb.max-retries", "0");
         config.put("tribunal.providers.fake-cb.max-concurrency", "2");
         config.put("tribunal.providers.fake-cb.circuit-breaker-delay", "500ms");
