@@ -157,7 +157,7 @@ public class MetaEvalPage {
         AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
                 new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
                 rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
-                overrides == null || overrides.isBlank() ? null : overrides, null, null);
+                overrides == null || overrides.isBlank() ? null : overrides, null, null, null);
         return assessments.create(traceId, feedback, caller)
                 .map(created -> Response.seeOther(URI.create("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId))).build());
     }
