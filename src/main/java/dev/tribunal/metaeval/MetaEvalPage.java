@@ -43,6 +43,9 @@ import java.util.Map;
 @RolesAllowed(Roles.READ)
 public class MetaEvalPage {
 
+    /** Disagreements shown per judge on the page; the JSON API pages through all of them. */
+    private static final int SHOWN_DISAGREEMENTS = 25;
+
     private final MetaEvalService service;
     private final AssessmentService assessments;
     private final JudgeCatalog judges;
@@ -79,9 +82,9 @@ public class MetaEvalPage {
     private Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> disagreements(MetaEvalRequests.MetaEvalRequest request, MetaEvalView report) {
         Uni<Map<String, List<MetaEvalRequests.DisagreementView>>> all = Uni.createFrom().item(new java.util.LinkedHashMap<>());
         for (JudgeReportView judge : report.judges()) {
-            all = all.chain(map -> service.disagreements(request, judge.model(), judge.version())
+            all = all.chain(map -> service.disagreements(request, judge.model(), judge.version(), null, SHOWN_DISAGREEMENTS)
                     .map(list -> {
-                        map.put(judge.judge(), list.disagreements().stream().limit(25).toList());
+                        map.put(judge.judge(), list.disagreements());
                         return map;
                     }));
         }
