@@ -1,19 +1,61 @@
 package dev.tribunal.assessment;
 
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageReader;
 import dev.tribunal.system.PageToken;
+import dev.tribunal.system.SizedRow;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
-/** Assessments in PostgreSQL. Callers provide the session (services carry {@code @WithSession}). */
+/**
+ * Assessments in PostgreSQL. Entities go through Hibernate (callers provide the session: services carry
+ * {@code @WithSession}); the pages of answers are read with plain SQL, sizes first (see {@link PageReader}).
+ */
 @ApplicationScoped
 public class AssessmentRepository implements PanacheRepositoryBase<Assessment, String> {
+
+    private static final String COLUMNS = "assessment_id, trace_id, span_id, name, kind, error_code, source_type, source_id, create_time, "
+            + "last_update_time, overrides, valid, run_id";
+    /** The characters JSON escapes in a text: a control character (as up to 6 bytes), a quote, a backslash. */
+    private static final String TEXT_ESCAPES = "'[\\x01-\\x1f\"\\\\]'";
+    /**
+     * The columns an answer may leave out of an assessment too large for it, in the order the answer shows them, with
+     * the SQL of their size as the answer_bytes column counts it.
+     */
+    private static final Map<String, String> LARGE = new LinkedHashMap<>();
+
+    static {
+        LARGE.put("value", "coalesce(octet_length(value::text) + regexp_count(value::text, '[\"\\\\]'), 0)");
+        for (String text : List.of("rationale", "error_message", "stack_trace")) {
+            LARGE.put(text, "coalesce(octet_length(" + text + ") + 5 * regexp_count(" + text + ", " + TEXT_ESCAPES + "), 0)");
+        }
+        LARGE.put("metadata", "octet_length(metadata::text)");
+    }
+
+    /** How the JSON columns are read: as their text. */
+    private static final Map<String, String> READ = Map.of("value", "value::text", "metadata", "metadata::text");
+
+    private final Pool pool;
+
+    AssessmentRepository(Pool pool) {
+        this.pool = pool;
+    }
 
     Uni<Assessment> findOnTrace(String traceId, String assessmentId) {
         return find("id = ?1 and traceId = ?2", assessmentId, traceId).firstResult();
@@ -33,51 +75,147 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         return count("overrides = ?1 and id <> ?2", targetId, excludedId).map(count -> count > 0);
     }
 
-    /** Every assessment of the given traces, oldest first. */
-    public Uni<List<Assessment>> forTraces(Collection<String> traceIds) {
+    /** Every assessment of the given traces, oldest first: for traces whose assessments' sizes are known to fit an answer. */
+    Uni<List<Assessment>> forTraces(Collection<String> traceIds) {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return list("traceId in ?1", Sort.by("createTime").and("id"), traceIds);
+        return pool.preparedQuery("select " + COLUMNS + ", " + large(LeftOut.nothing(0)) + " from assessment where trace_id = any($1) "
+                        + "order by create_time, assessment_id")
+                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    List<Assessment> found = new ArrayList<>();
+                    rows.forEach(row -> found.add(fromRow(row)));
+                    return found;
+                });
     }
 
-    /** One page, newest first, plus one more row that tells whether a next page exists. */
-    Uni<List<Assessment>> search(AssessmentQuery query, int maxResults) {
+    /**
+     * Candidates of one page of {@code GET /api/assessments}, newest first, with their sizes: one more than
+     * {@code maxResults}, which tells whether a next page exists.
+     */
+    Uni<List<SizedRow>> candidates(AssessmentQuery query, int maxResults) {
+        List<Object> params = new ArrayList<>();
         List<String> where = new ArrayList<>();
-        Parameters params = new Parameters();
         if (query.traceId() != null) {
-            where.add("traceId = :traceId");
-            params.and("traceId", query.traceId());
+            where.add("trace_id = " + param(params, query.traceId()));
         }
         if (query.name() != null) {
-            where.add("name = :name");
-            params.and("name", query.name());
+            where.add("name = " + param(params, query.name()));
         }
         if (query.sourceType() != null) {
-            where.add("sourceType = :sourceType");
-            params.and("sourceType", query.sourceType());
+            where.add("source_type = " + param(params, query.sourceType().name()));
         }
         if (query.sourceId() != null) {
-            where.add("sourceId = :sourceId");
-            params.and("sourceId", query.sourceId());
+            where.add("source_id = " + param(params, query.sourceId()));
         }
         if (query.runId() != null) {
-            where.add("runId = :runId");
-            params.and("runId", query.runId());
+            where.add("run_id = " + param(params, query.runId()));
         }
         if (query.valid() != null) {
-            where.add("valid = :valid");
-            params.and("valid", query.valid());
+            where.add("valid = " + param(params, query.valid()));
         }
         if (query.hasError() != null) {
-            where.add(query.hasError() ? "errorCode is not null" : "errorCode is null");
+            where.add(query.hasError() ? "error_code is not null" : "error_code is null");
         }
         PageToken after = query.pageToken();
         if (after != null) {
-            where.add("(createTime < :afterTime or (createTime = :afterTime and id < :afterId))");
-            params.and("afterTime", after.time()).and("afterId", after.id());
+            where.add("(create_time, assessment_id) < (" + param(params, utc(after)) + ", " + param(params, after.id()) + ")");
         }
-        String hql = where.isEmpty() ? "" : String.join(" and ", where);
-        return find(hql, Sort.descending("createTime", "id"), params).range(0, maxResults).list();
+        return sized("select create_time, assessment_id, answer_bytes from assessment"
+                + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
+                + " order by create_time desc, assessment_id desc limit " + (maxResults + 1), Tuple.from(params));
+    }
+
+    /** Candidates of one page of a trace's assessments, oldest first (as a trace shows them), with their sizes. */
+    Uni<List<SizedRow>> candidatesOfTrace(String traceId, PageToken after, int maxResults) {
+        String sql = "select create_time, assessment_id, answer_bytes from assessment where trace_id = $1"
+                + (after == null ? "" : " and (create_time, assessment_id) > ($2, $3)")
+                + " order by create_time, assessment_id limit " + (maxResults + 1);
+        return sized(sql, after == null ? Tuple.of(traceId) : Tuple.of(traceId, utc(after), after.id()));
+    }
+
+    /** What the assessments of each trace add to an answer that lists the trace with them; traces without any are absent. */
+    Uni<Map<String, Long>> bytesByTrace(List<String> traceIds) {
+        return pool.preparedQuery("select trace_id, sum(answer_bytes) + count(*) * " + Page.ROW_OVERHEAD
+                        + " as bytes from assessment where trace_id = any($1) group by trace_id")
+                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Long> bytes = new HashMap<>();
+                    rows.forEach(row -> bytes.put(row.getString("trace_id"), row.getLong("bytes")));
+                    return bytes;
+                });
+    }
+
+    /** The assessments of these ids in the order given, with the large columns named left out (null). */
+    Uni<List<Assessment>> load(List<String> ids, LeftOut leftOut) {
+        return pool.preparedQuery("select " + COLUMNS + ", " + large(leftOut) + " from assessment where assessment_id = any($1)")
+                .execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Assessment> byId = new HashMap<>();
+                    rows.forEach(row -> byId.put(row.getString("assessment_id"), fromRow(row)));
+                    return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
+                });
+    }
+
+    /** The bytes each large column of one assessment adds to an answer, as answer_bytes counts them. */
+    Uni<Map<String, Long>> fieldBytes(String assessmentId) {
+        String sizes = LARGE.entrySet().stream().map(e -> e.getValue() + " as " + e.getKey()).collect(Collectors.joining(", "));
+        return pool.preparedQuery("select " + sizes + " from assessment where assessment_id = $1")
+                .execute(Tuple.of(assessmentId))
+                .map(rows -> {
+                    Map<String, Long> bytes = new LinkedHashMap<>();
+                    rows.forEach(row -> LARGE.keySet().forEach(field -> bytes.put(field, row.getLong(field))));
+                    return bytes;
+                });
+    }
+
+    private Uni<List<SizedRow>> sized(String sql, Tuple params) {
+        return pool.preparedQuery(sql).execute(params)
+                .map(rows -> {
+                    List<SizedRow> sized = new ArrayList<>();
+                    rows.forEach(row -> sized.add(new SizedRow(
+                            new PageToken(row.getOffsetDateTime("create_time").toInstant(), row.getString("assessment_id")),
+                            row.getLong("answer_bytes") + Page.ROW_OVERHEAD)));
+                    return sized;
+                });
+    }
+
+    private static String large(LeftOut leftOut) {
+        return LARGE.keySet().stream()
+                .map(field -> (leftOut.has(field) ? "null" : READ.getOrDefault(field, field)) + " as " + field)
+                .collect(Collectors.joining(", "));
+    }
+
+    private static Assessment fromRow(Row row) {
+        Assessment a = new Assessment();
+        a.id = row.getString("assessment_id");
+        a.traceId = row.getString("trace_id");
+        a.spanId = row.getString("span_id");
+        a.name = row.getString("name");
+        a.kind = AssessmentKind.valueOf(row.getString("kind"));
+        a.valueJson = row.getString("value");
+        a.errorCode = row.getString("error_code");
+        a.errorMessage = row.getString("error_message");
+        a.stackTrace = row.getString("stack_trace");
+        a.rationale = row.getString("rationale");
+        a.sourceType = AssessmentSourceType.valueOf(row.getString("source_type"));
+        a.sourceId = row.getString("source_id");
+        a.metadataJson = row.getString("metadata");
+        a.createTime = row.getOffsetDateTime("create_time").toInstant();
+        a.lastUpdateTime = row.getOffsetDateTime("last_update_time").toInstant();
+        a.overrides = row.getString("overrides");
+        a.valid = row.getBoolean("valid");
+        a.runId = row.getString("run_id");
+        return a;
+    }
+
+    private static String param(List<Object> params, Object value) {
+        params.add(value);
+        return "$" + params.size();
+    }
+
+    private static OffsetDateTime utc(PageToken token) {
+        return token.time().atOffset(ZoneOffset.UTC);
     }
 }

@@ -3,7 +3,10 @@ package dev.tribunal.assessment;
 import dev.tribunal.security.Caller;
 import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.assessment.AssessmentView.FeedbackView;
+import dev.tribunal.system.ApiConfig;
 import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.PageReader;
 import dev.tribunal.system.Json;
 import dev.tribunal.system.Page;
 import dev.tribunal.system.PageToken;
@@ -36,9 +39,11 @@ public class AssessmentService {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AssessmentService.class);
 
     private final AssessmentRepository assessments;
+    private final ApiConfig api;
 
-    AssessmentService(AssessmentRepository assessments) {
+    AssessmentService(AssessmentRepository assessments, ApiConfig api) {
         this.assessments = assessments;
+        this.api = api;
     }
 
     /** Logs an assessment; when it overrides another, that one becomes invalid in the same transaction. */
@@ -108,12 +113,53 @@ public class AssessmentService {
                 "Only '" + assessment.sourceId + "' (or an admin) may " + action + " this HUMAN assessment; this key is '" + caller.name() + "'");
     }
 
-    @WithSession
+    /** A page of {@code GET /api/assessments}: at most {@code maxResults} rows and tribunal.api.max-answer-bytes. */
     public Uni<Page<AssessmentView>> search(AssessmentQuery query, Integer maxResults) {
         int limit = PageToken.maxResults(maxResults);
-        return assessments.search(query, limit)
-                .map(rows -> Page.of(rows, limit, a -> new PageToken(a.createTime, a.id)))
-                .map(page -> page.map(AssessmentView::of));
+        return assessments.candidates(query, limit)
+                .chain(candidates -> PageReader.read(candidates, limit, api.maxAnswerBytes().asLongValue(), views()));
+    }
+
+    /** A page of one trace's assessments, oldest first, within {@code allowance} bytes (one assessment at least). */
+    public Uni<Page<AssessmentView>> ofTrace(String traceId, PageToken after, int maxResults, long allowance) {
+        return assessments.candidatesOfTrace(traceId, after, maxResults)
+                .chain(candidates -> PageReader.read(candidates, maxResults, allowance, views()));
+    }
+
+    /**
+     * The first of a trace's assessments, oldest first, that fit whole in {@code allowance} bytes: for an answer that
+     * shows the trace with them. Maybe none; the page's token leads to the rest.
+     */
+    public Uni<Page<AssessmentView>> firstOfTrace(String traceId, int maxResults, long allowance) {
+        return assessments.candidatesOfTrace(traceId, null, maxResults)
+                .chain(candidates -> PageReader.readWhole(candidates, maxResults, allowance, views()));
+    }
+
+    /** What the assessments of each trace add to an answer that lists the trace with them (none: absent). */
+    public Uni<Map<String, Long>> bytesByTrace(List<String> traceIds) {
+        return traceIds.isEmpty() ? Uni.createFrom().item(Map.of()) : assessments.bytesByTrace(traceIds);
+    }
+
+    /** Every assessment of these traces, oldest first, by trace: for traces whose {@link #bytesByTrace} fit an answer. */
+    public Uni<Map<String, List<AssessmentView>>> ofTraces(List<String> traceIds) {
+        return assessments.forTraces(traceIds)
+                .map(found -> found.stream().collect(Collectors.groupingBy(a -> a.traceId, LinkedHashMap::new,
+                        Collectors.mapping(AssessmentView::of, Collectors.toList()))));
+    }
+
+    private PageReader.Rows<AssessmentView> views() {
+        return new PageReader.Rows<>() {
+            @Override
+            public Uni<List<AssessmentView>> load(List<String> ids, LeftOut leftOut) {
+                return assessments.load(ids, leftOut)
+                        .map(found -> found.stream().map(a -> AssessmentView.of(a, leftOut.truncated())).toList());
+            }
+
+            @Override
+            public Uni<Map<String, Long>> fieldBytes(String id) {
+                return assessments.fieldBytes(id);
+            }
+        };
     }
 
     private Uni<Void> deleteAndRestore(Assessment assessment) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.system.Json;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +13,9 @@ import java.util.Map;
  * Read from clients and written back to them.
  *
  * @param error MLflow's deprecated top-level error, accepted on input only (copied into feedback)
+ * @param truncated on output, the fields left out because the assessment alone is larger than an answer may hold
+ *                  ({@code tribunal.api.max-answer-bytes}): {@code value}, {@code rationale}, {@code error_message},
+ *                  {@code stack_trace}, {@code metadata}; ignored on input
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AssessmentView(
@@ -29,7 +33,8 @@ public record AssessmentView(
         Map<String, String> metadata,
         String overrides,
         Boolean valid,
-        String runId) {
+        String runId,
+        List<String> truncated) {
 
     /** MLflow's {@code AssessmentSource}. */
     public record SourceView(String sourceType, String sourceId) {
@@ -59,6 +64,11 @@ public record AssessmentView(
 
     /** The stored assessment in MLflow's JSON shape. */
     public static AssessmentView of(Assessment a) {
+        return of(a, null);
+    }
+
+    /** The stored assessment in MLflow's JSON shape, read with the fields named in {@code truncated} left out. */
+    static AssessmentView of(Assessment a, List<String> truncated) {
         FeedbackView feedback = null;
         ExpectationView expectation = null;
         JsonNode value = Json.read(a.valueJson);
@@ -66,6 +76,8 @@ public record AssessmentView(
             AssessmentError error = a.error();
             feedback = new FeedbackView(value,
                     error == null ? null : new ErrorView(error.errorCode(), error.errorMessage(), error.stackTrace()));
+        } else if (value == null) {
+            expectation = new ExpectationView(null, null, null);
         } else if (value.isValueNode()) {
             expectation = new ExpectationView(value, null, null);
         } else {
@@ -74,6 +86,6 @@ public record AssessmentView(
         return new AssessmentView(a.id, a.name, a.traceId, a.spanId,
                 new SourceView(a.sourceType.name(), a.sourceId),
                 a.createTime, a.lastUpdateTime, feedback, expectation, a.rationale, null,
-                Json.readStringMap(a.metadataJson), a.overrides, a.valid, a.runId);
+                a.metadataJson == null ? null : Json.readStringMap(a.metadataJson), a.overrides, a.valid, a.runId, truncated);
     }
 }

@@ -43,6 +43,9 @@ import java.util.Map;
 @RolesAllowed(Roles.READ)
 public class MetaEvalPage {
 
+    /** Disagreements shown per judge on the page; the JSON API pages through all of them. */
+    private static final int SHOWN_DISAGREEMENTS = 25;
+
     private final MetaEvalService service;
     private final AssessmentService assessments;
     private final JudgeCatalog judges;
@@ -96,9 +99,9 @@ public class MetaEvalPage {
             if (judge.coverage().compared() == 0) {
                 continue;
             }
-            all = all.chain(map -> service.disagreements(request, judge.model(), judge.version())
+            all = all.chain(map -> service.disagreements(request, judge.model(), judge.version(), null, SHOWN_DISAGREEMENTS)
                     .map(list -> {
-                        map.put(judge.judge(), list.disagreements().stream().limit(25).toList());
+                        map.put(judge.judge(), list.disagreements());
                         return map;
                     }));
         }
@@ -198,7 +201,7 @@ public class MetaEvalPage {
         AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
                 new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
                 rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
-                overrides == null || overrides.isBlank() ? null : overrides, null, null);
+                overrides == null || overrides.isBlank() ? null : overrides, null, null, null);
         return assessments.create(traceId, feedback, caller)
                 .map(created -> Response.seeOther(URI.create("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId))).build());
     }

@@ -33,9 +33,13 @@ public final class MetaEvalRequests {
     public record BootstrapRequest(Integer samples, Long seed) {
     }
 
-    /** The report. */
+    /**
+     * The report.
+     *
+     * @param judgesLeftOut judges found but not compared, beyond the most a report holds (absent when none)
+     */
     public record MetaEvalView(String name, Map<String, String> reference, int referenceTraces, List<JudgeReportView> judges,
-                               List<PairView> pairwise) {
+                               List<PairView> pairwise, Integer judgesLeftOut) {
     }
 
     /**
@@ -55,8 +59,13 @@ public final class MetaEvalRequests {
     public record CoverageView(int compared, int judged, int errored, Map<String, Integer> erroredByCode, int missing) {
     }
 
-    /** The figures; those of the other kind are absent. */
-    public record StatisticsView(Double accuracy, Double kappa, List<Double> kappaCi, List<String> labels, int[][] confusion,
+    /**
+     * The figures; those of the other kind are absent.
+     *
+     * @param labelCount the labels both sides used; beyond the most a report shows, {@code labels}, {@code confusion}
+     *                   and {@code per_label} are absent
+     */
+    public record StatisticsView(Double accuracy, Double kappa, List<Double> kappaCi, List<String> labels, Integer labelCount, int[][] confusion,
                                  List<Agreement.LabelScores> perLabel, Double pearson, Double spearman, List<Double> spearmanCi,
                                  Double meanAbsoluteError, Double quadraticWeightedKappa) {
     }
@@ -74,11 +83,17 @@ public final class MetaEvalRequests {
     public record PairView(String a, String b, int compared, Double agreement, Double kappa, Double spearman) {
     }
 
-    /** A trace where the judge and the reference differ. */
-    public record DisagreementView(String traceId, String judgeValue, String referenceValue, String rationale, String trace) {
+    /**
+     * A trace where the judge and the reference differ.
+     *
+     * @param truncated {@code ["rationale"]} when the rationale alone is larger than an answer may hold
+     */
+    public record DisagreementView(String traceId, String judgeValue, String referenceValue, String rationale, String trace,
+                                   List<String> truncated) {
     }
 
-    /** {@code {"disagreements": [...]}}. */
-    public record DisagreementListView(String judge, String model, String version, List<DisagreementView> disagreements) {
+    /** {@code {"disagreements": [...], "next_page_token": "..."}}; no token on the last page. */
+    public record DisagreementListView(String judge, String model, String version, List<DisagreementView> disagreements,
+                                       String nextPageToken) {
     }
 }

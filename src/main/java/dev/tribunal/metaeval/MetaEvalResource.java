@@ -6,6 +6,8 @@ import dev.tribunal.metaeval.MetaEvalRequests.DisagreementListView;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalRequest;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
 import dev.tribunal.metaeval.MetaEvalRequests.ReferenceRequest;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.QueryParams;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -49,11 +51,14 @@ public class MetaEvalResource {
 
     @GET
     @Path("/disagreements")
-    @Operation(summary = "The traces where a judge (model, optionally version) and the reference differ, with both values and the rationale")
+    @Operation(summary = "The traces where a judge (model, optionally version) and the reference differ, with both values and the rationale, "
+            + "in pages")
     public Uni<DisagreementListView> disagreements(@RestQuery("name") String name, @RestQuery("model") String model,
                                                    @RestQuery("version") String version, @RestQuery("human_feedback") String humanFeedback,
-                                                   @RestQuery("expectation") String expectation, @RestQuery("run_id") List<String> runIds) {
-        return service.disagreements(request(name, humanFeedback, expectation, runIds), model, version);
+                                                   @RestQuery("expectation") String expectation, @RestQuery("run_id") List<String> runIds,
+                                                   @RestQuery("page_token") String pageToken, @RestQuery("max_results") String maxResults) {
+        return service.disagreements(request(name, humanFeedback, expectation, runIds), model, version, PageToken.decode(pageToken),
+                QueryParams.integer(maxResults, "max_results"));
     }
 
     static MetaEvalRequest request(String name, String humanFeedback, String expectation, List<String> runIds) {

@@ -11,8 +11,14 @@ import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
 import dev.tribunal.metaeval.MetaEvalRequests.OperationsView;
 import dev.tribunal.metaeval.MetaEvalRequests.PairView;
 import dev.tribunal.metaeval.MetaEvalRequests.StatisticsView;
+import dev.tribunal.system.ApiConfig;
 import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.Json;
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageReader;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.SizedRow;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -21,8 +27,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,27 +50,54 @@ public class MetaEvalService {
     private static final int DEFAULT_SAMPLES = 1000;
     private static final long DEFAULT_SEED = 42;
     private static final int MAX_SAMPLES = 10_000;
+    /**
+     * A report compares at most this many judges (those with the most judgments; the request's {@code judges} picks
+     * others): its size, and the pairs compared, grow with the square of the judges.
+     */
+    static final int MAX_JUDGES = 50;
+    /**
+     * Labels shown per judge: more (free text, say) and the confusion matrix, which grows with their square, and the
+     * per-label scores are left out; agreement and kappa are still computed over all of them. A judge's categorical
+     * output has at most 20 choices.
+     */
+    static final int MAX_LABELS = 50;
+    /**
+     * A value whose JSON text is longer than this many bytes is read as a short label that names it: its first 200
+     * characters, its size and its MD5. Reading every value whole would take the memory of every judgment's text;
+     * two such values are the same label when their JSON text is the same.
+     */
+    static final int MAX_LABEL_BYTES = 1024;
+    private static final String VALUE = "case when octet_length(a.value::text) <= " + MAX_LABEL_BYTES + " then a.value::text "
+            + "else to_jsonb(left(a.value #>> '{}', 200) || '… (' || octet_length(a.value::text) || ' bytes, md5 ' || md5(a.value::text) || ')')::text "
+            + "end as value";
 
-    private static final String JUDGMENTS = "select a.trace_id, a.source_type, a.source_id, a.metadata->>'tribunal.judge.version' as version, "
-            + "a.value::text as value, a.error_code, a.rationale, a.metadata->>'tribunal.latency_ms' as latency, "
+    private static final String JUDGMENTS = "select a.assessment_id, a.create_time, a.trace_id, a.source_type, a.source_id, "
+            + "left(a.metadata->>'tribunal.judge.version', 250) as version, "
+            + VALUE + ", a.error_code, a.metadata->>'tribunal.latency_ms' as latency, "
             + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
             + "a.metadata->>'mlflow.assessment.judgeCost' as cost "
             + "from assessment a join trace t on t.trace_id = a.trace_id "
             + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
             + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) and t.tags @> cast($3::text as jsonb) "
             + "order by a.create_time, a.assessment_id";
-    private static final String REFERENCE = "select a.trace_id, a.value::text as value from assessment a join trace t on t.trace_id = a.trace_id "
+    private static final String REFERENCE = "select a.trace_id, " + VALUE + " from assessment a join trace t on t.trace_id = a.trace_id "
             + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
             + "and t.tags @> cast($3::text as jsonb) order by a.create_time, a.assessment_id";
 
-    private final Pool pool;
+    /** The bytes a rationale adds to an answer, as the assessment's answer_bytes counts them. */
+    private static final String RATIONALE_BYTES = "coalesce(octet_length(rationale) + 5 * regexp_count(rationale, '[\\x01-\\x1f\"\\\\]'), 0)";
 
-    MetaEvalService(Pool pool) {
+    private final Pool pool;
+    private final ApiConfig api;
+
+    MetaEvalService(Pool pool, ApiConfig api) {
         this.pool = pool;
+        this.api = api;
     }
 
-    /** A judge's latest judgment of a trace. */
-    private record Judged(String value, Double number, String errorCode, String rationale, Long latencyMs, long tokens, Double cost) {
+    /** A judge's latest judgment of a trace: its assessment (whose rationale is read only for disagreements) and figures. */
+    private record Judged(String assessmentId, Instant createTime, String value, Double number, String errorCode, Long latencyMs, long tokens,
+                          Double cost) {
     }
 
     /** Everything one comparison reads. */
@@ -140,25 +175,84 @@ public class MetaEvalService {
         return load(request, check).map(data -> report(request, check, data));
     }
 
-    public Uni<DisagreementListView> disagreements(MetaEvalRequest request, String model, String version) {
+    /**
+     * A page of the traces where a judge and the reference differ, in the order the judge's verdicts were written: at
+     * most {@code maxResults} and tribunal.api.max-answer-bytes (rationales are read for the rows that fit only).
+     */
+    public Uni<DisagreementListView> disagreements(MetaEvalRequest request, String model, String version, PageToken after,
+                                                   Integer maxResults) {
         Check check = check(request);
         InvalidRequestException.require(model != null && !model.isBlank(), "model is required: the judge whose disagreements to list");
-        return load(request, check).map(data -> {
+        int limit = PageToken.maxResults(maxResults);
+        return load(request, check).chain(data -> {
             String key = data.judgeKeys().entrySet().stream()
                     .filter(e -> e.getValue()[1].equals(model) && (version == null || version.isBlank() || e.getValue()[2].equals(version)))
                     .map(Map.Entry::getKey).findFirst()
                     .orElseThrow(() -> new dev.tribunal.system.ResourceNotFoundException("No judgments named '" + request.name() + "' by "
                             + model + (version == null ? "" : " at version " + version)));
             String[] parts = data.judgeKeys().get(key);
-            List<DisagreementView> rows = new ArrayList<>();
-            data.byJudge().get(key).forEach((trace, judged) -> {
-                String expected = data.reference().get(trace);
-                if (expected != null && judged.errorCode() == null && !same(judged, expected, data.referenceNumbers().get(trace))) {
-                    rows.add(new DisagreementView(trace, judged.value(), expected, judged.rationale(), "/api/traces/" + trace));
-                }
-            });
-            return new DisagreementListView(key, parts[1], parts[2], rows);
+            Map<String, Disagreement> byAssessment = new LinkedHashMap<>();
+            data.byJudge().get(key).entrySet().stream()
+                    .filter(e -> {
+                        String expected = data.reference().get(e.getKey());
+                        return expected != null && e.getValue().errorCode() == null
+                                && !same(e.getValue(), expected, data.referenceNumbers().get(e.getKey()));
+                    })
+                    .map(e -> new Disagreement(e.getKey(), e.getValue(), data.reference().get(e.getKey())))
+                    .filter(d -> after == null || d.judged().createTime().isAfter(after.time())
+                            || d.judged().createTime().equals(after.time()) && d.judged().assessmentId().compareTo(after.id()) > 0)
+                    .sorted(Comparator.comparing((Disagreement d) -> d.judged().createTime()).thenComparing(d -> d.judged().assessmentId()))
+                    .limit(limit + 1L)
+                    .forEach(d -> byAssessment.put(d.judged().assessmentId(), d));
+            return rationaleBytes(byAssessment.keySet())
+                    .map(rationales -> byAssessment.values().stream().map(d -> new SizedRow(
+                            new PageToken(d.judged().createTime(), d.judged().assessmentId()),
+                            Page.ROW_OVERHEAD + utf8(d.traceId()) + utf8(d.judged().value()) + utf8(d.reference())
+                                    + rationales.getOrDefault(d.judged().assessmentId(), 0L))).toList())
+                    .chain(candidates -> PageReader.read(candidates, limit, api.maxAnswerBytes().asLongValue(), disagreementRows(byAssessment)))
+                    .map(page -> new DisagreementListView(key, parts[1], parts[2], page.items(), page.nextPageToken()));
         });
+    }
+
+    /** A trace where the judge and the reference differ. */
+    private record Disagreement(String traceId, Judged judged, String reference) {
+    }
+
+    private Uni<Map<String, Long>> rationaleBytes(java.util.Collection<String> assessmentIds) {
+        return pool.preparedQuery("select assessment_id, " + RATIONALE_BYTES + " as bytes from assessment where assessment_id = any($1)")
+                .execute(Tuple.of(assessmentIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Long> bytes = new HashMap<>();
+                    rows.forEach(row -> bytes.put(row.getString("assessment_id"), row.getLong("bytes")));
+                    return bytes;
+                });
+    }
+
+    private PageReader.Rows<DisagreementView> disagreementRows(Map<String, Disagreement> byAssessment) {
+        return new PageReader.Rows<>() {
+            @Override
+            public Uni<List<DisagreementView>> load(List<String> ids, LeftOut leftOut) {
+                return pool.preparedQuery("select assessment_id, " + (leftOut.has("rationale") ? "null" : "rationale")
+                                + " as rationale from assessment where assessment_id = any($1)")
+                        .execute(Tuple.of(ids.toArray(String[]::new)))
+                        .map(rows -> {
+                            Map<String, String> rationales = new HashMap<>();
+                            rows.forEach(row -> rationales.put(row.getString("assessment_id"), row.getString("rationale")));
+                            return ids.stream().map(byAssessment::get).map(d -> new DisagreementView(d.traceId(), d.judged().value(),
+                                    d.reference(), rationales.get(d.judged().assessmentId()), "/api/traces/" + d.traceId(),
+                                    leftOut.truncated())).toList();
+                        });
+            }
+
+            @Override
+            public Uni<Map<String, Long>> fieldBytes(String id) {
+                return rationaleBytes(List.of(id)).map(bytes -> Map.of("rationale", bytes.getOrDefault(id, 0L)));
+            }
+        };
+    }
+
+    private static long utf8(String text) {
+        return text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** The request's checked parts. */
@@ -199,9 +293,9 @@ public class MetaEvalService {
                                 keys.putIfAbsent(key, new String[] {row.getString("source_type"), model, version});
                                 JsonNode value = Json.read(row.getString("value"));
                                 byJudge.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(row.getString("trace_id"), new Judged(
+                                        row.getString("assessment_id"), row.getOffsetDateTime("create_time").toInstant(),
                                         label(value), value != null && value.isNumber() ? value.asDouble() : null, row.getString("error_code"),
-                                        row.getString("rationale"), parseLong(row.getString("latency")), row.getLong("tokens"),
-                                        parseDouble(row.getString("cost"))));
+                                        parseLong(row.getString("latency")), row.getLong("tokens"), parseDouble(row.getString("cost"))));
                             }
                             Map<String, String> labels = new LinkedHashMap<>();
                             Map<String, Double> numbers = new HashMap<>();
@@ -224,12 +318,17 @@ public class MetaEvalService {
     }
 
     private MetaEvalView report(MetaEvalRequest request, Check check, Data data) {
+        // the judges with the most judgments, in the order of their keys
+        List<String> keys = data.byJudge().keySet().stream()
+                .sorted(Comparator.comparing((String key) -> data.byJudge().get(key).size()).reversed().thenComparing(key -> key))
+                .limit(MAX_JUDGES)
+                .sorted()
+                .toList();
         List<JudgeReportView> judges = new ArrayList<>();
-        for (Map.Entry<String, Map<String, Judged>> judge : data.byJudge().entrySet()) {
-            judges.add(judgeReport(request, check, data, judge.getKey(), judge.getValue()));
+        for (String key : keys) {
+            judges.add(judgeReport(request, check, data, key, data.byJudge().get(key)));
         }
         List<PairView> pairs = new ArrayList<>();
-        List<String> keys = new ArrayList<>(data.byJudge().keySet());
         for (int i = 0; i < keys.size(); i++) {
             for (int j = i + 1; j < keys.size(); j++) {
                 PairView pair = pair(keys.get(i), data.byJudge().get(keys.get(i)), keys.get(j), data.byJudge().get(keys.get(j)));
@@ -240,7 +339,8 @@ public class MetaEvalService {
             }
         }
         Map<String, String> reference = Map.of(check.referenceKind().equals("FEEDBACK") ? "human_feedback" : "expectation", check.referenceName());
-        return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs);
+        int leftOut = data.byJudge().size() - keys.size();
+        return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs, leftOut == 0 ? null : leftOut);
     }
 
     private JudgeReportView judgeReport(MetaEvalRequest request, Check check, Data data, String key, Map<String, Judged> judged) {
@@ -318,16 +418,17 @@ public class MetaEvalService {
 
     private static StatisticsView labelStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
         if (traces.isEmpty()) {
-            return new StatisticsView(null, null, null, List.of(), new int[0][0], List.of(), null, null, null, null, null);
+            return new StatisticsView(null, null, null, List.of(), 0, new int[0][0], List.of(), null, null, null, null, null);
         }
         List<String> a = traces.stream().map(t -> judged.get(t).value()).toList();
         List<String> b = traces.stream().map(t -> data.reference().get(t)).toList();
         List<String> labels = Agreement.labels(a, b);
         Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
                 pick -> Agreement.cohensKappa(pickList(a, pick), pickList(b, pick)));
-        return new StatisticsView(defined(Agreement.accuracy(a, b)), defined(Agreement.cohensKappa(a, b)), interval(ci), labels,
-                Agreement.confusion(a, b, labels), Agreement.perLabel(a, b, labels).stream()
-                .map(s -> new Agreement.LabelScores(s.label(), defined(s.precision()), defined(s.recall()), defined(s.f1()), s.support())).toList(),
+        boolean shown = labels.size() <= MAX_LABELS;
+        return new StatisticsView(defined(Agreement.accuracy(a, b)), defined(Agreement.cohensKappa(a, b)), interval(ci), shown ? labels : null,
+                labels.size(), shown ? Agreement.confusion(a, b, labels) : null, shown ? Agreement.perLabel(a, b, labels).stream()
+                .map(s -> new Agreement.LabelScores(s.label(), defined(s.precision()), defined(s.recall()), defined(s.f1()), s.support())).toList() : null,
                 null, null, null, null, null);
     }
 
@@ -342,7 +443,7 @@ public class MetaEvalService {
             int max = (int) Math.max(Arrays.stream(a).max().orElse(0), Arrays.stream(b).max().orElse(0));
             qwk = defined(Agreement.quadraticWeightedKappa(a, b, min, max));
         }
-        return new StatisticsView(null, null, null, null, null, null, defined(Agreement.pearson(a, b)), defined(Agreement.spearman(a, b)),
+        return new StatisticsView(null, null, null, null, null, null, null, defined(Agreement.pearson(a, b)), defined(Agreement.spearman(a, b)),
                 interval(ci), defined(Agreement.meanAbsoluteError(a, b)), qwk);
     }
 

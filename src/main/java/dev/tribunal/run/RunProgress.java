@@ -28,7 +28,7 @@ class RunProgress {
     }
 
     private static void log(JudgeRun run) {
-        RunRequests.RunView view = RunService.view(run);
+        RunRequests.RunView view = RunService.view(run, null);
         LOG.infof("Run %s: %d/%d judged (%d%%), %d errored %s, %.1f/s, ETA %ss", run.runId, view.completed(), view.total(),
                 view.total() == 0 ? 100 : view.completed() * 100 / view.total(), view.errored(), view.errorsByCode(),
                 view.judgmentsPerSecond() == null ? 0.0 : view.judgmentsPerSecond(),

@@ -74,7 +74,12 @@ public final class RunRequests {
     public record RunCreatedView(String runId, RunStatus status, int total) {
     }
 
-    /** A run with its progress. */
+    /**
+     * A run with its progress.
+     *
+     * @param truncated the fields left out because the run alone is larger than an answer may hold
+     *                  ({@code tribunal.api.max-answer-bytes}): {@code judges}, {@code models}
+     */
     public record RunView(
             String runId,
             RunStatus status,
@@ -93,7 +98,8 @@ public final class RunRequests {
             Instant startedAt,
             Instant finishedAt,
             Long etaSeconds,
-            Double judgmentsPerSecond) {
+            Double judgmentsPerSecond,
+            List<String> truncated) {
     }
 
     /** {@code {"runs": [...], "next_page_token": "..."}}. */

@@ -12,7 +12,10 @@ import dev.tribunal.run.RunRequests.JudgeRunRequest;
 import dev.tribunal.run.RunRequests.ModelEstimateView;
 import dev.tribunal.run.RunRequests.RetryRequest;
 import dev.tribunal.run.RunRequests.RetryView;
+import dev.tribunal.system.ApiConfig;
 import dev.tribunal.system.ConflictException;
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.PageReader;
 import dev.tribunal.run.RunRequests.RunCreatedView;
 import dev.tribunal.run.RunRequests.RunView;
 import dev.tribunal.system.InvalidRequestException;
@@ -23,7 +26,6 @@ import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Times;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
 import dev.tribunal.trace.TraceService;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -58,9 +60,11 @@ public class RunService {
     private final TaskRows rows;
     private final JudgeRunner runner;
     private final TraceDataLoader loader;
+    private final ApiConfig api;
 
     RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs,
-               TaskWorker worker, TaskRows rows, JudgeRunner runner, TraceDataLoader loader) {
+               TaskWorker worker, TaskRows rows, JudgeRunner runner, TraceDataLoader loader, ApiConfig api) {
+        this.api = api;
         this.worker = worker;
         this.rows = rows;
         this.runner = runner;
@@ -286,18 +290,34 @@ public class RunService {
                         requeued.values().stream().mapToInt(Integer::intValue).sum(), requeued)));
     }
 
-    @WithSession
+    /** A run's progress; a run naming more models than an answer may hold comes without them, saying so. */
     public Uni<RunView> get(String runId) {
-        return runs.findById(runId)
-                .onItem().ifNull().failWith(() -> new ResourceNotFoundException("No judge run '" + runId + "'"))
-                .map(RunService::view);
+        return runs.sized(runId)
+                .chain(run -> run == null ? Uni.createFrom().<RunView>nullItem()
+                        : PageReader.read(List.of(run), 1, api.maxAnswerBytes().asLongValue(), views())
+                                .map(page -> page.items().isEmpty() ? null : page.items().get(0)))
+                .onItem().ifNull().failWith(() -> new ResourceNotFoundException("No judge run '" + runId + "'"));
     }
 
-    @WithSession
+    /** A page of runs, newest first: at most {@code maxResults} and tribunal.api.max-answer-bytes. */
     public Uni<Page<RunView>> list(PageToken after, Integer maxResults) {
         int limit = PageToken.maxResults(maxResults);
-        return runs.page(after, limit)
-                .map(rows -> Page.of(rows, limit, r -> new PageToken(r.createdAt, r.runId)).map(RunService::view));
+        return runs.candidates(after, limit)
+                .chain(candidates -> PageReader.read(candidates, limit, api.maxAnswerBytes().asLongValue(), views()));
+    }
+
+    private PageReader.Rows<RunView> views() {
+        return new PageReader.Rows<>() {
+            @Override
+            public Uni<List<RunView>> load(List<String> ids, LeftOut leftOut) {
+                return runs.load(ids, leftOut).map(found -> found.stream().map(run -> view(run, leftOut.truncated())).toList());
+            }
+
+            @Override
+            public Uni<Map<String, Long>> fieldBytes(String id) {
+                return runs.fieldBytes(id);
+            }
+        };
     }
 
     private List<JudgeDefinition> judges(List<String> names) {
@@ -369,7 +389,7 @@ public class RunService {
         return result;
     }
 
-    static RunView view(JudgeRun run) {
+    static RunView view(JudgeRun run, List<String> truncated) {
         long completed = run.completed;
         long errored = run.errored;
         Map<String, Long> byCode = new TreeMap<>();
@@ -387,9 +407,9 @@ public class RunService {
         if (run.finishedAt != null) {
             eta = run.status == RunStatus.COMPLETED ? 0L : null;
         }
-        return new RunView(run.runId, run.status, readList(run.judges), run.models == null ? null : readList(run.models),
+        return new RunView(run.runId, run.status, run.judges == null ? null : readList(run.judges), run.models == null ? null : readList(run.models),
                 run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
-                run.finishedAt, eta, rate);
+                run.finishedAt, eta, rate, truncated);
     }
 
     private static List<String> readList(String json) {

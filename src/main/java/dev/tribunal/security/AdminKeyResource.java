@@ -11,10 +11,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.QueryParams;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 
 import java.util.List;
-import java.util.Map;
 
 /** API keys: create (the key is in the answer, once), list (never the keys), revoke. Admins only. */
 @Path("/api/admin/keys")
@@ -42,9 +44,14 @@ public class AdminKeyResource {
                 .map(created -> Response.status(201).entity(created).build());
     }
 
+    /** {@code {"keys": [...], "next_page_token": "..."}}, newest first; no token on the last page. */
+    public record KeyListView(List<ApiKeys.KeyView> keys, String nextPageToken) {
+    }
+
     @GET
-    public Uni<Map<String, List<ApiKeys.KeyView>>> list() {
-        return keys.list().map(list -> Map.of("keys", list));
+    public Uni<KeyListView> list(@RestQuery("page_token") String pageToken, @RestQuery("max_results") String maxResults) {
+        return keys.list(PageToken.decode(pageToken), QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new KeyListView(page.items(), page.nextPageToken()));
     }
 
     @DELETE

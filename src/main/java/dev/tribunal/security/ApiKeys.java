@@ -2,6 +2,8 @@ package dev.tribunal.security;
 
 import dev.tribunal.system.ConflictException;
 import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Times;
 import io.smallrye.mutiny.Uni;
@@ -115,14 +117,22 @@ public class ApiKeys {
                 });
     }
 
-    public Uni<List<KeyView>> list() {
-        return pool.query("select name, key_prefix, roles, created_at, created_by from api_key order by name").execute()
+    /**
+     * A page of keys, newest first. A key's row is small and of bounded size (a name of at most 100 characters, at most
+     * five roles), so a page of the most rows a list allows stays far below an answer's byte bound.
+     */
+    public Uni<Page<KeyView>> list(PageToken after, Integer maxResults) {
+        int limit = PageToken.maxResults(maxResults);
+        String sql = "select name, key_prefix, roles, created_at, created_by from api_key"
+                + (after == null ? "" : " where (created_at, name) < ($1, $2)")
+                + " order by created_at desc, name desc limit " + (limit + 1);
+        return pool.preparedQuery(sql).execute(after == null ? Tuple.tuple() : Tuple.of(after.time().atOffset(ZoneOffset.UTC), after.id()))
                 .map(rows -> {
                     List<KeyView> keys = new ArrayList<>();
                     rows.forEach(row -> keys.add(new KeyView(row.getString("name"), row.getString("key_prefix"),
                             Arrays.asList(row.getArrayOfStrings("roles")), row.getOffsetDateTime("created_at").toInstant(),
                             row.getString("created_by"))));
-                    return keys;
+                    return Page.of(keys, limit, key -> new PageToken(key.createdAt(), key.name()));
                 });
     }
 

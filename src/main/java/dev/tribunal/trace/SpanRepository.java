@@ -1,19 +1,109 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.SizedRow;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
-/** Spans in PostgreSQL. Callers provide the session. */
+/**
+ * Spans in PostgreSQL. Entities go through Hibernate (callers provide the session); the pages of a trace's spans are
+ * read with plain SQL, sizes first, in the order the spans started (spans without a start time last).
+ */
 @ApplicationScoped
 class SpanRepository implements PanacheRepositoryBase<Span, UUID> {
 
-    /** The spans of one trace in the order they started. */
-    Uni<List<Span>> forTrace(String traceId) {
-        return list("traceId", Sort.by("startTime", Sort.NullPrecedence.NULLS_LAST).and("spanId"), traceId);
+    /** The page token's time for a span without a start time: those come after every span that has one. */
+    static final Instant NO_START = Instant.ofEpochMilli(Long.MAX_VALUE);
+
+    private static final String COLUMNS = "span_id, parent_span_id, name, span_type, start_time, end_time, status";
+    /** The columns an answer may leave out of a span too large for it, in the order the answer shows them. */
+    private static final List<String> LARGE = List.of("inputs", "outputs", "attributes");
+
+    private final Pool pool;
+
+    SpanRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Candidates of one page of a trace's spans after {@code after}, with their sizes: one more than {@code maxResults}. */
+    Uni<List<SizedRow>> candidates(String traceId, PageToken after, int maxResults) {
+        String sql = "select span_id, start_time, answer_bytes from span where trace_id = $1";
+        Tuple params = Tuple.of(traceId);
+        if (after != null && after.time().equals(NO_START)) {
+            sql += " and start_time is null and span_id > $2";
+            params.addValue(after.id());
+        } else if (after != null) {
+            sql += " and (start_time > $2 or (start_time = $2 and span_id > $3) or start_time is null)";
+            params.addValue(after.time().atOffset(ZoneOffset.UTC)).addValue(after.id());
+        }
+        return pool.preparedQuery(sql + " order by start_time nulls last, span_id limit " + (maxResults + 1)).execute(params)
+                .map(rows -> {
+                    List<SizedRow> sized = new ArrayList<>();
+                    rows.forEach(row -> {
+                        OffsetDateTime start = row.getOffsetDateTime("start_time");
+                        sized.add(new SizedRow(new PageToken(start == null ? NO_START : start.toInstant(), row.getString("span_id")),
+                                row.getLong("answer_bytes") + Page.ROW_OVERHEAD));
+                    });
+                    return sized;
+                });
+    }
+
+    /** The spans of a trace with these span ids, in the order given, with the large columns named left out (null). */
+    Uni<List<Span>> load(String traceId, List<String> spanIds, LeftOut leftOut) {
+        String large = LARGE.stream().map(c -> (leftOut.has(c) ? "null" : c + "::text") + " as " + c).collect(Collectors.joining(", "));
+        return pool.preparedQuery("select " + COLUMNS + ", " + large + " from span where trace_id = $1 and span_id = any($2)")
+                .execute(Tuple.of(traceId, spanIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Span> byId = new HashMap<>();
+                    rows.forEach(row -> byId.put(row.getString("span_id"), fromRow(row)));
+                    return spanIds.stream().map(byId::get).filter(Objects::nonNull).toList();
+                });
+    }
+
+    /** The bytes each large column of one span adds to an answer, as answer_bytes counts them. */
+    Uni<Map<String, Long>> fieldBytes(String traceId, String spanId) {
+        String sizes = LARGE.stream().map(c -> "coalesce(octet_length(" + c + "::text), 0) as " + c).collect(Collectors.joining(", "));
+        return pool.preparedQuery("select " + sizes + " from span where trace_id = $1 and span_id = $2")
+                .execute(Tuple.of(traceId, spanId))
+                .map(rows -> {
+                    Map<String, Long> bytes = new LinkedHashMap<>();
+                    rows.forEach(row -> LARGE.forEach(c -> bytes.put(c, row.getLong(c))));
+                    return bytes;
+                });
+    }
+
+    private static Span fromRow(Row row) {
+        Span s = new Span();
+        s.spanId = row.getString("span_id");
+        s.parentSpanId = row.getString("parent_span_id");
+        s.name = row.getString("name");
+        s.spanType = row.getString("span_type");
+        OffsetDateTime start = row.getOffsetDateTime("start_time");
+        OffsetDateTime end = row.getOffsetDateTime("end_time");
+        s.startTime = start == null ? null : start.toInstant();
+        s.endTime = end == null ? null : end.toInstant();
+        s.status = row.getString("status");
+        s.inputs = row.getString("inputs");
+        s.outputs = row.getString("outputs");
+        s.attributes = row.getString("attributes");
+        return s;
     }
 }

@@ -2,21 +2,42 @@ package dev.tribunal.trace;
 
 import dev.tribunal.system.Json;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import dev.tribunal.system.LeftOut;
+import dev.tribunal.system.Page;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.SizedRow;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
-/** Traces in PostgreSQL. Callers provide the session. */
+/**
+ * Traces in PostgreSQL. Entities go through Hibernate (callers provide the session); the answers' traces are read
+ * with plain SQL, sizes first, so that columns that do not fit an answer are never read.
+ */
 @ApplicationScoped
 class TraceRepository implements PanacheRepositoryBase<Trace, String> {
+
+    private static final String COLUMNS = "trace_id, request_time, execution_duration_ms, state, created_at";
+    /** The columns an answer may leave out of a trace too large for it, in the order the answer shows them. */
+    static final List<String> LARGE = List.of("inputs", "outputs", "tags", "metadata");
+
+    private final Pool pool;
+
+    TraceRepository(Pool pool) {
+        this.pool = pool;
+    }
 
     Uni<List<String>> existingIds(Collection<String> traceIds) {
         return getSession()
@@ -26,59 +47,122 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String> {
     }
 
     /**
-     * One page of traces, newest first, plus one more row telling whether a next page exists. Tag
-     * filters use jsonb containment (GIN-indexed), which HQL cannot express: the ids are selected
-     * in SQL, the rows then loaded as entities.
+     * Candidates of one page of traces, newest first, with the bytes of their own columns: one more than
+     * {@code maxResults}, which tells whether a next page exists. Tag filters use jsonb containment (GIN-indexed).
      */
-    Uni<List<Trace>> search(TraceQuery query, int maxResults) {
+    Uni<List<SizedRow>> candidates(TraceQuery query, int maxResults) {
+        List<Object> params = new ArrayList<>();
         List<String> where = new ArrayList<>();
-        Map<String, Object> params = new HashMap<>();
         if (query.from() != null) {
-            where.add("t.request_time >= :from");
-            params.put("from", query.from().atOffset(ZoneOffset.UTC));
+            where.add("t.request_time >= " + param(params, query.from().atOffset(ZoneOffset.UTC)));
         }
         if (query.to() != null) {
-            where.add("t.request_time < :to");
-            params.put("to", query.to().atOffset(ZoneOffset.UTC));
+            where.add("t.request_time < " + param(params, query.to().atOffset(ZoneOffset.UTC)));
         }
-        int i = 0;
         for (Map.Entry<String, String> tag : query.tags().entrySet()) {
-            where.add("t.tags @> cast(cast(:tag" + i + " as text) as jsonb)");
-            params.put("tag" + i, Json.write(Map.of(tag.getKey(), tag.getValue())));
-            i++;
+            where.add("t.tags @> cast(" + param(params, Json.write(Map.of(tag.getKey(), tag.getValue()))) + "::text as jsonb)");
         }
-        for (int h = 0; h < query.hasAssessment().size(); h++) {
-            where.add("exists (select 1 from assessment a where a.trace_id = t.trace_id and a.name = :has" + h + ")");
-            params.put("has" + h, query.hasAssessment().get(h));
+        for (String name : query.hasAssessment()) {
+            where.add("exists (select 1 from assessment a where a.trace_id = t.trace_id and a.name = " + param(params, name) + ")");
         }
-        for (int l = 0; l < query.lacksAssessment().size(); l++) {
-            where.add("not exists (select 1 from assessment a where a.trace_id = t.trace_id and a.name = :lacks" + l + ")");
-            params.put("lacks" + l, query.lacksAssessment().get(l));
+        for (String name : query.lacksAssessment()) {
+            where.add("not exists (select 1 from assessment a where a.trace_id = t.trace_id and a.name = " + param(params, name) + ")");
         }
         if (query.pageToken() != null) {
-            where.add("(t.request_time, t.trace_id) < (:afterTime, :afterId)");
-            params.put("afterTime", query.pageToken().time().atOffset(ZoneOffset.UTC));
-            params.put("afterId", query.pageToken().id());
+            where.add("(t.request_time, t.trace_id) < (" + param(params, query.pageToken().time().atOffset(ZoneOffset.UTC)) + ", "
+                    + param(params, query.pageToken().id()) + ")");
         }
-        String sql = "select t.trace_id from trace t"
+        String sql = "select t.trace_id, t.request_time, t.answer_bytes from trace t"
                 + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
                 + " order by t.request_time desc, t.trace_id desc limit " + (maxResults + 1);
-        return getSession()
-                .chain(session -> {
-                    Mutiny.SelectionQuery<String> q = session.createNativeQuery(sql, String.class);
-                    params.forEach(q::setParameter);
-                    return q.getResultList();
-                })
-                .chain(this::loadInOrder);
+        return pool.preparedQuery(sql).execute(Tuple.from(params))
+                .map(rows -> {
+                    List<SizedRow> sized = new ArrayList<>();
+                    rows.forEach(row -> sized.add(sizedRow(row)));
+                    return sized;
+                });
     }
 
-    private Uni<List<Trace>> loadInOrder(List<String> ids) {
-        if (ids.isEmpty()) {
-            return Uni.createFrom().item(List.of());
-        }
-        return list("traceId in ?1", ids)
-                .map(traces -> traces.stream()
-                        .sorted(Comparator.comparing((Trace t) -> t.requestTime).thenComparing(t -> t.traceId).reversed())
-                        .toList());
+    /** One trace's sort key and the bytes of its own columns; null when there is no such trace. */
+    Uni<SizedRow> sized(String traceId) {
+        return pool.preparedQuery("select trace_id, request_time, answer_bytes from trace where trace_id = $1")
+                .execute(Tuple.of(traceId))
+                .map(rows -> rows.rowCount() == 0 ? null : sizedRow(rows.iterator().next()));
+    }
+
+    /** The traces of these ids in the order given, with the large columns named left out (null). */
+    Uni<List<Trace>> load(List<String> ids, LeftOut leftOut) {
+        String large = LARGE.stream().map(c -> (leftOut.has(c) ? "null" : c + "::text") + " as " + c).collect(Collectors.joining(", "));
+        return pool.preparedQuery("select " + COLUMNS + ", " + large + " from trace where trace_id = any($1)")
+                .execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Trace> byId = new HashMap<>();
+                    rows.forEach(row -> {
+                        Trace t = fromRow(row);
+                        t.inputs = row.getString("inputs");
+                        t.outputs = row.getString("outputs");
+                        t.tags = row.getString("tags");
+                        t.metadata = row.getString("metadata");
+                        byId.put(t.traceId, t);
+                    });
+                    return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
+                });
+    }
+
+    /** The bytes each large column of one trace adds to an answer, as answer_bytes counts them. */
+    Uni<Map<String, Long>> fieldBytes(String traceId) {
+        String sizes = LARGE.stream().map(c -> "coalesce(octet_length(" + c + "::text), 0) as " + c).collect(Collectors.joining(", "));
+        return pool.preparedQuery("select " + sizes + " from trace where trace_id = $1")
+                .execute(Tuple.of(traceId))
+                .map(rows -> {
+                    Map<String, Long> bytes = new LinkedHashMap<>();
+                    rows.forEach(row -> LARGE.forEach(c -> bytes.put(c, row.getLong(c))));
+                    return bytes;
+                });
+    }
+
+    /**
+     * A trace as MLflow's trace info shows it: the first {@code previewLength} characters of the inputs' and outputs'
+     * JSON text, and the tags and metadata when together they take at most {@code allowance} bytes (else null). Null
+     * when there is no such trace.
+     */
+    Uni<Trace> preview(String traceId, int previewLength, long allowance) {
+        return pool.preparedQuery("select " + COLUMNS + ", left(inputs::text, $2) as inputs, left(outputs::text, $2) as outputs, "
+                        + "case when octet_length(tags::text) + octet_length(metadata::text) <= $3 then tags::text end as tags, "
+                        + "case when octet_length(tags::text) + octet_length(metadata::text) <= $3 then metadata::text end as metadata "
+                        + "from trace where trace_id = $1")
+                .execute(Tuple.of(traceId, previewLength, allowance))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    Trace t = fromRow(row);
+                    t.inputs = row.getString("inputs");
+                    t.outputs = row.getString("outputs");
+                    t.tags = row.getString("tags");
+                    t.metadata = row.getString("metadata");
+                    return t;
+                });
+    }
+
+    private static SizedRow sizedRow(Row row) {
+        return new SizedRow(new PageToken(row.getOffsetDateTime("request_time").toInstant(), row.getString("trace_id")),
+                row.getLong("answer_bytes") + Page.ROW_OVERHEAD);
+    }
+
+    private static Trace fromRow(Row row) {
+        Trace t = new Trace();
+        t.traceId = row.getString("trace_id");
+        t.requestTime = row.getOffsetDateTime("request_time").toInstant();
+        t.executionDurationMs = row.getLong("execution_duration_ms");
+        t.state = TraceState.valueOf(row.getString("state"));
+        t.createdAt = row.getOffsetDateTime("created_at").toInstant();
+        return t;
+    }
+
+    private static String param(List<Object> params, Object value) {
+        params.add(value);
+        return "$" + params.size();
     }
 }

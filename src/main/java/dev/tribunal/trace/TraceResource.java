@@ -9,6 +9,8 @@ import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
 import dev.tribunal.trace.TraceRequests.TraceBatchResult;
+import dev.tribunal.trace.TraceView.SpanView;
+import dev.tribunal.assessment.AssessmentView;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -44,6 +46,14 @@ public class TraceResource {
     public record TraceListView(List<TraceView> traces, String nextPageToken) {
     }
 
+    /** {@code {"spans": [...], "next_page_token": "..."}}; no token on the last page. */
+    public record SpanListView(List<SpanView> spans, String nextPageToken) {
+    }
+
+    /** {@code {"assessments": [...], "next_page_token": "..."}}, oldest first; no token on the last page. */
+    public record TraceAssessmentListView(List<AssessmentView> assessments, String nextPageToken) {
+    }
+
     @POST
     @RolesAllowed(Roles.INGEST)
     @Consumes(MediaType.APPLICATION_JSON)
@@ -54,9 +64,27 @@ public class TraceResource {
 
     @GET
     @Path("/{trace_id}")
-    @Operation(summary = "A trace with its spans and assessments")
+    @Operation(summary = "A trace with its spans and assessments, as many as fit an answer; tokens lead to the rest")
     public Uni<TraceView> get(@RestPath("trace_id") String traceId) {
         return service.get(traceId);
+    }
+
+    @GET
+    @Path("/{trace_id}/spans")
+    @Operation(summary = "A trace's spans in the order they started, in pages")
+    public Uni<SpanListView> spans(@RestPath("trace_id") String traceId, @RestQuery("page_token") String pageToken,
+                                   @RestQuery("max_results") String maxResults) {
+        return service.spans(traceId, PageToken.decode(pageToken), QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new SpanListView(page.items(), page.nextPageToken()));
+    }
+
+    @GET
+    @Path("/{trace_id}/assessments")
+    @Operation(summary = "A trace's assessments, oldest first, in pages")
+    public Uni<TraceAssessmentListView> assessments(@RestPath("trace_id") String traceId, @RestQuery("page_token") String pageToken,
+                                                    @RestQuery("max_results") String maxResults) {
+        return service.assessments(traceId, PageToken.decode(pageToken), QueryParams.integer(maxResults, "max_results"))
+                .map(page -> new TraceAssessmentListView(page.items(), page.nextPageToken()));
     }
 
     @GET

@@ -1,14 +1,19 @@
 package dev.tribunal.trace;
 
 import dev.tribunal.security.Caller;
-import dev.tribunal.assessment.AssessmentRepository;
+import dev.tribunal.assessment.AssessmentService;
 import dev.tribunal.assessment.AssessmentView;
+import dev.tribunal.system.ApiConfig;
 import dev.tribunal.system.Json;
+import dev.tribunal.system.LeftOut;
 import dev.tribunal.system.Page;
+import dev.tribunal.system.PageReader;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Rows;
+import dev.tribunal.system.SizedRow;
 import dev.tribunal.trace.MlflowTraceView.TraceInfo;
+import dev.tribunal.trace.TraceView.SpanView;
 import dev.tribunal.trace.TraceFactory.NewTrace;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
 import dev.tribunal.trace.TraceRequests.TraceBatchResult;
@@ -19,26 +24,34 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** Ingest and read traces with their spans and assessments. */
 @ApplicationScoped
 public class TraceService {
 
     static final int PREVIEW_LENGTH = 1000;
+    /** What the two previews may take in an answer: 1,000 characters each, as JSON text inside a JSON string. */
+    private static final long PREVIEW_ALLOWANCE = 2 * 6 * PREVIEW_LENGTH;
+    /** MLflow's trace info has no field to say what was left out: its metadata says so under these keys. */
+    static final String TRUNCATED_KEY = "tribunal.truncated";
+    static final String ASSESSMENTS_TOKEN_KEY = "tribunal.assessments.next_page_token";
 
     private final TraceRepository traces;
     private final SpanRepository spans;
-    private final AssessmentRepository assessments;
+    private final AssessmentService assessments;
+    private final ApiConfig api;
 
-    TraceService(TraceRepository traces, SpanRepository spans, AssessmentRepository assessments) {
+    TraceService(TraceRepository traces, SpanRepository spans, AssessmentService assessments, ApiConfig api) {
         this.traces = traces;
         this.spans = spans;
         this.assessments = assessments;
+        this.api = api;
     }
 
     /**
@@ -83,58 +96,172 @@ public class TraceService {
                 });
     }
 
-    /** The trace with its spans and assessments. */
-    @WithSession
+    /**
+     * The trace with its spans and assessments, within tribunal.api.max-answer-bytes: the trace's own fields (the
+     * largest left out when they alone are larger), then the first assessments and spans that fit whole; a token for
+     * the rest of each list that did not fit.
+     */
     public Uni<TraceView> get(String traceId) {
-        return requireTrace(traceId)
-                .chain(trace -> spans.forTrace(traceId)
-                        .chain(traceSpans -> assessments.forTraces(List.of(traceId))
-                                .map(found -> TraceView.of(trace, traceSpans, found.stream().map(AssessmentView::of).toList()))));
+        return bounded(traceId, bound(), true)
+                .onItem().ifNull().failWith(() -> notFound(traceId));
     }
 
-    /** A page of traces (without spans) with their assessments. */
-    @WithSession
+    /** A page of a trace's spans in the order they started, within tribunal.api.max-answer-bytes. */
+    public Uni<Page<SpanView>> spans(String traceId, PageToken after, Integer maxResults) {
+        int limit = PageToken.maxResults(maxResults);
+        return requireTrace(traceId)
+                .chain(() -> spans.candidates(traceId, after, limit))
+                .chain(candidates -> PageReader.read(candidates, limit, bound(), spanRows(traceId)));
+    }
+
+    /** A page of a trace's assessments, oldest first (as the trace shows them), within tribunal.api.max-answer-bytes. */
+    public Uni<Page<AssessmentView>> assessments(String traceId, PageToken after, Integer maxResults) {
+        int limit = PageToken.maxResults(maxResults);
+        return requireTrace(traceId)
+                .chain(() -> assessments.ofTrace(traceId, after, limit, bound()));
+    }
+
+    /**
+     * A page of traces (without spans) with their assessments, within tribunal.api.max-answer-bytes: a trace counts
+     * with its assessments. A trace larger than that by itself comes alone, as {@link #get} bounds it.
+     */
     public Uni<Page<TraceView>> search(TraceQuery query, Integer maxResults) {
         int limit = PageToken.maxResults(maxResults);
-        return traces.search(query, limit)
-                .map(rows -> Page.of(rows, limit, t -> new PageToken(t.requestTime, t.traceId)))
-                .chain(page -> assessments.forTraces(page.items().stream().map(t -> t.traceId).toList())
-                        .map(found -> {
-                            Map<String, List<AssessmentView>> byTrace = found.stream()
-                                    .collect(Collectors.groupingBy(a -> a.traceId, Collectors.mapping(AssessmentView::of, Collectors.toList())));
-                            return page.map(t -> TraceView.of(t, null, byTrace.getOrDefault(t.traceId, List.of())));
-                        }));
+        long bound = bound();
+        return traces.candidates(query, limit)
+                .chain(candidates -> assessments.bytesByTrace(candidates.stream().map(c -> c.key().id()).toList())
+                        .map(extra -> candidates.stream()
+                                .map(c -> new SizedRow(c.key(), c.bytes() + extra.getOrDefault(c.key().id(), 0L)))
+                                .toList()))
+                .map(candidates -> Page.fitting(candidates, limit, bound, true))
+                .chain(page -> Page.oversized(page, bound)
+                        ? bounded(Page.ids(page).get(0), bound, false)
+                                .map(view -> page.with(view == null ? List.<TraceView>of() : List.of(view), bound))
+                        : whole(page));
     }
 
-    /** MLflow's TraceInfoV3 of a trace. */
-    @WithSession
-    public Uni<MlflowTraceView> mlflowTraceInfo(String traceId) {
-        return requireTrace(traceId)
-                .chain(trace -> assessments.forTraces(List.of(traceId))
-                        .map(found -> new MlflowTraceView(new MlflowTraceView.TraceBody(new TraceInfo(
-                                trace.traceId,
-                                MlflowTraceView.TraceLocation.DEFAULT,
-                                preview(trace.inputs),
-                                preview(trace.outputs),
-                                trace.requestTime,
-                                trace.executionDurationMs == null ? null
-                                        : BigDecimal.valueOf(trace.executionDurationMs, 3).toPlainString() + "s",
-                                trace.state.name(),
-                                Json.readStringMap(trace.metadata),
-                                found.stream().map(AssessmentView::of).toList(),
-                                Json.readStringMap(trace.tags))))));
-    }
-
-    private Uni<Trace> requireTrace(String traceId) {
-        return traces.findById(traceId)
-                .onItem().ifNull().failWith(() -> new ResourceNotFoundException("Trace '" + traceId + "' does not exist"));
-    }
-
-    private static String preview(String json) {
-        if (json == null) {
-            return null;
+    /** The traces of a page whose every row fits, each with all its assessments. */
+    private Uni<Page<TraceView>> whole(Page<SizedRow> page) {
+        List<String> ids = Page.ids(page);
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(page.with(List.of(), 0));
         }
-        return json.length() <= PREVIEW_LENGTH ? json : json.substring(0, PREVIEW_LENGTH);
+        return traces.load(ids, LeftOut.nothing(0))
+                .chain(rows -> assessments.ofTraces(ids)
+                        .map(byTrace -> page.with(rows.stream()
+                                .map(t -> TraceView.of(t, null, null, null, byTrace.getOrDefault(t.traceId, List.of()), null))
+                                .toList(), page.bytes())));
+    }
+
+    /**
+     * A trace within {@code allowance} bytes: its own fields (the largest left out when they alone are larger), then the
+     * first assessments and (with {@code withSpans}) spans that fit whole, each list with a token when it did not fit.
+     * Null when there is no such trace.
+     */
+    private Uni<TraceView> bounded(String traceId, long allowance, boolean withSpans) {
+        return traces.sized(traceId)
+                .chain(own -> own == null ? Uni.createFrom().nullItem()
+                        : PageReader.read(List.of(own), 1, allowance, traceRows()))
+                .chain(own -> own == null || own.items().isEmpty() ? Uni.createFrom().nullItem()
+                        : assessments.firstOfTrace(traceId, PageToken.MAX_RESULTS_LIMIT, allowance - own.bytes())
+                                .chain(assessed -> (withSpans
+                                        ? spans.candidates(traceId, null, PageToken.MAX_RESULTS_LIMIT)
+                                                .chain(candidates -> PageReader.readWhole(candidates, PageToken.MAX_RESULTS_LIMIT,
+                                                        allowance - own.bytes() - assessed.bytes(), spanRows(traceId)))
+                                        : Uni.createFrom().item((Page<SpanView>) null))
+                                        .map(spanned -> {
+                                            Cut<Trace> trace = own.items().get(0);
+                                            return TraceView.of(trace.row(), trace.truncated(),
+                                                    spanned == null ? null : spanned.items(), spanned == null ? null : spanned.nextPageToken(),
+                                                    assessed.items(), assessed.nextPageToken());
+                                        })));
+    }
+
+    /** A row read for an answer, with the fields left out of it (null when none). */
+    private record Cut<T>(T row, List<String> truncated) {
+    }
+
+    private PageReader.Rows<Cut<Trace>> traceRows() {
+        return new PageReader.Rows<>() {
+            @Override
+            public Uni<List<Cut<Trace>>> load(List<String> ids, LeftOut leftOut) {
+                return traces.load(ids, leftOut).map(rows -> rows.stream().map(t -> new Cut<>(t, leftOut.truncated())).toList());
+            }
+
+            @Override
+            public Uni<Map<String, Long>> fieldBytes(String id) {
+                return traces.fieldBytes(id);
+            }
+        };
+    }
+
+    private PageReader.Rows<SpanView> spanRows(String traceId) {
+        return new PageReader.Rows<>() {
+            @Override
+            public Uni<List<SpanView>> load(List<String> ids, LeftOut leftOut) {
+                return spans.load(traceId, ids, leftOut).map(rows -> rows.stream().map(s -> SpanView.of(s, leftOut.truncated())).toList());
+            }
+
+            @Override
+            public Uni<Map<String, Long>> fieldBytes(String id) {
+                return spans.fieldBytes(traceId, id);
+            }
+        };
+    }
+
+    /**
+     * MLflow's TraceInfoV3 of a trace, within tribunal.api.max-answer-bytes: the previews of the request and response,
+     * the tags and metadata (left out, saying so under {@code tribunal.truncated}, when they alone are larger), and the
+     * first assessments that fit whole; when not all did, {@code tribunal.assessments.next_page_token} in the metadata
+     * leads to the rest at {@code GET /api/traces/{trace_id}/assessments}.
+     */
+    public Uni<MlflowTraceView> mlflowTraceInfo(String traceId) {
+        long bound = bound();
+        return traces.preview(traceId, PREVIEW_LENGTH, bound - PREVIEW_ALLOWANCE)
+                .onItem().ifNull().failWith(() -> notFound(traceId))
+                .chain(trace -> {
+                    long used = Page.ROW_OVERHEAD + PREVIEW_ALLOWANCE + utf8(trace.tags) + utf8(trace.metadata);
+                    return assessments.firstOfTrace(traceId, PageToken.MAX_RESULTS_LIMIT, bound - used)
+                            .map(assessed -> {
+                                Map<String, String> metadata = new LinkedHashMap<>(Json.readStringMap(trace.metadata));
+                                if (trace.tags == null) {
+                                    metadata.put(TRUNCATED_KEY, "tags,trace_metadata");
+                                }
+                                if (assessed.nextPageToken() != null) {
+                                    metadata.put(ASSESSMENTS_TOKEN_KEY, assessed.nextPageToken());
+                                }
+                                return new MlflowTraceView(new MlflowTraceView.TraceBody(new TraceInfo(
+                                        trace.traceId,
+                                        MlflowTraceView.TraceLocation.DEFAULT,
+                                        trace.inputs,
+                                        trace.outputs,
+                                        trace.requestTime,
+                                        trace.executionDurationMs == null ? null
+                                                : BigDecimal.valueOf(trace.executionDurationMs, 3).toPlainString() + "s",
+                                        trace.state.name(),
+                                        metadata,
+                                        assessed.items(),
+                                        trace.tags == null ? null : Json.readStringMap(trace.tags))));
+                            });
+                });
+    }
+
+    private long bound() {
+        return api.maxAnswerBytes().asLongValue();
+    }
+
+    private static long utf8(String text) {
+        return text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private Uni<Void> requireTrace(String traceId) {
+        return traces.sized(traceId)
+                .onItem().ifNull().failWith(() -> notFound(traceId))
+                .replaceWithVoid();
+    }
+
+    private static ResourceNotFoundException notFound(String traceId) {
+        return new ResourceNotFoundException("Trace '" + traceId + "' does not exist");
     }
 
     private static boolean isUniqueViolation(Throwable failure) {

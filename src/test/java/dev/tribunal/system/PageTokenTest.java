@@ -17,6 +17,19 @@ class PageTokenTest {
     }
 
     @Test
+    void keepsTheMicrosecondsOfSpanTimes() {
+        PageToken token = new PageToken(Instant.parse("2025-11-20T10:15:30.123456Z"), "s1");
+        assertEquals(token, PageToken.decode(token.encode()));
+        PageToken beforeEpoch = new PageToken(Instant.parse("1969-12-31T23:59:59.999001Z"), "s2");
+        assertEquals(beforeEpoch, PageToken.decode(beforeEpoch.encode()));
+    }
+
+    @Test
+    void theFirstPageTokenReadsAsNoToken() {
+        assertNull(PageToken.decode(PageToken.FIRST_PAGE));
+    }
+
+    @Test
     void foreignTokensAreA400() {
         assertNull(PageToken.decode(null));
         assertThrows(InvalidRequestException.class, () -> PageToken.decode("not-a-token"));
