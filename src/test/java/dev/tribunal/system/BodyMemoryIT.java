@@ -85,6 +85,7 @@ class BodyMemoryIT {
                 outcomes.add(e.getCause().getClass().getSimpleName());
             }
         }
+        System.out.println(PARALLEL + " exports of " + bomb.length + " bytes (" + INFLATED + " inflated), answers: " + outcomes);
         String log = tribunal.log();
         assertFalse(log.contains("OutOfMemoryError"), "the heap held: " + outcomes + tribunal.logTailMessage());
         assertTrue(outcomes.stream().allMatch(outcome -> outcome.equals("200") || outcome.equals("503")),
