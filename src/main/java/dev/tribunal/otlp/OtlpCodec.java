@@ -9,9 +9,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.tribunal.system.ApiErrorMapper;
+import dev.tribunal.system.BodyBudget;
+import dev.tribunal.system.TemporarilyUnavailableException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
@@ -20,7 +23,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 /**
  * OTLP/HTTP bodies in both encodings, with the official OTLP messages: binary protobuf, and the JSON
@@ -82,16 +84,19 @@ final class OtlpCodec {
      * Decodes a (decompressed) body. Unknown fields are ignored (a newer exporter may send fields this version
      * does not know); anything else that does not decode is a 400.
      */
-    static ExportTraceServiceRequest decode(byte[] bytes, Encoding encoding) throws BadBody {
+    static ExportTraceServiceRequest decode(InputStream body, Encoding encoding) throws BadBody {
         try {
             if (encoding == Encoding.PROTOBUF) {
-                return ExportTraceServiceRequest.parseFrom(bytes);
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
+                expectEnd(body);
+                return request;
             }
             JsonNode tree;
             try {
-                tree = MAPPER.readTree(bytes);
+                tree = MAPPER.readTree(body);
+                expectEnd(body);
             } catch (IOException e) {
-                throw new BadBody(400, "The body is not JSON: " + ApiErrorMapper.firstLine(e.getMessage()));
+                throw refusal(e).orElseGet(() -> new BadBody(400, "The body is not JSON: " + ApiErrorMapper.firstLine(e.getMessage())));
             }
             if (tree == null || tree.isMissingNode()) {
                 return ExportTraceServiceRequest.getDefaultInstance();
@@ -104,12 +109,34 @@ final class OtlpCodec {
             JSON_PARSER.merge(MAPPER.writeValueAsString(tree), builder);
             return builder.build();
         } catch (InvalidProtocolBufferException e) {
-            throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + ApiErrorMapper.firstLine(e.getMessage()));
+            throw refusal(e).orElseGet(() -> new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: "
+                    + ApiErrorMapper.firstLine(e.getMessage())));
         } catch (JsonProcessingException e) {
             throw new BadBody(400, "The body is not JSON: " + ApiErrorMapper.firstLine(e.getMessage()));
+        } catch (IOException e) {
+            throw refusal(e).orElseGet(() -> new BadBody(400, "The body could not be read: " + ApiErrorMapper.firstLine(e.getMessage())));
+        } catch (TemporarilyUnavailableException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new BadBody(400, "The body is not an OTLP ExportTraceServiceRequest: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** A decoder may stop before the end (JSON after its document); what is left must be nothing, also inside gzip. */
+    private static void expectEnd(InputStream body) throws IOException {
+        if (body.read() != -1) {
+            throw new IOException("The body goes on after the export ends");
+        }
+    }
+
+    /** The refusal of the body's bytes themselves (gzip, size) behind a decoder's failure to read them. */
+    private static java.util.Optional<BadBody> refusal(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RefusedBytes refused) {
+                return java.util.Optional.of(refused.reason);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** A message in the request's encoding: protobuf bytes, or OTLP JSON. */
@@ -124,29 +151,147 @@ final class OtlpCodec {
         }
     }
 
-    /** The body as sent once decompressed: gzip or none; larger than {@code maxSize} once decompressed is a 413. */
-    static byte[] decompress(byte[] body, String contentEncoding, long maxSize) throws BadBody {
+    /**
+     * The body as its exporter meant it, to be read once by {@link #decode}: as received, or inflated from gzip as the
+     * decoder reads it. Inflated bytes are never gathered in a buffer of their own; they are reserved from the
+     * request's share of memory for bodies before they are handed to the decoder (whose objects they become): the size
+     * the gzip trailer states at once, anything beyond it step by step. So exports inflating together cannot hold more
+     * than the budget; one that does not fit is answered 503. More than {@code maxSize} once inflated is a 413.
+     */
+    static InputStream decompress(byte[] body, String contentEncoding, long maxSize, BodyBudget.Reservation reservation) throws BadBody {
         String coding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
         if (coding.isEmpty() || "identity".equals(coding)) {
-            return body;
+            return new ByteArrayInputStream(body);
         }
         if (!"gzip".equals(coding)) {
             throw new BadBody(415, "Content-Encoding '" + contentEncoding + "' is not supported; send gzip or no encoding");
         }
-        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, body.length * 4));
-            byte[] buffer = new byte[16384];
-            long total = 0;
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                total += n;
-                if (total > maxSize) {
-                    throw new BadBody(413, "The body is larger than " + maxSize + " bytes once decompressed (tribunal.otlp.max-uncompressed-size)");
-                }
-                out.write(buffer, 0, n);
+        return new Inflating(body, maxSize, reservation);
+    }
+
+    /** Why the body's bytes are refused, carried through a decoder, which reports its stream's failures as its own. */
+    private static final class RefusedBytes extends IOException {
+        final BadBody reason;
+
+        RefusedBytes(BadBody reason) {
+            super(reason.getMessage(), null);
+            this.reason = reason;
+        }
+    }
+
+    /**
+     * A gzip body inflated as it is read. Concatenated gzip members are read one after the other, as RFC 1952 (a gzip
+     * file is a series of members), gzip(1) and most decoders do; anything else after the last member is refused, not
+     * ignored, since bytes nobody reads are most likely a mistake of the sender (or a way to smuggle data past it).
+     */
+    private static final class Inflating extends InputStream {
+
+        /** Bytes reserved at a time: small next to any budget, large enough to make reserving rare. */
+        private static final int STEP = 64 * 1024;
+        private static final String NOT_GZIP = "The body is not valid gzip (Content-Encoding: gzip): ";
+
+        private final ByteArrayInputStream source;
+        private final long maxSize;
+        private final BodyBudget.Reservation reservation;
+        private InputStream member;
+        private long inflated;
+        private long reserved;
+        private boolean ended;
+
+        Inflating(byte[] body, long maxSize, BodyBudget.Reservation reservation) throws BadBody {
+            this.source = new ByteArrayInputStream(body);
+            this.maxSize = maxSize;
+            this.reservation = reservation;
+            try {
+                this.member = member(source);
+            } catch (IOException e) {
+                throw gzipError(e).reason;
             }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new BadBody(400, "The body is not valid gzip: " + ApiErrorMapper.firstLine(e.getMessage()));
+            // Reserved at once, exports inflating together are each taken whole or refused at once; reserved only step
+            // by step, each would take part of the budget and all could run out of it halfway. A wrong statement costs
+            // little: it is capped at maxSize, and beyond it bytes are reserved step by step.
+            long stated = Math.min(statedSize(body), maxSize);
+            reservation.reserve(stated);
+            this.reserved = stated;
+        }
+
+        /** The inflated size a (single-member) gzip body states in its last four bytes, modulo 2^32. */
+        private static long statedSize(byte[] body) {
+            int n = body.length;
+            return n < 4 ? 0 : (body[n - 4] & 0xffL) | (body[n - 3] & 0xffL) << 8 | (body[n - 2] & 0xffL) << 16 | (body[n - 1] & 0xffL) << 24;
+        }
+
+        /** One member; with a source that can mark, the library leaves it right after the member's end. */
+        private static InputStream member(ByteArrayInputStream source) throws IOException {
+            return GzipCompressorInputStream.builder().setInputStream(source).setDecompressConcatenated(false).get();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            if (length == 0) {
+                return 0;
+            }
+            if (inflated == reserved) {
+                reservation.reserve(STEP);
+                reserved += STEP;
+            }
+            int n;
+            try {
+                n = member.read(buffer, offset, (int) Math.min(length, reserved - inflated));
+                while (n < 0 && nextMember()) {
+                    n = member.read(buffer, offset, (int) Math.min(length, reserved - inflated));
+                }
+            } catch (RefusedBytes e) {
+                throw e;
+            } catch (IOException e) {
+                throw gzipError(e);
+            }
+            ended = n < 0;
+            if (n > 0) {
+                inflated += n;
+                if (inflated > maxSize) {
+                    throw new RefusedBytes(new BadBody(413, "The body is larger than " + maxSize
+                            + " bytes once decompressed (tribunal.otlp.max-uncompressed-size)"));
+                }
+            }
+            return n;
+        }
+
+        /** Whether another gzip member follows the one that ended; anything else after it is refused. */
+        private boolean nextMember() throws IOException {
+            int left = source.available();
+            if (left == 0) {
+                return false;
+            }
+            source.mark(2);
+            boolean magic = source.read() == 0x1f && source.read() == 0x8b;
+            source.reset();
+            if (!magic) {
+                throw new RefusedBytes(new BadBody(400, NOT_GZIP + left + " byte(s) follow the end of its gzip stream; "
+                        + "only further gzip members may follow one"));
+            }
+            member = member(source);
+            return true;
+        }
+
+        private static RefusedBytes gzipError(IOException e) {
+            String reason = e instanceof java.io.EOFException ? "it ends before its gzip stream does" : ApiErrorMapper.firstLine(e.getMessage());
+            return new RefusedBytes(new BadBody(400, NOT_GZIP + reason));
+        }
+
+        /** The body is in memory; a decoder closing its stream must not stop the check that nothing follows. */
+        @Override
+        public void close() {
         }
     }
 

@@ -11,16 +11,9 @@ public interface OtlpConfig {
     /**
      * The largest body once decompressed; larger ones are refused with 413. The compressed body is bounded by
      * {@code quarkus.http.limits.max-body-size}; this bounds what a small gzip body may expand to. 32M holds an
-     * SDK's default batch (512 spans) even with prompts and documents of 60 KB in every span.
+     * SDK's default batch (512 spans) even with prompts and documents of 60 KB in every span. Inflated bytes count
+     * towards {@code tribunal.http.max-body-bytes-in-flight} too, as they are inflated.
      */
     @WithDefault("32M")
     MemorySize maxUncompressedSize();
-
-    /**
-     * Bodies (as received plus decompressed) being decoded and stored at once; an export that would go over
-     * it is answered 503 with Retry-After, which exporters retry. Decoding takes a few times a body's size in
-     * memory, so this bounds the memory that exports can take together. One export is always taken.
-     */
-    @WithDefault("64M")
-    MemorySize maxBytesInFlight();
 }

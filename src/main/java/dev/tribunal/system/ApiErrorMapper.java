@@ -78,6 +78,12 @@ public class ApiErrorMapper {
                 .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
     }
 
+    @ServerExceptionMapper
+    public Response temporarilyUnavailable(TemporarilyUnavailableException e, UriInfo uri) {
+        return Response.fromResponse(error(uri, 503, "TEMPORARILY_UNAVAILABLE", e.getMessage()))
+                .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+    }
+
     /** 401 with a bearer challenge; a page sends the browser to the login page instead. */
     private Response unauthenticated(UriInfo uri, String message) {
         if (dev.tribunal.security.ApiKeyMechanism.isPage(uri.getPath())) {
@@ -152,6 +158,15 @@ public class ApiErrorMapper {
             return Response.status(status).type(answer.mediaType()).entity(answer.body()).build();
         }
         return Response.status(status).type(contentType(path)).entity(body(path, status, code, message)).build();
+    }
+
+    /** An error's media type and body on a path, for the router's own answers, given before a resource is chosen. */
+    static ErrorFormat.Answer answer(Instance<ErrorFormat> formats, String path, int status, String code, String message,
+                                     String requestContentType) {
+        return format(formats, path)
+                .map(format -> format.answer(status, message, requestContentType))
+                .orElseGet(() -> new ErrorFormat.Answer(contentType(path).toString(),
+                        new io.vertx.core.json.JsonObject(body(path, status, code, message)).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** The format that serves a path, if another protocol's. */

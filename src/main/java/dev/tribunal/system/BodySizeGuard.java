@@ -2,14 +2,11 @@ package dev.tribunal.system;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Refuses a body whose declared length is over the limit before it is read, with the same error body as every other
@@ -33,10 +30,8 @@ public class BodySizeGuard {
             if (declaredLength(ctx.request().getHeader("Content-Length")) > maxBodySize) {
                 String path = ctx.request().path();
                 String message = "The request body is larger than " + maxBodySize + " bytes, the limit of this server (quarkus.http.limits.max-body-size)";
-                ErrorFormat.Answer answer = ApiErrorMapper.format(formats, path)
-                        .map(format -> format.answer(413, message, ctx.request().getHeader("Content-Type")))
-                        .orElseGet(() -> new ErrorFormat.Answer(ApiErrorMapper.contentType(path).toString(),
-                                new JsonObject(ApiErrorMapper.body(path, 413, "REQUEST_LIMIT_EXCEEDED", message)).encode().getBytes(StandardCharsets.UTF_8)));
+                ErrorFormat.Answer answer = ApiErrorMapper.answer(formats, path, 413, "REQUEST_LIMIT_EXCEEDED", message,
+                        ctx.request().getHeader("Content-Type"));
                 ctx.response()
                         .setStatusCode(413)
                         .putHeader("Content-Type", answer.mediaType())

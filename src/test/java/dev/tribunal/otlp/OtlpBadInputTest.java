@@ -166,16 +166,17 @@ class OtlpBadInputTest {
         assertEquals(413, refused.statusCode(), "over quarkus.http.limits.max-body-size");
         assertTrue(protobufStatus(refused).getMessage().contains("quarkus.http.limits.max-body-size"), "a Status in the request's encoding");
 
-        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
-        try (GZIPOutputStream gzip = new GZIPOutputStream(bomb)) {
-            byte[] zeros = new byte[1 << 20];
-            for (int i = 0; i < 40; i++) {
-                gzip.write(zeros);
-            }
-        }
-        Response response = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body(bomb.toByteArray()).post("/v1/traces");
+        String environment = "otlp-bomb-" + UUID.randomUUID();
+        Span large = span(randomId(16), "large").toBuilder().addAttributes(attribute("output.value", "x".repeat(40 << 20))).build();
+        byte[] bomb = gzip(request(environment, large).toByteArray());
+        Response response = postGzip(bomb);
         assertEquals(413, response.statusCode(), "40 MB once decompressed, over tribunal.otlp.max-uncompressed-size (32M)");
         assertTrue(protobufStatus(response).getMessage().contains("once decompressed"));
+        assertEquals(0, tracesTagged(environment));
+
+        Response zeros = postGzip(gzip(new byte[40 << 20]));
+        assertEquals(400, zeros.statusCode(), "bytes that are no export are refused as soon as they are read, not once inflated");
+        assertTrue(protobufStatus(zeros).getMessage().startsWith("The body is not an OTLP ExportTraceServiceRequest"));
     }
 
     @Test
@@ -187,6 +188,63 @@ class OtlpBadInputTest {
         Response broken = given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body("not gzip".getBytes()).post("/v1/traces");
         assertEquals(400, broken.statusCode());
         assertTrue(protobufStatus(broken).getMessage().startsWith("The body is not valid gzip"));
+    }
+
+    private static byte[] gzip(byte[] bytes) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static Response postGzip(byte[] body) {
+        return given().contentType(PROTOBUF).header("Content-Encoding", "gzip").body(body).post("/v1/traces");
+    }
+
+    @Test
+    void bytesAfterTheGzipStreamAre400AndNothingIsStored() throws Exception {
+        String environment = "otlp-gzip-tail-" + UUID.randomUUID();
+        byte[] export = gzip(request(environment, span(randomId(16), "tail")).toByteArray());
+
+        Response garbage = postGzip(concat(export, "and then some".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(400, garbage.statusCode());
+        assertEquals("The body is not valid gzip (Content-Encoding: gzip): 13 byte(s) follow the end of its gzip stream; "
+                + "only further gzip members may follow one", protobufStatus(garbage).getMessage());
+
+        Response oneByte = postGzip(concat(export, new byte[]{0x1f}));
+        assertEquals(400, oneByte.statusCode(), "even a byte that starts like a gzip member");
+        assertTrue(protobufStatus(oneByte).getMessage().startsWith("The body is not valid gzip (Content-Encoding: gzip)"));
+
+        Response truncated = postGzip(Arrays.copyOf(export, export.length - 4));
+        assertEquals(400, truncated.statusCode());
+        assertEquals("The body is not valid gzip (Content-Encoding: gzip): it ends before its gzip stream does",
+                protobufStatus(truncated).getMessage());
+        assertEquals(0, tracesTagged(environment));
+    }
+
+    @Test
+    void concatenatedGzipMembersAreOneBody() throws Exception {
+        String environment = "otlp-gzip-members-" + UUID.randomUUID();
+        byte[] export = request(environment, span(randomId(16), "members")).toByteArray();
+        int half = export.length / 2;
+        Response response = postGzip(concat(gzip(Arrays.copyOfRange(export, 0, half)), gzip(Arrays.copyOfRange(export, half, export.length))));
+        assertEquals(200, response.statusCode(), response.asString());
+        assertEquals(1, tracesTagged(environment), "as gzip -d reads them: one export cut in two members");
+
+        String json = "{\"resourceSpans\": []}";
+        given().contentType("application/json").header("Content-Encoding", "gzip")
+                .body(concat(gzip(json.getBytes(StandardCharsets.UTF_8)), "\n\n".getBytes(StandardCharsets.UTF_8)))
+                .post("/v1/traces").then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.containsString("2 byte(s) follow the end of its gzip stream"));
     }
 
     private static KeyValue attribute(String key, String value) {
