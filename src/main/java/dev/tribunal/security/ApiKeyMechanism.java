@@ -103,7 +103,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             return Uni.createFrom().nullItem();
         }
         Uni<SecurityIdentity> identity = identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
-                new ApiKeyAuthenticationRequest(key, viaCookie), context));
+                new ApiKeyAuthenticationRequest(key, viaCookie, clientAddress(context.request())), context));
         // an ended session is no session: the browser may still be signed in otherwise (single sign-on), else it is
         // sent to the login page
         return viaCookie
@@ -146,6 +146,13 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         return path.equals(base) || path.startsWith(base + "/");
     }
 
+    /**
+     * The client's address: the connection's, or the one a configured proxy forwarded (Quarkus replaces it only then,
+     * see quarkus.http.proxy.*).
+     */
+    static String clientAddress(io.vertx.core.http.HttpServerRequest request) {
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    }
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {

@@ -85,8 +85,7 @@ public class LoginPage {
         boolean secure = TransportSecurity.overHttps(request);
         String target = safeNext(next);
         PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");
-        String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-        limiter.acquireSignIn(address);
+        limiter.acquireSignIn(ApiKeyMechanism.clientAddress(request));
         if (key == null || key.isBlank()) {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
         }
@@ -128,20 +127,27 @@ public class LoginPage {
     /**
      * A browser's form from another site says so in its Origin header (sent with every cross-site POST): such a
      * sign-in (into the attacker's key) or sign-out is refused. Clients that send no Origin are not browsers' forms.
+     * The Origin is compared with the host Quarkus resolved for the request: the Host header, or the forwarded host
+     * when a configured proxy may send one (quarkus.http.proxy.*), never a forwarded host just any client sends.
      */
     private static boolean sameOrigin(io.vertx.core.http.HttpServerRequest request) {
         String origin = request.getHeader("Origin");
         if (origin == null || origin.isEmpty()) {
             return true;
         }
-        String host = request.getHeader("X-Forwarded-Host") != null ? request.getHeader("X-Forwarded-Host") : request.getHeader("Host");
+        io.vertx.core.net.HostAndPort authority = request.authority();
         try {
             URI from = URI.create(origin);
-            return host != null && from.getHost() != null
-                    && host.equalsIgnoreCase(from.getHost() + (from.getPort() < 0 ? "" : ":" + from.getPort()));
+            return authority != null && from.getHost() != null && authority.host().equalsIgnoreCase(from.getHost())
+                    && port(from.getScheme(), authority.port()) == port(from.getScheme(), from.getPort());
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** A port as given, else the scheme's own (a browser leaves the default port out of its Origin). */
+    private static int port(String scheme, int port) {
+        return port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80;
     }
 
     private static NewCookie session(String token, int maxAge, boolean secure) {

@@ -353,6 +353,23 @@ class SecurityTest {
         assertEquals(303, afterRevoke.statusCode(), "a revoked key's session ends at once");
     }
 
+    /**
+     * A sign-in's Origin is compared with the host Quarkus resolved for the request: its Host header, or a forwarded host
+     * only from a configured proxy that is let to say so (quarkus.http.proxy.enable-forwarded-host, off here).
+     */
+    @Test
+    void signInsFromAnotherSiteAreRefusedWhateverForwardedHostTheySend() {
+        String key = key("origin-check", Roles.READ);
+        Map<String, String> offsite = dev.tribunal.RawHttp.headers("Origin", "https://evil.example.com", "X-Forwarded-Host", "evil.example.com",
+                "Content-Type", "application/x-www-form-urlencoded");
+        dev.tribunal.RawHttp.Answer refused = dev.tribunal.RawHttp.send(base, "POST", "/login", offsite, "key=" + key);
+        assertEquals(403, refused.status(), refused.toString());
+        assertEquals(403, dev.tribunal.RawHttp.send(base, "POST", "/logout", offsite, null).status());
+        dev.tribunal.RawHttp.Answer own = dev.tribunal.RawHttp.send(base, "POST", "/login", dev.tribunal.RawHttp.headers(
+                "Origin", "http://" + base.getHost() + ":" + base.getPort(), "Content-Type", "application/x-www-form-urlencoded"), "key=" + key);
+        assertEquals(303, own.status(), "from this server's own page: " + own);
+    }
+
     @Test
     void keysNeverAppearInLogsResponsesOrMetrics() throws Exception {
         String key = key("secret-check", Roles.READ);
