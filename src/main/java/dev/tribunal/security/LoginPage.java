@@ -1,6 +1,7 @@
 package dev.tribunal.security;
 
 import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.Redirects;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -74,7 +75,7 @@ public class LoginPage {
             return Response.status(404).type(MediaType.TEXT_PLAIN)
                     .entity("Single sign-on for the pages is not configured (quarkus.oidc.application-type=hybrid)").build();
         }
-        return Response.seeOther(URI.create(safeNext(next))).build();
+        return Redirects.seeOther(safeNext(next)).build();
     }
 
     @POST
@@ -92,7 +93,7 @@ public class LoginPage {
         return keys.holder(key.strip())
                 .chain(holder -> holder.isEmpty()
                         ? Uni.createFrom().item(Response.status(401).entity(page(target, true)).build())
-                        : sessions.open(key.strip()).map(token -> Response.seeOther(URI.create(target))
+                        : sessions.open(key.strip()).map(token -> Redirects.seeOther(target)
                         .cookie(session(token, (int) BrowserSessions.LENGTH.toSeconds(), secure)).build()));
     }
 
@@ -109,14 +110,14 @@ public class LoginPage {
             // redirects may not leave this site (Content-Security-Policy form-action 'self').
             return ended.map(done -> Response.ok(SIGNING_OUT, MediaType.TEXT_HTML_TYPE).cookie(dropped).build());
         }
-        return ended.map(done -> Response.seeOther(URI.create("/login")).cookie(dropped).build());
+        return ended.map(done -> Redirects.seeOther("/login").cookie(dropped).build());
     }
 
     /** Reached only when the single-sign-on session has already ended (else the OIDC mechanism takes the request). */
     @GET
     @Path("logout/sso")
     public Response signedOut() {
-        return Response.seeOther(URI.create("/login")).build();
+        return Redirects.seeOther("/login").build();
     }
 
     /** Whether the browser sent a single-sign-on session's cookie (Quarkus may split one into several). */
