@@ -27,7 +27,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-
 /** Judge runs over REST. */
 @Path("/api/judge-runs")
 @Produces(MediaType.APPLICATION_JSON)
