@@ -27,7 +27,8 @@ public class TestSecurity implements QuarkusTestResourceLifecycleManager {
                 "tribunal.bootstrap-key", ADMIN_KEY,
                 // tests poll and load quickly; the limit itself is tested with a profile of its own
                 "tribunal.security.requests-per-second-per-key", "100000",
-                "tribunal.security.sign-ins-per-minute", "1000");
+                "tribunal.security.sign-ins-per-minute", "1000",
+                "tribunal.security.failed-keys-per-minute", "100000");
     }
 
     private static final Map<String, String> KEYS = new java.util.concurrent.ConcurrentHashMap<>();

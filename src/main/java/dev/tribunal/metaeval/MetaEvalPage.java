@@ -14,6 +14,7 @@ import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.metaeval.MetaEvalRequests.JudgeReportView;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
 import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.smallrye.mutiny.Uni;
@@ -27,7 +28,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -203,7 +203,7 @@ public class MetaEvalPage {
                 rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
                 overrides == null || overrides.isBlank() ? null : overrides, null, null, null);
         return assessments.create(traceId, feedback, caller)
-                .map(created -> Response.seeOther(URI.create("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId))).build());
+                .map(created -> Redirects.seeOther("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId)).build());
     }
 
     /** The labels a judge of this name chooses from, when a loaded judge has the name. */

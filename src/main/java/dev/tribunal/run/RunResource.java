@@ -13,6 +13,7 @@ import dev.tribunal.run.RunRequests.RunListView;
 import dev.tribunal.run.RunRequests.RunView;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
+import dev.tribunal.system.Redirects;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -25,8 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
-
-import java.net.URI;
 
 /** Judge runs over REST. */
 @Path("/api/judge-runs")
@@ -68,7 +67,7 @@ public class RunResource {
                                 confirmCostAbove))).replaceWithVoid();
         return affordable
                 .chain(() -> service.create(request, Caller.of(identity)))
-                .map(created -> Response.accepted(created).location(URI.create("/api/judge-runs/" + created.runId())).build());
+                .map(created -> Redirects.located(Response.accepted(created), "/api/judge-runs/" + created.runId()).build());
     }
 
     @GET
@@ -93,7 +92,7 @@ public class RunResource {
     public Uni<Response> retry(@RestPath("run_id") String runId, String body) {
         // the body is optional: a bare POST (as curl -X POST sends it) retries every error
         return service.retry(runId, RetryRequest.parse(body))
-                .map(retried -> Response.accepted(retried).location(URI.create("/api/judge-runs/" + runId)).build());
+                .map(retried -> Redirects.located(Response.accepted(retried), "/api/judge-runs/" + retried.runId()).build());
     }
 
     @GET

@@ -9,7 +9,10 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Checks a key (or a browser session's token) against the database (and the bootstrap key), then the key's request rate. */
+/**
+ * Checks a key (or a browser session's token) against the database (and the bootstrap key), then the key's request rate;
+ * unknown and wrong ones count against their client address.
+ */
 @ApplicationScoped
 class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationRequest> {
 
@@ -30,8 +33,14 @@ class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationReq
 
     @Override
     public Uni<SecurityIdentity> authenticate(ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
-        return (request.viaCookie() ? sessions.holder(request.key()) : keys.holder(request.key()))
+        return Uni.createFrom().item(request)
+                // an address over its unknown or wrong keys is refused before the database is asked
+                .invoke(r -> limiter.checkFailedKeys(r.clientAddress()))
+                .chain(r -> r.viaCookie() ? sessions.holder(r.key()) : keys.holder(r.key()))
                 .map(found -> {
+                    if (found.isEmpty()) {
+                        limiter.failedKey(request.clientAddress());
+                    }
                     ApiKeys.Holder holder = found.orElseThrow(() -> new AuthenticationFailedException(request.viaCookie()
                             ? "The session has ended or its key was revoked; sign in again" : "The API key is unknown or revoked"));
                     limiter.acquire(holder.name());

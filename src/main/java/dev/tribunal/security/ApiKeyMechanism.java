@@ -42,6 +42,8 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     /** Identity attribute: the session token, when the caller came with the session cookie (forms then need their CSRF token). */
     public static final String SESSION = "tribunal.session";
     private static final Logger LOG = Logger.getLogger(ApiKeyMechanism.class);
+    /** The API's document in the forms Quarkus serves beside {@code /q/openapi}. */
+    private static final Set<String> API_DOCUMENT = Set.of("/q/openapi.json", "/q/openapi.yaml", "/q/openapi.yml");
 
     private final boolean enabled;
     private final boolean ssoEnabled;
@@ -88,8 +90,9 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             }
             key = bearer.get();
         } else {
-            // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it
-            Optional<String> session = takesSession(context.request().path()) ? sessionToken(context.request()) : Optional.empty();
+            // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it. The
+            // path is the one the router serves (a path not in normal form was refused before: NormalPathGuard)
+            Optional<String> session = takesSession(context.normalizedPath()) ? sessionToken(context.request()) : Optional.empty();
             if (session.isEmpty()) {
                 return Uni.createFrom().nullItem();
             }
@@ -100,7 +103,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             return Uni.createFrom().nullItem();
         }
         Uni<SecurityIdentity> identity = identityProviderManager.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
-                new ApiKeyAuthenticationRequest(key, viaCookie), context));
+                new ApiKeyAuthenticationRequest(key, viaCookie, clientAddress(context.request())), context));
         // an ended session is no session: the browser may still be signed in otherwise (single sign-on), else it is
         // sent to the login page
         return viaCookie
@@ -111,8 +114,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
-        String path = context.request().path();
-        if (isPage(path)) {
+        if (isPage(context.normalizedPath())) {
             String next = context.request().uri();
             return Uni.createFrom().item(new ChallengeData(303, "Location",
                     "/login?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
@@ -122,7 +124,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     /** The browser pages, which send people to the login page rather than answering 401. */
     public static boolean isPage(String path) {
-        return path.equals("/meta-evaluation") || path.startsWith("/meta-evaluation/") || path.startsWith("/q/swagger-ui");
+        return within(path, "/meta-evaluation") || within(path, "/q/swagger-ui");
     }
 
     /**
@@ -134,9 +136,22 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         return cookie == null || cookie.getValue().isEmpty() ? Optional.empty() : Optional.of(cookie.getValue());
     }
 
-    /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches. */
+    /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches (in any of its forms). */
     static boolean takesSession(String path) {
-        return isPage(path) || path.startsWith("/q/openapi");
+        return isPage(path) || within(path, "/q/openapi") || API_DOCUMENT.contains(path);
+    }
+
+    /** The path is {@code base} or below it (not merely a longer name that starts alike). */
+    private static boolean within(String path, String base) {
+        return path.equals(base) || path.startsWith(base + "/");
+    }
+
+    /**
+     * The client's address: the connection's, or the one a configured proxy forwarded (Quarkus replaces it only then,
+     * see quarkus.http.proxy.*).
+     */
+    static String clientAddress(io.vertx.core.http.HttpServerRequest request) {
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tribunal.security;
 
 import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.Redirects;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -74,7 +75,7 @@ public class LoginPage {
             return Response.status(404).type(MediaType.TEXT_PLAIN)
                     .entity("Single sign-on for the pages is not configured (quarkus.oidc.application-type=hybrid)").build();
         }
-        return Response.seeOther(URI.create(safeNext(next))).build();
+        return Redirects.seeOther(safeNext(next)).build();
     }
 
     @POST
@@ -85,15 +86,14 @@ public class LoginPage {
         boolean secure = TransportSecurity.overHttps(request);
         String target = safeNext(next);
         PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");
-        String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-        limiter.acquireSignIn(address);
+        limiter.acquireSignIn(ApiKeyMechanism.clientAddress(request));
         if (key == null || key.isBlank()) {
             return Uni.createFrom().item(Response.status(401).entity(page(target, true)).build());
         }
         return keys.holder(key.strip())
                 .chain(holder -> holder.isEmpty()
                         ? Uni.createFrom().item(Response.status(401).entity(page(target, true)).build())
-                        : sessions.open(key.strip()).map(token -> Response.seeOther(URI.create(target))
+                        : sessions.open(key.strip()).map(token -> Redirects.seeOther(target)
                         .cookie(session(token, (int) BrowserSessions.LENGTH.toSeconds(), secure)).build()));
     }
 
@@ -110,14 +110,14 @@ public class LoginPage {
             // redirects may not leave this site (Content-Security-Policy form-action 'self').
             return ended.map(done -> Response.ok(SIGNING_OUT, MediaType.TEXT_HTML_TYPE).cookie(dropped).build());
         }
-        return ended.map(done -> Response.seeOther(URI.create("/login")).cookie(dropped).build());
+        return ended.map(done -> Redirects.seeOther("/login").cookie(dropped).build());
     }
 
     /** Reached only when the single-sign-on session has already ended (else the OIDC mechanism takes the request). */
     @GET
     @Path("logout/sso")
     public Response signedOut() {
-        return Response.seeOther(URI.create("/login")).build();
+        return Redirects.seeOther("/login").build();
     }
 
     /** Whether the browser sent a single-sign-on session's cookie (Quarkus may split one into several). */
@@ -128,20 +128,27 @@ public class LoginPage {
     /**
      * A browser's form from another site says so in its Origin header (sent with every cross-site POST): such a
      * sign-in (into the attacker's key) or sign-out is refused. Clients that send no Origin are not browsers' forms.
+     * The Origin is compared with the host Quarkus resolved for the request: the Host header, or the forwarded host
+     * when a configured proxy may send one (quarkus.http.proxy.*), never a forwarded host just any client sends.
      */
     private static boolean sameOrigin(io.vertx.core.http.HttpServerRequest request) {
         String origin = request.getHeader("Origin");
         if (origin == null || origin.isEmpty()) {
             return true;
         }
-        String host = request.getHeader("X-Forwarded-Host") != null ? request.getHeader("X-Forwarded-Host") : request.getHeader("Host");
+        io.vertx.core.net.HostAndPort authority = request.authority();
         try {
             URI from = URI.create(origin);
-            return host != null && from.getHost() != null
-                    && host.equalsIgnoreCase(from.getHost() + (from.getPort() < 0 ? "" : ":" + from.getPort()));
+            return authority != null && from.getHost() != null && authority.host().equalsIgnoreCase(from.getHost())
+                    && port(from.getScheme(), authority.port()) == port(from.getScheme(), from.getPort());
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** A port as given, else the scheme's own (a browser leaves the default port out of its Origin). */
+    private static int port(String scheme, int port) {
+        return port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80;
     }
 
     private static NewCookie session(String token, int maxAge, boolean secure) {

@@ -26,6 +26,14 @@ public interface SecurityConfig {
     int signInsPerMinute();
 
     /**
+     * Unknown or wrong API keys (and ended sessions' cookies) one client address may send per minute, each a database
+     * lookup; beyond that, every key from the address gets 429 with Retry-After, without a lookup, until the minute has
+     * refilled. Enough for a client whose key was just revoked to notice; counted per process.
+     */
+    @WithDefault("60")
+    int failedKeysPerMinute();
+
+    /**
      * Single sign-on: the Tribunal roles each identity-provider group (the token's {@code groups} claim) brings,
      * e.g. {@code tribunal.security.group-roles."ml-reviewers"=read,annotate}. Groups not named bring none.
      */

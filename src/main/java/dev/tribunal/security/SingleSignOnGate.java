@@ -6,6 +6,7 @@ import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -26,7 +27,7 @@ class SingleSignOnGate {
     }
 
     @ServerRequestFilter
-    Uni<Void> check(HttpServerRequest request) {
+    Uni<Void> check(HttpServerRequest request, RoutingContext routing) {
         if (!maySignOn(request)) {
             // a key, or nobody: nothing for this gate (and the identity stays unresolved until an endpoint needs it)
             return Uni.createFrom().voidItem();
@@ -35,8 +36,10 @@ class SingleSignOnGate {
             if (!isSingleSignOn(identity)) {
                 return;
             }
-            if (identity.getCredential(IdTokenCredential.class) != null && !ApiKeyMechanism.takesSession(request.path())
-                    && !LoginPage.PATHS.contains(request.path())) {
+            // decided on the path the router serves (one not in normal form was refused before: NormalPathGuard)
+            String path = routing.normalizedPath();
+            if (identity.getCredential(IdTokenCredential.class) != null && !ApiKeyMechanism.takesSession(path)
+                    && !LoginPage.PATHS.contains(path)) {
                 throw new AuthenticationFailedException("A single-sign-on browser session signs in the pages only; "
                         + "the API takes 'Authorization: Bearer <key or token>'");
             }

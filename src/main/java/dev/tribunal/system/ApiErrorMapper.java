@@ -88,8 +88,7 @@ public class ApiErrorMapper {
     private Response unauthenticated(UriInfo uri, String message) {
         if (dev.tribunal.security.ApiKeyMechanism.isPage(uri.getPath())) {
             String next = uri.getRequestUri().getRawPath() + (uri.getRequestUri().getRawQuery() == null ? "" : "?" + uri.getRequestUri().getRawQuery());
-            return Response.seeOther(java.net.URI.create("/login?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8)))
-                    .build();
+            return Redirects.seeOther("/login?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8)).build();
         }
         return Response.fromResponse(error(uri, 401, "UNAUTHENTICATED", message)).header("WWW-Authenticate", "Bearer").build();
     }

@@ -28,7 +28,7 @@ public class BodySizeGuard {
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
             if (declaredLength(ctx.request().getHeader("Content-Length")) > maxBodySize) {
-                String path = ctx.request().path();
+                String path = ctx.normalizedPath();
                 String message = "The request body is larger than " + maxBodySize + " bytes, the limit of this server (quarkus.http.limits.max-body-size)";
                 ErrorFormat.Answer answer = ApiErrorMapper.answer(formats, path, 413, "REQUEST_LIMIT_EXCEEDED", message,
                         ctx.request().getHeader("Content-Type"));

@@ -292,7 +292,7 @@ class SecurityTest {
         assertTrue(refused.body().contains("unknown or revoked"));
         HttpResponse<String> offsite = send("POST", "/login", null, "application/x-www-form-urlencoded",
                 "key=" + reviewer + "&next=" + URLEncoder.encode("//evil.example.com/x", StandardCharsets.UTF_8));
-        assertEquals(base + "meta-evaluation", offsite.headers().firstValue("Location").orElse(null), "never sent to another site");
+        assertEquals("/meta-evaluation", offsite.headers().firstValue("Location").orElse(null), "never sent to another site");
         HttpResponse<String> signedIn = send("POST", "/login", null, "application/x-www-form-urlencoded",
                 "key=" + reviewer + "&next=" + URLEncoder.encode("/meta-evaluation/label?name=tone&trace_id=" + traceId, StandardCharsets.UTF_8));
         assertEquals(303, signedIn.statusCode());
@@ -351,6 +351,69 @@ class SecurityTest {
         HttpResponse<String> afterRevoke = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation")).header("Cookie", session).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(303, afterRevoke.statusCode(), "a revoked key's session ends at once");
+    }
+
+    /** Every redirect is a path on this server: a Host header (or a forwarded host) a client makes up is never named. */
+    @Test
+    void redirectsNeverNameTheHostAClientSent() {
+        String reviewer = key("erin@example.com", Roles.READ, Roles.ANNOTATE, Roles.JUDGE);
+        Map<String, String> forged = dev.tribunal.RawHttp.headers("Host", "evil.example.com", "X-Forwarded-Host", "evil.example.com");
+        List<String> locations = new ArrayList<>();
+        java.util.function.BiFunction<dev.tribunal.RawHttp.Answer, Integer, dev.tribunal.RawHttp.Answer> located = (answer, status) -> {
+            assertEquals(status, answer.status(), answer.toString());
+            locations.add(answer.header("Location").orElseThrow(() -> new AssertionError("no Location: " + answer)));
+            return answer;
+        };
+        Map<String, String> form = new java.util.LinkedHashMap<>(forged);
+        form.put("Content-Type", "application/x-www-form-urlencoded");
+        dev.tribunal.RawHttp.Answer signedIn = located.apply(dev.tribunal.RawHttp.send(base, "POST", "/login", form,
+                "key=" + reviewer + "&next=" + URLEncoder.encode("/meta-evaluation/label?name=tone&trace_id=" + traceId, StandardCharsets.UTF_8)), 303);
+        String cookie = signedIn.header("Set-Cookie").orElseThrow();
+        String session = cookie.substring(0, cookie.indexOf(';'));
+        located.apply(dev.tribunal.RawHttp.send(base, "GET", "/meta-evaluation?name=tone", forged, null), 303);
+        located.apply(dev.tribunal.RawHttp.send(base, "GET", "/meta-evaluation/label?name=tone", dev.tribunal.RawHttp.headers("Host", "evil.example.com",
+                "Cookie", ApiKeyMechanism.COOKIE + "=trs_ended"), null), 303);
+        located.apply(dev.tribunal.RawHttp.send(base, "GET", "/q/swagger-ui/", forged, null), 303);
+
+        Map<String, String> signedInForged = new java.util.LinkedHashMap<>(forged);
+        signedInForged.put("Cookie", session);
+        dev.tribunal.RawHttp.Answer page = dev.tribunal.RawHttp.send(base, "GET", "/meta-evaluation/label?name=tone&trace_id=" + traceId, signedInForged, null);
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([0-9a-f]{64})\"").matcher(page.body());
+        assertTrue(csrf.find(), page.toString());
+        Map<String, String> labelForm = new java.util.LinkedHashMap<>(signedInForged);
+        labelForm.put("Content-Type", "application/x-www-form-urlencoded");
+        located.apply(dev.tribunal.RawHttp.send(base, "POST", "/meta-evaluation/label", labelForm,
+                "name=tone&trace_id=" + traceId + "&value=ok&csrf=" + csrf.group(1)), 303);
+        located.apply(dev.tribunal.RawHttp.send(base, "POST", "/logout", signedInForged, null), 303);
+
+        Map<String, String> json = new java.util.LinkedHashMap<>(forged);
+        json.put("Authorization", "Bearer " + reviewer);
+        json.put("Content-Type", "application/json");
+        dev.tribunal.RawHttp.Answer started = located.apply(dev.tribunal.RawHttp.send(base, "POST", "/api/judge-runs", json,
+                "{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + traceId + "\"]}"), 202);
+        String run = JsonPath.from(started.body()).getString("run_id");
+        located.apply(dev.tribunal.RawHttp.send(base, "POST", "/api/judge-runs/" + run + "/retry", json, "{}"), 202);
+
+        assertEquals(List.of("/meta-evaluation/label?name=tone&trace_id=" + traceId, "/login?next=%2Fmeta-evaluation%3Fname%3Dtone",
+                "/login?next=%2Fmeta-evaluation%2Flabel%3Fname%3Dtone", "/login?next=%2Fq%2Fswagger-ui%2F",
+                "/meta-evaluation/label?name=tone&saved=" + traceId, "/login", "/api/judge-runs/" + run, "/api/judge-runs/" + run), locations);
+    }
+
+    /**
+     * A sign-in's Origin is compared with the host Quarkus resolved for the request: its Host header, or a forwarded host
+     * only from a configured proxy that is let to say so (quarkus.http.proxy.enable-forwarded-host, off here).
+     */
+    @Test
+    void signInsFromAnotherSiteAreRefusedWhateverForwardedHostTheySend() {
+        String key = key("origin-check", Roles.READ);
+        Map<String, String> offsite = dev.tribunal.RawHttp.headers("Origin", "https://evil.example.com", "X-Forwarded-Host", "evil.example.com",
+                "Content-Type", "application/x-www-form-urlencoded");
+        dev.tribunal.RawHttp.Answer refused = dev.tribunal.RawHttp.send(base, "POST", "/login", offsite, "key=" + key);
+        assertEquals(403, refused.status(), refused.toString());
+        assertEquals(403, dev.tribunal.RawHttp.send(base, "POST", "/logout", offsite, null).status());
+        dev.tribunal.RawHttp.Answer own = dev.tribunal.RawHttp.send(base, "POST", "/login", dev.tribunal.RawHttp.headers(
+                "Origin", "http://" + base.getHost() + ":" + base.getPort(), "Content-Type", "application/x-www-form-urlencoded"), "key=" + key);
+        assertEquals(303, own.status(), "from this server's own page: " + own);
     }
 
     @Test
