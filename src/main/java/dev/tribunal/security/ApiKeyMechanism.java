@@ -92,7 +92,8 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         } else {
             // the session cookie signs in the pages only: the JSON API takes a bearer key, so no form elsewhere can use it. The
             // path is the one the router serves (a path not in normal form was refused before: NormalPathGuard)
-            Optional<String> session = takesSession(context.normalizedPath()) ? sessionToken(context.request()) : Optional.empty();
+            Optional<String> session = takesSession(context.normalizedPath(), context.request().method().name())
+                    ? sessionToken(context.request()) : Optional.empty();
             if (session.isEmpty()) {
                 return Uni.createFrom().nullItem();
             }
@@ -124,7 +125,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     /** The browser pages, which send people to the login page rather than answering 401. */
     public static boolean isPage(String path) {
-        return within(path, "/meta-evaluation") || within(path, "/q/swagger-ui");
+        return within(path, "/meta-evaluation") || within(path, "/traces") || within(path, "/q/swagger-ui");
     }
 
     /**
@@ -136,9 +137,14 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
         return cookie == null || cookie.getValue().isEmpty() ? Optional.empty() : Optional.of(cookie.getValue());
     }
 
-    /** What the session cookie signs in to: the pages, and the API's document that Swagger UI fetches (in any of its forms). */
-    static boolean takesSession(String path) {
-        return isPage(path) || within(path, "/q/openapi") || API_DOCUMENT.contains(path);
+    /**
+     * What the session cookie signs in to: the pages, the API's document that Swagger UI fetches (in any of its forms),
+     * and reads of the JSON API ({@code GET}, {@code HEAD}: the downloads the pages link to). The JSON API's writes take a
+     * bearer key only, so that no form or script on another site can act through a browser's session.
+     */
+    static boolean takesSession(String path, String method) {
+        return isPage(path) || within(path, "/q/openapi") || API_DOCUMENT.contains(path)
+                || within(path, "/api") && ("GET".equals(method) || "HEAD".equals(method));
     }
 
     /** The path is {@code base} or below it (not merely a longer name that starts alike). */

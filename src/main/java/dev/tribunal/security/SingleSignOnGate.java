@@ -38,7 +38,7 @@ class SingleSignOnGate {
             }
             // decided on the path the router serves (one not in normal form was refused before: NormalPathGuard)
             String path = routing.normalizedPath();
-            if (identity.getCredential(IdTokenCredential.class) != null && !ApiKeyMechanism.takesSession(path)
+            if (identity.getCredential(IdTokenCredential.class) != null && !ApiKeyMechanism.takesSession(path, request.method().name())
                     && !LoginPage.PATHS.contains(path)) {
                 throw new AuthenticationFailedException("A single-sign-on browser session signs in the pages only; "
                         + "the API takes 'Authorization: Bearer <key or token>'");

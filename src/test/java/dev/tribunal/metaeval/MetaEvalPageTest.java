@@ -156,6 +156,18 @@ class MetaEvalPageTest {
                     "the section's heading names the judge's model and version, not the judged name again");
             dev.tribunal.TestBrowser.assertAccessible(page);
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("meta-evaluation.png")).setFullPage(true));
+
+            // the links lead somewhere a signed-in person can read: the trace's page, and the JSON download
+            String traceLink = page.locator("#judge-0 table.disagreements tbody tr a").first().getAttribute("href");
+            assertTrue(traceLink.startsWith("/traces/tr-"), traceLink);
+            com.microsoft.playwright.Response trace = page.navigate(base + traceLink.substring(1));
+            assertEquals(200, trace.status());
+            assertTrue(page.textContent("#trace-id").startsWith("tr-"));
+            page.goBack();
+            com.microsoft.playwright.Response json = page.navigate(base
+                    + page.locator("#judge-0 a", new Page.LocatorOptions().setHasText("All disagreements as JSON")).getAttribute("href").substring(1));
+            assertEquals(200, json.status(), "the JSON download opens in the signed-in browser");
+            assertTrue(json.text().contains("\"disagreements\""), json.text());
         }
         assertTrue(Files.size(SCREENSHOTS.resolve("meta-evaluation.png")) > 10_000, "a screenshot of the page");
     }

@@ -333,7 +333,11 @@ class SecurityTest {
         assertTrue(token.find(), "the form carries a CSRF token");
         HttpResponse<String> api = HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/traces")).header("Cookie", session).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(401, api.statusCode(), "the session signs in the pages only, not the JSON API");
+        assertEquals(200, api.statusCode(), "the session reads the JSON the pages link to");
+        HttpResponse<String> write = HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/traces")).header("Cookie", session)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"traces\": [{\"inputs\": \"x\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, write.statusCode(), "the JSON API's writes take a bearer key only, never the session");
 
         String form = "name=tone&trace_id=" + traceId + "&value=ok";
         HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(base + "meta-evaluation/label")).header("Cookie", session)

@@ -81,8 +81,9 @@ class UnnormalisedPathTest {
         assertEquals(List.of(), wrong);
         String keys = given().get("/api/admin/keys").then().statusCode(200).extract().asString();
         assertFalse(keys.contains(name), "no key was created: " + keys);
-        assertEquals(401, RawHttp.send(base, "GET", "/api/admin/keys", headers("Cookie", session), null).status(),
-                "on its normal path, the API still takes no session");
+        assertEquals(401, RawHttp.send(base, "POST", "/api/admin/keys", headers("Cookie", session, "Content-Type", "application/json"),
+                        "{\"name\": \"" + name + "\", \"roles\": [\"admin\"]}").status(),
+                "on its normal path, the API's writes still take no session");
 
         RawHttp.Answer refused = RawHttp.send(base, "GET", "/meta-evaluation/../api/admin/keys", headers("Cookie", session), null);
         assertEquals("application/problem+json", refused.header("Content-Type").orElse(null));

@@ -127,9 +127,12 @@ class SingleSignOnPagesIT {
         assertEquals(403, forged.status(), forged.text());
         assertTrue(forged.text().contains("CSRF"), forged.text());
 
-        // the browser session signs in the pages only: the JSON API wants a bearer key or token
+        // the browser session reads the JSON the pages link to, but the JSON API's writes want a bearer key or token
         APIResponse api = context.request().get(base + "/api/traces/" + traceId);
-        assertEquals(401, api.status(), api.text());
+        assertEquals(200, api.status(), api.text());
+        APIResponse write = context.request().post(base + "/api/3.0/mlflow/traces/" + traceId + "/assessments", RequestOptions.create()
+                .setHeader("Content-Type", "application/json").setData("{\"assessment\": {\"assessment_name\": \"x\", \"feedback\": {\"value\": 1}}}"));
+        assertEquals(401, write.status(), write.text());
         // and a user over the request rate is told to wait, but stays signed in
         TribunalProcess.pause(1100);
         List<Integer> burst = new ArrayList<>();
