@@ -68,15 +68,16 @@ public class JudgeModelClient {
         return provider.apiKey().filter(key -> !key.isBlank()).isPresent();
     }
 
-    /** The providers whose calls need a key and have none: nothing can be judged on their models. */
-    public java.util.Set<String> providersWithoutRequiredKey() {
-        java.util.Set<String> missing = new java.util.TreeSet<>();
-        config.providers().forEach((name, provider) -> {
-            if (provider.requireApiKey() && !hasKey(provider)) {
-                missing.add(name);
-            }
-        });
-        return missing;
+    /**
+     * Why calls to a provider cannot go out: it needs a key and has none (naming the setting that gives it one); empty
+     * when they can, and for a provider that is not configured (which is refused on its own).
+     */
+    public java.util.Optional<String> missingKey(String provider) {
+        ProvidersConfig.Provider settings = config.providers().get(provider);
+        if (settings == null || !settings.requireApiKey() || hasKey(settings)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("provider '" + provider + "' has no API key (set " + keySetting(provider) + ")");
     }
 
     /** The setting, and the environment variable, that give a provider its key. */

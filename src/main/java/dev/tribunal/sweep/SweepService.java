@@ -29,11 +29,13 @@ public class SweepService {
 
     private final SweepCatalog catalog;
     private final SweepTicker ticker;
+    private final SweepReadiness readiness;
     private final Pool pool;
     private final MeterRegistry metrics;
     private final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
 
-    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, MeterRegistry metrics) {
+    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, MeterRegistry metrics, SweepReadiness readiness) {
+        this.readiness = readiness;
         this.catalog = catalog;
         this.ticker = ticker;
         this.pool = pool;
@@ -82,7 +84,7 @@ public class SweepService {
                 instant(state, "next_tick_at"), instant(state, "last_tick_at"), state == null ? null : state.getString("last_run_id"),
                 state == null ? null : state.getInteger("last_tick_traces"), state == null ? 0 : state.getLong("ticks"),
                 state == null ? 0 : state.getLong("traces_judged"), state == null ? 0 : number(state, "judgments"),
-                state == null ? 0 : number(state, "errored"), lagSeconds);
+                state == null ? 0 : number(state, "errored"), lagSeconds, readiness.problems(s));
     }
 
     private static long number(Row row, String column) {

@@ -75,10 +75,12 @@ public class SweepTicker {
     private final SweepCatalog catalog;
     private final Pool pool;
     private final RunService runs;
+    private final SweepReadiness readiness;
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean ensured;
 
-    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs) {
+    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness) {
+        this.readiness = readiness;
         this.catalog = catalog;
         this.pool = pool;
         this.runs = runs;
@@ -89,7 +91,7 @@ public class SweepTicker {
         if (catalog.all().isEmpty() || !ticking.compareAndSet(false, true)) {
             return;
         }
-        Uni<Void> ensure = ensured ? Uni.createFrom().voidItem() : ensureRows().invoke(() -> ensured = true);
+        Uni<Void> ensure = ensured ? Uni.createFrom().voidItem() : ensureRows().invoke(() -> ensured = true).chain(this::announce);
         ensure.chain(() -> Multi.createFrom().iterable(catalog.all().stream().filter(SweepDefinition::enabled).toList())
                         .onItem().transformToUniAndConcatenate(this::tickIfDue)
                         .collect().last())
@@ -107,6 +109,19 @@ public class SweepTicker {
                 .chain(() -> pool.preparedQuery(TRIGGER).execute(Tuple.of(name)))
                 .map(rows -> rows.rowCount() > 0)
                 .invoke(this::tick);
+    }
+
+    private static final String NEXT_TICKS = "select name, next_tick_at from sweep where name = any($1)";
+
+    /** At start, once the rows exist: each sweep, enabled or not, with its next tick and what keeps it from judging. */
+    private Uni<Void> announce() {
+        return pool.preparedQuery(NEXT_TICKS).execute(Tuple.of(catalog.all().stream().map(SweepDefinition::name).toArray(String[]::new)))
+                .invoke(rows -> {
+                    Map<String, Instant> next = new LinkedHashMap<>();
+                    rows.forEach(row -> next.put(row.getString("name"), row.getOffsetDateTime("next_tick_at").toInstant()));
+                    readiness.announce(catalog.all(), next);
+                })
+                .replaceWithVoid();
     }
 
     /** A row per sweep; a sweep whose schedule changed gets its next tick from the new one. */
@@ -129,6 +144,7 @@ public class SweepTicker {
                         }))
                 .invoke(tick -> tick.ifPresent(t -> {
                     LOG.infof("Sweep %s: %d new traces%s", sweep.name(), t.traces(), t.runId() == null ? "" : ", run " + t.runId());
+                    readiness.warnAtTick(sweep);
                     if (t.runId() != null) {
                         runs.poll();
                     }

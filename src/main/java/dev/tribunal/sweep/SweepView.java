@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * @param lagSeconds how far behind the sweep is: seconds since the oldest point any of its judges has reached
  * @param errored judgments of its runs that ended in an error
+ * @param warnings what keeps its judgments from being made (a judge's provider without its API key, say); empty when nothing
  */
 public record SweepView(
         String name,
@@ -32,7 +33,8 @@ public record SweepView(
         long tracesJudged,
         long judgments,
         long errored,
-        Long lagSeconds) {
+        Long lagSeconds,
+        List<String> warnings) {
 
     /** {@code {"sweeps": [...]}}. */
     public record SweepListView(List<SweepView> sweeps) {

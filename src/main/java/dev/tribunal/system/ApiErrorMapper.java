@@ -28,6 +28,8 @@ public class ApiErrorMapper {
     Instance<ErrorFormat> formats;
     @jakarta.inject.Inject
     io.vertx.core.http.HttpServerRequest request;
+    @jakarta.inject.Inject
+    io.quarkus.security.identity.SecurityIdentity identity;
 
     private static final Logger LOG = Logger.getLogger(ApiErrorMapper.class);
     private static final MediaType PROBLEM_JSON = MediaType.valueOf("application/problem+json");
@@ -63,8 +65,34 @@ public class ApiErrorMapper {
     }
 
     @ServerExceptionMapper
-    public Response forbidden(io.quarkus.security.ForbiddenException e, UriInfo uri) {
-        return error(uri, 403, "PERMISSION_DENIED", "The roles of this key do not allow this request");
+    public Response forbidden(io.quarkus.security.ForbiddenException e, UriInfo uri, jakarta.ws.rs.container.ResourceInfo resource) {
+        return error(uri, 403, "PERMISSION_DENIED", refusal(resource, identity));
+    }
+
+    /** What a 403 says: the roles the request needs, and who asked with which roles. */
+    static String refusal(jakarta.ws.rs.container.ResourceInfo resource, io.quarkus.security.identity.SecurityIdentity identity) {
+        java.util.List<String> needed = neededRoles(resource);
+        String need = needed.isEmpty() ? "This request needs another role"
+                : "This request needs the " + String.join(" or ", needed) + " role";
+        if (identity == null || identity.isAnonymous()) {
+            return need;
+        }
+        boolean key = identity.getAttribute(dev.tribunal.security.ApiKeyMechanism.API_KEY) != null;
+        java.util.List<String> has = dev.tribunal.security.Roles.ALL.stream().filter(identity.getRoles()::contains).toList();
+        return need + "; " + (key ? "key '" : "user '") + identity.getPrincipal().getName() + "' has "
+                + (has.isEmpty() ? "no role" : String.join(", ", has));
+    }
+
+    private static java.util.List<String> neededRoles(jakarta.ws.rs.container.ResourceInfo resource) {
+        if (resource == null) {
+            return java.util.List.of();
+        }
+        jakarta.annotation.security.RolesAllowed roles = resource.getResourceMethod() == null ? null
+                : resource.getResourceMethod().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+        if (roles == null && resource.getResourceClass() != null) {
+            roles = resource.getResourceClass().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+        }
+        return roles == null ? java.util.List.of() : java.util.List.of(roles.value());
     }
 
     @ServerExceptionMapper
@@ -156,7 +184,27 @@ public class ApiErrorMapper {
             ErrorFormat.Answer answer = format.get().answer(status, message, request.getHeader("Content-Type"));
             return Response.status(status).type(answer.mediaType()).entity(answer.body()).build();
         }
+        if (dev.tribunal.security.ApiKeyMechanism.isPage(path) && acceptsHtml(request.getHeader("Accept"))) {
+            // a person who followed a link lands on a page that says what went wrong, not on JSON
+            return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(errorPage(status, message)).build();
+        }
         return Response.status(status).type(contentType(path)).entity(body(path, status, code, message)).build();
+    }
+
+    private static boolean acceptsHtml(String accept) {
+        return accept != null && accept.contains("text/html");
+    }
+
+    private static String errorPage(int status, String message) {
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String title = known == null ? "Error" : known.getReasonPhrase();
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + title + " · Tribunal</title></head>\n"
+                + "<body><main><h1>" + title + "</h1><p id=\"error\">" + escapeHtml(message) + "</p>"
+                + "<p><a href=\"/meta-evaluation\">Judges compared with people</a></p></main></body></html>\n";
+    }
+
+    private static String escapeHtml(String text) {
+        return text == null ? "" : text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     /** An error's media type and body on a path, for the router's own answers, given before a resource is chosen. */

@@ -119,6 +119,22 @@ class SecurityTest {
     }
 
     @Test
+    void aRefusalSaysWhichRoleIsNeededAndWhichTheKeyHas() {
+        String reviewer = dev.tribunal.TestSecurity.key("reviewer-403@example.com", Roles.READ, Roles.ANNOTATE);
+        given().header("Authorization", "Bearer " + reviewer).contentType(io.restassured.http.ContentType.JSON)
+                .body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"tr-x\"]}").post("/api/judge-runs").then().statusCode(403)
+                .body("error_code", org.hamcrest.Matchers.equalTo("PERMISSION_DENIED"))
+                .body("detail", org.hamcrest.Matchers.equalTo("This request needs the judge role; key 'reviewer-403@example.com' has read, annotate"));
+        String ingest = dev.tribunal.TestSecurity.key("ingest-403", Roles.INGEST);
+        given().header("Authorization", "Bearer " + ingest).get("/api/3.0/mlflow/traces/tr-x").then().statusCode(403)
+                .body("error_code", org.hamcrest.Matchers.equalTo("PERMISSION_DENIED"))
+                .body("message", org.hamcrest.Matchers.equalTo("This request needs the read role; key 'ingest-403' has ingest"));
+        given().header("Authorization", "Bearer " + ingest).contentType(io.restassured.http.ContentType.JSON).body("{\"assessment\": {}}")
+                .post("/api/3.0/mlflow/traces/tr-x/assessments").then().statusCode(403)
+                .body("message", org.hamcrest.Matchers.equalTo("This request needs the annotate or judge role; key 'ingest-403' has ingest"));
+    }
+
+    @Test
     void everyEndpointNeedsAKeyWithItsRole() throws Exception {
         Map<String, String> keys = new java.util.LinkedHashMap<>();
         for (String role : List.of(Roles.READ, Roles.INGEST, Roles.ANNOTATE, Roles.JUDGE, Roles.ADMIN)) {

@@ -83,14 +83,16 @@ class SingleSignOnTest {
                         + "\"feedback\": {\"value\": \"no\"}}}")
                 .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(403);
         as(reviewer).contentType(ContentType.JSON).body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + trace + "\"]}")
-                .post("/api/judge-runs").then().statusCode(403);
+                .post("/api/judge-runs").then().statusCode(403)
+                .body("detail", equalTo("This request needs the judge role; user 'erin@example.com' has read, annotate"));
 
         String admin = token("grace@example.com", Set.of("tribunal-admins"), SIGNER.getPrivate(), 300);
         as(admin).get("/api/admin/keys").then().statusCode(200);
         as(admin).contentType(ContentType.JSON).body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + trace + "\"]}")
                 .post("/api/judge-runs").then().statusCode(202);
 
-        as(token("heidi@example.com", Set.of("marketing"), SIGNER.getPrivate(), 300)).get("/api/traces").then().statusCode(403);
+        as(token("heidi@example.com", Set.of("marketing"), SIGNER.getPrivate(), 300)).get("/api/traces").then().statusCode(403)
+                .body("detail", equalTo("This request needs the read role; user 'heidi@example.com' has no role"));
         as(token("ivan@example.com", Set.of("admin"), SIGNER.getPrivate(), 300)).get("/api/traces").then().statusCode(403);
         as(token("mallory@example.com", Set.of("tribunal-admins"), STRANGER.getPrivate(), 300)).get("/api/traces").then().statusCode(401);
         as(token("erin@example.com", Set.of("tribunal-reviewers"), SIGNER.getPrivate(), -60)).get("/api/traces").then().statusCode(401);

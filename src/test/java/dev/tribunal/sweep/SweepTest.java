@@ -204,4 +204,23 @@ class SweepTest {
         given().post("/api/sweeps/nope/trigger").then().statusCode(404).body("detail", containsString("No sweep named 'nope'"));
         given().get("/api/sweeps/nope").then().statusCode(404);
     }
+
+    @Test
+    void aSweepWhoseJudgeCannotRunSaysSoAtStartOnEachTickAndInItsView() throws Exception {
+        String why = "judge 'relevance' on fake-keyless:/keyless cannot run: provider 'fake-keyless' has no API key "
+                + "(set TRIBUNAL_PROVIDERS_FAKE_KEYLESS_API_KEY or tribunal.providers.fake-keyless.api-key)";
+        assertEquals(List.of(why), sweep("keyless").getList("warnings"));
+        assertEquals(List.of(), sweep("tagged").getList("warnings"), "a sweep whose judges can run has no warning");
+        java.nio.file.Path log = java.nio.file.Path.of(dev.tribunal.llm.FakeProviders.LOG_FILE);
+        String started = java.nio.file.Files.readString(log);
+        assertTrue(started.contains("Sweep 'keyless': " + why), "said at start");
+        assertTrue(started.contains("Sweep 'tagged' is enabled (every 1h): next tick at "), "each sweep with its next tick");
+        assertTrue(started.contains("Sweep 'off' is disabled (enabled: false in "), "and the disabled ones");
+        given().post("/api/sweeps/keyless/trigger").then().statusCode(202);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (!java.nio.file.Files.readString(log).contains("Sweep 'keyless' ticks, but " + why) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(java.nio.file.Files.readString(log).contains("Sweep 'keyless' ticks, but " + why), "said again at its tick");
+    }
 }

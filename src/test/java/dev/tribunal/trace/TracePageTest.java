@@ -129,6 +129,8 @@ class TracePageTest {
 
     @Test
     void anUnknownTraceIsAPageThatSaysSo() {
-        given().accept("text/html").get("/traces/tr-no-such-trace").then().statusCode(404);
+        String page = given().accept("text/html,application/xhtml+xml").get("/traces/tr-no-such-trace").then().statusCode(404)
+                .contentType(org.hamcrest.Matchers.startsWith("text/html")).extract().asString();
+        assertTrue(page.contains("Trace &#39;tr-no-such-trace&#39; does not exist") || page.contains("Trace 'tr-no-such-trace' does not exist"), page);
     }
 }
