@@ -38,7 +38,16 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return list("traceId in ?1", Sort.by("createTime").and("id"), traceIds);
+        // the ids as one array parameter, then a multi-load by id (one more array): never a parameter per trace
+        return getSession()
+                .chain(session -> session.createNativeQuery("select assessment_id from assessment where trace_id = any(:ids) "
+                                + "order by create_time, assessment_id", String.class)
+                        .setParameter("ids", traceIds.toArray(String[]::new))
+                        .getResultList()
+                        .chain(ids -> ids.isEmpty() ? Uni.createFrom().item(List.<Assessment>of())
+                                : session.find(Assessment.class, ids.toArray()))
+                        // one deleted between the two reads is left out
+                        .map(found -> found.stream().filter(java.util.Objects::nonNull).toList()));
     }
 
     /** One page, newest first, plus one more row that tells whether a next page exists. */
