@@ -44,13 +44,14 @@ public final class TestData {
     /**
      * Stores {@code count} small traces in one statement, straight into the table (the API would take a hundred
      * requests for as many): ids {@code <prefix>-1} to {@code <prefix>-<count>}, each with an input and an output,
-     * and with an {@code expected_response} expectation when {@code expected} is given. Returns the ids in order.
+     * tagged {@code bulk=<prefix>}, and with an {@code expected_response} expectation when {@code expected} is given.
+     * Returns the ids in order.
      */
     public static java.util.List<String> bulkTraces(io.vertx.mutiny.sqlclient.Pool pool, String prefix, int count, String expected) {
-        io.vertx.mutiny.sqlclient.Tuple args = io.vertx.mutiny.sqlclient.Tuple.of(prefix + "-", count);
-        pool.preparedQuery("insert into trace (trace_id, request_time, state, inputs, outputs) select $1 || g, now(), 'OK', "
-                        + "jsonb_build_object('question', 'What is ' || g || ' + 1?'), to_jsonb((g + 1)::text) from generate_series(1, $2) g")
-                .execute(args).await().indefinitely();
+        pool.preparedQuery("insert into trace (trace_id, request_time, state, inputs, outputs, tags) select $1 || g, now(), 'OK', "
+                        + "jsonb_build_object('question', 'What is ' || g || ' + 1?'), to_jsonb((g + 1)::text), "
+                        + "jsonb_build_object('bulk', $3::text) from generate_series(1, $2) g")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(prefix + "-", count, prefix)).await().indefinitely();
         if (expected != null) {
             pool.preparedQuery("insert into assessment (assessment_id, trace_id, name, kind, value, source_type, source_id, metadata, "
                             + "create_time, last_update_time) select 'a-' || md5($1 || g), $1 || g, 'expected_response', 'EXPECTATION', "
