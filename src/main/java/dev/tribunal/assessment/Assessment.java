@@ -76,6 +76,15 @@ public class Assessment {
     @Column(name = "run_id")
     public String runId;
 
+    /** The judge task whose result this is: set by Tribunal's runs only, never through the API. */
+    @Column(name = "task_id", insertable = false, updatable = false)
+    public java.util.UUID taskId;
+
+    /** Whether this is the result of one of Tribunal's judge runs (not a client's own judgment). */
+    public boolean isRunResult() {
+        return taskId != null;
+    }
+
     public AssessmentSource source() {
         return new AssessmentSource(sourceType, sourceId);
     }

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 public class AssessmentRepository implements PanacheRepositoryBase<Assessment, String> {
 
     private static final String COLUMNS = "assessment_id, trace_id, span_id, name, kind, error_code, source_type, source_id, create_time, "
-            + "last_update_time, overrides, valid, run_id";
+            + "last_update_time, overrides, valid, run_id, task_id";
     /** The characters JSON escapes in a text: a control character (as up to 6 bytes), a quote, a backslash. */
     private static final String TEXT_ESCAPES = "'[\\x01-\\x1f\"\\\\]'";
     /**
@@ -66,6 +66,15 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         return getSession()
                 .chain(session -> session.createNativeQuery("select count(*) from trace where trace_id = :id", Long.class)
                         .setParameter("id", traceId)
+                        .getSingleResult())
+                .map(count -> count > 0);
+    }
+
+    /** The judge_run table belongs to the run feature; only whether a run of this id exists matters here. */
+    Uni<Boolean> runExists(String runId) {
+        return getSession()
+                .chain(session -> session.createNativeQuery("select count(*) from judge_run where run_id = :id", Long.class)
+                        .setParameter("id", runId)
                         .getSingleResult())
                 .map(count -> count > 0);
     }
@@ -207,6 +216,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         a.overrides = row.getString("overrides");
         a.valid = row.getBoolean("valid");
         a.runId = row.getString("run_id");
+        a.taskId = row.getUUID("task_id");
         return a;
     }
 

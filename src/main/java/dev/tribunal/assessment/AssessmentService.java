@@ -40,10 +40,12 @@ public class AssessmentService {
 
     private final AssessmentRepository assessments;
     private final ApiConfig api;
+    private final RunResults runResults;
 
-    AssessmentService(AssessmentRepository assessments, ApiConfig api) {
+    AssessmentService(AssessmentRepository assessments, ApiConfig api, RunResults runResults) {
         this.assessments = assessments;
         this.api = api;
+        this.runResults = runResults;
     }
 
     /** Logs an assessment; when it overrides another, that one becomes invalid in the same transaction. */
@@ -51,6 +53,7 @@ public class AssessmentService {
     public Uni<AssessmentView> create(String traceId, AssessmentView view, Caller caller) {
         return Uni.createFrom().item(() -> AssessmentFactory.fromView(traceId, view, caller))
                 .call(() -> requireTrace(traceId))
+                .call(this::requireNotARunsId)
                 .call(assessment -> invalidateOverridden(assessment, caller))
                 .call(assessments::persist)
                 .map(AssessmentView::of);
@@ -70,12 +73,17 @@ public class AssessmentService {
         return requireAssessment(traceId, assessmentId)
                 .invoke(assessment -> {
                     requireOwnLabel(assessment, caller, "change");
+                    RunResults.requireAdmin(assessment, caller, "change");
                     AssessmentFactory.requireRoleFor(assessment.kind, assessment.sourceType, caller, "change");
+                    runResults.checkChange(assessment, changes, paths);
                 })
                 .invoke(assessment -> {
                     // who wrote it and who changed it are Tribunal's to record, not the client's
                     String loggedBy = Json.readStringMap(assessment.metadataJson).get(AssessmentFactory.LOGGED_BY_KEY);
                     applyUpdate(assessment, changes, paths);
+                    if (assessment.isRunResult() && paths.contains("feedback")) {
+                        assessment.valueJson = Json.write(runResults.value(assessment, changes.feedback().value()));
+                    }
                     Map<String, String> metadata = new LinkedHashMap<>(Json.readStringMap(assessment.metadataJson));
                     metadata.remove(AssessmentFactory.LOGGED_BY_KEY);
                     if (loggedBy != null) {
@@ -98,6 +106,7 @@ public class AssessmentService {
                 .invoke(assessment -> {
                     if (assessment != null) {
                         requireOwnLabel(assessment, caller, "delete");
+                        RunResults.requireAdmin(assessment, caller, "delete");
                         AssessmentFactory.requireRoleFor(assessment.kind, assessment.sourceType, caller, "delete");
                     }
                 })
@@ -188,7 +197,19 @@ public class AssessmentService {
                 .onItem().ifNull().failWith(() -> new ResourceNotFoundException(
                         "Assessment '" + assessment.overrides + "' named by 'overrides' does not exist on trace " + assessment.traceId))
                 .invoke(overridden -> requireOwnLabel(overridden, caller, "override"))
+                .invoke(overridden -> RunResults.requireMayOverride(overridden, assessment, caller))
                 .invoke(overridden -> overridden.valid = false)
+                .replaceWithVoid();
+    }
+
+    /** A run's results are written by the run: no client logs one in its name. */
+    private Uni<Void> requireNotARunsId(Assessment assessment) {
+        if (assessment.runId == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return assessments.runExists(assessment.runId)
+                .invoke(exists -> InvalidRequestException.require(!exists, "run_id '" + assessment.runId
+                        + "' names one of Tribunal's judge runs; its results are written by the run itself"))
                 .replaceWithVoid();
     }
 

@@ -60,6 +60,7 @@ public class JudgeRunner {
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
+                .map(this::withoutSecrets)
                 .invoke(j -> {
                     if (j.outcome().cost() != null && j.outcome().cost() > 0) {
                         costs.computeIfAbsent(j.sourceId(), m -> metrics.counter("tribunal.judgment.cost", "model", m)).increment(j.outcome().cost());
@@ -68,6 +69,16 @@ public class JudgeRunner {
                 .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode()),
                         key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
                                 "outcome", j.succeeded() ? "ok" : j.errorCode())).increment());
+    }
+
+    /**
+     * The judgment as it is stored: whatever a provider's answer put in it (the model's rationale and value, an error's
+     * text, a library's exception message) without the providers' keys, in any form the provider may have echoed them.
+     */
+    private Judgment withoutSecrets(Judgment j) {
+        dev.tribunal.llm.SecretRedactor redactor = models.redactor();
+        return new Judgment(j.judgeName(), j.judgeVersion(), j.sourceType(), j.sourceId(), j.spanId(), redactor.redact(j.value()),
+                redactor.redact(j.rationale()), j.errorCode(), redactor.redact(j.errorMessage()), redactor.redact(j.metadata()), j.outcome());
     }
 
     /**

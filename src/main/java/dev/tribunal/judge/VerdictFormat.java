@@ -90,6 +90,21 @@ public final class VerdictFormat {
         }
         JsonNode rationaleNode = root.get("rationale");
         String rationale = rationaleNode == null || rationaleNode.isNull() ? null : rationaleNode.asText();
+        return typed(result, rationale, output);
+    }
+
+    /**
+     * A result checked against an output spec, as a model's reply is read: the value as stored (a choice in its
+     * declared spelling, a whole number as such), or why it does not fit.
+     */
+    public static Verdict check(JsonNode result, OutputSpec output) {
+        if (result == null || result.isNull()) {
+            return Verdict.invalid("there is no result");
+        }
+        return typed(result, null, output);
+    }
+
+    private static Verdict typed(JsonNode result, String rationale, OutputSpec output) {
         if (output instanceof CategoricalOutput c) {
             if (!result.isTextual()) {
                 return Verdict.invalid("result " + result + " is not one of " + c.choices());

@@ -22,6 +22,7 @@ public class JudgeModelClient {
     private final ProvidersConfig config;
     private final MeterRegistry metrics;
     private final ProviderBudgets budgets;
+    private final SecretRedactor redactor;
     private volatile int share = 1;
     private volatile boolean stopping;
     private final Map<String, ProviderGateway> gateways = new ConcurrentHashMap<>();
@@ -30,6 +31,15 @@ public class JudgeModelClient {
         this.config = config;
         this.metrics = metrics;
         this.budgets = budgets;
+        // every provider's key, prepared once: a provider may echo any of them, in any form
+        this.redactor = new SecretRedactor(config.providers().values().stream()
+                .map(provider -> provider.apiKey().orElse(""))
+                .toList());
+    }
+
+    /** Takes the providers' keys out of what a provider's answer became (rationale, value, error, metadata). */
+    public SecretRedactor redactor() {
+        return redactor;
     }
 
     /**
@@ -149,7 +159,7 @@ public class JudgeModelClient {
             if (settings == null) {
                 throw new IllegalArgumentException("No provider named " + name);
             }
-            ProviderGateway created = new ProviderGateway(name, settings, metrics, budgets);
+            ProviderGateway created = new ProviderGateway(name, settings, metrics, budgets, redactor);
             created.shareAmong(share);
             if (stopping) {
                 created.stopSending();

@@ -85,9 +85,11 @@ final class ProviderGateway implements AutoCloseable {
     private final io.micrometer.core.instrument.Counter completionTokens;
     private final io.micrometer.core.instrument.Counter throttled;
     private final Map<String, io.micrometer.core.instrument.Counter> calls = new ConcurrentHashMap<>();
+    private final SecretRedactor redactor;
 
-    ProviderGateway(String name, Provider config, MeterRegistry metrics, ProviderBudgets budgets) {
+    ProviderGateway(String name, Provider config, MeterRegistry metrics, ProviderBudgets budgets, SecretRedactor redactor) {
         this.name = name;
+        this.redactor = redactor;
         this.config = config;
         this.metrics = metrics;
         AtomicInteger threads = new AtomicInteger();
@@ -221,7 +223,8 @@ final class ProviderGateway implements AutoCloseable {
                         if (tokens != null && prompt + completion > tokenEstimate) {
                             tokens.consumeIgnoringRateLimits(prompt + completion - tokenEstimate);
                         }
-                        String text = response.aiMessage() == null ? null : response.aiMessage().text();
+                        // the reply as the judge reads it, without any key the provider echoed into it
+                        String text = response.aiMessage() == null ? null : redactor.redact(response.aiMessage().text());
                         return new LlmResult.Completed(text, prompt, completion, attempts, millisSince(started));
                     } catch (Exception e) {
                         latency.record(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
@@ -361,10 +364,9 @@ final class ProviderGateway implements AutoCloseable {
         }
     }
 
-    /** A provider's error text without the provider's key, should a gateway echo it back. */
+    /** A provider's error text without the providers' keys, should a gateway echo one back in any form. */
     private String redact(String text) {
-        String key = config.apiKey().orElse("");
-        return key.length() < 4 ? text : text.replace(key, "[api key]");
+        return redactor.redact(text);
     }
 
     private void count(String outcome) {

@@ -71,8 +71,10 @@ public class TraceService {
                 .chain(existing -> {
                     Set<String> known = new HashSet<>(existing);
                     List<NewTrace> fresh = batch.stream().filter(t -> !known.contains(t.trace().traceId)).toList();
+                    // the traces first, then their spans (in one statement, however many) and expectations
                     return Rows.persistAll(fresh.stream().map(NewTrace::trace).toList())
-                            .chain(() -> Rows.persistAll(fresh.stream().flatMap(t -> t.spans().stream()).toList()))
+                            .chain(() -> traces.flush())
+                            .chain(() -> spans.insertAll(fresh.stream().flatMap(t -> t.spans().stream()).toList()))
                             .chain(() -> Rows.persistAll(fresh.stream().flatMap(t -> t.expectations().stream()).toList()))
                             .chain(() -> traces.flush())
                             .map(ignored -> new TraceBatchResult(ids,

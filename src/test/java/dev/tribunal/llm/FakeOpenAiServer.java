@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
  *   <li>{@code invalid-json}: a reply that is not JSON; {@code out-of-range}: a result outside the declared choices or range;
  *       {@code malformed}: an HTTP 200 body that is not a chat completion</li>
+ *   <li>like a careless gateway, the key it was sent echoed back in every form of {@link #echoes}: {@code echo-key} in a
+ *       valid verdict's rationale, {@code echo-key-value} as the verdict's result (which no judge accepts),
+ *       {@code echo-key-error} in a 400's error message</li>
  * </ul>
  * It records every request (model, time, authorization) and the highest number in flight per model.
  */
@@ -192,8 +195,46 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "invalid-json" -> send(request, 200, completion(model, "I think the answer is yes."), null, finish);
             case "out-of-range" -> send(request, 200, completion(model, content(body, true)), null, finish);
             case "malformed" -> send(request, 200, "<html>gateway</html>", null, finish);
+            case "echo-key" -> send(request, 200, completion(model, new JsonObject().put("rationale", "Checked; the gateway saw "
+                    + String.join(" ", echoes(bearer(request)))).put("result", content(body, false, "result")).encode()), null, finish);
+            case "echo-key-value" -> send(request, 200, completion(model, new JsonObject().put("rationale", "as asked")
+                    .put("result", String.join(" ", echoes(bearer(request)))).encode()), null, finish);
+            case "echo-key-error" -> send(request, 400, error("Key rejected: " + String.join(" ", echoes(bearer(request)))), null, finish);
             default -> send(request, 200, verdict(model, body), null, finish);
         }
+    }
+
+    /** The key a request was sent with (its Authorization header without {@code Bearer }). */
+    private static String bearer(HttpServerRequest request) {
+        String header = request.getHeader("Authorization");
+        return header == null ? "" : header.replaceFirst("^Bearer ", "");
+    }
+
+    /**
+     * The ways a careless provider or gateway shows a key back: as it is, in upper case, base64 and base64url (with and
+     * without padding) of the key alone and of {@code Bearer <key>} and {@code user:<key>}, URL-encoded (every byte),
+     * hex, its first 16 characters, its last 12, and masked as OpenAI shows keys ({@code sk-...wxyz}).
+     */
+    public static java.util.List<String> echoes(String key) {
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        java.util.Base64.Encoder url = java.util.Base64.getUrlEncoder().withoutPadding();
+        byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder percent = new StringBuilder();
+        for (byte b : bytes) {
+            percent.append('%').append(java.util.HexFormat.of().withUpperCase().toHexDigits(b));
+        }
+        return java.util.List.of(key,
+                key.toUpperCase(java.util.Locale.ROOT),
+                base64.encodeToString(bytes),
+                url.encodeToString(bytes),
+                base64.encodeToString(("Bearer " + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                base64.encodeToString(("user:" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                url.encodeToString(("api:" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                percent.toString(),
+                java.util.HexFormat.of().formatHex(bytes),
+                key.substring(0, Math.min(16, key.length())),
+                key.substring(Math.max(0, key.length() - 12)),
+                key.substring(0, Math.min(3, key.length())) + "..." + key.substring(Math.max(0, key.length() - 4)));
     }
 
     /**
@@ -235,6 +276,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
         }
         finish.run();
         response.end(body);
+    }
+
+    /** The result of a verdict that fits the schema of the request's response_format. */
+    private static Object content(JsonObject body, boolean outOfRange, String field) {
+        return new JsonObject(content(body, outOfRange)).getValue(field);
     }
 
     /** A verdict that fits (or, when asked, breaks) the schema of the request's response_format. */

@@ -454,9 +454,88 @@ class SecurityTest {
         assertNotEquals(-1, log.indexOf("revoked by"));
     }
 
+    /** Every 12 characters in a row of every form in which a provider may echo the key, and its masked form, lower-cased. */
+    private static List<String> echoedKeyTraces() {
+        List<String> traces = new ArrayList<>();
+        for (String form : dev.tribunal.llm.FakeOpenAiServer.echoes(FakeProviders.SECRET_KEY)) {
+            String lower = form.toLowerCase(java.util.Locale.ROOT);
+            for (int i = 0; i + 12 <= lower.length(); i++) {
+                traces.add(lower.substring(i, i + 12));
+            }
+            if (lower.length() < 12) {
+                traces.add(lower);
+            }
+        }
+        return traces.stream().distinct().toList();
+    }
+
+    /**
+     * A provider that echoes its key back (upper case, base64 of the key and of the Authorization header, URL-encoded,
+     * hex, a prefix, the end, masked) in a verdict's rationale, as the verdict's value, or in an error: each judgment is
+     * stored and readable with the key taken out, in every form.
+     */
+    @Test
+    void providerKeysEchoedInAnyFormAreStoredNowhere() throws Exception {
+        long since = transactionNow();
+        List<String> traceIds = dev.tribunal.run.RunTestSupport.traces(2, "2");
+        String runId = dev.tribunal.run.RunTestSupport.startRun(List.of("relevance"), traceIds,
+                List.of("fake:/echo-key", "fake:/echo-key-value", "fake:/echo-key-error"));
+        dev.tribunal.run.RunTestSupport.awaitCompleted(runId, java.time.Duration.ofSeconds(30));
+        String reader = key("echo-reader", Roles.READ);
+        String results = send("GET", "/api/assessments?run_id=" + runId, reader, null, null).body();
+        JsonPath read = JsonPath.from(results);
+        assertEquals(6, read.getList("assessments").size(), results);
+        assertEquals(List.of("yes", "yes"), read.getList("assessments.findAll { it.source.source_id == 'fake:/echo-key' }.feedback.value"),
+                "a verdict whose rationale echoed the key still counts");
+        assertTrue(read.getList("assessments.findAll { it.source.source_id == 'fake:/echo-key' }.rationale", String.class).stream()
+                .allMatch(r -> r.startsWith("Checked; the gateway saw [api key]")), results);
+        assertEquals(List.of("INVALID_JUDGE_OUTPUT", "INVALID_JUDGE_OUTPUT"),
+                read.getList("assessments.findAll { it.source.source_id == 'fake:/echo-key-value' }.feedback.error.error_code"));
+        assertEquals(List.of("PROVIDER_REJECTED", "PROVIDER_REJECTED"),
+                read.getList("assessments.findAll { it.source.source_id == 'fake:/echo-key-error' }.feedback.error.error_code"));
+        StringBuilder everything = new StringBuilder(results);
+        for (String traceId : traceIds) {
+            everything.append(send("GET", "/api/traces/" + traceId, reader, null, null).body());
+            everything.append(send("GET", "/api/3.0/mlflow/traces/" + traceId, reader, null, null).body());
+        }
+        String lower = everything.toString().toLowerCase(java.util.Locale.ROOT);
+        for (String trace : echoedKeyTraces()) {
+            assertFalse(lower.contains(trace), "'" + trace + "' of the key is readable: " + results);
+        }
+        assertFalse(Files.readString(Path.of(FakeProviders.LOG_FILE)).toLowerCase(java.util.Locale.ROOT).contains(
+                FakeProviders.SECRET_KEY.substring(0, 12)), "the log holds the key");
+        assertNoKeyInAnyTable(since);
+    }
+
+    /** The database's current transaction id: rows written after it carry a later one (their xmin). */
+    private long transactionNow() {
+        return pool.query("select txid_current() % 4294967296").execute().await().indefinitely().iterator().next().getLong(0);
+    }
+
+    /**
+     * No row of any table written since the given transaction holds any 12 characters in a row of any echoed form of the
+     * provider's key, in any letter case (rows written before, by other tests, are not read again: a table may hold
+     * hundreds of thousands of them).
+     */
+    private void assertNoKeyInAnyTable(long since) {
+        String pattern = echoedKeyTraces().stream().map(t -> t.replaceAll("([^a-z0-9])", "\\\\$1"))
+                .collect(java.util.stream.Collectors.joining("|"));
+        List<String> tables = new ArrayList<>();
+        pool.query("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")
+                .execute().await().indefinitely().forEach(row -> tables.add(row.getString(0)));
+        for (String table : tables) {
+            // the new rows are picked first (offset 0 keeps PostgreSQL from merging the two steps), then only they are searched
+            long rows = pool.preparedQuery("select count(*) from (select t::text as row from \"" + table + "\" t "
+                            + "where t.xmin::text::bigint >= $2 offset 0) written where written.row ~* $1")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(pattern, since)).await().indefinitely().iterator().next().getLong(0);
+            assertEquals(0, rows, "table " + table + " holds a form of the provider's key");
+        }
+    }
+
     /** After keys, a session and a judgment whose provider echoes the key it was sent, no table holds any key. */
     @Test
     void theDatabaseHoldsNoKey() throws Exception {
+        long since = transactionNow();
         String key = key("db-scan", Roles.READ);
         HttpResponse<String> signedIn = send("POST", "/login", null, "application/x-www-form-urlencoded", "key=" + key);
         assertEquals(303, signedIn.statusCode());
@@ -470,13 +549,15 @@ class SecurityTest {
         pool.query("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")
                 .execute().await().indefinitely().forEach(row -> tables.add(row.getString(0)));
         assertTrue(tables.containsAll(List.of("api_key", "browser_session", "assessment", "judge_task")), tables.toString());
+        // every row, each read once: the tables may hold hundreds of thousands of them by now
+        String secrets = java.util.stream.Stream.of(key, token, TestSecurity.ADMIN_KEY, FakeProviders.SECRET_KEY)
+                .map(secret -> secret.replaceAll("([^A-Za-z0-9])", "\\\\$1")).collect(java.util.stream.Collectors.joining("|"));
         for (String table : tables) {
-            for (String secret : List.of(key, token, TestSecurity.ADMIN_KEY, FakeProviders.SECRET_KEY)) {
-                long rows = pool.preparedQuery("select count(*) from \"" + table + "\" t where strpos(t::text, $1) > 0")
-                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(secret)).await().indefinitely().iterator().next().getLong(0);
-                assertEquals(0, rows, "table " + table + " holds a secret");
-            }
+            long rows = pool.preparedQuery("select count(*) from \"" + table + "\" t where t::text ~ $1")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(secrets)).await().indefinitely().iterator().next().getLong(0);
+            assertEquals(0, rows, "table " + table + " holds a secret");
         }
+        assertNoKeyInAnyTable(since);
     }
 
     /** What lists the configuration (the Dev UI's view in dev mode, a config dump) sees neither the keys nor their names. */

@@ -28,6 +28,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Tribunal's own trace API: batch ingest, reads, filters and pagination. */
 @QuarkusTest
@@ -260,11 +261,61 @@ class TraceApiTest {
                 .body("traces[0].assessments[0].feedback.value", equalTo("yes"));
         given().queryParam("tag", "run=" + run).queryParam("lacks_assessment", "correctness").when().get("/api/traces").then()
                 .body("traces.trace_id", contains(other, unjudged));
+        // several names: every one present, or every one absent
+        logAssessment(judged, "{\"assessment_name\": \"relevance\", \"feedback\": {\"value\": \"yes\"}}");
+        logAssessment(unjudged, "{\"assessment_name\": \"relevance\", \"feedback\": {\"value\": \"no\"}}");
+        given().queryParam("tag", "run=" + run).queryParam("has_assessment", "correctness").queryParam("has_assessment", "relevance")
+                .when().get("/api/traces").then().body("traces.trace_id", contains(judged));
+        given().queryParam("tag", "run=" + run).queryParam("has_assessment", "relevance").queryParam("has_assessment", "relevance")
+                .when().get("/api/traces").then().body("traces.trace_id", contains(unjudged, judged));
+        given().queryParam("tag", "run=" + run).queryParam("has_assessment", "correctness").queryParam("has_assessment", "safety")
+                .when().get("/api/traces").then().body("traces", hasSize(0));
+        given().queryParam("tag", "run=" + run).queryParam("lacks_assessment", "correctness").queryParam("lacks_assessment", "relevance")
+                .when().get("/api/traces").then().body("traces.trace_id", contains(other));
+        given().queryParam("tag", "run=" + run).queryParam("tag", "env=prod").queryParam("has_assessment", "relevance")
+                .queryParam("lacks_assessment", "correctness").when().get("/api/traces").then().body("traces.trace_id", contains(unjudged));
         given().queryParam("tag", "run=" + run).queryParam("start_time", "2025-03-02T00:00:00Z")
                 .queryParam("end_time", "2025-03-03T00:00:00Z").when().get("/api/traces").then()
                 .body("traces.trace_id", contains(unjudged));
         given().queryParam("tag", "run=" + run).queryParam("start_time", "2025-03-02T01:00:00+01:00").when().get("/api/traces").then()
                 .body("traces.trace_id", contains(other, unjudged));
+    }
+
+    /** The documented limits of an ingest: 1,000 traces in one request, with as many spans as fit in the 10M body. */
+    @Test
+    void aThousandTracesWithManySpansEachAreStoredInOneRequest() {
+        String run = UUID.randomUUID().toString();
+        int spansPerTrace = 75;
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int t = 0; t < 1000; t++) {
+            String id = uniqueTraceId();
+            ids.add(id);
+            body.append(t == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": {\"question\": \"q").append(t)
+                    .append("\"}, \"outputs\": \"a\", \"tags\": {\"run\": \"").append(run).append("\"}, \"spans\": [");
+            for (int s = 0; s < spansPerTrace; s++) {
+                body.append(s == 0 ? "" : ",").append("{\"span_id\": \"s").append(s).append("\"")
+                        .append(s == 0 ? "" : ", \"parent_span_id\": \"s0\"").append(", \"name\": \"step ").append(s)
+                        .append("\", \"span_type\": \"TOOL\", \"inputs\": {\"n\": ").append(s).append("}, \"outputs\": \"done\"}");
+            }
+            body.append("]}");
+        }
+        body.append("]}");
+        assertTrue(body.length() > 8_000_000 && body.length() < 10 * 1024 * 1024, "within the 10M body: " + body.length());
+        // a machine shared with other builds may take longer than the usual 30 s read timeout; the time is printed
+        io.restassured.config.RestAssuredConfig patient = io.restassured.RestAssured.config().httpClient(
+                io.restassured.config.HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 180_000));
+        long started = System.nanoTime();
+        given().config(patient).contentType(ContentType.JSON).body(body.toString()).when().post("/api/traces").then().statusCode(200)
+                .body("created", hasSize(1000));
+        System.out.printf("1,000 traces of %d spans (%,d bytes) ingested in %d ms%n", spansPerTrace, body.length(),
+                (System.nanoTime() - started) / 1_000_000);
+        given().when().get("/api/traces/" + ids.get(999)).then().statusCode(200).body("spans", hasSize(spansPerTrace));
+        given().queryParam("tag", "run=" + run).queryParam("max_results", 1000).when().get("/api/traces").then().statusCode(200)
+                .body("traces", hasSize(1000));
+        // sent again, every one is found to exist already
+        given().config(patient).contentType(ContentType.JSON).body(body.toString()).when().post("/api/traces").then().statusCode(200)
+                .body("created", hasSize(0)).body("already_existed", hasSize(1000));
     }
 
     @Test
