@@ -61,10 +61,13 @@ public class RunService {
     private final JudgeRunner runner;
     private final TraceDataLoader loader;
     private final ApiConfig api;
+    private final dev.tribunal.llm.JudgeModelClient modelClient;
 
     RunService(JudgeCatalog catalog, ProvidersConfig providers, TraceService traces, RunRepository runs,
-               TaskWorker worker, TaskRows rows, JudgeRunner runner, TraceDataLoader loader, ApiConfig api) {
+               TaskWorker worker, TaskRows rows, JudgeRunner runner, TraceDataLoader loader, ApiConfig api,
+               dev.tribunal.llm.JudgeModelClient modelClient) {
         this.api = api;
+        this.modelClient = modelClient;
         this.worker = worker;
         this.rows = rows;
         this.runner = runner;
@@ -87,7 +90,29 @@ public class RunService {
         boolean inline = request.traces() != null;
         InvalidRequestException.require(inline != (request.traceIds() != null), "Give either trace_ids or traces, not both and not neither");
         checkSize(inline ? request.traces().size() : request.traceIds().size(), judges, models);
+        checkKeys(judges, models);
         return new Checked(judges, models, inline);
+    }
+
+    /**
+     * A run whose model's provider needs a key and has none could not make a single call: every judgment would end
+     * AUTHENTICATION_FAILED. It is refused, naming the provider and the setting that gives it its key.
+     */
+    private void checkKeys(List<JudgeDefinition> judges, List<ModelId> models) {
+        Map<String, java.util.Set<String>> judgesByProblem = new java.util.LinkedHashMap<>();
+        for (JudgeDefinition judge : judges) {
+            if (judge.kind() != JudgeDefinition.Kind.LLM) {
+                continue;
+            }
+            for (ModelId model : models.isEmpty() ? List.of(judge.model()) : models) {
+                modelClient.missingKey(model.provider()).ifPresent(why -> judgesByProblem
+                        .computeIfAbsent(why, w -> new java.util.TreeSet<>()).add(judge.name() + " on " + model));
+            }
+        }
+        if (!judgesByProblem.isEmpty()) {
+            throw new InvalidRequestException("The run could not make a single call: " + judgesByProblem.entrySet().stream()
+                    .map(e -> e.getKey() + ", for " + String.join(", ", e.getValue())).collect(Collectors.joining("; ")));
+        }
     }
 
     /** Checks the request, stores inline traces, then the run and all its tasks in one transaction. */

@@ -229,14 +229,25 @@ class JudgeRunTest {
     }
 
     @Test
-    void aProviderThatNeedsAKeyItLacksIsNotCalled() {
+    void aRunOnAProviderThatNeedsAKeyItLacksIsRefusedNamingTheSetting() {
         List<String> traceIds = traces(2, "2");
-        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-keyless:/keyless"));
-        JsonPath run = awaitCompleted(runId, WAIT);
-        assertEquals(2, run.getInt("errors_by_code.AUTHENTICATION_FAILED"));
-        String message = errorMessage(assessments(runId).get(0));
-        assertTrue(message.contains("provider fake-keyless has no API key"), message);
+        String why = "The run could not make a single call: provider 'fake-keyless' has no API key (set "
+                + "TRIBUNAL_PROVIDERS_FAKE_KEYLESS_API_KEY or tribunal.providers.fake-keyless.api-key), for relevance on fake-keyless:/keyless";
+        for (boolean dryRun : new boolean[] {false, true}) {
+            given().contentType(io.restassured.http.ContentType.JSON)
+                    .body(java.util.Map.of("judges", List.of("relevance"), "trace_ids", traceIds, "models", List.of("fake-keyless:/keyless"),
+                            "dry_run", dryRun))
+                    .post("/api/judge-runs").then().statusCode(400).body("detail", org.hamcrest.Matchers.equalTo(why));
+        }
+        // the shipped judges on OpenAI, which has no key in the tests
+        given().contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("judges", List.of("correctness", "exact_match"), "trace_ids", traceIds))
+                .post("/api/judge-runs").then().statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("provider 'openai' has no API key (set OPENAI_API_KEY or "
+                        + "tribunal.providers.openai.api-key), for correctness on openai:/gpt-4o-mini"));
         assertEquals(0, FakeProviders.server.received("keyless").size(), "nothing is sent without the key");
+        // code judges need no key: the same traces are judged
+        awaitCompleted(startRun(List.of("exact_match"), traceIds, null), WAIT);
     }
 
     @Test
