@@ -225,6 +225,10 @@ public class ApiErrorMapper {
             }
             return "Invalid value at '" + path + "': " + reason;
         }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            // Jackson's own words would name the Java type the body is read into
+            return "The body must be " + friendlyType(mismatch.getTargetType());
+        }
         return "The body could not be read: " + firstLine(e.getOriginalMessage());
     }
 

@@ -127,6 +127,15 @@ class StrictJsonTest {
         assertRefused(post("/api/meta-evaluations", body("{\"name\": \"a\", \"name\": \"b\", \"reference\": {\"human_feedback\": \"a\"}}")), "name");
     }
 
+    @Test
+    void aBodyOfTheWrongShapeIsNamedWithoutTheServersOwnTypes() {
+        for (String path : List.of("/api/meta-evaluations", "/api/traces", "/api/admin/keys", "/api/judge-runs")) {
+            Response response = post(path, body("[1]"));
+            assertRefused(response, "The body must be an object");
+            assertTrue(!response.asString().contains("dev.tribunal") && !response.asString().contains("`"), response.asString());
+        }
+    }
+
     // ---- bytes that are not UTF-8 ---------------------------------------------------------------------------------
 
     @Test
