@@ -7,10 +7,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
@@ -20,8 +19,8 @@ import java.util.HexFormat;
  * becomes garbage, and a <code>&#92;ud800</code> escape without its other half becomes a string that PostgreSQL stores as
  * {@code ?}. Refused here instead, with {@link InvalidJsonTextException} naming the field:
  * <ul>
- * <li>bytes that are not UTF-8 (the JDK's decoder is the judge: overlong forms, encoded surrogates, code points
- * beyond U+10FFFF, stray or missing continuation bytes), in values and in field names;</li>
+ * <li>bytes that are not UTF-8 (overlong forms, encoded surrogates, code points beyond U+10FFFF, stray or missing
+ * continuation bytes), in values and in field names;</li>
  * <li>a body in UTF-16 or UTF-32, which Jackson would otherwise detect and read (JSON over HTTP is UTF-8);</li>
  * <li>a <code>&#92;u</code> escape of a high surrogate not followed by one of a low surrogate, or of a low one alone.</li>
  * </ul>
@@ -31,8 +30,8 @@ public final class StrictJsonInput extends InputDecorator {
 
     public static final StrictJsonInput INSTANCE = new StrictJsonInput();
     private static final long serialVersionUID = 1L;
-    /** Characters decoded per step: the decoded text is not kept, only the decoder's verdict. */
-    private static final int CHUNK = 8192;
+    /** Eight bytes at a time, to skip ASCII quickly. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private StrictJsonInput() {
     }
@@ -64,21 +63,11 @@ public final class StrictJsonInput extends InputDecorator {
                 throw new InvalidJsonTextException("The text is not UTF-8 (it looks like UTF-16 or UTF-32): JSON is sent as UTF-8");
             }
         }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
-        ByteBuffer in = ByteBuffer.wrap(bytes, offset, length);
-        CharBuffer out = CharBuffer.allocate(Math.max(1, Math.min(CHUNK, length)));
-        while (true) {
-            CoderResult result = decoder.decode(in, out, true);
-            if (result.isError()) {
-                int at = in.position();
-                String following = HexFormat.ofDelimiter(" ").withUpperCase().formatHex(bytes, at, Math.min(end, at + 4));
-                throw new InvalidJsonTextException("Invalid text " + JsonPaths.locate(bytes, offset, at) + ": it is not UTF-8 from byte "
-                        + (at - offset) + " on (" + following + (end > at + 4 ? " ..." : "") + ")");
-            }
-            if (result.isUnderflow()) {
-                break;
-            }
-            out.clear();
+        int malformed = firstMalformed(bytes, offset, end);
+        if (malformed >= 0) {
+            String following = HexFormat.ofDelimiter(" ").withUpperCase().formatHex(bytes, malformed, Math.min(end, malformed + 4));
+            throw new InvalidJsonTextException("Invalid text " + JsonPaths.locate(bytes, offset, malformed) + ": it is not UTF-8 from byte "
+                    + (malformed - offset) + " on (" + following + (end > malformed + 4 ? " ..." : "") + ")");
         }
         int lone = loneSurrogate(bytes, offset, end);
         if (lone >= 0) {
@@ -86,6 +75,60 @@ public final class StrictJsonInput extends InputDecorator {
                     + new String(bytes, lone, 6, StandardCharsets.US_ASCII) + " (at byte " + (lone - offset) + ") is half of a "
                     + "UTF-16 surrogate pair without the other half; a character beyond U+FFFF is escaped as a pair such as \\ud83d\\ude00");
         }
+    }
+
+    /**
+     * The index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode's table 3-7: no overlong
+     * form, no surrogate, nothing beyond U+10FFFF, no sequence cut short), or -1. The JDK's strict decoder gives the
+     * same verdict (a test compares them) but decodes as it goes, about twenty times slower on text with accents;
+     * here ASCII is skipped eight bytes at a time.
+     */
+    static int firstMalformed(byte[] bytes, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (i + 8 <= to && ((long) LONGS.get(bytes, i) & 0x8080808080808080L) == 0) {
+                i += 8;
+                continue;
+            }
+            int lead = bytes[i] & 0xFF;
+            if (lead < 0x80) {
+                i++;
+            } else if (lead >= 0xC2 && lead <= 0xDF) {
+                if (i + 1 >= to || !continuation(bytes[i + 1])) {
+                    return i;
+                }
+                i += 2;
+            } else if (lead >= 0xE0 && lead <= 0xEF) {
+                // E0 would be overlong below A0; ED followed by A0 or more is a surrogate
+                int low = lead == 0xE0 ? 0xA0 : 0x80;
+                int high = lead == 0xED ? 0x9F : 0xBF;
+                if (i + 2 >= to || !within(bytes[i + 1], low, high) || !continuation(bytes[i + 2])) {
+                    return i;
+                }
+                i += 3;
+            } else if (lead >= 0xF0 && lead <= 0xF4) {
+                // F0 would be overlong below 90; F4 beyond 8F is past U+10FFFF
+                int low = lead == 0xF0 ? 0x90 : 0x80;
+                int high = lead == 0xF4 ? 0x8F : 0xBF;
+                if (i + 3 >= to || !within(bytes[i + 1], low, high) || !continuation(bytes[i + 2]) || !continuation(bytes[i + 3])) {
+                    return i;
+                }
+                i += 4;
+            } else {
+                // a continuation byte without a lead, C0 and C1 (always overlong), F5 to FF (never used)
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean continuation(byte b) {
+        return (b & 0xC0) == 0x80;
+    }
+
+    private static boolean within(byte b, int low, int high) {
+        int value = b & 0xFF;
+        return value >= low && value <= high;
     }
 
     /**
