@@ -19,11 +19,16 @@ import java.util.Optional;
  */
 public final class JsonPaths {
 
-    /** Reads a prefix of a body only to find where its end lies: no checks, no limits beyond the body's own size. */
+    /**
+     * Reads a prefix of a body only to find where its end lies: no checks, strings as long as the body; nesting as
+     * deep as Jackson's default allows (a body nested deeper is refused for that anyway).
+     */
     private static final JsonFactory PLAIN = JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                    .maxNestingDepth(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+                    .maxStringLength(Integer.MAX_VALUE).build())
             .build();
+    /** Paths longer than this are shown by their end, which says the most. */
+    private static final int MAX_SHOWN = 200;
 
     private JsonPaths() {
     }
@@ -57,7 +62,10 @@ public final class JsonPaths {
 
     /** {@code 'a.b'}, or "the top level" for the document itself. */
     public static String quoted(String path) {
-        return path.isEmpty() ? "the top level" : "'" + path + "'";
+        if (path.isEmpty()) {
+            return "the top level";
+        }
+        return "'" + (path.length() <= MAX_SHOWN ? path : "..." + path.substring(path.length() - MAX_SHOWN)) + "'";
     }
 
     private static String join(Iterable<String> segments) {
@@ -116,6 +124,9 @@ public final class JsonPaths {
                     inString = false;
                 }
             }
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            // nested deeper than any body may be: the place is not worth finding
+            return new Place("", false);
         } catch (IOException e) {
             // the text ends inside the token that holds the byte
         }
