@@ -12,7 +12,8 @@ import jakarta.inject.Singleton;
  * Request bodies are read strictly: a number where a string belongs (or the reverse) is a 400, not
  * a silent conversion, so a client's mistake never turns into stored data it did not mean. So are a key
  * sent twice in an object (rather than the last one silently winning), text that is not UTF-8 or holds half
- * a surrogate pair ({@link StrictJsonInput}), and a fraction where a whole number belongs ({@link WholeNumbers}).
+ * a surrogate pair ({@link StrictJsonInput}), a fraction where a whole number belongs ({@link WholeNumbers}), and a
+ * null inside a list.
  */
 @Singleton
 class StrictJsonCustomizer implements ObjectMapperCustomizer {
@@ -41,5 +42,11 @@ class StrictJsonCustomizer implements ObjectMapperCustomizer {
         mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
         // whole-number types WholeNumbers does not cover (BigInteger, say) refuse a fraction rather than cut it
         mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        // lists in bodies hold names, ids and objects: a null among them is a 400 naming the element, never a null
+        // that code reading the list would trip over
+        for (Class<?> collection : new Class<?>[] {java.util.List.class, java.util.Set.class, java.util.Collection.class}) {
+            mapper.configOverride(collection).setSetterInfo(com.fasterxml.jackson.annotation.JsonSetter.Value.forContentNulls(
+                    com.fasterxml.jackson.annotation.Nulls.FAIL));
+        }
     }
 }

@@ -136,6 +136,21 @@ class StrictJsonTest {
         }
     }
 
+    @Test
+    void aNullWhereAListHoldsNamesIsA400NamingTheElement() {
+        String trace = TestData.newTrace();
+        assertRefused(post("/api/judge-runs", body("{\"judges\": [null], \"trace_ids\": [\"" + trace + "\"]}")), "judges[0]");
+        assertRefused(post("/api/judge-runs", body("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + trace + "\", null]}")), "trace_ids[1]");
+        assertRefused(post("/api/judge-runs", body("{\"judges\": [\"correctness\"], \"trace_ids\": [\"" + trace + "\"], \"models\": [null]}")),
+                "models[0]");
+        given().get("/api/assessments?trace_id=" + trace).then().statusCode(200).body("assessments.size()", org.hamcrest.Matchers.is(0));
+        String name = "nulls-" + System.nanoTime();
+        assertRefused(post("/api/admin/keys", body("{\"name\": \"" + name + "\", \"roles\": [\"read\", null]}")), "roles[1]");
+        given().get("/api/admin/keys").then().statusCode(200).body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString(name)));
+        assertRefused(post("/api/meta-evaluations", body("{\"name\": \"x\", \"reference\": {\"human_feedback\": \"x\"}, \"run_ids\": [null]}")),
+                "run_ids[0]");
+    }
+
     // ---- bytes that are not UTF-8 ---------------------------------------------------------------------------------
 
     @Test
