@@ -25,7 +25,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import java.net.URLEncoder;
@@ -187,9 +186,15 @@ public class MetaEvalPage {
     @RolesAllowed(Roles.ANNOTATE)
     @Path("/label")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> saveLabel(@RestForm("name") String name, @RestForm("trace_id") String traceId, @RestForm("csrf") String csrf,
-                                   @RestForm("value") String value, @RestForm("rationale") String rationale,
-                                   @RestForm("overrides") String overrides) {
+    public Uni<Response> saveLabel(byte[] body) {
+        // the form is read by FormBody, which answers a malformed one with a 400
+        dev.tribunal.system.FormBody form = dev.tribunal.system.FormBody.parse(body);
+        String name = form.get("name");
+        String traceId = form.get("trace_id");
+        String csrf = form.get("csrf");
+        String value = form.get("value");
+        String rationale = form.get("rationale");
+        String overrides = form.get("overrides");
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required");
         InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
         PermissionDeniedException.require(Csrf.accepts(identity, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");

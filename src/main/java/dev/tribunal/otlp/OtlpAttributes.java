@@ -33,8 +33,10 @@ final class OtlpAttributes {
     static final int MAX_DEPTH = 64;
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** JSON inside a string is read as strictly as a body: one holding half a surrogate pair, say, stays a string. */
     private static final ObjectMapper EMBEDDED_JSON = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .inputDecorator(dev.tribunal.system.StrictJsonInput.INSTANCE)
                     .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -98,7 +100,7 @@ final class OtlpAttributes {
         }
         JsonNode node;
         try {
-            node = EMBEDDED_JSON.readTree(text);
+            node = EMBEDDED_JSON.readTree(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException e) {
             return value;
         }

@@ -39,8 +39,8 @@ public final class RunRequests {
     public record RetryRequest(List<String> errorCodes) {
 
         /** {@code {"error_codes": [...]}}, or nothing at all for every error. */
-        static RetryRequest parse(String body) {
-            if (body == null || body.isBlank()) {
+        static RetryRequest parse(byte[] body) {
+            if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
                 return new RetryRequest(List.of());
             }
             com.fasterxml.jackson.databind.JsonNode json = dev.tribunal.system.Json.parseClientJson(body, "The body");

@@ -23,6 +23,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -89,8 +92,11 @@ public class RunResource {
     @RolesAllowed(Roles.JUDGE)
     @Path("/{run_id}/retry")
     @Operation(summary = "Judge the run's errored judgments again (optionally only some error codes); the new results override the errors")
-    public Uni<Response> retry(@RestPath("run_id") String runId, String body) {
-        // the body is optional: a bare POST (as curl -X POST sends it) retries every error
+    public Uni<Response> retry(@RestPath("run_id") String runId,
+                               @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                       schema = @Schema(implementation = RetryRequest.class))) byte[] body) {
+        // the body is optional: a bare POST (as curl -X POST sends it) retries every error; read as bytes, so that
+        // text that is not UTF-8 is refused rather than decoded with replacement characters
         return service.retry(runId, RetryRequest.parse(body))
                 .map(retried -> Redirects.located(Response.accepted(retried), "/api/judge-runs/" + retried.runId()).build());
     }

@@ -12,7 +12,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.quarkus.security.Authenticated;
@@ -82,7 +81,11 @@ public class LoginPage {
     @Path("login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
-    public Uni<Response> login(@RestForm("key") String key, @RestForm("next") String next, io.vertx.core.http.HttpServerRequest request) {
+    public Uni<Response> login(byte[] body, io.vertx.core.http.HttpServerRequest request) {
+        // the form is read by FormBody, which answers a malformed one with a 400
+        dev.tribunal.system.FormBody form = dev.tribunal.system.FormBody.parse(body);
+        String key = form.get("key");
+        String next = form.get("next");
         boolean secure = TransportSecurity.overHttps(request);
         String target = safeNext(next);
         PermissionDeniedException.require(sameOrigin(request), "Sign-in is accepted from this server's own page only");

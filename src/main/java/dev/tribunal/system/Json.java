@@ -20,6 +20,12 @@ public final class Json {
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    /** For JSON a client sends inside a string: as strictly as request bodies, its text checked too. */
+    private static final ObjectMapper CLIENT = com.fasterxml.jackson.databind.json.JsonMapper.builder(
+                    com.fasterxml.jackson.core.JsonFactory.builder().inputDecorator(StrictJsonInput.INSTANCE).build())
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
@@ -70,16 +76,26 @@ public final class Json {
         return node;
     }
 
-    /** Parses text that a client sent as JSON; a clear 400 when it is not. */
+    /**
+     * Parses text that a client sent as JSON, as strictly as a request body (one document, no key twice, no half
+     * surrogate pair); a clear 400 when it is not.
+     */
     public static JsonNode parseClientJson(String json, String field) {
+        return parseClientJson(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), field);
+    }
+
+    /** The same for bytes, whose UTF-8 is checked too. */
+    public static JsonNode parseClientJson(byte[] json, String field) {
         try {
-            JsonNode node = MAPPER.readTree(json);
+            JsonNode node = CLIENT.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new InvalidRequestException(field + " must hold a JSON document, but it is empty");
             }
             return node;
-        } catch (JsonProcessingException e) {
-            throw new InvalidRequestException(field + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            String reason = JsonPaths.duplicateKey(e)
+                    .orElseGet(() -> e instanceof JsonProcessingException processing ? processing.getOriginalMessage() : e.getMessage());
+            throw new InvalidRequestException(field + " is not valid JSON: " + reason);
         }
     }
 
