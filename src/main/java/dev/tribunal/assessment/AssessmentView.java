@@ -18,6 +18,7 @@ import java.util.Map;
  *                  {@code stack_trace}, {@code metadata}; ignored on input
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record AssessmentView(
         String assessmentId,
         String assessmentName,
@@ -37,10 +38,12 @@ public record AssessmentView(
         List<String> truncated) {
 
     /** MLflow's {@code AssessmentSource}. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record SourceView(String sourceType, String sourceId) {
     }
 
     /** MLflow's {@code Feedback}: a value, or an error (the value is then null). */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record FeedbackView(@JsonInclude(JsonInclude.Include.ALWAYS) JsonNode value, ErrorView error) {
     }
 
@@ -50,15 +53,18 @@ public record AssessmentView(
      * @param error never valid on an expectation; read only to refuse it
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record ExpectationView(JsonNode value, SerializedValueView serializedValue, ErrorView error) {
     }
 
     /** A non-primitive expectation value as JSON text. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record SerializedValueView(String serializationFormat, String value) {
         public static final String JSON_FORMAT = "JSON_FORMAT";
     }
 
     /** MLflow's {@code AssessmentError}. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record ErrorView(String errorCode, String errorMessage, String stackTrace) {
     }
 

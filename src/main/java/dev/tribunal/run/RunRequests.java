@@ -45,13 +45,7 @@ public final class RunRequests {
             }
             com.fasterxml.jackson.databind.JsonNode json = dev.tribunal.system.Json.parseClientJson(body, "The body");
             InvalidRequestException.require(json.isObject(), "The body must be a JSON object such as {\"error_codes\": [\"TIMEOUT\"]}");
-            java.util.Set<String> unknown = new java.util.TreeSet<>();
-            json.fieldNames().forEachRemaining(name -> {
-                if (!name.equals("error_codes")) {
-                    unknown.add(name);
-                }
-            });
-            InvalidRequestException.require(unknown.isEmpty(), "Unknown field " + String.join(", ", unknown) + "; only error_codes is read");
+            refuseUnknownFields(json, List.of("error_codes"));
             com.fasterxml.jackson.databind.JsonNode codes = json.get("error_codes");
             if (codes == null || codes.isNull()) {
                 return new RetryRequest(List.of());
@@ -63,6 +57,26 @@ public final class RunRequests {
                 values.add(code.asText());
             });
             return new RetryRequest(values);
+        }
+    }
+
+    /** A cancel takes no body, or an empty object: any field in it is one the endpoint does not read. */
+    static void checkCancelBody(byte[] body) {
+        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return;
+        }
+        com.fasterxml.jackson.databind.JsonNode json = dev.tribunal.system.Json.parseClientJson(body, "The body");
+        InvalidRequestException.require(json.isObject(), "The body, when there is one, must be a JSON object; a cancel takes no fields");
+        refuseUnknownFields(json, List.of());
+    }
+
+    private static void refuseUnknownFields(com.fasterxml.jackson.databind.JsonNode json, List<String> known) {
+        java.util.Iterator<String> names = json.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new InvalidRequestException(dev.tribunal.system.UnknownFields.describe(name, name, known));
+            }
         }
     }
 

@@ -84,7 +84,9 @@ public class RunResource {
     @RolesAllowed(Roles.JUDGE)
     @Path("/{run_id}/cancel")
     @Operation(summary = "Cancel a run: pending judgments are not started, those in progress finish; 409 when it is already finished")
-    public Uni<RunView> cancel(@RestPath("run_id") String runId) {
+    public Uni<RunView> cancel(@RestPath("run_id") String runId,
+                               @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON)) byte[] body) {
+        RunRequests.checkCancelBody(body);
         return service.cancel(runId);
     }
 

@@ -129,7 +129,7 @@ public class ApiErrorMapper {
     @ServerExceptionMapper
     public Response wrongType(MismatchedInputException e, UriInfo uri) {
         if (isTruncated(e)) {
-            return error(uri, 400, "MALFORMED_REQUEST", "The body is not valid JSON: it ends before the document is complete");
+            return error(uri, 400, "MALFORMED_REQUEST", plainJsonError(e));
         }
         return error(uri, 400, "INVALID_PARAMETER_VALUE", describe(e));
     }
@@ -269,12 +269,23 @@ public class ApiErrorMapper {
         if (e instanceof InvalidJsonTextException) {
             return e.getOriginalMessage();
         }
+        for (Throwable t = e.getCause(); t != null && t != e; t = t.getCause()) {
+            // a parser's failure met while binding a body: the text itself is at fault, where the parser stopped
+            if (t instanceof JsonParseException parse && !(t instanceof InvalidJsonTextException) && JsonPaths.duplicateKey(parse).isEmpty()) {
+                return plainJsonError(parse);
+            }
+        }
         java.util.Optional<String> duplicate = JsonPaths.duplicateKey(e);
         if (duplicate.isPresent()) {
             return "The body is not valid JSON: " + duplicate.get();
         }
+        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+            java.util.List<String> known = unknown.getKnownPropertyIds() == null ? java.util.List.of()
+                    : unknown.getKnownPropertyIds().stream().map(String::valueOf).toList();
+            return UnknownFields.describe(unknown.getPropertyName(), JsonPaths.of(unknown.getPath()), known);
+        }
         if (e instanceof JsonParseException || isTruncated(e)) {
-            return "The body is not valid JSON: " + e.getOriginalMessage();
+            return plainJsonError(e);
         }
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             String path = JsonPaths.of(mapping.getPath());
@@ -292,6 +303,26 @@ public class ApiErrorMapper {
             return "The body must be " + friendlyType(mismatch.getTargetType());
         }
         return "The body could not be read: " + firstLine(e.getOriginalMessage());
+    }
+
+    /**
+     * A parser's complaint in plain words, with the line and column it stopped at: "The body is not valid JSON at line 3,
+     * column 5: unexpected '}'...". Never the parser's own internals (its source description, character codes, the
+     * settings it names).
+     */
+    public static String plainJsonError(JacksonException e) {
+        String reason = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage();
+        reason = firstLine(reason)
+                .replaceAll(" \\(code -?\\d+\\)", "")
+                .replaceAll("\\(start marker at \\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]\\)", "(opened at line $1, column $2)")
+                .replaceAll("\\s*at \\[Source:.*$", "")
+                .replace("was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", "where a JSON value belongs")
+                .replace("Unexpected end-of-input", "The body ends too early")
+                .replace("expected close marker for Object", "an object is not closed")
+                .replace("expected close marker for Array", "an array is not closed");
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return "The body is not valid JSON" + where + ": " + Character.toLowerCase(reason.charAt(0)) + reason.substring(1);
     }
 
     private static String friendlyType(Class<?> type) {

@@ -137,7 +137,8 @@ final class TraceFactory {
                     at + ".expectation_source is given without expectations");
             return List.of();
         }
-        AssessmentSource source = AssessmentSource.from(request.expectationSource(), AssessmentSourceType.HUMAN);
+        AssessmentSource source = AssessmentSource.from(request.expectationSource() == null ? null : request.expectationSource().view(),
+                AssessmentSourceType.HUMAN);
         List<Assessment> expectations = new ArrayList<>();
         request.expectations().forEach((name, value) -> {
             String field = at + ".expectations." + name;

@@ -26,13 +26,21 @@ public final class TraceRequests {
             JsonNode inputs,
             JsonNode outputs,
             Map<String, JsonNode> expectations,
-            SourceView expectationSource,
+            ExpectationSource expectationSource,
             Map<String, String> tags,
             Map<String, String> metadata,
             Instant requestTime,
             Long executionDurationMs,
             String state,
             List<SpanRequest> spans) {
+    }
+
+    /** Who the expectations come from: {@code source_type} (HUMAN, LLM_JUDGE, CODE) and {@code source_id}. */
+    public record ExpectationSource(String sourceType, String sourceId) {
+
+        SourceView view() {
+            return new SourceView(sourceType, sourceId);
+        }
     }
 
     /** One span of a trace; {@code span_id} is generated when absent. */

@@ -58,7 +58,7 @@ class JudgeRunRequestTest {
     @Test
     void unknownTraceIdsAreRefusedNamingThem() {
         List<String> ids = traces(1, "2");
-        refused("{\"judges\": [\"relevance\"], \"trace_ids\": [\"" + ids.get(0) + "\", \"tr-nope-1\", \"tr-nope-2\"]}",
+        refused("{\"judges\": [\"exact_match\"], \"trace_ids\": [\"" + ids.get(0) + "\", \"tr-nope-1\", \"tr-nope-2\"]}",
                 "Unknown trace ids", "tr-nope-1", "tr-nope-2");
     }
 
@@ -67,11 +67,11 @@ class JudgeRunRequestTest {
         List<String> ids = traces(1, "2");
         refused("{\"judges\": [], \"trace_ids\": " + json(ids) + "}", "judges must name at least one judge");
         refused("{\"trace_ids\": " + json(ids) + "}", "judges must name at least one judge");
-        refused("{\"judges\": [\"relevance\"], \"trace_ids\": []}", "trace_ids must name at least one trace");
-        refused("{\"judges\": [\"relevance\"]}", "either trace_ids or traces");
-        refused("{\"judges\": [\"relevance\"], \"trace_ids\": " + json(ids) + ", \"traces\": [{\"inputs\": \"x\"}]}",
+        refused("{\"judges\": [\"exact_match\"], \"trace_ids\": []}", "trace_ids must name at least one trace");
+        refused("{\"judges\": [\"exact_match\"]}", "either trace_ids or traces");
+        refused("{\"judges\": [\"exact_match\"], \"trace_ids\": " + json(ids) + ", \"traces\": [{\"inputs\": \"x\"}]}",
                 "either trace_ids or traces");
-        refused("{\"judges\": [\"relevance\"], \"trace_ids\": " + json(ids) + ", \"models\": []}", "models, when given");
+        refused("{\"judges\": [\"exact_match\"], \"trace_ids\": " + json(ids) + ", \"models\": []}", "models, when given");
     }
 
     @Test

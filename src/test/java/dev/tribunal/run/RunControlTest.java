@@ -125,6 +125,6 @@ class RunControlTest {
         given().contentType(ContentType.JSON).body("{\"error_codes\": \"TIMEOUT\"}")
                 .post("/api/judge-runs/" + runId + "/retry").then().statusCode(400).body("detail", containsString("error_codes must be an array"));
         given().contentType(ContentType.JSON).body("{\"codes\": [\"TIMEOUT\"]}")
-                .post("/api/judge-runs/" + runId + "/retry").then().statusCode(400).body("detail", containsString("Unknown field codes"));
+                .post("/api/judge-runs/" + runId + "/retry").then().statusCode(400).body("detail", containsString("Unknown field 'codes' at 'codes': did you mean \"error_codes\"?"));
     }
 }
