@@ -67,7 +67,7 @@ public final class MetaEvalRequests {
      */
     public record StatisticsView(Double accuracy, Double kappa, List<Double> kappaCi, List<String> labels, Integer labelCount, int[][] confusion,
                                  List<Agreement.LabelScores> perLabel, Double pearson, Double spearman, List<Double> spearmanCi,
-                                 Double meanAbsoluteError, Double quadraticWeightedKappa) {
+                                 Double meanAbsoluteError, Double quadraticWeightedKappa, Integer bootstrapSamples) {
     }
 
     /** What the judgments cost. */

@@ -256,8 +256,22 @@ public class MetaEvalService {
     }
 
     /** The request's checked parts. */
-    private record Check(String referenceName, String referenceKind, String tagsJson, String[] runIds, int samples, long seed) {
+    private record Check(String referenceName, String referenceKind, String tagsJson, String[] runIds, int samples, long seed,
+                         boolean samplesGiven) {
+
+        /**
+         * Resamples for an interval over {@code traces}: the request's own number, else the default, lowered (to at least
+         * 100) so that resamples times traces stays within {@link #BOOTSTRAP_WORK}: a report over 100,000 traces then
+         * answers in seconds, and with that many traces the interval is narrow anyway.
+         */
+        int samplesFor(int traces) {
+            return samplesGiven ? samples : Math.min(samples, Math.max(MIN_DEFAULT_SAMPLES, (int) (BOOTSTRAP_WORK / Math.max(1, traces))));
+        }
     }
+
+    /** Resamples times traces a report computes by default. */
+    private static final long BOOTSTRAP_WORK = 10_000_000L;
+    private static final int MIN_DEFAULT_SAMPLES = 100;
 
     private static Check check(MetaEvalRequest request) {
         InvalidRequestException.require(request != null, "The body must be a JSON object with name and reference");
@@ -274,12 +288,18 @@ public class MetaEvalService {
         InvalidRequestException.require(samples >= 0 && samples <= MAX_SAMPLES, "bootstrap.samples must be from 0 to " + MAX_SAMPLES);
         long seed = request.bootstrap() == null || request.bootstrap().seed() == null ? DEFAULT_SEED : request.bootstrap().seed();
         String[] runs = request.runIds() == null ? new String[0] : request.runIds().toArray(String[]::new);
-        return new Check(referenceName, human ? "FEEDBACK" : "EXPECTATION", Json.write(tags), runs, samples, seed);
+        return new Check(referenceName, human ? "FEEDBACK" : "EXPECTATION", Json.write(tags), runs, samples, seed,
+                request.bootstrap() != null && request.bootstrap().samples() != null);
     }
 
+    /**
+     * Reads the judgments and the reference. Once read, the rows are turned into figures on a worker thread, never on the
+     * event loop: a report over 100,000 traces (bootstrap intervals included) takes seconds of CPU.
+     */
     private Uni<Data> load(MetaEvalRequest request, Check check) {
         return pool.preparedQuery(JUDGMENTS).execute(Tuple.of(request.name(), check.runIds(), check.tagsJson()))
                 .chain(judgments -> pool.preparedQuery(REFERENCE).execute(Tuple.of(check.referenceName(), check.referenceKind(), check.tagsJson()))
+                        .emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
                         .map(reference -> {
                             Map<String, Map<String, Judged>> byJudge = new TreeMap<>();
                             Map<String, String[]> keys = new HashMap<>();
@@ -418,24 +438,26 @@ public class MetaEvalService {
 
     private static StatisticsView labelStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
         if (traces.isEmpty()) {
-            return new StatisticsView(null, null, null, List.of(), 0, new int[0][0], List.of(), null, null, null, null, null);
+            return new StatisticsView(null, null, null, List.of(), 0, new int[0][0], List.of(), null, null, null, null, null, null);
         }
         List<String> a = traces.stream().map(t -> judged.get(t).value()).toList();
         List<String> b = traces.stream().map(t -> data.reference().get(t)).toList();
         List<String> labels = Agreement.labels(a, b);
-        Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
+        int samples = check.samplesFor(traces.size());
+        Agreement.Interval ci = Agreement.bootstrap(traces.size(), samples, check.seed(),
                 pick -> Agreement.cohensKappa(pickList(a, pick), pickList(b, pick)));
         boolean shown = labels.size() <= MAX_LABELS;
         return new StatisticsView(defined(Agreement.accuracy(a, b)), defined(Agreement.cohensKappa(a, b)), interval(ci), shown ? labels : null,
                 labels.size(), shown ? Agreement.confusion(a, b, labels) : null, shown ? Agreement.perLabel(a, b, labels).stream()
                 .map(s -> new Agreement.LabelScores(s.label(), defined(s.precision()), defined(s.recall()), defined(s.f1()), s.support())).toList() : null,
-                null, null, null, null, null);
+                null, null, null, null, null, samples);
     }
 
     private static StatisticsView numericStatistics(List<String> traces, Map<String, Judged> judged, Data data, Check check) {
         double[] a = traces.stream().mapToDouble(t -> judged.get(t).number()).toArray();
         double[] b = traces.stream().mapToDouble(t -> data.referenceNumbers().get(t)).toArray();
-        Agreement.Interval ci = Agreement.bootstrap(traces.size(), check.samples(), check.seed(),
+        int samples = check.samplesFor(traces.size());
+        Agreement.Interval ci = Agreement.bootstrap(traces.size(), samples, check.seed(),
                 pick -> Agreement.spearman(pickArray(a, pick), pickArray(b, pick)));
         Double qwk = null;
         if (Arrays.stream(a).allMatch(v -> v == Math.rint(v)) && Arrays.stream(b).allMatch(v -> v == Math.rint(v))) {
@@ -444,7 +466,7 @@ public class MetaEvalService {
             qwk = defined(Agreement.quadraticWeightedKappa(a, b, min, max));
         }
         return new StatisticsView(null, null, null, null, null, null, null, defined(Agreement.pearson(a, b)), defined(Agreement.spearman(a, b)),
-                interval(ci), defined(Agreement.meanAbsoluteError(a, b)), qwk);
+                interval(ci), defined(Agreement.meanAbsoluteError(a, b)), qwk, samples);
     }
 
     private static OperationsView operations(Map<String, Judged> judged) {

@@ -23,6 +23,8 @@ public class BodyBudget {
 
     private final long limit;
     private final AtomicLong inFlight = new AtomicLong();
+    /** Reservations not given back yet. */
+    private final java.util.Set<Reservation> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     BodyBudget(BodyBudgetConfig config, MeterRegistry metrics) {
         this.limit = config.maxBodyBytesInFlight().map(MemorySize::asLongValue).orElseGet(() -> Runtime.getRuntime().maxMemory() / 8);
@@ -46,10 +48,25 @@ public class BodyBudget {
      * end handler).
      */
     Reservation open(RoutingContext routing) {
-        Reservation reservation = new Reservation();
+        Reservation reservation = new Reservation(routing.response());
+        open.add(reservation);
         routing.put(KEY, reservation);
         routing.addEndHandler(ended -> reservation.release());
         return reservation;
+    }
+
+    /**
+     * Gives back what requests whose answer was sent, or whose connection closed, still hold: the end handlers above do
+     * so at once in every case seen, but a client that closes its connection while a later handler has taken over the
+     * response's own handlers must not keep its share for good.
+     */
+    @io.quarkus.scheduler.Scheduled(every = "1s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
+    void giveBackWhatEndedRequestsHold() {
+        for (Reservation reservation : open) {
+            if (reservation.response.ended() || reservation.response.closed()) {
+                reservation.release();
+            }
+        }
     }
 
     boolean hasReservation(RoutingContext routing) {
@@ -74,10 +91,12 @@ public class BodyBudget {
     /** The bytes one request holds. Taken from the event loop and a worker thread, given back from the event loop. */
     public final class Reservation {
 
+        private final io.vertx.core.http.HttpServerResponse response;
         private long held;
         private boolean released;
 
-        private Reservation() {
+        private Reservation(io.vertx.core.http.HttpServerResponse response) {
+            this.response = response;
         }
 
         /**
@@ -113,6 +132,7 @@ public class BodyBudget {
                 released = true;
                 inFlight.addAndGet(-held);
                 held = 0;
+                open.remove(this);
             }
         }
     }

@@ -37,7 +37,7 @@ class JudgeApiTest {
         given().when().get("/api/judges/semantic_similarity").then().statusCode(200)
                 .body("kind", equalTo("code"))
                 .body("scorer", equalTo("semantic_similarity"))
-                .body("params.threshold", equalTo(0.75f))
+                .body("params.threshold", equalTo(0.7f))
                 .body("output.type", equalTo("boolean"));
     }
 

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One OTLP export at the documented limits: more spans than PostgreSQL takes parameters, within the 32M decompressed. */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(dev.tribunal.LargeData.class)
 class OtlpLimitsTest {
 
     @TestHTTPResource("/v1/traces")

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * many errors. Each prints how long its parts took.
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(dev.tribunal.LargeData.class)
 class RunLimitsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
