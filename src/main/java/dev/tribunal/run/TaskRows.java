@@ -77,12 +77,17 @@ class TaskRows {
             + "from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) "
             + "as t(task_id, trace_id, judge_name, judge_version, model_id)";
 
-    /** Pending tasks are cancelled and the run with them, if it is still open; its status is returned, or nothing. */
-    private static final String CANCEL = "with cancelled as (update judge_task set status = 'CANCELLED' "
-            + "where run_id = $1 and status = 'PENDING' and exists (select 1 from judge_run r where r.run_id = $1 "
-            + "and r.status in ('QUEUED', 'RUNNING')) returning 1) "
-            + "update judge_run set status = 'CANCELLED', finished_at = now(), cancelled = cancelled + (select count(*) from cancelled) "
-            + "where run_id = $1 and status in ('QUEUED', 'RUNNING') returning status";
+    /**
+     * A run's pending tasks are cancelled, skipping those a claimer holds at this moment (they become RUNNING and
+     * their worker finds the run cancelled). The run's row is locked before any task: writers lock their tasks
+     * before the run's row, so a cancel that waited for a task while holding (or wanting) the run's row could
+     * deadlock with them; skipping locked tasks means a cancel never waits for one.
+     */
+    private static final String CANCEL_PENDING = "with pending as (select task_id from judge_task where run_id = $1 "
+            + "and status = 'PENDING' for update skip locked) "
+            + "update judge_task t set status = 'CANCELLED' from pending p where t.task_id = p.task_id";
+    private static final String CANCEL_RUN = "update judge_run set status = 'CANCELLED', finished_at = now(), "
+            + "cancelled = cancelled + $2 where run_id = $1";
     /**
      * Tasks that ended in an error (of the given codes, or any) go back to pending as their next attempt,
      * remembering the error assessment their new result overrides; returns the requeued count per code.
@@ -195,8 +200,17 @@ class TaskRows {
 
     /** Cancels a run that is still open: its pending tasks are not started; true when it was open. */
     Uni<Boolean> cancel(String runId) {
-        return pool.withTransaction(connection -> connection.preparedQuery(CANCEL).execute(Tuple.of(runId))
-                .map(rows -> rows.rowCount() > 0));
+        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_RUN).execute(Tuple.of(runId))
+                .chain(run -> {
+                    boolean open = run.rowCount() > 0
+                            && java.util.Set.of("QUEUED", "RUNNING").contains(run.iterator().next().getString("status"));
+                    if (!open) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return connection.preparedQuery(CANCEL_PENDING).execute(Tuple.of(runId))
+                            .chain(tasks -> connection.preparedQuery(CANCEL_RUN).execute(Tuple.of(runId, tasks.rowCount())))
+                            .replaceWith(true);
+                }));
     }
 
     /**
