@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ApiSchemaFuzzTest {
 
     private static final long SEED = Long.getLong("fuzz.seed", 20261205L);
-    private static final int CASES = Integer.getInteger("fuzz.cases", 20);
+    private static final int CASES = Integer.getInteger("fuzz.cases", 12);
     /** -Dfuzz.verbose=true prints every request and answer. */
     private static final boolean VERBOSE = Boolean.getBoolean("fuzz.verbose");
     private static final ObjectMapper MAPPER = new ObjectMapper();
