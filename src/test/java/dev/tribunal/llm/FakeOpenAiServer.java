@@ -105,6 +105,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private void handle(HttpServerRequest request) {
+        if (request.path().startsWith("/stats/")) {
+            // a benchmark reads the counts of a server in another process
+            String model = request.path().substring("/stats/".length());
+            request.response().putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("requests", requestCount(model)).put("throttled", throttled(model)).encode());
+            return;
+        }
         request.body().onSuccess(buffer -> {
             JsonObject body;
             if (recordPrompts) {
@@ -332,5 +339,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
     @Override
     public void close() {
         vertx.close();
+    }
+
+    /**
+     * The server as a process of its own, for benchmarks (its CPU then counts apart from the benchmark's): prints
+     * {@code listening <base url>} and serves until killed; {@code GET /stats/<model>} gives a model's request and
+     * 429 counts. Requests are counted, not kept.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        FakeOpenAiServer server = new FakeOpenAiServer(false);
+        System.out.println("listening " + server.baseUrl());
+        System.out.flush();
+        new CountDownLatch(1).await();
     }
 }

@@ -40,17 +40,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 class JudgeBenchmark {
 
     private static final int CONCURRENCY = 64;
+    private static final int WIDE_CONCURRENCY = 256;
     private static final int LATENCY_MS = 50;
     private static final int LIMIT_PER_MINUTE = 600;
     private static final List<String> JUDGES = List.of("relevance", "safety");
 
-    private static FakeOpenAiServer provider;
+    private static ProviderProcess provider;
     private static TribunalProcess app;
     private static Path workDir;
 
     @BeforeAll
     static void start() throws IOException {
-        provider = new FakeOpenAiServer(false);
+        provider = ProviderProcess.start();
         workDir = Files.createTempDirectory("tribunal-bench").toRealPath();
         String url = provider.baseUrl();
         List<String> args = new ArrayList<>(List.of(
@@ -58,6 +59,10 @@ class JudgeBenchmark {
                 "-Dtribunal.providers.bench.api-key=sk-bench",
                 "-Dtribunal.providers.bench.max-concurrency=" + CONCURRENCY,
                 "-Dtribunal.providers.bench.timeout=10s",
+                "-Dtribunal.providers.bench-wide.base-url=" + url,
+                "-Dtribunal.providers.bench-wide.api-key=sk-bench",
+                "-Dtribunal.providers.bench-wide.max-concurrency=" + WIDE_CONCURRENCY,
+                "-Dtribunal.providers.bench-wide.timeout=10s",
                 "-Dtribunal.providers.bench-limited.base-url=" + url,
                 "-Dtribunal.providers.bench-limited.api-key=sk-bench",
                 "-Dtribunal.providers.bench-limited.requests-per-minute=" + LIMIT_PER_MINUTE,
@@ -111,6 +116,24 @@ class JudgeBenchmark {
 
     @Test
     @Order(2)
+    void throughputAtFiftyMillisecondsAndConcurrency256() throws IOException {
+        int judgments = Integer.getInteger("bench.wide.judgments", 20_000);
+        String model = "bench-wide:/slow-" + LATENCY_MS;
+        run(model, ingest(5_000));
+        Measured m = run(model, ingest(judgments / JUDGES.size()));
+        assertEquals(m.total(), m.succeeded(), "every judgment succeeds");
+        assertEquals(m.total(), m.persisted(), "every judgment is persisted");
+        double ideal = WIDE_CONCURRENCY * 1000.0 / LATENCY_MS;
+        print("1b. " + judgments + " judgments, provider latency " + LATENCY_MS + " ms, max-concurrency " + WIDE_CONCURRENCY, m, List.of(
+                row("ideal (concurrency / latency)", "%.0f judgments/s", ideal),
+                row("% of ideal", "%.1f %%", 100 * m.perSecond() / ideal),
+                row("CPU of all three per judgment", "%.2f ms (the cores give %.2f ms per judgment at the ideal)",
+                        m.cpuMsPerJudgment() + m.pgCpuMsPerJudgment() + m.providerCpuMsPerJudgment(),
+                        Runtime.getRuntime().availableProcessors() * 1000.0 / ideal)));
+    }
+
+    @Test
+    @Order(3)
     void throughputAgainstAProviderLimitedTo600RequestsPerMinute() throws IOException {
         int judgments = Integer.getInteger("bench.limited.judgments", 1_200);
         String model = "limited-" + LIMIT_PER_MINUTE;
@@ -135,7 +158,7 @@ class JudgeBenchmark {
 
     private Measured run(String model, List<String> traceIds) throws IOException {
         Cpu before = Cpu.of(app.pid(), postmaster());
-        long providerBefore = cpuMs(ProcessHandle.current().pid());
+        long providerBefore = cpuMs(provider.pid());
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": " + json(JUDGES) + ", \"models\": [\"" + model
@@ -147,7 +170,7 @@ class JudgeBenchmark {
         // from the request to the run's own finish time (same machine, same clock): no polling delay counted
         double seconds = (java.time.Instant.parse(run.getString("finished_at")).toEpochMilli() - startMillis) / 1000.0;
         Cpu after = Cpu.of(app.pid(), postmaster());
-        long providerAfter = cpuMs(ProcessHandle.current().pid());
+        long providerAfter = cpuMs(provider.pid());
         int total = run.getInt("total");
         List<Long> latencies = latencies(runId);
         Collections.sort(latencies);
@@ -232,7 +255,7 @@ class JudgeBenchmark {
         lines.add(row("judgment latency p50 / p99", "%d / %d ms", m.p50(), m.p99()));
         lines.add(row("CPU per judgment, Tribunal JVM", "%.2f ms", m.cpuMsPerJudgment()));
         lines.add(row("CPU per judgment, PostgreSQL", "%.2f ms", m.pgCpuMsPerJudgment()));
-        lines.add(row("CPU per judgment, simulated provider", "%.2f ms (same machine; the benchmark's own JVM)", m.providerCpuMsPerJudgment()));
+        lines.add(row("CPU per judgment, simulated provider", "%.2f ms (same machine, a JVM of its own)", m.providerCpuMsPerJudgment()));
         lines.add(row("peak RSS, Tribunal JVM", "%d MB", m.peakRssMb()));
         lines.add(row("RSS, PostgreSQL processes", "%d MB", m.pgRssMb()));
         lines.add(row("machine", "%d cores, %s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
@@ -260,6 +283,60 @@ class JudgeBenchmark {
 
     private static long peakRssMb(long pid) {
         return statusKb(pid, "VmHWM:") / 1024;
+    }
+
+    /** The simulated provider ({@link FakeOpenAiServer}) in a JVM of its own, so that its CPU is counted apart. */
+    record ProviderProcess(Process process, String baseUrl) implements AutoCloseable {
+        static ProviderProcess start() throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                    FakeOpenAiServer.class.getName()).redirectErrorStream(true).start();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            String line = out.readLine();
+            while (line != null && !line.startsWith("listening ")) {
+                System.out.println("  provider: " + line);
+                line = out.readLine();
+            }
+            if (line == null) {
+                throw new IllegalStateException("the simulated provider did not start");
+            }
+            Thread drain = new Thread(() -> out.lines().forEach(l -> System.out.println("  provider: " + l)), "provider-output");
+            drain.setDaemon(true);
+            drain.start();
+            return new ProviderProcess(process, line.substring("listening ".length()).trim());
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        private JsonPath stats(String model) {
+            try {
+                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                String root = baseUrl.substring(0, baseUrl.length() - "/v1".length());
+                return JsonPath.from(client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(root + "/stats/" + model)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        int requestCount(String model) {
+            return stats(model).getInt("requests");
+        }
+
+        int throttled(String model) {
+            return stats(model).getInt("throttled");
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+        }
     }
 
     private static String json(List<String> values) {
