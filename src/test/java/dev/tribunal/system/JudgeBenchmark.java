@@ -288,8 +288,8 @@ class JudgeBenchmark {
     /** The simulated provider ({@link FakeOpenAiServer}) in a JVM of its own, so that its CPU is counted apart. */
     record ProviderProcess(Process process, String baseUrl) implements AutoCloseable {
         static ProviderProcess start() throws IOException {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+            String javaCommand = ProcessHandle.current().info().command().orElse("java");
+            Process process = new ProcessBuilder(javaCommand, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                     FakeOpenAiServer.class.getName()).redirectErrorStream(true).start();
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
                     java.nio.charset.StandardCharsets.UTF_8));
