@@ -22,12 +22,19 @@ import java.util.UUID;
  */
 public final class AssessmentRows {
 
+    /** A batch in one statement: its columns as arrays. */
     private static final String INSERT = "insert into assessment (assessment_id, trace_id, span_id, name, kind, value, error_code, "
             + "error_message, stack_trace, rationale, source_type, source_id, metadata, create_time, last_update_time, overrides, valid, "
-            + "run_id, task_id, task_attempt) values ($1, $2, $3, $4, $5, cast($6::text as jsonb), $7, $8, $9, $10, $11, $12, "
+            + "run_id, task_id, task_attempt) select a.assessment_id, a.trace_id, a.span_id, a.name, 'FEEDBACK', cast(a.val as jsonb), "
+            + "a.error_code, a.error_message, a.stack_trace, a.rationale, a.source_type, a.source_id, "
             // logged by whoever started the run
-            + "cast($13::text as jsonb) || jsonb_build_object('tribunal.logged_by', coalesce((select r.created_by from judge_run r "
-            + "where r.run_id = $18), 'tribunal')), $14, $15, $16, $17, $18, $19, $20) "
+            + "cast(a.metadata as jsonb) || jsonb_build_object('tribunal.logged_by', coalesce(r.created_by, 'tribunal')), a.at, a.at, "
+            + "a.overrides, true, a.run_id, a.task_id, a.task_attempt "
+            + "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+            + "$10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::text[], $16::uuid[], $17::int[]) "
+            + "as a(assessment_id, trace_id, span_id, name, val, error_code, error_message, stack_trace, rationale, source_type, "
+            + "source_id, metadata, at, overrides, run_id, task_id, task_attempt) "
+            + "left join judge_run r on r.run_id = a.run_id "
             + "on conflict (task_id, task_attempt) where task_id is not null do nothing";
     /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
@@ -52,24 +59,41 @@ public final class AssessmentRows {
         if (feedback.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Tuple> rows = feedback.stream().map(AssessmentRows::tuple).toList();
         String[] overridden = feedback.stream().map(JudgeFeedback::overrides).filter(java.util.Objects::nonNull).toArray(String[]::new);
-        Uni<Void> inserted = connection.preparedQuery(INSERT).executeBatch(rows).replaceWithVoid();
+        Uni<Void> inserted = connection.preparedQuery(INSERT).execute(columns(feedback)).replaceWithVoid();
         return overridden.length == 0 ? inserted : inserted.chain(() -> connection.preparedQuery(INVALIDATE)
                 .execute(Tuple.of(overridden, utc(feedback.get(0).at()))).replaceWithVoid());
     }
 
-    private static Tuple tuple(JudgeFeedback f) {
-        Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
-        metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
-        AssessmentError error = f.error();
-        OffsetDateTime at = utc(f.at());
-        return Tuple.tuple(List.of()).addString(Ids.newAssessmentId()).addString(f.traceId()).addString(f.spanId()).addString(f.name())
-                .addString(AssessmentKind.FEEDBACK.name()).addString(Json.write(f.value()))
-                .addString(error == null ? null : error.errorCode()).addString(error == null ? null : error.errorMessage())
-                .addString(error == null ? null : error.stackTrace()).addString(f.rationale()).addString(f.sourceType().name())
-                .addString(f.sourceId()).addString(Json.write(metadata)).addOffsetDateTime(at).addOffsetDateTime(at)
-                .addString(f.overrides()).addBoolean(true).addString(f.runId()).addUUID(f.taskId()).addInteger(f.taskAttempt());
+    private static Tuple columns(List<JudgeFeedback> feedback) {
+        int n = feedback.size();
+        String[][] text = new String[14][n];
+        OffsetDateTime[] at = new OffsetDateTime[n];
+        UUID[] taskIds = new UUID[n];
+        Integer[] taskAttempts = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            JudgeFeedback f = feedback.get(i);
+            Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
+            metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
+            AssessmentError error = f.error();
+            String[] row = {Ids.newAssessmentId(), f.traceId(), f.spanId(), f.name(), Json.write(f.value()),
+                    error == null ? null : error.errorCode(), error == null ? null : error.errorMessage(),
+                    error == null ? null : error.stackTrace(), f.rationale(), f.sourceType().name(), f.sourceId(), Json.write(metadata),
+                    f.overrides(), f.runId()};
+            for (int c = 0; c < row.length; c++) {
+                text[c][i] = row[c];
+            }
+            at[i] = utc(f.at());
+            taskIds[i] = f.taskId();
+            taskAttempts[i] = f.taskAttempt();
+        }
+        List<Object> columns = new java.util.ArrayList<>(List.of(text).subList(0, 12));
+        columns.add(at);
+        columns.add(text[12]);
+        columns.add(text[13]);
+        columns.add(taskIds);
+        columns.add(taskAttempts);
+        return Tuple.tuple(columns);
     }
 
     static OffsetDateTime utc(Instant instant) {

@@ -23,12 +23,15 @@ public class JudgeModelClient {
     private final MeterRegistry metrics;
     private final ProviderBudgets budgets;
     private final SecretRedactor redactor;
+    private final io.vertx.core.Vertx vertx;
     private volatile int share = 1;
     private volatile boolean stopping;
     private final Map<String, ProviderGateway> gateways = new ConcurrentHashMap<>();
 
-    JudgeModelClient(ProvidersConfig config, MeterRegistry metrics, ProviderBudgets budgets) {
+    JudgeModelClient(ProvidersConfig config, MeterRegistry metrics, ProviderBudgets budgets, io.vertx.core.Vertx vertx) {
         this.config = config;
+        this.vertx = vertx;
+        CompactRequestBodies.apply();
         this.metrics = metrics;
         this.budgets = budgets;
         // every provider's key, prepared once: a provider may echo any of them, in any form
@@ -159,7 +162,7 @@ public class JudgeModelClient {
             if (settings == null) {
                 throw new IllegalArgumentException("No provider named " + name);
             }
-            ProviderGateway created = new ProviderGateway(name, settings, metrics, budgets, redactor);
+            ProviderGateway created = new ProviderGateway(name, settings, metrics, budgets, redactor, vertx);
             created.shareAmong(share);
             if (stopping) {
                 created.stopSending();

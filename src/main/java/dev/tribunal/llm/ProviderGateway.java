@@ -64,7 +64,7 @@ final class ProviderGateway implements AutoCloseable {
     private final String name;
     private final Provider config;
     private final ThreadPoolExecutor executor;
-    private final java.net.http.HttpClient http;
+    private final io.vertx.core.http.HttpClient http;
     private final FallbackBucket requests;
     private final FallbackBucket tokens;
     private final long tokenBurst;
@@ -87,7 +87,8 @@ final class ProviderGateway implements AutoCloseable {
     private final Map<String, io.micrometer.core.instrument.Counter> calls = new ConcurrentHashMap<>();
     private final SecretRedactor redactor;
 
-    ProviderGateway(String name, Provider config, MeterRegistry metrics, ProviderBudgets budgets, SecretRedactor redactor) {
+    ProviderGateway(String name, Provider config, MeterRegistry metrics, ProviderBudgets budgets, SecretRedactor redactor,
+                    io.vertx.core.Vertx vertx) {
         this.name = name;
         this.redactor = redactor;
         this.config = config;
@@ -100,10 +101,7 @@ final class ProviderGateway implements AutoCloseable {
                     return t;
                 });
         this.executor.allowCoreThreadTimeOut(true);
-        this.http = java.net.http.HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .build();
+        this.http = ProviderHttpClient.connections(vertx, config.maxConcurrency());
         this.requests = config.requestsPerMinute().isPresent() ? budget(budgets, name + "/requests", config.requestsPerMinute().getAsInt()) : null;
         this.tokens = config.tokensPerMinute().isPresent() ? budget(budgets, name + "/tokens", config.tokensPerMinute().getAsLong()) : null;
         this.tokenBurst = burst(config.tokensPerMinute().orElse(0));
@@ -492,5 +490,6 @@ final class ProviderGateway implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        http.close();
     }
 }

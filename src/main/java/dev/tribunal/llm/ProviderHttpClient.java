@@ -7,27 +7,39 @@ import dev.langchain4j.http.client.SuccessfulHttpResponse;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 
-import java.net.URI;
-import java.net.http.HttpResponse;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * LangChain4j's HTTP transport for one provider, on the JDK client. It keeps the response headers of
- * failed calls (Retry-After) and abandons a call at its deadline, even when the provider hangs after
- * sending headers: the waiting thread is freed and the exchange cancelled.
+ * LangChain4j's HTTP transport for one provider, on Vert.x's client (the event loops Quarkus already runs, a pool of
+ * kept-alive connections per provider): the calling thread only waits for the answer. It keeps the response headers of
+ * failed calls (Retry-After) and abandons a call at its deadline, even when the provider hangs after sending headers:
+ * the waiting thread is freed and the connection reset.
  */
 final class ProviderHttpClient implements HttpClient {
 
@@ -35,16 +47,27 @@ final class ProviderHttpClient implements HttpClient {
     private static final Pattern RESET = Pattern.compile("(?:(\\d{1,9})h)?(?:(\\d{1,9})m(?!s))?(?:(\\d{1,9}(?:\\.\\d{1,9})?)s)?(?:(\\d{1,9})ms)?");
     private static final Pattern SECONDS = Pattern.compile("\\d{1,9}(?:\\.\\d{1,9})?");
 
-    private final java.net.http.HttpClient client;
+    private final io.vertx.core.http.HttpClient client;
     private final Duration timeout;
 
-    ProviderHttpClient(java.net.http.HttpClient client, Duration timeout) {
+    ProviderHttpClient(io.vertx.core.http.HttpClient client, Duration timeout) {
         this.client = client;
         this.timeout = timeout;
     }
 
+    /** A provider's connections: HTTP/1.1, kept alive, as many as its calls in flight. */
+    static io.vertx.core.http.HttpClient connections(Vertx vertx, int maxConcurrency) {
+        return vertx.createHttpClient(new HttpClientOptions()
+                        .setProtocolVersion(HttpVersion.HTTP_1_1)
+                        .setConnectTimeout(10_000)
+                        .setKeepAlive(true)
+                        // providers behind a CDN pick their certificate by the name asked for
+                        .setForceSni(true),
+                new PoolOptions().setHttp1MaxSize(Math.max(1, maxConcurrency)));
+    }
+
     /** The builder LangChain4j asks for; the timeout it passes is the per-call deadline. */
-    static HttpClientBuilder builder(java.net.http.HttpClient client) {
+    static HttpClientBuilder builder(io.vertx.core.http.HttpClient client) {
         return new HttpClientBuilder() {
             private Duration connectTimeout;
             private Duration readTimeout;
@@ -78,37 +101,51 @@ final class ProviderHttpClient implements HttpClient {
         };
     }
 
+    /** A provider's answer as read. */
+    private record Answer(int status, MultiMap headers, String body) {
+    }
+
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
-        java.net.http.HttpRequest.Builder builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url()))
-                .timeout(timeout)
-                .method(request.method().name(), request.body() == null
-                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
-        request.headers().forEach((name, values) -> values.forEach(value -> builder.header(name, value)));
-        CompletableFuture<HttpResponse<String>> call = client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> response;
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(request.method().name())).setAbsoluteURI(request.url());
+        AtomicReference<HttpClientRequest> exchange = new AtomicReference<>();
+        Future<Answer> answer = client.request(options).compose(sent -> {
+            exchange.set(sent);
+            request.headers().forEach((name, values) -> sent.putHeader(name, values));
+            Future<io.vertx.core.http.HttpClientResponse> response = request.body() == null ? sent.send()
+                    : sent.send(Buffer.buffer(request.body().getBytes(StandardCharsets.UTF_8)));
+            return response.compose(r -> r.body().map(body -> new Answer(r.statusCode(), r.headers(), body.toString(StandardCharsets.UTF_8))));
+        });
+        Answer response;
         try {
-            response = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            response = answer.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            call.cancel(true);
+            abandon(exchange.get());
             throw new ProviderTimeoutException(timeout);
         } catch (InterruptedException e) {
-            call.cancel(true);
+            abandon(exchange.get());
             Thread.currentThread().interrupt();
             throw new ProviderTimeoutException(timeout);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof java.net.http.HttpTimeoutException) {
+            if (cause instanceof TimeoutException || cause instanceof io.netty.handler.timeout.TimeoutException) {
                 throw new ProviderTimeoutException(timeout);
             }
-            throw cause instanceof RuntimeException runtime ? runtime : new ProviderConnectionException(cause);
+            throw new ProviderConnectionException(cause);
         }
-        Map<String, List<String>> headers = response.headers().map();
-        if (response.statusCode() < 200 || response.statusCode() >= 300) {
-            throw new ProviderHttpException(response.statusCode(), response.body(), retryAfter(response).orElse(null));
+        if (response.status() < 200 || response.status() >= 300) {
+            throw new ProviderHttpException(response.status(), response.body(), retryAfter(response.headers()::get).orElse(null));
         }
-        return SuccessfulHttpResponse.builder().statusCode(response.statusCode()).headers(headers).body(response.body()).build();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        response.headers().names().forEach(name -> headers.put(name, response.headers().getAll(name)));
+        return SuccessfulHttpResponse.builder().statusCode(response.status()).headers(headers).body(response.body()).build();
+    }
+
+    /** A call given up: its connection is reset rather than left to the provider. */
+    private static void abandon(HttpClientRequest exchange) {
+        if (exchange != null) {
+            exchange.reset();
+        }
     }
 
     @Override
@@ -117,10 +154,10 @@ final class ProviderHttpClient implements HttpClient {
     }
 
     /** Retry-After (seconds or an HTTP date), else OpenAI's x-ratelimit-reset-requests / -tokens (e.g. 1s, 6m0s, 20ms). */
-    static Optional<Duration> retryAfter(HttpResponse<?> response) {
-        Optional<String> header = response.headers().firstValue("retry-after");
-        if (header.isPresent()) {
-            String value = header.get().trim();
+    static Optional<Duration> retryAfter(java.util.function.Function<String, String> header) {
+        Optional<String> retryAfter = Optional.ofNullable(header.apply("retry-after"));
+        if (retryAfter.isPresent()) {
+            String value = retryAfter.get().trim();
             if (SECONDS.matcher(value).matches()) {
                 return Optional.of(Duration.ofMillis((long) (Double.parseDouble(value) * 1000)));
             } else {
@@ -135,7 +172,7 @@ final class ProviderHttpClient implements HttpClient {
         }
         Duration longest = null;
         for (String name : List.of("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")) {
-            Optional<Duration> reset = response.headers().firstValue(name).flatMap(ProviderHttpClient::parseReset);
+            Optional<Duration> reset = Optional.ofNullable(header.apply(name)).flatMap(ProviderHttpClient::parseReset);
             if (reset.isPresent() && (longest == null || reset.get().compareTo(longest) > 0)) {
                 longest = reset.get();
             }

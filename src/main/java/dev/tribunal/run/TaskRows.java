@@ -55,9 +55,13 @@ class TaskRows {
      * A task is done once, with its outcome: only while it is RUNNING at the same attempt. A late result
      * (of a task already done, cancelled, or retried as a newer attempt) changes nothing.
      */
-    private static final String DONE = "update judge_task set status = 'DONE', error_code = $2, judge_version = $3, attempts = $4, "
-            + "latency_ms = $5, prompt_tokens = $6, completion_tokens = $7, cost = $8, lease_until = null, finished_at = $9 "
-            + "where task_id = $1 and attempt = $10 and status = 'RUNNING'";
+    private static final String DONE = "update judge_task t set status = 'DONE', error_code = d.error_code, "
+            + "judge_version = d.judge_version, attempts = d.attempts, latency_ms = d.latency_ms, prompt_tokens = d.prompt_tokens, "
+            + "completion_tokens = d.completion_tokens, cost = d.cost, lease_until = null, finished_at = $1 "
+            + "from unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::int[], $9::int[], "
+            + "$10::float8[]) as d(task_id, attempt, error_code, judge_version, attempts, latency_ms, prompt_tokens, "
+            + "completion_tokens, cost) "
+            + "where t.task_id = d.task_id and t.attempt = d.attempt and t.status = 'RUNNING' returning t.task_id";
     /** Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per code. */
     private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
             + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
@@ -298,20 +302,22 @@ class TaskRows {
      * last task this was are completed.
      */
     Uni<Void> complete(List<Finished> batch, List<JudgeFeedback> assessments, Instant now) {
-        List<Tuple> done = batch.stream().map(f -> done(f, now)).toList();
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
-        return pool.withTransaction(connection -> connection.preparedQuery(DONE).executeBatch(done)
+        return pool.withTransaction(connection -> connection.preparedQuery(DONE).execute(done(batch, now))
                 .chain(updated -> {
                     // the assessments of the tasks this batch actually marked done, and only those
+                    Set<java.util.UUID> marked = new java.util.HashSet<>();
+                    updated.forEach(row -> marked.add(row.getUUID("task_id")));
                     List<JudgeFeedback> written = new ArrayList<>();
-                    RowSet<Row> result = updated;
+                    List<Finished> counted = new ArrayList<>();
                     for (int i = 0; i < batch.size(); i++) {
-                        if (result.rowCount() > 0) {
+                        // a task twice in a batch (a write retried) is written once
+                        if (marked.remove(batch.get(i).task().taskId())) {
                             written.add(assessments.get(i));
+                            counted.add(batch.get(i));
                         }
-                        result = result.next();
                     }
-                    return AssessmentRows.insert(connection, written).chain(() -> count(connection, batch, updated));
+                    return AssessmentRows.insert(connection, written).chain(() -> count(connection, counted));
                 })
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
                 .replaceWithVoid());
@@ -355,15 +361,11 @@ class TaskRows {
      * Counts the tasks this batch actually marked done (a task already done by an earlier write is not
      * counted twice) into their runs.
      */
-    private static Uni<Void> count(SqlConnection connection, List<Finished> batch, RowSet<Row> updated) {
+    private static Uni<Void> count(SqlConnection connection, List<Finished> counted) {
         // runs in id order: concurrent writers lock run rows in the same order and cannot deadlock
         Map<String, RunCount> byRun = new java.util.TreeMap<>();
-        RowSet<Row> result = updated;
-        for (Finished f : batch) {
-            if (result.rowCount() > 0) {
-                byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode());
-            }
-            result = result.next();
+        for (Finished f : counted) {
+            byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode());
         }
         List<Tuple> rows = byRun.entrySet().stream()
                 .map(e -> Tuple.of(e.getKey(), e.getValue().completed, e.getValue().errored, Json.write(e.getValue().byCode)))
@@ -386,12 +388,32 @@ class TaskRows {
         }
     }
 
-    private static Tuple done(Finished f, Instant now) {
-        Judgment.Outcome outcome = f.judgment().outcome();
-        return Tuple.tuple(List.of()).addUUID(f.task().taskId()).addString(f.judgment().errorCode()).addString(f.judgment().judgeVersion())
-                .addInteger(outcome.attempts()).addLong(outcome.latencyMs()).addInteger(outcome.promptTokens())
-                .addInteger(outcome.completionTokens()).addDouble(outcome.cost()).addOffsetDateTime(utc(now))
-                .addInteger(f.task().attempt());
+    /** A batch's outcomes as the columns of one statement. */
+    private static Tuple done(List<Finished> batch, Instant now) {
+        int n = batch.size();
+        java.util.UUID[] ids = new java.util.UUID[n];
+        Integer[] attempt = new Integer[n];
+        String[] errorCode = new String[n];
+        String[] version = new String[n];
+        Integer[] attempts = new Integer[n];
+        Long[] latency = new Long[n];
+        Integer[] prompt = new Integer[n];
+        Integer[] completion = new Integer[n];
+        Double[] cost = new Double[n];
+        for (int i = 0; i < n; i++) {
+            Finished f = batch.get(i);
+            Judgment.Outcome outcome = f.judgment().outcome();
+            ids[i] = f.task().taskId();
+            attempt[i] = f.task().attempt();
+            errorCode[i] = f.judgment().errorCode();
+            version[i] = f.judgment().judgeVersion();
+            attempts[i] = outcome.attempts();
+            latency[i] = outcome.latencyMs();
+            prompt[i] = outcome.promptTokens();
+            completion[i] = outcome.completionTokens();
+            cost[i] = outcome.cost();
+        }
+        return Tuple.tuple(List.of(utc(now), ids, attempt, errorCode, version, attempts, latency, prompt, completion, cost));
     }
 
     private static JudgeTask task(Row row) {

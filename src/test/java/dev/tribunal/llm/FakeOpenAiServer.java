@@ -40,7 +40,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     /** One request as received. */
     public record Received(String model, long atNanos, String authorization, String systemMessage, String userMessage,
-                           Integer maxTokens, JsonObject responseFormat) {
+                           Integer maxTokens, JsonObject responseFormat, String body) {
     }
 
     private final Vertx vertx = Vertx.vertx();
@@ -131,7 +131,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             Integer maxTokens = body.getInteger("max_completion_tokens", body.getInteger("max_tokens"));
             if (recordPrompts) {
                 received.add(new Received(model, System.nanoTime(), request.getHeader("Authorization"), system, user, maxTokens,
-                        body.getJsonObject("response_format")));
+                        body.getJsonObject("response_format"), buffer.toString()));
             }
             requestsByModel.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();

@@ -84,6 +84,14 @@ class JudgeRunTest {
         assertNotNull(run.getString("finished_at"));
         assertEquals(0, run.getInt("eta_seconds"));
 
+        // every call's body is compact JSON: no indentation written, sent or read
+        for (String traceId : traceIds) {
+            List<FakeOpenAiServer.Received> calls = FakeProviders.server.received("ok").stream()
+                    .filter(r -> r.userMessage().contains(traceId)).toList();
+            assertFalse(calls.isEmpty(), "calls for " + traceId);
+            calls.forEach(call -> assertFalse(call.body().contains("\n"), "an indented request body: " + call.body()));
+        }
+
         List<Map<String, Object>> results = assessments(runId);
         assertEquals(25, results.size());
         Set<String> keys = new HashSet<>();
