@@ -39,9 +39,10 @@ final class ProviderGateway implements AutoCloseable {
     ProviderGateway(String name, Provider config, MeterRegistry registry, ProviderBudgets budgets, SecretRedactor redactor) {
         this.name = name;
         this.redactor = redactor;
+        // first: it checks its settings, and a start with wrong ones stops here
+        this.breaker = ProviderCircuitBreaker.of(name, config);
         this.executor = threads(name, config.maxConcurrency());
         this.models = new ProviderChatModels(config);
-        this.breaker = ProviderCircuitBreaker.of(name, config);
         this.admission = new Admission(name, config, budgets);
         this.retries = new RetryPolicy(name, config.maxRetries());
         this.classifier = new FailureClassifier(redactor);
