@@ -73,9 +73,25 @@ public interface ProvidersConfig {
         int maxRetries();
 
         /**
-         * How long the circuit breaker stays open once half of the last 20 calls failed (5xx, connection
-         * errors, timeouts): calls to the provider wait, then one trial call goes. 30 s lets a restarting
-         * server come back without a run's calls failing one after another in the meantime.
+         * How many of the latest calls the circuit breaker judges the provider by (at least 1). 20 is enough
+         * for a failure ratio to mean an outage rather than a few unlucky calls, and few enough that a
+         * provider that went down is noticed within a second's worth of a busy run's calls.
+         */
+        @WithDefault("20")
+        int circuitBreakerWindow();
+
+        /**
+         * The share of those calls that must have failed for an outage (5xx, connection errors, timeouts)
+         * to open the circuit: above 0, at most 1. Half: a provider failing every other call is down for a
+         * judge's purposes, one failing now and then is not.
+         */
+        @WithDefault("0.5")
+        double circuitBreakerFailureRatio();
+
+        /**
+         * How long the circuit breaker stays open once it opened: calls to the provider wait, then one
+         * trial call goes. 30 s lets a restarting server come back without a run's calls failing one after
+         * another in the meantime.
          */
         @WithDefault("30s")
         Duration circuitBreakerDelay();
