@@ -355,11 +355,6 @@ public class ApiErrorMapper {
 
     /** The first line of a parser's message, at most 300 characters: enough to say what is wrong, never a whole body. */
     public static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int newline = message.indexOf('\n');
-        String line = newline < 0 ? message : message.substring(0, newline);
-        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
+        return message == null ? "unreadable" : ShortText.firstLine(message, 300);
     }
 }
