@@ -176,19 +176,22 @@ public class ApiErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            // a data exception: a value PostgreSQL cannot store (the NUL character in text, say); the transaction rolled back
-            if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
-                return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + pg.getErrorMessage()
-                        + (pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")"));
-            }
-            if (t instanceof org.hibernate.JDBCException jdbc && jdbc.getSQLState() != null && jdbc.getSQLState().startsWith("22")) {
-                String reason = jdbc.getSQLException() == null ? jdbc.getSQLState() : jdbc.getSQLException().getMessage();
-                return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + reason);
-            }
+        // a value PostgreSQL cannot store (the NUL character in text, say); the transaction rolled back
+        java.util.Optional<Throwable> unstorable = SqlStates.causeInClass(e, SqlStates.DATA_EXCEPTION);
+        if (unstorable.isPresent()) {
+            return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + reason(unstorable.get()));
         }
         LOG.errorf(e, "Request to %s failed", uri.getPath());
         return error(uri, 500, "INTERNAL_ERROR", "Internal error; the server log has the details");
+    }
+
+    /** What the database said of a value it refused, in its own words. */
+    private static String reason(Throwable refusal) {
+        if (refusal instanceof io.vertx.pgclient.PgException pg) {
+            return pg.getErrorMessage() + (pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")");
+        }
+        org.hibernate.JDBCException jdbc = (org.hibernate.JDBCException) refusal;
+        return jdbc.getSQLException() == null ? jdbc.getSQLState() : jdbc.getSQLException().getMessage();
     }
 
     Response error(UriInfo uri, int status, String code, String message) {

@@ -12,6 +12,7 @@ import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Rows;
 import dev.tribunal.system.SizedRow;
+import dev.tribunal.system.SqlStates;
 import dev.tribunal.trace.MlflowTraceView.TraceInfo;
 import dev.tribunal.trace.TraceView.SpanView;
 import dev.tribunal.trace.TraceFactory.NewTrace;
@@ -286,10 +287,7 @@ public class TraceService {
             if (t instanceof ConstraintViolationException) {
                 return true;
             }
-            if (t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
-                return true;
-            }
         }
-        return false;
+        return SqlStates.causedBy(failure, SqlStates.UNIQUE_VIOLATION);
     }
 }
