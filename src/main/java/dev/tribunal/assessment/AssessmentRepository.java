@@ -12,6 +12,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -21,11 +22,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * Assessments in PostgreSQL. Entities go through Hibernate (callers provide the session: services carry
- * {@code @WithSession}); the pages of answers are read with plain SQL, sizes first (see {@link PageReader}).
+ * {@code @WithSession}); the pages of answers are read with plain SQL, sizes first (see {@link PageReader}), and so are
+ * the judgments that the meta-evaluation compares, without a session.
  */
 @ApplicationScoped
 public class AssessmentRepository implements PanacheRepositoryBase<Assessment, String> {
@@ -59,15 +63,6 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
 
     Uni<Assessment> findOnTrace(String traceId, String assessmentId) {
         return find("id = ?1 and traceId = ?2", assessmentId, traceId).firstResult();
-    }
-
-    /** The trace table belongs to the trace feature; only its existence matters here. */
-    Uni<Boolean> traceExists(String traceId) {
-        return getSession()
-                .chain(session -> session.createNativeQuery("select count(*) from trace where trace_id = :id", Long.class)
-                        .setParameter("id", traceId)
-                        .getSingleResult())
-                .map(count -> count > 0);
     }
 
     /** The judge_run table belongs to the run feature; only whether a run of this id exists matters here. */
@@ -146,14 +141,8 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
 
     /** What the assessments of each trace add to an answer that lists the trace with them; traces without any are absent. */
     Uni<Map<String, Long>> bytesByTrace(List<String> traceIds) {
-        return pool.preparedQuery("select trace_id, sum(answer_bytes) + count(*) * " + Page.ROW_OVERHEAD
-                        + " as bytes from assessment where trace_id = any($1) group by trace_id")
-                .execute(Tuple.of(traceIds.toArray(String[]::new)))
-                .map(rows -> {
-                    Map<String, Long> bytes = new HashMap<>();
-                    rows.forEach(row -> bytes.put(row.getString("trace_id"), row.getLong("bytes")));
-                    return bytes;
-                });
+        return byKey("select trace_id, sum(answer_bytes) + count(*) * " + Page.ROW_OVERHEAD
+                + " as bytes from assessment where trace_id = any($1) group by trace_id", traceIds, "trace_id", row -> row.getLong("bytes"));
     }
 
     /** The assessments of these ids in the order given, with the large columns named left out (null). */
@@ -176,6 +165,136 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
                     Map<String, Long> bytes = new LinkedHashMap<>();
                     rows.forEach(row -> LARGE.keySet().forEach(field -> bytes.put(field, row.getLong(field))));
                     return bytes;
+                });
+    }
+
+    /**
+     * A value whose JSON text is longer than this many bytes is read as a short label that names it: its first 200
+     * characters, its size and its MD5. Reading every value whole would take the memory of every judgment's text;
+     * two such values are the same label when their JSON text is the same.
+     */
+    static final int MAX_LABEL_BYTES = 1024;
+    private static final String LABEL = "case when octet_length(a.value::text) <= " + MAX_LABEL_BYTES + " then a.value::text "
+            + "else to_jsonb(left(a.value #>> '{}', 200) || '… (' || octet_length(a.value::text) || ' bytes, md5 ' || md5(a.value::text) || ')')::text "
+            + "end as value";
+    private static final String JUDGMENTS = "select a.assessment_id, a.create_time, a.trace_id, a.source_type, a.source_id, "
+            + "left(a.metadata->>'tribunal.judge.version', 250) as version, "
+            + LABEL + ", a.error_code, a.metadata->>'tribunal.latency_ms' as latency, "
+            + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
+            + "a.metadata->>'mlflow.assessment.judgeCost' as cost "
+            + "from assessment a "
+            + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
+            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) "
+            + "order by a.create_time, a.assessment_id";
+    private static final String REFERENCES = "select a.trace_id, " + LABEL + " from assessment a "
+            + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
+            + "order by a.create_time, a.assessment_id";
+    /**
+     * Names judges have given verdicts under, each with the traces whose valid verdict of a judge (not an error) has a
+     * valid label of a person under the same name.
+     */
+    private static final String JUDGED_NAMES = "select j.name, count(distinct h.trace_id) as compared from assessment j "
+            + "left join assessment h on h.trace_id = j.trace_id and h.name = j.name and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' "
+            + "and h.valid and h.error_code is null and j.valid and j.error_code is null "
+            + "where j.kind = 'FEEDBACK' and j.source_type in ('LLM_JUDGE', 'CODE') group by j.name order by j.name limit 500";
+    /** The oldest trace a judge of the name judged that no person has labelled yet. */
+    private static final String NEXT_TO_LABEL = "select a.trace_id from assessment a where a.name = $1 and a.kind = 'FEEDBACK' "
+            + "and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid and not exists (select 1 from assessment h where h.trace_id = a.trace_id "
+            + "and h.name = $1 and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' and h.valid) order by a.create_time, a.trace_id limit 1";
+
+    /**
+     * A judge's valid feedback under a name, with the figures a comparison of judges reads from its metadata.
+     *
+     * @param value     the value's JSON text, or the short label of a long one (see {@link #MAX_LABEL_BYTES})
+     * @param version   {@code tribunal.judge.version}, if any
+     * @param latencyMs {@code tribunal.latency_ms} as written, if any
+     * @param tokens    prompt and completion tokens together (0 when unknown)
+     * @param cost      {@code mlflow.assessment.judgeCost} as written, if any
+     */
+    public record Judgment(String assessmentId, Instant createTime, String traceId, AssessmentSourceType sourceType, String sourceId,
+                           String version, String value, String errorCode, String latencyMs, long tokens, String cost) {
+    }
+
+    /** A reference's value on a trace: its JSON text, or the short label of a long one. */
+    public record Reference(String traceId, String value) {
+    }
+
+    /** A name judges have given verdicts under, with the traces on which a person's valid label can be compared with one. */
+    public record JudgedName(String name, long compared) {
+    }
+
+    /** The valid feedback of judges (LLM and code) under {@code name}, oldest first; of these runs only, unless none is named. */
+    public Uni<List<Judgment>> judgments(String name, String[] runIds) {
+        return pool.preparedQuery(JUDGMENTS).execute(Tuple.of(name, runIds))
+                .map(rows -> {
+                    List<Judgment> found = new ArrayList<>();
+                    rows.forEach(row -> found.add(new Judgment(row.getString("assessment_id"), row.getOffsetDateTime("create_time").toInstant(),
+                            row.getString("trace_id"), AssessmentSourceType.valueOf(row.getString("source_type")), row.getString("source_id"),
+                            row.getString("version"), row.getString("value"), row.getString("error_code"), row.getString("latency"),
+                            row.getLong("tokens"), row.getString("cost"))));
+                    return found;
+                });
+    }
+
+    /**
+     * The valid references of a name, oldest first: a person's feedback without error ({@code FEEDBACK}) or an
+     * expectation ({@code EXPECTATION}). A trace may come more than once; its latest counts.
+     */
+    public Uni<List<Reference>> references(String name, AssessmentKind kind) {
+        return pool.preparedQuery(REFERENCES).execute(Tuple.of(name, kind.name()))
+                .map(rows -> {
+                    List<Reference> found = new ArrayList<>();
+                    rows.forEach(row -> found.add(new Reference(row.getString("trace_id"), row.getString("value"))));
+                    return found;
+                });
+    }
+
+    /** The names judges have given verdicts under, alphabetically (the first 500). */
+    public Uni<List<JudgedName>> judgedNames() {
+        return pool.query(JUDGED_NAMES).execute().map(rows -> {
+            List<JudgedName> names = new ArrayList<>();
+            rows.forEach(row -> names.add(new JudgedName(row.getString("name"), row.getLong("compared"))));
+            return names;
+        });
+    }
+
+    /** The oldest trace a judge gave a verdict of the name on that no person has labelled under it yet, if any. */
+    public Uni<Optional<String>> nextToLabel(String name) {
+        return pool.preparedQuery(NEXT_TO_LABEL).execute(Tuple.of(name))
+                .map(rows -> rows.rowCount() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString("trace_id")));
+    }
+
+    /** Every valid feedback of the name on a trace, judges' and people's, oldest first. */
+    public Uni<List<Assessment>> validFeedback(String traceId, String name) {
+        return pool.preparedQuery("select " + COLUMNS + ", " + large(LeftOut.nothing(0)) + " from assessment "
+                        + "where trace_id = $1 and name = $2 and kind = 'FEEDBACK' and valid order by create_time")
+                .execute(Tuple.of(traceId, name))
+                .map(rows -> {
+                    List<Assessment> found = new ArrayList<>();
+                    rows.forEach(row -> found.add(fromRow(row)));
+                    return found;
+                });
+    }
+
+    /** The bytes the rationale of each of these assessments adds to an answer, as answer_bytes counts them. */
+    public Uni<Map<String, Long>> rationaleBytes(Collection<String> assessmentIds) {
+        return byKey("select assessment_id, " + LARGE.get("rationale") + " as bytes from assessment where assessment_id = any($1)",
+                assessmentIds, "assessment_id", row -> row.getLong("bytes"));
+    }
+
+    /** The rationale of each of these assessments (null for each when {@code leftOut}), by assessment id. */
+    public Uni<Map<String, String>> rationales(Collection<String> assessmentIds, boolean leftOut) {
+        return byKey("select assessment_id, " + (leftOut ? "null" : "rationale") + " as rationale from assessment where assessment_id = any($1)",
+                assessmentIds, "assessment_id", row -> row.getString("rationale"));
+    }
+
+    /** A value per row of a query whose one parameter is the array of {@code ids}, by the row's {@code key} column. */
+    private <V> Uni<Map<String, V>> byKey(String sql, Collection<String> ids, String key, Function<Row, V> value) {
+        return pool.preparedQuery(sql).execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, V> byKey = new HashMap<>();
+                    rows.forEach(row -> byKey.put(row.getString(key), value.apply(row)));
+                    return byKey;
                 });
     }
 

@@ -10,15 +10,18 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Assessments written in bulk on a plain SQL connection, for judge results: one pipelined batch
- * instead of an entity per row. An assessment for a task that already has one is skipped, so a
- * late duplicate of a judgment is harmless.
+ * Assessments on a plain SQL connection that another feature holds. Judge results are written in bulk: one
+ * pipelined batch instead of an entity per row; an assessment for a task that already has one is skipped, so a
+ * late duplicate of a judgment is harmless. Judges read the expectations of the traces they judge; a query on
+ * traces filters them by their assessments with the conditions written here.
  */
 public final class AssessmentRows {
 
@@ -39,6 +42,9 @@ public final class AssessmentRows {
     /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
             + "where assessment_id = any($1) and valid";
+    /** The latest valid expectation of each name is the ground truth: later rows replace earlier ones. */
+    private static final String EXPECTATIONS = "select trace_id, name, value::text as value from assessment "
+            + "where trace_id = any($1) and kind = 'EXPECTATION' and valid order by create_time, assessment_id";
 
     private AssessmentRows() {
     }
@@ -63,6 +69,31 @@ public final class AssessmentRows {
         Uni<Void> inserted = connection.preparedQuery(INSERT).execute(columns(feedback)).replaceWithVoid();
         return overridden.length == 0 ? inserted : inserted.chain(() -> connection.preparedQuery(INVALIDATE)
                 .execute(Tuple.of(overridden, utc(feedback.get(0).at()))).replaceWithVoid());
+    }
+
+    /** The valid expectations of these traces, by trace and name; a trace without any is absent. */
+    public static Uni<Map<String, Map<String, JsonNode>>> expectations(SqlConnection connection, Collection<String> traceIds) {
+        return connection.preparedQuery(EXPECTATIONS).execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Map<String, JsonNode>> byTrace = new HashMap<>();
+                    rows.forEach(row -> byTrace.computeIfAbsent(row.getString("trace_id"), k -> new HashMap<>())
+                            .put(row.getString("name"), Json.read(row.getString("value"))));
+                    return byTrace;
+                });
+    }
+
+    /**
+     * The SQL condition that a trace (its id at {@code traceId}, a column of the query) has an assessment of every name
+     * in {@code names} (a {@code text[]} expression): for a query on traces that filters by assessments in one statement.
+     */
+    public static String namedEach(String traceId, String names) {
+        return "not exists (select 1 from unnest(" + names + ") wanted(name) where not exists (select 1 from assessment a "
+                + "where a.trace_id = " + traceId + " and a.name = wanted.name))";
+    }
+
+    /** The SQL condition that a trace (its id at {@code traceId}) has no assessment of any name in {@code names}. */
+    public static String namedNone(String traceId, String names) {
+        return "not exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.name = any(" + names + "))";
     }
 
     private static Tuple columns(List<JudgeFeedback> feedback) {

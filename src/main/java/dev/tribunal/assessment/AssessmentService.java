@@ -11,6 +11,7 @@ import dev.tribunal.system.Json;
 import dev.tribunal.system.Page;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
+import dev.tribunal.system.Rows;
 import dev.tribunal.system.Times;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -39,11 +40,13 @@ public class AssessmentService {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AssessmentService.class);
 
     private final AssessmentRepository assessments;
+    private final KnownTraces traces;
     private final ApiConfig api;
     private final RunResults runResults;
 
-    AssessmentService(AssessmentRepository assessments, ApiConfig api, RunResults runResults) {
+    AssessmentService(AssessmentRepository assessments, KnownTraces traces, ApiConfig api, RunResults runResults) {
         this.assessments = assessments;
+        this.traces = traces;
         this.api = api;
         this.runResults = runResults;
     }
@@ -57,6 +60,14 @@ public class AssessmentService {
                 .call(assessment -> invalidateOverridden(assessment, caller))
                 .call(assessments::persist)
                 .map(AssessmentView::of);
+    }
+
+    /**
+     * Expectations sent with new traces (see {@link AssessmentFactory#expectation}), written in the caller's
+     * transaction: a batch of traces is stored whole or not at all.
+     */
+    public Uni<Void> persistExpectations(List<Assessment> expectations) {
+        return Rows.persistAll(expectations);
     }
 
     @WithSession
@@ -214,7 +225,7 @@ public class AssessmentService {
     }
 
     private Uni<Void> requireTrace(String traceId) {
-        return assessments.traceExists(traceId)
+        return traces.exists(traceId)
                 .invoke(exists -> {
                     if (!exists) {
                         throw new ResourceNotFoundException("Trace '" + traceId + "' does not exist");

@@ -7,10 +7,6 @@ public final class InvalidJudgeFilesException extends RuntimeException {
 
     private final List<String> problems;
 
-    InvalidJudgeFilesException(String directory, List<String> problems) {
-        this("judge definitions", directory, problems);
-    }
-
     /** @param what what the files define, e.g. "sweep definitions" */
     public InvalidJudgeFilesException(String what, String directory, List<String> problems) {
         super("Invalid " + what + " in " + directory + " (Tribunal does not start until they are fixed):\n  "

@@ -8,14 +8,10 @@ import org.jboss.logging.Logger;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The judges of {@code tribunal.judges.dir}, loaded once at start. Any problem in any file stops the
@@ -54,30 +50,7 @@ public class JudgeCatalog {
         if (!Files.isDirectory(directory)) {
             LOG.warnf("No judges directory at %s: no judges loaded (set tribunal.judges.dir / TRIBUNAL_JUDGES_DIR)",
                     directory.toAbsolutePath().normalize());
-            return Map.of();
         }
-        JudgeFileReader reader = new JudgeFileReader(providers);
-        List<String> problems = new ArrayList<>();
-        Map<String, JudgeDefinition> byName = new TreeMap<>();
-        Map<String, String> fileOfName = new HashMap<>();
-        for (Path file : YamlDocument.filesIn(directory)) {
-            String display = YamlDocument.display(file);
-            JudgeFileReader.Result result = reader.read(file, display);
-            result.problems().forEach(p -> problems.add(p.toString()));
-            JudgeDefinition judge = result.judge();
-            if (judge == null) {
-                continue;
-            }
-            String previous = fileOfName.putIfAbsent(judge.name(), display);
-            if (previous != null) {
-                problems.add(display + ":1: judge name '" + judge.name() + "' is already used by " + previous);
-            } else {
-                byName.put(judge.name(), judge);
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidJudgeFilesException(YamlDocument.display(directory), problems);
-        }
-        return byName;
+        return DefinitionFiles.load(directory, "judge", new JudgeFileReader(providers)::read, JudgeDefinition::name);
     }
 }

@@ -34,11 +34,6 @@ import java.util.regex.PatternSyntaxException;
  */
 final class JudgeFileReader {
 
-    /** The judge, when the file had no problem. */
-    record Result(JudgeDefinition judge, List<YamlDocument.Problem> problems) {
-    }
-
-    static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,64}");
     static final int MIN_CHOICES = 2;
     static final int MAX_CHOICES = 20;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
@@ -59,14 +54,10 @@ final class JudgeFileReader {
         this.providers = Set.copyOf(providers);
     }
 
-    Result read(Path path, String displayName) {
+    DefinitionFiles.Read<JudgeDefinition> read(Path path, String displayName) {
         Reading r = new Reading(displayName);
-        ObjectNode root = r.read(path, "at least name, model, instructions and output");
-        if (root == null) {
-            return new Result(null, r.problems());
-        }
-        JudgeDefinition judge = r.judge(root, version(root));
-        return new Result(r.problems().isEmpty() ? judge : null, r.problems());
+        return DefinitionFiles.read(r, path, "at least name, model, instructions and output", TOP_LEVEL,
+                (root, name) -> r.judge(root, name, version(root)));
     }
 
     private static String version(JsonNode root) {
@@ -87,12 +78,7 @@ final class JudgeFileReader {
             super(file);
         }
 
-        JudgeDefinition judge(ObjectNode root, String version) {
-            unknownKeys(root, "", TOP_LEVEL);
-            String name = requiredText(root, "/name");
-            if (name != null && !NAME.matcher(name).matches()) {
-                problem("/name", "name '" + name + "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
-            }
+        JudgeDefinition judge(ObjectNode root, String name, String version) {
             String description = optionalText(root, "/description");
             String kindText = optionalText(root, "/kind");
             Kind kind = Kind.LLM;

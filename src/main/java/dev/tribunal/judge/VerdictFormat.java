@@ -13,6 +13,7 @@ import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
 import dev.tribunal.judge.OutputSpec.CategoricalOutput;
 import dev.tribunal.judge.OutputSpec.NumericOutput;
 import dev.tribunal.system.Json;
+import dev.tribunal.system.ShortText;
 
 import java.util.List;
 
@@ -78,7 +79,7 @@ public final class VerdictFormat {
         try {
             root = Json.parseStrict(text);
         } catch (JsonProcessingException e) {
-            return Verdict.invalid("the reply is not valid JSON, or not only JSON (" + brief(e.getOriginalMessage(), 60) + "): "
+            return Verdict.invalid("the reply is not valid JSON, or not only JSON (" + ShortText.oneLine(e.getOriginalMessage(), 60) + "): "
                     + snippet(reply));
         }
         if (root == null || !root.isObject()) {
@@ -153,11 +154,6 @@ public final class VerdictFormat {
     }
 
     private static String snippet(String reply) {
-        return brief(reply, 160);
-    }
-
-    private static String brief(String text, int max) {
-        String oneLine = text.replaceAll("\\s+", " ").trim();
-        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max) + "...";
+        return ShortText.oneLine(reply, 160);
     }
 }

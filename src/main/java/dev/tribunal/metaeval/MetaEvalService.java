@@ -1,6 +1,10 @@
 package dev.tribunal.metaeval;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.assessment.AssessmentKind;
+import dev.tribunal.assessment.AssessmentRepository;
+import dev.tribunal.assessment.AssessmentRepository.Judgment;
+import dev.tribunal.assessment.AssessmentRepository.Reference;
 import dev.tribunal.metaeval.MetaEvalRequests.CoverageView;
 import dev.tribunal.metaeval.MetaEvalRequests.DisagreementListView;
 import dev.tribunal.metaeval.MetaEvalRequests.DisagreementView;
@@ -19,10 +23,8 @@ import dev.tribunal.system.Page;
 import dev.tribunal.system.PageReader;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.SizedRow;
+import dev.tribunal.trace.TraceService;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.URLEncoder;
@@ -32,11 +34,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * Judges compared with a human reference and with each other. A judge is (name, model, version):
@@ -61,37 +66,14 @@ public class MetaEvalService {
      * output has at most 20 choices.
      */
     static final int MAX_LABELS = 50;
-    /**
-     * A value whose JSON text is longer than this many bytes is read as a short label that names it: its first 200
-     * characters, its size and its MD5. Reading every value whole would take the memory of every judgment's text;
-     * two such values are the same label when their JSON text is the same.
-     */
-    static final int MAX_LABEL_BYTES = 1024;
-    private static final String VALUE = "case when octet_length(a.value::text) <= " + MAX_LABEL_BYTES + " then a.value::text "
-            + "else to_jsonb(left(a.value #>> '{}', 200) || '… (' || octet_length(a.value::text) || ' bytes, md5 ' || md5(a.value::text) || ')')::text "
-            + "end as value";
 
-    private static final String JUDGMENTS = "select a.assessment_id, a.create_time, a.trace_id, a.source_type, a.source_id, "
-            + "left(a.metadata->>'tribunal.judge.version', 250) as version, "
-            + VALUE + ", a.error_code, a.metadata->>'tribunal.latency_ms' as latency, "
-            + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
-            + "a.metadata->>'mlflow.assessment.judgeCost' as cost "
-            + "from assessment a join trace t on t.trace_id = a.trace_id "
-            + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
-            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) and t.tags @> cast($3::text as jsonb) "
-            + "order by a.create_time, a.assessment_id";
-    private static final String REFERENCE = "select a.trace_id, " + VALUE + " from assessment a join trace t on t.trace_id = a.trace_id "
-            + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
-            + "and t.tags @> cast($3::text as jsonb) order by a.create_time, a.assessment_id";
-
-    /** The bytes a rationale adds to an answer, as the assessment's answer_bytes counts them. */
-    private static final String RATIONALE_BYTES = "coalesce(octet_length(rationale) + 5 * regexp_count(rationale, '[\\x01-\\x1f\"\\\\]'), 0)";
-
-    private final Pool pool;
+    private final AssessmentRepository assessments;
+    private final TraceService traces;
     private final ApiConfig api;
 
-    MetaEvalService(Pool pool, ApiConfig api) {
-        this.pool = pool;
+    MetaEvalService(AssessmentRepository assessments, TraceService traces, ApiConfig api) {
+        this.assessments = assessments;
+        this.traces = traces;
         this.api = api;
     }
 
@@ -105,29 +87,10 @@ public class MetaEvalService {
                         Map<String, Double> referenceNumbers) {
     }
 
-    /**
-     * Names judges have given verdicts under, each with the traces whose valid verdict of a judge (not an error) has a
-     * valid label of a person under the same name: what the page can compare.
-     */
-    private static final String NAMES = "select j.name, count(distinct h.trace_id) as compared from assessment j "
-            + "left join assessment h on h.trace_id = j.trace_id and h.name = j.name and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' "
-            + "and h.valid and h.error_code is null and j.valid and j.error_code is null "
-            + "where j.kind = 'FEEDBACK' and j.source_type in ('LLM_JUDGE', 'CODE') group by j.name order by j.name limit 500";
-    /** The oldest trace a judge of the name judged that no person has labelled yet. */
-    private static final String NEXT_TO_LABEL = "select a.trace_id from assessment a where a.name = $1 and a.kind = 'FEEDBACK' "
-            + "and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid and not exists (select 1 from assessment h where h.trace_id = a.trace_id "
-            + "and h.name = $1 and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' and h.valid) order by a.create_time, a.trace_id limit 1";
-    private static final String TRACE = "select trace_id, inputs::text as inputs, outputs::text as outputs from trace where trace_id = $1";
-    private static final String VERDICTS = "select assessment_id, source_type, source_id, value::text as value, error_code, error_message, "
-            + "rationale from assessment where trace_id = $1 and name = $2 and kind = 'FEEDBACK' and valid order by create_time";
-
     /** Names that judges have given assessments, alphabetically, with how many traces each can be compared on. */
     public Uni<List<MetaEvalRequests.JudgedName>> judgedNames() {
-        return pool.query(NAMES).execute().map(rows -> {
-            List<MetaEvalRequests.JudgedName> names = new ArrayList<>();
-            rows.forEach(row -> names.add(new MetaEvalRequests.JudgedName(row.getString("name"), row.getLong("compared"))));
-            return names;
-        });
+        return assessments.judgedNames()
+                .map(names -> names.stream().map(n -> new MetaEvalRequests.JudgedName(n.name(), n.compared())).toList());
     }
 
     /** A trace to label: its data and every valid verdict of the name (judges' and people's). */
@@ -140,30 +103,21 @@ public class MetaEvalService {
 
     /** The trace to label next for a name, if any is left. */
     public Uni<java.util.Optional<String>> nextToLabel(String name) {
-        return pool.preparedQuery(NEXT_TO_LABEL).execute(Tuple.of(name))
-                .map(rows -> rows.rowCount() == 0 ? java.util.Optional.empty() : java.util.Optional.of(rows.iterator().next().getString("trace_id")));
+        return assessments.nextToLabel(name);
     }
 
     public Uni<LabelTrace> labelTrace(String traceId, String name) {
-        return pool.preparedQuery(TRACE).execute(Tuple.of(traceId))
-                .map(rows -> {
-                    if (rows.rowCount() == 0) {
-                        throw new dev.tribunal.system.ResourceNotFoundException("No trace '" + traceId + "'");
-                    }
-                    return rows.iterator().next();
-                })
-                .chain(trace -> pool.preparedQuery(VERDICTS).execute(Tuple.of(traceId, name)).map(rows -> {
-                    List<Verdict> verdicts = new ArrayList<>();
-                    rows.forEach(row -> verdicts.add(new Verdict(row.getString("assessment_id"), row.getString("source_type"),
-                            row.getString("source_id"), label(Json.read(row.getString("value"))),
-                            row.getString("error_code") == null ? null : row.getString("error_code") + ": " + row.getString("error_message"),
-                            row.getString("rationale"))));
-                    return new LabelTrace(traceId, pretty(trace.getString("inputs")), pretty(trace.getString("outputs")), verdicts);
+        return traces.inputsAndOutputs(traceId)
+                .onItem().ifNull().failWith(() -> new dev.tribunal.system.ResourceNotFoundException("No trace '" + traceId + "'"))
+                .chain(trace -> assessments.validFeedback(traceId, name).map(found -> {
+                    List<Verdict> verdicts = found.stream().map(a -> new Verdict(a.id, a.sourceType.name(), a.sourceId,
+                            label(Json.read(a.valueJson)), a.errorCode == null ? null : a.errorCode + ": " + a.errorMessage,
+                            a.rationale)).toList();
+                    return new LabelTrace(traceId, pretty(trace.inputs()), pretty(trace.outputs()), verdicts);
                 }));
     }
 
-    private static String pretty(String json) {
-        JsonNode node = Json.read(json);
+    private static String pretty(JsonNode node) {
         if (node == null) {
             return "";
         }
@@ -204,7 +158,7 @@ public class MetaEvalService {
                     .sorted(Comparator.comparing((Disagreement d) -> d.judged().createTime()).thenComparing(d -> d.judged().assessmentId()))
                     .limit(limit + 1L)
                     .forEach(d -> byAssessment.put(d.judged().assessmentId(), d));
-            return rationaleBytes(byAssessment.keySet())
+            return assessments.rationaleBytes(byAssessment.keySet())
                     .map(rationales -> byAssessment.values().stream().map(d -> new SizedRow(
                             new PageToken(d.judged().createTime(), d.judged().assessmentId()),
                             Page.ROW_OVERHEAD + utf8(d.traceId()) + utf8(d.judged().value()) + utf8(d.reference())
@@ -218,35 +172,19 @@ public class MetaEvalService {
     private record Disagreement(String traceId, Judged judged, String reference) {
     }
 
-    private Uni<Map<String, Long>> rationaleBytes(java.util.Collection<String> assessmentIds) {
-        return pool.preparedQuery("select assessment_id, " + RATIONALE_BYTES + " as bytes from assessment where assessment_id = any($1)")
-                .execute(Tuple.of(assessmentIds.toArray(String[]::new)))
-                .map(rows -> {
-                    Map<String, Long> bytes = new HashMap<>();
-                    rows.forEach(row -> bytes.put(row.getString("assessment_id"), row.getLong("bytes")));
-                    return bytes;
-                });
-    }
-
     private PageReader.Rows<DisagreementView> disagreementRows(Map<String, Disagreement> byAssessment) {
         return new PageReader.Rows<>() {
             @Override
             public Uni<List<DisagreementView>> load(List<String> ids, LeftOut leftOut) {
-                return pool.preparedQuery("select assessment_id, " + (leftOut.has("rationale") ? "null" : "rationale")
-                                + " as rationale from assessment where assessment_id = any($1)")
-                        .execute(Tuple.of(ids.toArray(String[]::new)))
-                        .map(rows -> {
-                            Map<String, String> rationales = new HashMap<>();
-                            rows.forEach(row -> rationales.put(row.getString("assessment_id"), row.getString("rationale")));
-                            return ids.stream().map(byAssessment::get).map(d -> new DisagreementView(d.traceId(), d.judged().value(),
-                                    d.reference(), rationales.get(d.judged().assessmentId()), "/api/traces/" + d.traceId(),
-                                    leftOut.truncated())).toList();
-                        });
+                return assessments.rationales(ids, leftOut.has("rationale"))
+                        .map(rationales -> ids.stream().map(byAssessment::get).map(d -> new DisagreementView(d.traceId(), d.judged().value(),
+                                d.reference(), rationales.get(d.judged().assessmentId()), "/api/traces/" + d.traceId(),
+                                leftOut.truncated())).toList());
             }
 
             @Override
             public Uni<Map<String, Long>> fieldBytes(String id) {
-                return rationaleBytes(List.of(id)).map(bytes -> Map.of("rationale", bytes.getOrDefault(id, 0L)));
+                return assessments.rationaleBytes(List.of(id)).map(bytes -> Map.of("rationale", bytes.getOrDefault(id, 0L)));
             }
         };
     }
@@ -256,7 +194,7 @@ public class MetaEvalService {
     }
 
     /** The request's checked parts. */
-    private record Check(String referenceName, String referenceKind, String tagsJson, String[] runIds, int samples, long seed,
+    private record Check(String referenceName, AssessmentKind referenceKind, Map<String, String> tags, String[] runIds, int samples, long seed,
                          boolean samplesGiven) {
 
         /**
@@ -288,48 +226,65 @@ public class MetaEvalService {
         InvalidRequestException.require(samples >= 0 && samples <= MAX_SAMPLES, "bootstrap.samples must be from 0 to " + MAX_SAMPLES);
         long seed = request.bootstrap() == null || request.bootstrap().seed() == null ? DEFAULT_SEED : request.bootstrap().seed();
         String[] runs = request.runIds() == null ? new String[0] : request.runIds().toArray(String[]::new);
-        return new Check(referenceName, human ? "FEEDBACK" : "EXPECTATION", Json.write(tags), runs, samples, seed,
+        return new Check(referenceName, human ? AssessmentKind.FEEDBACK : AssessmentKind.EXPECTATION, tags, runs, samples, seed,
                 request.bootstrap() != null && request.bootstrap().samples() != null);
     }
 
     /**
-     * Reads the judgments and the reference. Once read, the rows are turned into figures on a worker thread, never on the
-     * event loop: a report over 100,000 traces (bootstrap intervals included) takes seconds of CPU.
+     * Reads the judgments and the reference, of the traces that have the request's tags. Once read, the rows are turned
+     * into figures on a worker thread, never on the event loop: a report over 100,000 traces (bootstrap intervals
+     * included) takes seconds of CPU.
      */
     private Uni<Data> load(MetaEvalRequest request, Check check) {
-        return pool.preparedQuery(JUDGMENTS).execute(Tuple.of(request.name(), check.runIds(), check.tagsJson()))
-                .chain(judgments -> pool.preparedQuery(REFERENCE).execute(Tuple.of(check.referenceName(), check.referenceKind(), check.tagsJson()))
-                        .emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
-                        .map(reference -> {
-                            Map<String, Map<String, Judged>> byJudge = new TreeMap<>();
-                            Map<String, String[]> keys = new HashMap<>();
-                            for (Row row : judgments) {
-                                String model = row.getString("source_id");
-                                String version = row.getString("version") == null ? "" : row.getString("version");
-                                if (!selected(request.judges(), model, version)) {
-                                    continue;
-                                }
-                                String key = request.name() + " · " + model + (version.isEmpty() ? "" : " · " + version);
-                                keys.putIfAbsent(key, new String[] {row.getString("source_type"), model, version});
-                                JsonNode value = Json.read(row.getString("value"));
-                                byJudge.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(row.getString("trace_id"), new Judged(
-                                        row.getString("assessment_id"), row.getOffsetDateTime("create_time").toInstant(),
-                                        label(value), value != null && value.isNumber() ? value.asDouble() : null, row.getString("error_code"),
-                                        parseLong(row.getString("latency")), row.getLong("tokens"), parseDouble(row.getString("cost"))));
-                            }
-                            Map<String, String> labels = new LinkedHashMap<>();
-                            Map<String, Double> numbers = new HashMap<>();
-                            for (Row row : reference) {
-                                JsonNode value = Json.read(row.getString("value"));
-                                labels.put(row.getString("trace_id"), label(value));
-                                if (value != null && value.isNumber()) {
-                                    numbers.put(row.getString("trace_id"), value.asDouble());
-                                } else {
-                                    numbers.remove(row.getString("trace_id"));
-                                }
-                            }
-                            return new Data(byJudge, keys, labels, numbers);
-                        }));
+        return assessments.judgments(request.name(), check.runIds())
+                .chain(judgments -> assessments.references(check.referenceName(), check.referenceKind())
+                        .chain(reference -> tagged(check, judgments, reference)
+                                .emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                                .map(kept -> data(request, judgments, reference, kept))));
+    }
+
+    /** Which of the traces judged or referenced have the request's tags (every trace, when it names none). */
+    private Uni<Predicate<String>> tagged(Check check, List<Judgment> judgments, List<Reference> reference) {
+        if (check.tags().isEmpty()) {
+            return Uni.createFrom().item(traceId -> true);
+        }
+        Set<String> traceIds = new HashSet<>();
+        judgments.forEach(j -> traceIds.add(j.traceId()));
+        reference.forEach(r -> traceIds.add(r.traceId()));
+        return traces.withTags(traceIds, check.tags()).map(kept -> kept::contains);
+    }
+
+    private static Data data(MetaEvalRequest request, List<Judgment> judgments, List<Reference> reference, Predicate<String> kept) {
+        Map<String, Map<String, Judged>> byJudge = new TreeMap<>();
+        Map<String, String[]> keys = new HashMap<>();
+        for (Judgment judgment : judgments) {
+            String model = judgment.sourceId();
+            String version = judgment.version() == null ? "" : judgment.version();
+            if (!kept.test(judgment.traceId()) || !selected(request.judges(), model, version)) {
+                continue;
+            }
+            String key = request.name() + " · " + model + (version.isEmpty() ? "" : " · " + version);
+            keys.putIfAbsent(key, new String[] {judgment.sourceType().name(), model, version});
+            JsonNode value = Json.read(judgment.value());
+            byJudge.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(judgment.traceId(), new Judged(
+                    judgment.assessmentId(), judgment.createTime(), label(value), value != null && value.isNumber() ? value.asDouble() : null,
+                    judgment.errorCode(), parseLong(judgment.latencyMs()), judgment.tokens(), parseDouble(judgment.cost())));
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, Double> numbers = new HashMap<>();
+        for (Reference expected : reference) {
+            if (!kept.test(expected.traceId())) {
+                continue;
+            }
+            JsonNode value = Json.read(expected.value());
+            labels.put(expected.traceId(), label(value));
+            if (value != null && value.isNumber()) {
+                numbers.put(expected.traceId(), value.asDouble());
+            } else {
+                numbers.remove(expected.traceId());
+            }
+        }
+        return new Data(byJudge, keys, labels, numbers);
     }
 
     private static boolean selected(List<JudgeSelector> judges, String model, String version) {
@@ -358,7 +313,7 @@ public class MetaEvalService {
                 }
             }
         }
-        Map<String, String> reference = Map.of(check.referenceKind().equals("FEEDBACK") ? "human_feedback" : "expectation", check.referenceName());
+        Map<String, String> reference = Map.of(check.referenceKind() == AssessmentKind.FEEDBACK ? "human_feedback" : "expectation", check.referenceName());
         int leftOut = data.byJudge().size() - keys.size();
         return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs, leftOut == 0 ? null : leftOut);
     }
@@ -386,7 +341,7 @@ public class MetaEvalService {
         int disagreements = (int) traces.stream().filter(t -> !same(judged.get(t), data.reference().get(t), data.referenceNumbers().get(t))).count();
         String link = "/api/meta-evaluations/disagreements?name=" + encode(request.name()) + "&model=" + encode(parts[1])
                 + (parts[2].isEmpty() ? "" : "&version=" + encode(parts[2]))
-                + (check.referenceKind().equals("FEEDBACK") ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
+                + (check.referenceKind() == AssessmentKind.FEEDBACK ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
         return new JudgeReportView(key, parts[1], parts[2].isEmpty() ? null : parts[2], parts[0], numeric ? "numeric" : "categorical",
                 new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged), disagreements, link,
                 traces.isEmpty() ? notCompared(check, data, parts[2], valued, errored, errorsByCode) : null,
@@ -395,7 +350,7 @@ public class MetaEvalService {
 
     /** Why a judge has no trace in common with the reference, in words. */
     private static String notCompared(Check check, Data data, String version, int valued, int errored, Map<String, Integer> errorsByCode) {
-        String reference = check.referenceKind().equals("FEEDBACK")
+        String reference = check.referenceKind() == AssessmentKind.FEEDBACK
                 ? "a person's label of '" + check.referenceName() + "'" : "the expectation '" + check.referenceName() + "'";
         String why;
         if (valued == 0) {

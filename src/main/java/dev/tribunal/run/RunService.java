@@ -26,6 +26,7 @@ import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Times;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
 import dev.tribunal.trace.TraceService;
+import dev.tribunal.trace.TraceDataLoader;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -10,6 +10,7 @@ import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.LlmErrorCode;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
+import dev.tribunal.trace.TraceDataLoader;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

@@ -1,5 +1,6 @@
 package dev.tribunal.security;
 
+import dev.tribunal.system.PagePaths;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
@@ -115,17 +116,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
-        if (isPage(context.normalizedPath())) {
+        if (PagePaths.isPage(context.normalizedPath())) {
             String next = context.request().uri();
             return Uni.createFrom().item(new ChallengeData(303, "Location",
                     "/login?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
         }
         return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));
-    }
-
-    /** The browser pages, which send people to the login page rather than answering 401. */
-    public static boolean isPage(String path) {
-        return within(path, "/meta-evaluation") || within(path, "/traces") || within(path, "/q/swagger-ui");
     }
 
     /**
@@ -143,13 +139,8 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
      * bearer key only, so that no form or script on another site can act through a browser's session.
      */
     static boolean takesSession(String path, String method) {
-        return isPage(path) || within(path, "/q/openapi") || API_DOCUMENT.contains(path)
-                || within(path, "/api") && ("GET".equals(method) || "HEAD".equals(method));
-    }
-
-    /** The path is {@code base} or below it (not merely a longer name that starts alike). */
-    private static boolean within(String path, String base) {
-        return path.equals(base) || path.startsWith(base + "/");
+        return PagePaths.isPage(path) || PagePaths.within(path, "/q/openapi") || API_DOCUMENT.contains(path)
+                || PagePaths.within(path, "/api") && ("GET".equals(method) || "HEAD".equals(method));
     }
 
     /**

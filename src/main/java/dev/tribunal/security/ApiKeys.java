@@ -73,6 +73,12 @@ public class ApiKeys {
         return holderOfHash(sha256Hex(key));
     }
 
+    /** Whether no API key exists (the bootstrap key, kept in configuration, aside). */
+    Uni<Boolean> none() {
+        return pool.query("select not exists (select 1 from api_key)").execute()
+                .map(rows -> rows.iterator().next().getBoolean(0));
+    }
+
     /** The holder of the key with this SHA-256 (hex); empty when none (or a revoked one) matches. */
     Uni<Optional<Holder>> holderOfHash(String hash) {
         if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),

@@ -1,7 +1,6 @@
 package dev.tribunal.security;
 
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -28,13 +27,11 @@ class FirstAdminKey {
 
     private final boolean enabled;
     private final ApiKeys keys;
-    private final Pool pool;
     private final Path file;
 
-    FirstAdminKey(SecurityConfig config, ApiKeys keys, Pool pool, @ConfigProperty(name = "tribunal.data-dir", defaultValue = "data") String dataDir) {
+    FirstAdminKey(SecurityConfig config, ApiKeys keys, @ConfigProperty(name = "tribunal.data-dir", defaultValue = "data") String dataDir) {
         this.enabled = config.enabled();
         this.keys = keys;
-        this.pool = pool;
         this.file = Path.of(dataDir).toAbsolutePath().resolve("admin.key");
     }
 
@@ -42,9 +39,7 @@ class FirstAdminKey {
         if (!enabled || keys.hasBootstrapKey()) {
             return;
         }
-        boolean none = pool.query("select not exists (select 1 from api_key)").execute()
-                .map(rows -> rows.iterator().next().getBoolean(0))
-                .await().indefinitely();
+        boolean none = keys.none().await().indefinitely();
         if (!none) {
             return;
         }

@@ -1,21 +1,16 @@
 package dev.tribunal.sweep;
 
-import dev.tribunal.judge.InvalidJudgeFilesException;
+import dev.tribunal.judge.DefinitionFiles;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgesConfig;
-import dev.tribunal.judge.YamlDocument;
 import dev.tribunal.llm.ProvidersConfig;
 import dev.tribunal.system.ResourceNotFoundException;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -57,30 +52,6 @@ public class SweepCatalog {
     }
 
     static Map<String, SweepDefinition> load(Path directory, SweepFileReader reader) {
-        if (!Files.isDirectory(directory)) {
-            return Map.of();
-        }
-        List<String> problems = new ArrayList<>();
-        Map<String, SweepDefinition> byName = new TreeMap<>();
-        Map<String, String> fileOfName = new HashMap<>();
-        for (Path file : YamlDocument.filesIn(directory)) {
-            String display = YamlDocument.display(file);
-            SweepFileReader.Result result = reader.read(file, display);
-            result.problems().forEach(p -> problems.add(p.toString()));
-            SweepDefinition sweep = result.sweep();
-            if (sweep == null) {
-                continue;
-            }
-            String previous = fileOfName.putIfAbsent(sweep.name(), display);
-            if (previous != null) {
-                problems.add(display + ":1: sweep name '" + sweep.name() + "' is already used by " + previous);
-            } else {
-                byName.put(sweep.name(), sweep);
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidJudgeFilesException("sweep definitions", YamlDocument.display(directory), problems);
-        }
-        return byName;
+        return DefinitionFiles.load(directory, "sweep", reader::read, SweepDefinition::name);
     }
 }

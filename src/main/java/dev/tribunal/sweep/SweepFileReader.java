@@ -5,6 +5,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.judge.DefinitionFiles;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.YamlDocument;
 import dev.tribunal.llm.ModelId;
@@ -24,11 +25,6 @@ import java.util.regex.Pattern;
 /** Reads one sweep file and checks every rule, reporting each problem with the file and the line it is on. */
 final class SweepFileReader {
 
-    /** The sweep, when the file had no problem. */
-    record Result(SweepDefinition sweep, List<YamlDocument.Problem> problems) {
-    }
-
-    static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,64}");
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\S+)");
     private static final Set<String> KEYS = Set.of("name", "judges", "models", "schedule", "cron", "filter", "sample_rate", "delay",
             "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled");
@@ -45,17 +41,14 @@ final class SweepFileReader {
         this.providers = Set.copyOf(providers);
     }
 
-    Result read(Path path, String displayName) {
+    DefinitionFiles.Read<SweepDefinition> read(Path path, String displayName) {
         YamlDocument doc = new YamlDocument(displayName);
-        ObjectNode root = doc.read(path, "at least name, judges and schedule (or cron)");
-        if (root == null) {
-            return new Result(null, doc.problems());
-        }
-        doc.unknownKeys(root, "", KEYS);
-        String name = doc.requiredText(root, "/name");
-        if (name != null && !NAME.matcher(name).matches()) {
-            doc.problem("/name", "name '" + name + "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
-        }
+        return DefinitionFiles.read(doc, path, "at least name, judges and schedule (or cron)", KEYS,
+                (root, name) -> sweep(doc, root, name, displayName));
+    }
+
+    /** The rest of a sweep file, after its keys and name; null when the file has a problem. */
+    private SweepDefinition sweep(YamlDocument doc, ObjectNode root, String name, String displayName) {
         List<JudgeDefinition> judgeList = judges(doc, root);
         List<ModelId> models = models(doc, root);
         Duration every = null;
@@ -138,10 +131,10 @@ final class SweepFileReader {
         boolean rejudge = bool(doc, root, "rejudge_on_version_change", false);
         boolean enabled = bool(doc, root, "enabled", true);
         if (!doc.problems().isEmpty()) {
-            return new Result(null, doc.problems());
+            return null;
         }
-        return new Result(new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
-                rejudge, enabled, displayName), doc.problems());
+        return new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
+                rejudge, enabled, displayName);
     }
 
     private List<JudgeDefinition> judges(YamlDocument doc, ObjectNode root) {

@@ -2,6 +2,8 @@ package dev.tribunal.sweep;
 
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
+import dev.tribunal.run.RunTotals;
+import dev.tribunal.run.RunTotals.Totals;
 import dev.tribunal.system.ConflictException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -22,34 +24,35 @@ import java.util.concurrent.atomic.AtomicLong;
 public class SweepService {
 
     private static final String STATE = "select s.name, s.next_tick_at, s.last_tick_at, s.last_run_id, s.last_tick_traces, s.ticks, "
-            + "s.traces_judged, extract(epoch from now() - (select min(c.after_time) from sweep_checkpoint c where c.sweep = s.name)) as lag, "
-            + "(select coalesce(sum(r.completed), 0) from judge_run r where r.sweep = s.name) as judgments, "
-            + "(select coalesce(sum(r.errored), 0) from judge_run r where r.sweep = s.name) as errored "
+            + "s.traces_judged, extract(epoch from now() - (select min(c.after_time) from sweep_checkpoint c where c.sweep = s.name)) as lag "
             + "from sweep s where s.name = any($1)";
 
     private final SweepCatalog catalog;
     private final SweepTicker ticker;
     private final SweepReadiness readiness;
     private final Pool pool;
+    private final RunTotals runs;
     private final MeterRegistry metrics;
     private final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
 
-    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, MeterRegistry metrics, SweepReadiness readiness) {
+    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, RunTotals runs, MeterRegistry metrics, SweepReadiness readiness) {
         this.readiness = readiness;
         this.catalog = catalog;
         this.ticker = ticker;
         this.pool = pool;
+        this.runs = runs;
         this.metrics = metrics;
     }
 
     public Uni<List<SweepView>> list() {
         List<SweepDefinition> sweeps = List.copyOf(catalog.all());
-        return pool.preparedQuery(STATE).execute(Tuple.of(sweeps.stream().map(SweepDefinition::name).toArray(String[]::new)))
-                .map(rows -> {
+        List<String> names = sweeps.stream().map(SweepDefinition::name).toList();
+        return pool.preparedQuery(STATE).execute(Tuple.of(names.toArray(String[]::new)))
+                .chain(rows -> runs.ofSweeps(names).map(totals -> {
                     Map<String, Row> state = new HashMap<>();
                     rows.forEach(row -> state.put(row.getString("name"), row));
-                    return sweeps.stream().map(s -> view(s, state.get(s.name()))).toList();
-                });
+                    return sweeps.stream().map(s -> view(s, state.get(s.name()), totals.getOrDefault(s.name(), Totals.NONE))).toList();
+                }));
     }
 
     /** Keeps tribunal_sweep_lag_seconds current even when nobody reads /api/sweeps. */
@@ -72,7 +75,7 @@ public class SweepService {
                 "the tick runs within a second, on one of the Tribunal processes; GET /api/sweeps/" + name + " shows it"));
     }
 
-    private SweepView view(SweepDefinition s, Row state) {
+    private SweepView view(SweepDefinition s, Row state, Totals totals) {
         Long lagSeconds = state == null || state.getValue("lag") == null ? null : Math.round(state.getDouble("lag"));
         if (lagSeconds != null) {
             lag.computeIfAbsent(s.name(), n -> metrics.gauge("tribunal.sweep.lag.seconds",
@@ -83,13 +86,8 @@ public class SweepService {
                 text(s.delay()), text(s.lookback()), s.maxTracesPerTick(), s.rejudgeOnVersionChange(), s.enabled(), s.file(),
                 instant(state, "next_tick_at"), instant(state, "last_tick_at"), state == null ? null : state.getString("last_run_id"),
                 state == null ? null : state.getInteger("last_tick_traces"), state == null ? 0 : state.getLong("ticks"),
-                state == null ? 0 : state.getLong("traces_judged"), state == null ? 0 : number(state, "judgments"),
-                state == null ? 0 : number(state, "errored"), lagSeconds, readiness.problems(s));
-    }
-
-    private static long number(Row row, String column) {
-        Object value = row.getValue(column);
-        return value == null ? 0 : ((Number) value).longValue();
+                state == null ? 0 : state.getLong("traces_judged"), state == null ? 0 : totals.judgments(),
+                state == null ? 0 : totals.errored(), lagSeconds, readiness.problems(s));
     }
 
     private static Instant instant(Row row, String column) {

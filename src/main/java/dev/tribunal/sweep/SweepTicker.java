@@ -6,6 +6,7 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.run.RunService;
+import dev.tribunal.trace.ArrivedTraces;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * taken by locking the sweep's row ({@code FOR UPDATE SKIP LOCKED}), so one process runs it and ticks
  * never overlap, across replicas too. In the tick's transaction: the traces that arrived since each
  * judge's checkpoint are selected (filtered, sampled, oldest first, at most max_traces_per_tick), the
- * run is created, and the checkpoints and next tick are written, all or nothing.
+ * run is created, and the checkpoints and next tick are written, all or nothing. The traces are the trace
+ * feature's ({@link ArrivedTraces}); the sweep and checkpoint rows are this class's.
  */
 @ApplicationScoped
 public class SweepTicker {
@@ -49,20 +51,6 @@ public class SweepTicker {
             + "for update skip locked";
     private static final String CHECKPOINTS = "select judge_name, judge_version, versions, after_time, after_trace from sweep_checkpoint "
             + "where sweep = $1";
-    /**
-     * The next traces for a checkpoint: older than the delay, not older than the lookback, after the
-     * checkpoint, matching the filter, and sampled by a hash of (sweep, trace id), so every judge of the
-     * sweep sees the same traces and a trace's fate does not change from one tick to the next.
-     */
-    private static final String CANDIDATES = "select trace_id, created_at from trace "
-            + "where created_at <= $1::timestamptz - make_interval(secs => $2::float8) "
-            + "and created_at >= $1::timestamptz - make_interval(secs => $3::float8) "
-            + "and created_at >= coalesce($4::timestamptz, '-infinity'::timestamptz) "
-            + "and ($4::timestamptz is null or created_at > $4::timestamptz "
-            + "or ($5::text is not null and created_at = $4::timestamptz and trace_id > $5::text)) "
-            + "and not awaiting_root and tags @> cast($6::text as jsonb) and ($7::text is null or state = $7::text) "
-            + "and ($8::float8 >= 1.0 or ('x' || substr(md5($9::text || ':' || trace_id), 1, 8))::bit(32)::bigint < $8::float8 * 4294967296.0) "
-            + "order by created_at, trace_id limit $10";
     private static final String SAVE_CHECKPOINT = "insert into sweep_checkpoint (sweep, judge_name, judge_version, versions, after_time, "
             + "after_trace) values ($1, $2, $3::text, array[$3::text], $4, $5) on conflict (sweep, judge_name) do update set "
             + "judge_version = excluded.judge_version, after_time = excluded.after_time, after_trace = excluded.after_trace, "
@@ -207,23 +195,21 @@ public class SweepTicker {
     private record Candidates(List<String> traceIds, Checkpoint reached) {
     }
 
+    /**
+     * The next traces for a checkpoint: sampled by a hash of (sweep, trace id), so every judge of the sweep sees the same
+     * traces and a trace's fate does not change from one tick to the next.
+     */
     private Uni<Candidates> candidates(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now, Checkpoint from) {
-        Tuple args = Tuple.tuple(java.util.Arrays.asList(now, seconds(sweep.delay()), seconds(sweep.lookback()), from.time(), from.trace(),
-                dev.tribunal.system.Json.write(sweep.tags()), sweep.state(), sweep.sampleRate(), sweep.name(), sweep.maxTracesPerTick()));
-        return connection.preparedQuery(CANDIDATES).execute(args).map(rows -> {
-            List<String> ids = new ArrayList<>();
-            OffsetDateTime lastTime = null;
-            String lastTrace = null;
-            for (Row row : rows) {
-                ids.add(row.getString("trace_id"));
-                lastTime = row.getOffsetDateTime("created_at");
-                lastTrace = row.getString("trace_id");
-            }
+        ArrivedTraces.Filter filter = new ArrivedTraces.Filter(sweep.delay(), sweep.lookback(), sweep.tags(), sweep.state(),
+                sweep.sampleRate(), sweep.name(), sweep.maxTracesPerTick());
+        return ArrivedTraces.after(connection, now, from.time(), from.trace(), filter).map(arrived -> {
+            List<String> ids = arrived.stream().map(ArrivedTraces.Arrived::traceId).toList();
             // a full page stops at its last trace; a short one has seen everything up to the delay, and a
             // checkpoint never moves back (a delay raised in the file would otherwise judge traces twice)
             OffsetDateTime bound = now.minus(sweep.delay());
+            ArrivedTraces.Arrived last = arrived.isEmpty() ? null : arrived.get(arrived.size() - 1);
             Checkpoint reached = ids.size() == sweep.maxTracesPerTick()
-                    ? new Checkpoint(lastTime, lastTrace)
+                    ? new Checkpoint(last.createdAt(), last.traceId())
                     : from.time() != null && !from.time().isBefore(bound) ? from : new Checkpoint(bound, null);
             return new Candidates(ids, reached);
         });
@@ -245,10 +231,6 @@ public class SweepTicker {
                 .nextExecution(ZonedDateTime.ofInstant(after, ZoneOffset.UTC))
                 .map(ZonedDateTime::toInstant)
                 .orElse(after.plus(java.time.Duration.ofDays(365)));
-    }
-
-    private static double seconds(java.time.Duration duration) {
-        return duration.toMillis() / 1000.0;
     }
 
     private static OffsetDateTime utc(Instant instant) {

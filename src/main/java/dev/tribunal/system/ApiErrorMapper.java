@@ -29,6 +29,8 @@ public class ApiErrorMapper {
     io.vertx.core.http.HttpServerRequest request;
     @jakarta.inject.Inject
     io.quarkus.security.identity.SecurityIdentity identity;
+    @jakarta.inject.Inject
+    CallerDescription callers;
 
     private static final Logger LOG = Logger.getLogger(ApiErrorMapper.class);
     private static final MediaType PROBLEM_JSON = MediaType.valueOf("application/problem+json");
@@ -65,21 +67,19 @@ public class ApiErrorMapper {
 
     @ServerExceptionMapper
     public Response forbidden(io.quarkus.security.ForbiddenException e, UriInfo uri, jakarta.ws.rs.container.ResourceInfo resource) {
-        return error(uri, 403, "PERMISSION_DENIED", refusal(resource, identity));
+        return error(uri, 403, "PERMISSION_DENIED", refusal(resource, identity, callers));
     }
 
     /** What a 403 says: the roles the request needs, and who asked with which roles. */
-    static String refusal(jakarta.ws.rs.container.ResourceInfo resource, io.quarkus.security.identity.SecurityIdentity identity) {
+    static String refusal(jakarta.ws.rs.container.ResourceInfo resource, io.quarkus.security.identity.SecurityIdentity identity,
+                          CallerDescription callers) {
         java.util.List<String> needed = neededRoles(resource);
         String need = needed.isEmpty() ? "This request needs another role"
                 : "This request needs the " + String.join(" or ", needed) + " role";
         if (identity == null || identity.isAnonymous()) {
             return need;
         }
-        boolean key = identity.getAttribute(dev.tribunal.security.ApiKeyMechanism.API_KEY) != null;
-        java.util.List<String> has = dev.tribunal.security.Roles.ALL.stream().filter(identity.getRoles()::contains).toList();
-        return need + "; " + (key ? "key '" : "user '") + identity.getPrincipal().getName() + "' has "
-                + (has.isEmpty() ? "no role" : String.join(", ", has));
+        return need + "; " + callers.describe(identity);
     }
 
     private static java.util.List<String> neededRoles(jakarta.ws.rs.container.ResourceInfo resource) {
@@ -113,7 +113,7 @@ public class ApiErrorMapper {
 
     /** 401 with a bearer challenge; a page sends the browser to the login page instead. */
     private Response unauthenticated(UriInfo uri, String message) {
-        if (dev.tribunal.security.ApiKeyMechanism.isPage(uri.getPath())) {
+        if (PagePaths.isPage(uri.getPath())) {
             String next = uri.getRequestUri().getRawPath() + (uri.getRequestUri().getRawQuery() == null ? "" : "?" + uri.getRequestUri().getRawQuery());
             return Redirects.seeOther("/login?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8)).build();
         }
@@ -176,19 +176,22 @@ public class ApiErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            // a data exception: a value PostgreSQL cannot store (the NUL character in text, say); the transaction rolled back
-            if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
-                return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + pg.getErrorMessage()
-                        + (pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")"));
-            }
-            if (t instanceof org.hibernate.JDBCException jdbc && jdbc.getSQLState() != null && jdbc.getSQLState().startsWith("22")) {
-                String reason = jdbc.getSQLException() == null ? jdbc.getSQLState() : jdbc.getSQLException().getMessage();
-                return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + reason);
-            }
+        // a value PostgreSQL cannot store (the NUL character in text, say); the transaction rolled back
+        java.util.Optional<Throwable> unstorable = SqlStates.causeInClass(e, SqlStates.DATA_EXCEPTION);
+        if (unstorable.isPresent()) {
+            return error(uri, 400, "INVALID_PARAMETER_VALUE", "A value in the request cannot be stored: " + reason(unstorable.get()));
         }
         LOG.errorf(e, "Request to %s failed", uri.getPath());
         return error(uri, 500, "INTERNAL_ERROR", "Internal error; the server log has the details");
+    }
+
+    /** What the database said of a value it refused, in its own words. */
+    private static String reason(Throwable refusal) {
+        if (refusal instanceof io.vertx.pgclient.PgException pg) {
+            return pg.getErrorMessage() + (pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")");
+        }
+        org.hibernate.JDBCException jdbc = (org.hibernate.JDBCException) refusal;
+        return jdbc.getSQLException() == null ? jdbc.getSQLState() : jdbc.getSQLException().getMessage();
     }
 
     Response error(UriInfo uri, int status, String code, String message) {
@@ -198,7 +201,7 @@ public class ApiErrorMapper {
             ErrorFormat.Answer answer = format.get().answer(status, message, request.getHeader("Content-Type"));
             return Response.status(status).type(answer.mediaType()).entity(answer.body()).build();
         }
-        if (dev.tribunal.security.ApiKeyMechanism.isPage(path) && acceptsHtml(request.getHeader("Accept"))) {
+        if (PagePaths.isPage(path) && acceptsHtml(request.getHeader("Accept"))) {
             // a person who followed a link lands on a page that says what went wrong, not on JSON
             return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(errorPage(status, message)).build();
         }
@@ -355,11 +358,6 @@ public class ApiErrorMapper {
 
     /** The first line of a parser's message, at most 300 characters: enough to say what is wrong, never a whole body. */
     public static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int newline = message.indexOf('\n');
-        String line = newline < 0 ? message : message.substring(0, newline);
-        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
+        return message == null ? "unreadable" : ShortText.firstLine(message, 300);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.assessment.AssessmentRows;
+import dev.tribunal.assessment.KnownTraces;
 import dev.tribunal.system.Json;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import dev.tribunal.system.LeftOut;
@@ -16,10 +18,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -27,7 +31,7 @@ import java.util.stream.Collectors;
  * with plain SQL, sizes first, so that columns that do not fit an answer are never read.
  */
 @ApplicationScoped
-class TraceRepository implements PanacheRepositoryBase<Trace, String> {
+class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTraces {
 
     private static final String COLUMNS = "trace_id, request_time, execution_duration_ms, state, created_at";
     /** The columns an answer may leave out of a trace too large for it, in the order the answer shows them. */
@@ -50,6 +54,15 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String> {
                         .getResultList());
     }
 
+    @Override
+    public Uni<Boolean> exists(String traceId) {
+        return getSession()
+                .chain(session -> session.createNativeQuery("select count(*) from trace where trace_id = :id", Long.class)
+                        .setParameter("id", traceId)
+                        .getSingleResult())
+                .map(count -> count > 0);
+    }
+
     /**
      * Candidates of one page of traces, newest first, with the bytes of their own columns: one more than
      * {@code maxResults}, which tells whether a next page exists. Tag filters use jsonb containment (GIN-indexed).
@@ -69,13 +82,10 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String> {
             where.add("t.tags @> cast(" + param(params, Json.write(query.tags())) + "::text as jsonb)");
         }
         if (!query.hasAssessment().isEmpty()) {
-            where.add("not exists (select 1 from unnest(" + param(params, query.hasAssessment().toArray(String[]::new))
-                    + "::text[]) wanted(name) where not exists (select 1 from assessment a where a.trace_id = t.trace_id "
-                    + "and a.name = wanted.name))");
+            where.add(AssessmentRows.namedEach("t.trace_id", param(params, query.hasAssessment().toArray(String[]::new)) + "::text[]"));
         }
         if (!query.lacksAssessment().isEmpty()) {
-            where.add("not exists (select 1 from assessment a where a.trace_id = t.trace_id and a.name = any("
-                    + param(params, query.lacksAssessment().toArray(String[]::new)) + "::text[]))");
+            where.add(AssessmentRows.namedNone("t.trace_id", param(params, query.lacksAssessment().toArray(String[]::new)) + "::text[]"));
         }
         if (query.pageToken() != null) {
             where.add("(t.request_time, t.trace_id) < (" + param(params, query.pageToken().time().atOffset(ZoneOffset.UTC)) + ", "
@@ -89,6 +99,17 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String> {
                     List<SizedRow> sized = new ArrayList<>();
                     rows.forEach(row -> sized.add(sizedRow(row)));
                     return sized;
+                });
+    }
+
+    /** Those of these traces whose tags hold every one of {@code tags} (GIN-indexed containment). */
+    Uni<Set<String>> withTags(Collection<String> traceIds, Map<String, String> tags) {
+        return pool.preparedQuery("select trace_id from trace where trace_id = any($1) and tags @> cast($2::text as jsonb)")
+                .execute(Tuple.of(traceIds.toArray(String[]::new), Json.write(tags)))
+                .map(rows -> {
+                    Set<String> found = new HashSet<>();
+                    rows.forEach(row -> found.add(row.getString("trace_id")));
+                    return found;
                 });
     }
 

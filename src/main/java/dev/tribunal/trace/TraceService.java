@@ -12,6 +12,7 @@ import dev.tribunal.system.PageToken;
 import dev.tribunal.system.ResourceNotFoundException;
 import dev.tribunal.system.Rows;
 import dev.tribunal.system.SizedRow;
+import dev.tribunal.system.SqlStates;
 import dev.tribunal.trace.MlflowTraceView.TraceInfo;
 import dev.tribunal.trace.TraceView.SpanView;
 import dev.tribunal.trace.TraceFactory.NewTrace;
@@ -25,6 +26,7 @@ import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,7 +77,7 @@ public class TraceService {
                     return Rows.persistAll(fresh.stream().map(NewTrace::trace).toList())
                             .chain(() -> traces.flush())
                             .chain(() -> spans.insertAll(fresh.stream().flatMap(t -> t.spans().stream()).toList()))
-                            .chain(() -> Rows.persistAll(fresh.stream().flatMap(t -> t.expectations().stream()).toList()))
+                            .chain(() -> assessments.persistExpectations(fresh.stream().flatMap(t -> t.expectations().stream()).toList()))
                             .chain(() -> traces.flush())
                             .map(ignored -> new TraceBatchResult(ids,
                                     fresh.stream().map(t -> t.trace().traceId).toList(),
@@ -96,6 +98,20 @@ public class TraceService {
                     Set<String> known = new HashSet<>(existing);
                     return traceIds.stream().filter(id -> !known.contains(id)).distinct().toList();
                 });
+    }
+
+    /** Those of these traces that have every one of the tags. */
+    public Uni<Set<String>> withTags(Collection<String> traceIds, Map<String, String> tags) {
+        return traceIds.isEmpty() ? Uni.createFrom().item(Set.of()) : traces.withTags(traceIds, tags);
+    }
+
+    /**
+     * A trace's inputs and outputs, without its tags, metadata, spans or assessments: what a person reads to label it.
+     * Null when there is no such trace.
+     */
+    public Uni<TraceView> inputsAndOutputs(String traceId) {
+        return traces.load(List.of(traceId), new LeftOut(List.of("tags", "metadata"), 0))
+                .map(found -> found.isEmpty() ? null : TraceView.of(found.get(0), null, null, null, null, null));
     }
 
     /**
@@ -271,10 +287,7 @@ public class TraceService {
             if (t instanceof ConstraintViolationException) {
                 return true;
             }
-            if (t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
-                return true;
-            }
         }
-        return false;
+        return SqlStates.causedBy(failure, SqlStates.UNIQUE_VIOLATION);
     }
 }

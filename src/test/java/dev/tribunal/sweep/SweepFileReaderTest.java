@@ -1,5 +1,6 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.judge.DefinitionFiles;
 import dev.tribunal.judge.InvalidJudgeFilesException;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
@@ -38,15 +39,15 @@ class SweepFileReaderTest {
                 null, null, new CodeScorer("exact_match", Map.of()), "v1", "judges/" + name + ".yaml");
     }
 
-    private SweepFileReader.Result read(String content) throws IOException {
+    private DefinitionFiles.Read<SweepDefinition> read(String content) throws IOException {
         Path file = dir.resolve("s.yaml");
         Files.writeString(file, content);
         return new SweepFileReader(JUDGES, Set.of("openai", "local")).read(file, "sweeps/s.yaml");
     }
 
     private void assertProblem(String content, int line, String part) throws IOException {
-        SweepFileReader.Result result = read(content);
-        assertNull(result.sweep());
+        DefinitionFiles.Read<SweepDefinition> result = read(content);
+        assertNull(result.definition());
         assertTrue(result.problems().stream().anyMatch(p -> p.line() == line && p.message().contains(part)),
                 "expected line " + line + " '" + part + "' in " + result.problems());
     }
@@ -64,7 +65,7 @@ class SweepFileReaderTest {
                 delay: 5m
                 lookback: 24h
                 max_traces_per_tick: 500
-                """).sweep();
+                """).definition();
         assertEquals("nightly-quality", sweep.name());
         assertEquals(List.of("correctness", "relevance"), sweep.judges().stream().map(JudgeDefinition::name).toList());
         assertEquals(Duration.ofMinutes(10), sweep.every());
@@ -82,7 +83,7 @@ class SweepFileReaderTest {
 
     @Test
     void defaultsAndCron() throws IOException {
-        SweepDefinition sweep = read("name: n\njudges: [correctness]\ncron: \"0 0 2 * * ?\"\nmodels: [local:/llama3]\n").sweep();
+        SweepDefinition sweep = read("name: n\njudges: [correctness]\ncron: \"0 0 2 * * ?\"\nmodels: [local:/llama3]\n").definition();
         assertEquals("0 0 2 * * ?", sweep.cron());
         assertEquals(1.0, sweep.sampleRate());
         assertEquals(Duration.ofMinutes(5), sweep.delay());
@@ -90,7 +91,7 @@ class SweepFileReaderTest {
         assertEquals(500, sweep.maxTracesPerTick());
         assertEquals("local:/llama3", sweep.models().get(0).toString());
         assertEquals(Instant.parse("2026-11-26T02:00:00Z"), SweepTicker.next(sweep, Instant.parse("2026-11-25T10:00:00Z")));
-        SweepDefinition every = read("name: n\njudges: [correctness]\nschedule: every 90s\n").sweep();
+        SweepDefinition every = read("name: n\njudges: [correctness]\nschedule: every 90s\n").definition();
         assertEquals(Instant.parse("2026-11-25T10:01:30Z"), SweepTicker.next(every, Instant.parse("2026-11-25T10:00:00Z")));
     }
 

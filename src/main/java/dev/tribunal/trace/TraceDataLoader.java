@@ -1,6 +1,7 @@
-package dev.tribunal.run;
+package dev.tribunal.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.assessment.AssessmentRows;
 import dev.tribunal.judge.TraceData;
 import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
@@ -16,19 +17,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Loads what judges see of a batch of traces in three queries (traces, their spans, their valid
- * expectations), on a connection that is returned before any judge runs.
+ * Traces for judging: what judges see of a batch of traces, in three queries (traces, their spans, their valid
+ * expectations, the last asked of the assessment feature), on a connection that is returned before any judge runs.
  */
 @ApplicationScoped
-class TraceDataLoader {
+public class TraceDataLoader {
 
     private static final String TRACES = "select trace_id, inputs::text as inputs, outputs::text as outputs, tags::text as tags "
             + "from trace where trace_id = any($1)";
     private static final String SPANS = "select trace_id, span_id, name, span_type, inputs::text as inputs, outputs::text as outputs "
             + "from span where trace_id = any($1) order by trace_id, start_time nulls last, span_id";
-    /** The latest valid expectation of each name is the ground truth: later rows replace earlier ones. */
-    private static final String EXPECTATIONS = "select trace_id, name, value::text as value from assessment "
-            + "where trace_id = any($1) and kind = 'EXPECTATION' and valid order by create_time, assessment_id";
 
     private final Pool pool;
 
@@ -37,25 +35,21 @@ class TraceDataLoader {
     }
 
     /** The traces by id; an id that names no trace is absent. */
-    Uni<Map<String, TraceData>> load(Collection<String> traceIds) {
+    public Uni<Map<String, TraceData>> load(Collection<String> traceIds) {
         Tuple ids = Tuple.of(traceIds.toArray(String[]::new));
         return pool.withConnection(connection -> connection.preparedQuery(TRACES).execute(ids)
                 .chain(traces -> connection.preparedQuery(SPANS).execute(ids)
-                        .chain(spans -> connection.preparedQuery(EXPECTATIONS).execute(ids)
-                                .map(expectations -> {
+                        .chain(spans -> AssessmentRows.expectations(connection, traceIds)
+                                .map(expectationsByTrace -> {
                                     Map<String, List<TraceData.SpanData>> spansByTrace = new HashMap<>();
                                     spans.forEach(row -> spansByTrace.computeIfAbsent(row.getString("trace_id"), k -> new ArrayList<>())
                                             .add(span(row)));
-                                    Map<String, Map<String, JsonNode>> expectationsByTrace = new HashMap<>();
-                                    expectations.forEach(row -> expectationsByTrace
-                                            .computeIfAbsent(row.getString("trace_id"), k -> new HashMap<>())
-                                            .put(row.getString("name"), Json.read(row.getString("value"))));
                                     Map<String, TraceData> result = new HashMap<>();
                                     traces.forEach(row -> {
                                         String id = row.getString("trace_id");
                                         result.put(id, new TraceData(id, Json.read(row.getString("inputs")), Json.read(row.getString("outputs")),
-                                                expectationsByTrace.getOrDefault(id, Map.of()), Json.readStringMap(row.getString("tags")),
-                                                spansByTrace.getOrDefault(id, List.of())));
+                                                expectationsByTrace.getOrDefault(id, Map.<String, JsonNode>of()),
+                                                Json.readStringMap(row.getString("tags")), spansByTrace.getOrDefault(id, List.of())));
                                     });
                                     return result;
                                 }))));
