@@ -86,12 +86,11 @@ final class FailureClassifier {
     }
 
     private static String oneLine(String text) {
-        return text == null ? "" : text.replaceAll("\\s+", " ").trim();
+        return text == null ? "" : dev.tribunal.system.ShortText.oneLine(text, Integer.MAX_VALUE);
     }
 
     /** At most {@value #MAX_DETAIL} characters: cut after redacting, so that no cut-off key escapes it. */
     private static String brief(String text) {
-        String line = oneLine(text);
-        return line.length() <= MAX_DETAIL ? line : line.substring(0, MAX_DETAIL) + "...";
+        return text == null ? "" : dev.tribunal.system.ShortText.oneLine(text, MAX_DETAIL);
     }
 }

@@ -154,7 +154,7 @@ class ResultWriter {
     }
 
     private void retryLater(Finished one, Throwable failure) {
-        boolean refused = failure instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("23");
+        boolean refused = dev.tribunal.system.SqlStates.inClass(failure, dev.tribunal.system.SqlStates.INTEGRITY_CONSTRAINT_VIOLATION);
         if (refused || one.writeAttempts() + 1 >= WRITE_ATTEMPTS) {
             LOG.errorf("Judgment of task %s could not be written (%d attempts): %s; the task is judged again once its lease ends",
                     one.task().taskId(), one.writeAttempts() + 1, failure.toString());
