@@ -1,7 +1,9 @@
 package dev.tribunal.run;
 
-import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.ConflictException;
 import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.ResourceNotFoundException;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
@@ -41,12 +43,9 @@ public class RunResource {
 
     private final SecurityIdentity identity;
 
-    private final double confirmCostAbove;
-
-    RunResource(RunService service, SecurityIdentity identity, RunsConfig runs) {
+    RunResource(RunService service, SecurityIdentity identity) {
         this.service = service;
         this.identity = identity;
-        this.confirmCostAbove = runs.confirmCostAbove();
     }
 
     @POST
@@ -56,20 +55,15 @@ public class RunResource {
             + "With \"dry_run\": true, 200 with the judgments, tokens and cost it would take; nothing is stored or called")
     public Uni<Response> create(JudgeRunRequest request) {
         if (request != null && Boolean.TRUE.equals(request.dryRun())) {
-            return service.estimate(request).map(estimate -> Response.ok(estimate).build());
+            return service.estimate(request)
+                    .map(RunResource::answer)
+                    .map(estimate -> Response.ok(estimate).build());
         }
         // inline traces are stored (with any expectations in them): that is ingesting
         PermissionDeniedException.require(request == null || request.traces() == null || request.traces().isEmpty()
                 || identity.hasRole(Roles.INGEST), "Inline traces are stored: that needs the ingest role too; send trace_ids instead");
-        Uni<Void> affordable = request == null || Boolean.TRUE.equals(request.confirmCost()) || !service.costKnown(request)
-                ? Uni.createFrom().voidItem()
-                : service.estimate(request).invoke(estimate -> InvalidRequestException.require(
-                        estimate.estimatedCost() == null || estimate.estimatedCost() <= confirmCostAbove,
-                        String.format(java.util.Locale.ROOT, "This run would cost about %.2f (%d judgments), above tribunal.runs.confirm-cost-above "
-                                + "(%.2f): send it again with \"confirm_cost\": true to start it", estimate.estimatedCost(), estimate.total(),
-                                confirmCostAbove))).replaceWithVoid();
-        return affordable
-                .chain(() -> service.create(request, Caller.of(identity)))
+        return service.start(request, Caller.of(identity))
+                .map(RunResource::answer)
                 .map(created -> Redirects.located(Response.accepted(created), "/api/judge-runs/" + created.runId()).build());
     }
 
@@ -77,7 +71,8 @@ public class RunResource {
     @Path("/{run_id}")
     @Operation(summary = "A run's progress: counts by outcome and error code, rate and ETA")
     public Uni<RunView> get(@RestPath("run_id") String runId) {
-        return service.get(runId);
+        return service.get(runId)
+                .map(RunResource::answer);
     }
 
     @POST
@@ -87,7 +82,8 @@ public class RunResource {
     public Uni<RunView> cancel(@RestPath("run_id") String runId,
                                @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON)) byte[] body) {
         RunRequests.checkCancelBody(body);
-        return service.cancel(runId);
+        return service.cancel(runId)
+                .map(RunResource::answer);
     }
 
     @POST
@@ -100,14 +96,32 @@ public class RunResource {
         // the body is optional: a bare POST (as curl -X POST sends it) retries every error; read as bytes, so that
         // text that is not UTF-8 is refused rather than decoded with replacement characters
         return service.retry(runId, RetryRequest.parse(body))
+                .map(RunResource::answer)
                 .map(retried -> Redirects.located(Response.accepted(retried), "/api/judge-runs/" + retried.runId()).build());
     }
 
     @GET
     @Operation(summary = "Runs, newest first")
     public Uni<RunListView> list(@RestQuery("page_token") String pageToken, @RestQuery("max_results") String maxResults) {
-        return service.list(PageToken.decode(pageToken), QueryParams.integer(maxResults, "max_results"))
+        return service.list(PageToken.decode(pageToken), PageToken.maxResults(QueryParams.integer(maxResults, "max_results")))
                 .map(page -> new RunListView(page.items(), page.nextPageToken()));
+    }
+
+    /**
+     * The answer of a request the service carried out; a refusal leaves as the API's error, which ApiErrorMapper writes
+     * (400, 403, 404 or 409, with the refusal's words).
+     */
+    private static <T> T answer(RunOutcome<T> outcome) {
+        if (outcome instanceof RunOutcome.Done<T> done) {
+            return done.value();
+        }
+        RunOutcome.Refused<T> refused = (RunOutcome.Refused<T>) outcome;
+        throw switch (refused.reason()) {
+            case INVALID -> new InvalidRequestException(refused.message());
+            case FORBIDDEN -> new PermissionDeniedException(refused.message());
+            case NOT_FOUND -> new ResourceNotFoundException(refused.message());
+            case CONFLICT -> new ConflictException(refused.message());
+        };
     }
 
 }

@@ -62,9 +62,14 @@ public class TraceService {
      * then sees that trace as existing.
      */
     public Uni<TraceBatchResult> ingest(TraceBatchRequest request, Caller caller) {
-        return Uni.createFrom().item(() -> TraceFactory.fromBatch(request == null ? null : request.traces(), caller))
-                .chain(batch -> Uni.createFrom().deferred(() -> Panache.withTransaction(() -> insertNew(batch)))
-                        .onFailure(TraceService::isUniqueViolation).retry().atMost(1));
+        return Uni.createFrom().item(() -> check(request, caller))
+                .chain(this::ingest);
+    }
+
+    /** Stores a batch checked by {@link #check}, as {@link #ingest(TraceBatchRequest, Caller)} does. */
+    public Uni<TraceBatchResult> ingest(CheckedTraceBatch batch) {
+        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> insertNew(batch.traces())))
+                .onFailure(TraceService::isUniqueViolation).retry().atMost(1);
     }
 
     private Uni<TraceBatchResult> insertNew(List<NewTrace> batch) {
@@ -85,9 +90,12 @@ public class TraceService {
                 });
     }
 
-    /** Checks a batch as {@link #ingest} would, storing nothing; a problem is an InvalidRequestException. */
-    public void validate(TraceBatchRequest request) {
-        TraceFactory.fromBatch(request == null ? null : request.traces(), new Caller(Caller.LOCAL, false, false, true, true));
+    /**
+     * Checks a batch for storing in the caller's name, storing nothing: a broken rule is an InvalidRequestException, an
+     * expectation in someone else's name a PermissionDeniedException.
+     */
+    public CheckedTraceBatch check(TraceBatchRequest request, Caller caller) {
+        return new CheckedTraceBatch(TraceFactory.fromBatch(request == null ? null : request.traces(), caller));
     }
 
     /** The ids among the given ones that name no trace, in the order given. */

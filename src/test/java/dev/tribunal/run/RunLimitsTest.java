@@ -48,7 +48,7 @@ class RunLimitsTest {
     void aRunOfOneHundredThousandTracesIsAcceptedAndCounted() throws InterruptedException {
         String prefix = "tr-limit-" + UUID.randomUUID().toString().substring(0, 8);
         long started = System.nanoTime();
-        List<String> ids = TestData.bulkTraces(pool, prefix, RunService.MAX_TRACES, "2");
+        List<String> ids = TestData.bulkTraces(pool, prefix, RunPlanner.MAX_TRACES, "2");
         System.out.printf("100,000 traces with an expectation each stored in %d ms%n", millisSince(started));
         String traceIds = json(ids);
 

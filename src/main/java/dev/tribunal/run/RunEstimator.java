@@ -1,0 +1,153 @@
+package dev.tribunal.run;
+
+import dev.tribunal.judge.JudgeRunner;
+import dev.tribunal.judge.TraceData;
+import dev.tribunal.llm.ModelId;
+import dev.tribunal.run.RunPlan.InlineTraces;
+import dev.tribunal.run.RunPlan.StoredTraces;
+import dev.tribunal.run.RunPlan.Target;
+import dev.tribunal.run.RunRequests.DryRunView;
+import dev.tribunal.run.RunRequests.ModelEstimateView;
+import dev.tribunal.trace.TraceDataLoader;
+import dev.tribunal.trace.TraceRequests.TraceRequest;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a checked run would take before it is made. The dry run renders every prompt to count judgments, LLM calls,
+ * tokens and cost by model, storing nothing and calling no provider; the cost check holds a run estimated above
+ * {@code tribunal.runs.confirm-cost-above} until its request confirms the cost.
+ */
+@ApplicationScoped
+class RunEstimator {
+
+    /** Traces loaded per query for a dry run. */
+    private static final int CHUNK = 1000;
+
+    private final JudgeRunner runner;
+    private final TraceDataLoader loader;
+    private final double confirmCostAbove;
+
+    RunEstimator(JudgeRunner runner, TraceDataLoader loader, RunsConfig runs) {
+        this.runner = runner;
+        this.loader = loader;
+        this.confirmCostAbove = runs.confirmCostAbove();
+    }
+
+    /** The dry run of a plan: what each of its judgments would send and cost. */
+    Uni<DryRunView> estimate(RunPlan plan) {
+        List<Target> targets = plan.targets();
+        Map<String, Tally> byModel = new TreeMap<>();
+        if (plan.traces() instanceof InlineTraces inline) {
+            return Uni.createFrom().item(() -> {
+                count(inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel);
+                return view(byModel);
+            });
+        }
+        List<String> ids = ((StoredTraces) plan.traces()).ids();
+        Uni<Void> counted = Uni.createFrom().voidItem();
+        for (int from = 0; from < ids.size(); from += CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
+            counted = counted.chain(() -> loader.load(chunk)
+                    .invoke(found -> count(found.values(), targets, byModel))
+                    .replaceWithVoid());
+        }
+        return counted.map(ignored -> view(byModel));
+    }
+
+    /**
+     * The cost check: the plan, or a refusal when its run is estimated above tribunal.runs.confirm-cost-above and its
+     * request does not confirm the cost. A run whose cost cannot be known (it calls no model, or a model without prices)
+     * is not estimated: rendering every prompt of a large run would cost time for a check that could not hold it.
+     */
+    Uni<RunOutcome<RunPlan>> checkCost(RunPlan plan) {
+        if (plan.costConfirmed() || !costKnown(plan)) {
+            return Uni.createFrom().item(RunOutcome.done(plan));
+        }
+        return estimate(plan)
+                .map(estimate -> estimate.estimatedCost() == null || estimate.estimatedCost() <= confirmCostAbove
+                        ? RunOutcome.done(plan)
+                        : RunOutcome.invalid(String.format(Locale.ROOT, "This run would cost about %.2f (%d judgments), above "
+                                + "tribunal.runs.confirm-cost-above (%.2f): send it again with \"confirm_cost\": true to start it",
+                                estimate.estimatedCost(), estimate.total(), confirmCostAbove)));
+    }
+
+    /** Whether the run calls a model and every model it calls has prices. */
+    private boolean costKnown(RunPlan plan) {
+        List<ModelId> called = plan.calledModels();
+        return !called.isEmpty() && called.stream().allMatch(runner::priced);
+    }
+
+    private void count(Collection<TraceData> batch, List<Target> targets, Map<String, Tally> byModel) {
+        for (TraceData trace : batch) {
+            for (Target target : targets) {
+                byModel.merge(target.modelName(), Tally.of(runner.estimate(target.judge(), target.model(), trace)), Tally::plus);
+            }
+        }
+    }
+
+    private static DryRunView view(Map<String, Tally> byModel) {
+        List<ModelEstimateView> models = new ArrayList<>();
+        Tally total = Tally.NONE;
+        for (Map.Entry<String, Tally> entry : byModel.entrySet()) {
+            Tally tally = entry.getValue();
+            models.add(new ModelEstimateView(entry.getKey(), tally.judgments(), tally.llmCalls(), tally.missingInput(),
+                    tally.promptTokens(), tally.maxCompletionTokens(), round(tally.cost())));
+            total = total.plus(tally);
+        }
+        return new DryRunView(true, (int) total.judgments(), total.llmCalls(), total.missingInput(), total.promptTokens(),
+                total.maxCompletionTokens(), round(total.cost()), models);
+    }
+
+    private static Double round(Double cost) {
+        return cost == null ? null : BigDecimal.valueOf(cost).round(new MathContext(6)).doubleValue();
+    }
+
+    /** What a judge would see of a trace sent inline, without storing it. */
+    private static TraceData traceData(TraceRequest t) {
+        List<TraceData.SpanData> spans = t.spans() == null ? List.of() : t.spans().stream()
+                .map(s -> new TraceData.SpanData(s.spanId(), s.name(),
+                        s.spanType() == null || s.spanType().isBlank() ? "UNKNOWN" : s.spanType().toUpperCase(Locale.ROOT),
+                        s.inputs(), s.outputs()))
+                .toList();
+        return new TraceData(t.traceId(), t.inputs(), t.outputs(), t.expectations() == null ? Map.of() : t.expectations(),
+                t.tags() == null ? Map.of() : t.tags(), spans);
+    }
+
+    /**
+     * Sums of a dry run's judgments, for one model (or code judge) or for the whole run.
+     *
+     * @param cost null when a judgment calls a model without prices: then the sum has no cost, not a cost of zero
+     */
+    record Tally(long judgments, long llmCalls, long missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+
+        static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0.0);
+
+        Tally {
+            if (judgments < 0 || llmCalls < 0 || missingInput < 0 || promptTokens < 0 || maxCompletionTokens < 0) {
+                throw new IllegalArgumentException("a tally counts up from zero");
+            }
+        }
+
+        /** One judgment's estimate. */
+        static Tally of(JudgeRunner.Estimate e) {
+            Double cost = e.call() && e.cost() == null ? null : e.cost() == null ? 0.0 : e.cost();
+            return new Tally(1, e.call() ? 1 : 0, e.missingInput() ? 1 : 0, e.promptTokens(), e.maxCompletionTokens(), cost);
+        }
+
+        Tally plus(Tally other) {
+            return new Tally(judgments + other.judgments, llmCalls + other.llmCalls, missingInput + other.missingInput,
+                    promptTokens + other.promptTokens, maxCompletionTokens + other.maxCompletionTokens,
+                    cost == null || other.cost == null ? null : cost + other.cost);
+        }
+    }
+}

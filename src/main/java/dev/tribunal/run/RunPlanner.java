@@ -1,0 +1,197 @@
+package dev.tribunal.run;
+
+import dev.tribunal.judge.JudgeCatalog;
+import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.llm.JudgeModelClient;
+import dev.tribunal.llm.ModelId;
+import dev.tribunal.llm.ProvidersConfig;
+import dev.tribunal.run.RunPlan.InlineTraces;
+import dev.tribunal.run.RunPlan.StoredTraces;
+import dev.tribunal.run.RunPlan.Target;
+import dev.tribunal.run.RunRequests.JudgeRunRequest;
+import dev.tribunal.security.Caller;
+import dev.tribunal.system.InvalidRequestException;
+import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.trace.CheckedTraceBatch;
+import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
+import dev.tribunal.trace.TraceService;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Checks a judge-run request, once: its judges and models, its size, the providers' keys and its traces. The answer is
+ * the {@link RunPlan} that the dry run, the cost check and the creation all read, or why the request is refused.
+ */
+@ApplicationScoped
+class RunPlanner {
+
+    /** Trace ids per run request; larger batches go in several runs. */
+    static final int MAX_TRACES = 100_000;
+    static final int MAX_TASKS = 1_000_000;
+    private static final int NAMES_SHOWN = 20;
+
+    private final JudgeCatalog catalog;
+    private final ProvidersConfig providers;
+    private final JudgeModelClient modelClient;
+    private final TraceService traces;
+
+    RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces) {
+        this.catalog = catalog;
+        this.providers = providers;
+        this.modelClient = modelClient;
+        this.traces = traces;
+    }
+
+    /** The request's judges and models, checked before any trace is read. */
+    private record Selection(List<JudgeDefinition> judges, List<ModelId> models) {
+    }
+
+    /**
+     * The plan of a run, or why it is refused. Everything that needs no trace is checked first (the run's size
+     * included), then the traces: stored ones must exist, inline ones must be fit to store.
+     *
+     * @param storedBy in whose name inline traces would be stored: their HUMAN expectations are held to that name
+     */
+    Uni<RunOutcome<RunPlan>> check(JudgeRunRequest request, Caller storedBy) {
+        if (request == null) {
+            return Uni.createFrom().item(RunOutcome.invalid("The body must be a JSON object with judges and trace_ids or traces"));
+        }
+        boolean confirmed = Boolean.TRUE.equals(request.confirmCost());
+        return selection(request)
+                .chain(selection -> traces(request, storedBy)
+                        .map(traces -> traces.map(checked -> new RunPlan(selection.judges(), selection.models(), checked, confirmed))));
+    }
+
+    private Uni<RunOutcome<RunPlan.Traces>> traces(JudgeRunRequest request, Caller storedBy) {
+        return request.traces() != null
+                ? Uni.createFrom().item(inline(request, storedBy))
+                : storedTraces(request.traceIds());
+    }
+
+    private RunOutcome<Selection> selection(JudgeRunRequest request) {
+        return judges(request.judges())
+                .flatMap(judges -> models(request.models())
+                        .map(models -> new Selection(judges, models)))
+                .flatMap(selection -> {
+                    boolean inline = request.traces() != null;
+                    if (inline == (request.traceIds() != null)) {
+                        return RunOutcome.invalid("Give either trace_ids or traces, not both and not neither");
+                    }
+                    int traceCount = inline ? request.traces().size() : request.traceIds().size();
+                    return size(traceCount, selection).flatMap(this::keys);
+                });
+    }
+
+    private RunOutcome<List<JudgeDefinition>> judges(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            return RunOutcome.invalid("judges must name at least one judge; known judges: " + known());
+        }
+        List<String> unknown = names.stream().filter(n -> catalog.find(n).isEmpty()).distinct().toList();
+        if (!unknown.isEmpty()) {
+            return RunOutcome.invalid("Unknown judge" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
+                    + "; known judges: " + known());
+        }
+        return RunOutcome.done(new LinkedHashSet<>(names).stream().map(catalog::require).toList());
+    }
+
+    private String known() {
+        return catalog.all().stream().map(JudgeDefinition::name).collect(Collectors.joining(", "));
+    }
+
+    private RunOutcome<List<ModelId>> models(List<String> texts) {
+        if (texts == null) {
+            return RunOutcome.done(List.of());
+        }
+        if (texts.isEmpty()) {
+            return RunOutcome.invalid("models, when given, must name at least one model");
+        }
+        List<ModelId> models = new ArrayList<>();
+        for (String text : new LinkedHashSet<>(texts)) {
+            ModelId model = ModelId.parse(text).orElse(null);
+            if (model == null) {
+                return RunOutcome.invalid("model '" + text + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
+            }
+            if (!providers.providers().containsKey(model.provider())) {
+                return RunOutcome.invalid("model '" + text + "' names provider '" + model.provider() + "', which is not configured; configured: "
+                        + String.join(", ", new TreeMap<>(providers.providers()).keySet()));
+            }
+            models.add(model);
+        }
+        return RunOutcome.done(models);
+    }
+
+    /** A run is refused for its size before a trace is read or stored. */
+    private static RunOutcome<Selection> size(int traceCount, Selection selection) {
+        long count = (long) traceCount * RunPlan.targets(selection.judges(), selection.models()).size();
+        if (count > MAX_TASKS) {
+            return RunOutcome.invalid("The run would hold " + count + " judgments; at most " + MAX_TASKS
+                    + " per run: split the traces over several runs");
+        }
+        return RunOutcome.done(selection);
+    }
+
+    /**
+     * A run whose model's provider needs a key and has none could not make a single call: every judgment would end
+     * AUTHENTICATION_FAILED. It is refused, naming the provider and the setting that gives it its key.
+     */
+    private RunOutcome<Selection> keys(Selection selection) {
+        Map<String, Set<String>> judgesByProblem = new LinkedHashMap<>();
+        for (Target target : RunPlan.targets(selection.judges(), selection.models())) {
+            if (target.model() == null) {
+                continue;
+            }
+            modelClient.missingKey(target.model().provider()).ifPresent(why -> judgesByProblem
+                    .computeIfAbsent(why, w -> new TreeSet<>()).add(target.judge().name() + " on " + target.model()));
+        }
+        if (!judgesByProblem.isEmpty()) {
+            return RunOutcome.invalid("The run could not make a single call: " + judgesByProblem.entrySet().stream()
+                    .map(e -> e.getKey() + ", for " + String.join(", ", e.getValue())).collect(Collectors.joining("; ")));
+        }
+        return RunOutcome.done(selection);
+    }
+
+    /**
+     * Inline traces checked as the trace feature stores them. That feature reports a broken rule by throwing, as its
+     * ingest endpoint needs; here the refusal becomes the plan's outcome, in the same words.
+     */
+    private RunOutcome<RunPlan.Traces> inline(JudgeRunRequest request, Caller storedBy) {
+        CheckedTraceBatch checked;
+        try {
+            checked = traces.check(new TraceBatchRequest(request.traces()), storedBy);
+        } catch (InvalidRequestException e) {
+            return RunOutcome.invalid(e.getMessage());
+        } catch (PermissionDeniedException e) {
+            return RunOutcome.forbidden(e.getMessage());
+        }
+        return RunOutcome.done(new InlineTraces(request.traces(), checked));
+    }
+
+    /** Stored traces: at least one id, at most {@link #MAX_TRACES}, none empty, each naming a trace that exists. */
+    private Uni<RunOutcome<RunPlan.Traces>> storedTraces(List<String> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(RunOutcome.invalid("trace_ids must name at least one trace"));
+        }
+        if (ids.size() > MAX_TRACES) {
+            return Uni.createFrom().item(RunOutcome.invalid("trace_ids holds " + ids.size() + " ids; at most " + MAX_TRACES + " per run"));
+        }
+        if (!ids.stream().allMatch(id -> id != null && !id.isBlank())) {
+            return Uni.createFrom().item(RunOutcome.invalid("trace_ids must not hold empty ids"));
+        }
+        List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
+        return traces.missingIds(distinct)
+                .map(missing -> missing.isEmpty() ? RunOutcome.done(new StoredTraces(distinct))
+                        : RunOutcome.invalid("Unknown trace id" + (missing.size() == 1 ? " " : "s ")
+                                + missing.stream().limit(NAMES_SHOWN).collect(Collectors.joining(", "))
+                                + (missing.size() > NAMES_SHOWN ? " and " + (missing.size() - NAMES_SHOWN) + " more" : "")));
+    }
+}
