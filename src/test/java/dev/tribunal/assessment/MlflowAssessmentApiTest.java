@@ -181,9 +181,14 @@ class MlflowAssessmentApiTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"3", "0.25", "\"yes\"", "true", "[\"a\", 1, false]", "{\"faithfulness\": 0.9, \"label\": \"pass\", \"ok\": true}", "[]"})
-    void feedbackAcceptsPrimitivesListsAndFlatMaps(String value) {
+    void feedbackAcceptsPrimitivesListsAndFlatMaps(String value) throws Exception {
         String trace = newTrace();
-        create(trace, "{\"assessment_name\": \"v\", \"feedback\": {\"value\": " + value + "}}").statusCode(200);
+        String id = create(trace, "{\"assessment_name\": \"v\", \"feedback\": {\"value\": " + value + "}}")
+                .statusCode(200).extract().path("assessment.assessment_id");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String stored = get(trace, id).statusCode(200).extract().asString();
+        assertEquals(json.readTree(value), json.readTree(stored).at("/assessment/feedback/value"), "the value reads back as sent: " + stored);
+        assertEquals(1, assessmentCount(trace));
     }
 
     @ParameterizedTest
@@ -334,7 +339,10 @@ class MlflowAssessmentApiTest {
     @Test
     void deletingAMissingAssessmentOnAnExistingTraceIsANoOp() {
         String trace = newTrace();
+        String kept = logAssessment(trace, "{\"assessment_name\": \"kept\", \"feedback\": {\"value\": 1}}");
         delete(trace, "a-00000000000000000000000000000000").statusCode(200).body(equalTo("{}"));
+        get(trace, kept).statusCode(200).body("assessment.valid", equalTo(true)).body("assessment.feedback.value", equalTo(1));
+        assertEquals(1, assessmentCount(trace), "the trace's assessments are as they were");
     }
 
     @Test

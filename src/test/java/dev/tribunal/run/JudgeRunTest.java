@@ -253,9 +253,19 @@ class JudgeRunTest {
                 .post("/api/judge-runs").then().statusCode(400)
                 .body("detail", org.hamcrest.Matchers.containsString("provider 'openai' has no API key (set OPENAI_API_KEY or "
                         + "tribunal.providers.openai.api-key), for correctness on openai:/gpt-4o-mini"));
+        // a run and its tasks are committed before the answer to the request that starts it
+        assertEquals(0, tasksOn(traceIds), "the refused requests created no task");
         assertEquals(0, FakeProviders.server.received("keyless").size(), "nothing is sent without the key");
         // code judges need no key: the same traces are judged
         awaitCompleted(startRun(List.of("exact_match"), traceIds, null), WAIT);
+        assertEquals(2, tasksOn(traceIds), "exact_match on the two traces: the only tasks on them");
+        assertEquals(0, FakeProviders.server.received("keyless").size(), "nothing was sent without the key, then either");
+    }
+
+    private long tasksOn(List<String> traceIds) {
+        return pool.preparedQuery("select count(*) from judge_task where trace_id = any($1)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.tuple().addArrayOfString(traceIds.toArray(new String[0])))
+                .await().indefinitely().iterator().next().getLong(0);
     }
 
     @Test
