@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.judge.JudgeDefinition.Kind;
 import dev.tribunal.judge.PromptRenderer.Rendered;
 import dev.tribunal.judge.VerdictFormat.Verdict;
+import dev.tribunal.llm.ErrorCode;
 import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.LlmRequest;
 import dev.tribunal.llm.LlmResult;
@@ -58,7 +59,7 @@ public class JudgeRunner {
                 ? Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope));
         return judgment
-                .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), "INTERNAL_ERROR",
+                .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), ErrorCode.INTERNAL_ERROR,
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
                 .map(this::withoutSecrets)
                 .invoke(j -> {
@@ -66,9 +67,9 @@ public class JudgeRunner {
                         costs.computeIfAbsent(j.sourceId(), m -> metrics.counter("tribunal.judgment.cost", "model", m)).increment(j.outcome().cost());
                     }
                 })
-                .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode()),
+                .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode().name()),
                         key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
-                                "outcome", j.succeeded() ? "ok" : j.errorCode())).increment());
+                                "outcome", j.succeeded() ? "ok" : j.errorCode().name())).increment());
     }
 
     /**
@@ -77,7 +78,7 @@ public class JudgeRunner {
      */
     private Judgment withoutSecrets(Judgment j) {
         dev.tribunal.llm.SecretRedactor redactor = models.redactor();
-        return new Judgment(j.judgeName(), j.judgeVersion(), j.sourceType(), j.sourceId(), j.spanId(), redactor.redact(j.value()),
+        return new Judgment(j.judgeName(), j.judgeVersion(), j.kind(), j.sourceId(), j.spanId(), redactor.redact(j.value()),
                 redactor.redact(j.rationale()), j.errorCode(), redactor.redact(j.errorMessage()), redactor.redact(j.metadata()), j.outcome());
     }
 
@@ -108,7 +109,7 @@ public class JudgeRunner {
     private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
         Target target = target(judge, trace);
         if (!models.isConfigured(model.provider())) {
-            return Uni.createFrom().item(error(judge, model, target, JudgeErrorCodes.JUDGE_UNAVAILABLE,
+            return Uni.createFrom().item(error(judge, model, target, ErrorCode.JUDGE_UNAVAILABLE,
                     "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
         }
         if (target.missing() != null) {
@@ -126,7 +127,7 @@ public class JudgeRunner {
 
     private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result) {
         if (result instanceof LlmResult.Failed failed) {
-            return error(judge, model, target, failed.code().name(), failed.message(),
+            return error(judge, model, target, failed.code(), failed.message(),
                     new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
         }
         LlmResult.Completed done = (LlmResult.Completed) result;
@@ -134,9 +135,9 @@ public class JudgeRunner {
         Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.completionTokens(), cost);
         Verdict verdict = VerdictFormat.read(done.content(), judge.output());
         if (!verdict.valid()) {
-            return error(judge, model, target, JudgeErrorCodes.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
+            return error(judge, model, target, ErrorCode.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
         }
-        return new Judgment(judge.name(), judge.version(), "LLM_JUDGE", model.toString(), target.spanId(), verdict.value(),
+        return new Judgment(judge.name(), judge.version(), Kind.LLM, model.toString(), target.spanId(), verdict.value(),
                 verdict.rationale(), null, null, metadata(judge, outcome), outcome);
     }
 
@@ -151,7 +152,7 @@ public class JudgeRunner {
         if (score.missing() != null) {
             return missing(judge, null, target, List.of(score.missing()));
         }
-        return new Judgment(judge.name(), judge.version(), "CODE", judge.name(), target.spanId(), score.value(), score.rationale(),
+        return new Judgment(judge.name(), judge.version(), Kind.CODE, judge.name(), target.spanId(), score.value(), score.rationale(),
                 null, null, metadata(judge, outcome), outcome);
     }
 
@@ -176,13 +177,13 @@ public class JudgeRunner {
     }
 
     private Judgment missing(JudgeDefinition judge, ModelId model, Target target, List<String> missing) {
-        return error(judge, model, target, JudgeErrorCodes.MISSING_INPUT,
+        return error(judge, model, target, ErrorCode.MISSING_INPUT,
                 "the trace has no " + String.join(", no ", missing) + " (used by the judge's instructions)", Judgment.Outcome.NONE);
     }
 
-    private Judgment error(JudgeDefinition judge, ModelId model, Target target, String code, String message, Judgment.Outcome outcome) {
+    private Judgment error(JudgeDefinition judge, ModelId model, Target target, ErrorCode code, String message, Judgment.Outcome outcome) {
         boolean code_judge = judge.kind() == Kind.CODE;
-        return new Judgment(judge.name(), judge.version(), code_judge ? "CODE" : "LLM_JUDGE",
+        return new Judgment(judge.name(), judge.version(), judge.kind(),
                 code_judge || model == null ? judge.name() : model.toString(), target == null ? null : target.spanId(), null, null, code, message,
                 metadata(judge, outcome), outcome);
     }

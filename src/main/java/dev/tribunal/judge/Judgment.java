@@ -1,6 +1,7 @@
 package dev.tribunal.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.llm.ErrorCode;
 
 import java.util.Map;
 
@@ -8,19 +9,19 @@ import java.util.Map;
  * The result of one judge on one trace (and model): a typed value with a rationale, or an error
  * code with a message. Either way it becomes exactly one Feedback assessment.
  *
- * @param sourceType LLM_JUDGE or CODE
+ * @param kind the judge's kind (LLM or code): whose verdict it is
  * @param sourceId the model id ({@code openai:/gpt-4o-mini}) or the code judge's name
  * @param spanId the judged span, for span-level judges
  */
 public record Judgment(
         String judgeName,
         String judgeVersion,
-        String sourceType,
+        JudgeDefinition.Kind kind,
         String sourceId,
         String spanId,
         JsonNode value,
         String rationale,
-        String errorCode,
+        ErrorCode errorCode,
         String errorMessage,
         Map<String, String> metadata,
         Outcome outcome) {

@@ -45,7 +45,7 @@ final class Attempts {
     /** The call's thread was interrupted: while an attempt waited for {@code provider}, or before a retry. */
     LlmResult.Failed interrupted(String provider) {
         if (latest == null) {
-            return new LlmResult.Failed(LlmErrorCode.TIMEOUT, "interrupted while waiting for provider " + provider, count, millisSinceStart());
+            return new LlmResult.Failed(ErrorCode.TIMEOUT, "interrupted while waiting for provider " + provider, count, millisSinceStart());
         }
         return new LlmResult.Failed(latest.code(), latest.detail() + "; interrupted before retrying", count, millisSinceStart());
     }

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * What a failed provider call means: its {@link LlmErrorCode}, whether another attempt may help, how long the
+ * What a failed provider call means: its {@link ErrorCode}, whether another attempt may help, how long the
  * provider asked us to wait, and a description fit to be stored, without any provider key echoed into it.
  */
 final class FailureClassifier {
@@ -29,7 +29,7 @@ final class FailureClassifier {
      * @param detail one line, redacted, at most {@value #MAX_DETAIL} characters
      * @param circuitOpen the call was not made: the provider's circuit is open
      */
-    record Failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter, boolean circuitOpen) {
+    record Failure(ErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter, boolean circuitOpen) {
     }
 
     /** The first exception in the cause chain that says what happened decides. */
@@ -41,28 +41,28 @@ final class FailureClassifier {
 
     /** Failures a circuit breaker counts: the provider is down, not the request wrong. */
     static boolean isOutage(Throwable error) {
-        LlmErrorCode code = classifyUnredacted(error).code();
-        return code == LlmErrorCode.PROVIDER_ERROR || code == LlmErrorCode.TIMEOUT;
+        ErrorCode code = classifyUnredacted(error).code();
+        return code == ErrorCode.PROVIDER_ERROR || code == ErrorCode.TIMEOUT;
     }
 
     private static Failure classifyUnredacted(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof ProviderTimeoutException timeout) {
-                return failure(LlmErrorCode.TIMEOUT, "provider gave " + timeout.getMessage(), false, Optional.empty());
+                return failure(ErrorCode.TIMEOUT, "provider gave " + timeout.getMessage(), false, Optional.empty());
             }
             if (t instanceof CircuitBreakerOpenException) {
                 // retried once the circuit lets a trial call through, within the call's retries
-                return new Failure(LlmErrorCode.PROVIDER_ERROR, "circuit breaker open after repeated provider failures; not called",
+                return new Failure(ErrorCode.PROVIDER_ERROR, "circuit breaker open after repeated provider failures; not called",
                         true, Optional.empty(), true);
             }
             if (t instanceof ProviderHttpException http) {
                 return httpFailure(http);
             }
             if (t instanceof ProviderConnectionException || t instanceof IOException) {
-                return failure(LlmErrorCode.PROVIDER_ERROR, "connection failed: " + oneLine(t.getMessage()), true, Optional.empty());
+                return failure(ErrorCode.PROVIDER_ERROR, "connection failed: " + oneLine(t.getMessage()), true, Optional.empty());
             }
         }
-        return failure(LlmErrorCode.PROVIDER_ERROR, "unreadable provider response: " + oneLine(error.getClass().getSimpleName()
+        return failure(ErrorCode.PROVIDER_ERROR, "unreadable provider response: " + oneLine(error.getClass().getSimpleName()
                 + (error.getMessage() == null ? "" : ": " + error.getMessage())), false, Optional.empty());
     }
 
@@ -70,18 +70,18 @@ final class FailureClassifier {
         int status = http.statusCode();
         String detail = "HTTP " + status + " " + oneLine(http.getMessage());
         if (status == 429) {
-            return failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, detail, true, http.retryAfter());
+            return failure(ErrorCode.RATE_LIMIT_EXCEEDED, detail, true, http.retryAfter());
         }
         if (status == 401 || status == 403) {
-            return failure(LlmErrorCode.AUTHENTICATION_FAILED, detail, false, Optional.empty());
+            return failure(ErrorCode.AUTHENTICATION_FAILED, detail, false, Optional.empty());
         }
         if (status == 408 || status >= 500) {
-            return failure(LlmErrorCode.PROVIDER_ERROR, detail, true, http.retryAfter());
+            return failure(ErrorCode.PROVIDER_ERROR, detail, true, http.retryAfter());
         }
-        return failure(LlmErrorCode.PROVIDER_REJECTED, detail, false, Optional.empty());
+        return failure(ErrorCode.PROVIDER_REJECTED, detail, false, Optional.empty());
     }
 
-    private static Failure failure(LlmErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter) {
+    private static Failure failure(ErrorCode code, String detail, boolean retryable, Optional<Duration> retryAfter) {
         return new Failure(code, detail, retryable, retryAfter, false);
     }
 

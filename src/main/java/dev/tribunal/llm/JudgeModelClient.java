@@ -114,7 +114,7 @@ public class JudgeModelClient {
 
     public Uni<LlmResult> complete(LlmRequest request) {
         if (!isConfigured(request.model().provider())) {
-            return Uni.createFrom().item(new LlmResult.Failed(LlmErrorCode.PROVIDER_ERROR,
+            return Uni.createFrom().item(new LlmResult.Failed(ErrorCode.PROVIDER_ERROR,
                     "no provider named " + request.model().provider() + " is configured; not called", 0, 0));
         }
         ProviderGateway gateway = gateway(request.model().provider());

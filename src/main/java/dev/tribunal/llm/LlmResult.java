@@ -12,6 +12,6 @@ public sealed interface LlmResult {
     }
 
     /** No answer; {@code message} says what happened (status, attempts, last Retry-After). */
-    record Failed(LlmErrorCode code, String message, int attempts, long latencyMs) implements LlmResult {
+    record Failed(ErrorCode code, String message, int attempts, long latencyMs) implements LlmResult {
     }
 }

@@ -117,7 +117,7 @@ final class ProviderGateway implements AutoCloseable {
                 failure = classifier.classify(e);
             }
             // before the slot is given back, so that no waiting call slips through the pause
-            if (failure.code() == LlmErrorCode.RATE_LIMIT_EXCEEDED) {
+            if (failure.code() == ErrorCode.RATE_LIMIT_EXCEEDED) {
                 metrics.throttled();
                 admission.onThrottled(failure.retryAfter());
             } else if (failure.circuitOpen()) {
@@ -128,7 +128,7 @@ final class ProviderGateway implements AutoCloseable {
         }
         metrics.failed(failure);
         attempts.failed(failure);
-        if (failure.code() == LlmErrorCode.AUTHENTICATION_FAILED) {
+        if (failure.code() == ErrorCode.AUTHENTICATION_FAILED) {
             refusals.refuseCredentials(scope);
         }
         throw new AttemptFailed(failure);

@@ -50,12 +50,12 @@ final class Refusals {
         }
         if (scope != null && refusedCredentials.contains(scope)) {
             refused.accept("auth_fail_fast");
-            return Optional.of(new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED,
+            return Optional.of(new LlmResult.Failed(ErrorCode.AUTHENTICATION_FAILED,
                     "provider " + provider + " rejected the credentials earlier in this run; not called again", 0, 0));
         }
         if (keyMissing) {
             refused.accept("no_api_key");
-            return Optional.of(new LlmResult.Failed(LlmErrorCode.AUTHENTICATION_FAILED, "provider " + provider
+            return Optional.of(new LlmResult.Failed(ErrorCode.AUTHENTICATION_FAILED, "provider " + provider
                     + " has no API key: set tribunal.providers." + provider + ".api-key"
                     + ("openai".equals(provider) ? " (or OPENAI_API_KEY)" : "") + "; not called", 0, 0));
         }
@@ -65,11 +65,11 @@ final class Refusals {
     /** Why an attempt, after {@code made} of them, is not made: this process is stopping or the run was cancelled. */
     Optional<LlmResult> beforeAttempt(String scope, int made, long latencyMs) {
         if (stopping) {
-            return Optional.of(new LlmResult.Failed(LlmErrorCode.SHUTTING_DOWN, "this process is stopping; not called", made, latencyMs));
+            return Optional.of(new LlmResult.Failed(ErrorCode.SHUTTING_DOWN, "this process is stopping; not called", made, latencyMs));
         }
         if (scope != null && cancelled.contains(scope)) {
             refused.accept("cancelled");
-            return Optional.of(new LlmResult.Failed(LlmErrorCode.CANCELLED, "the run was cancelled; not called", made, latencyMs));
+            return Optional.of(new LlmResult.Failed(ErrorCode.CANCELLED, "the run was cancelled; not called", made, latencyMs));
         }
         return Optional.empty();
     }

@@ -181,9 +181,9 @@ class ResultWriter {
     private static JudgeFeedback assessment(Finished f, Instant now) {
         Judgment j = f.judgment();
         AssessmentError error = j.succeeded() ? null
-                : new AssessmentError(j.errorCode(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
+                : new AssessmentError(j.errorCode().name(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
         return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(),
-                AssessmentSourceType.valueOf(j.sourceType()), j.sourceId(), error, j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(), now);
+                j.kind() == dev.tribunal.judge.JudgeDefinition.Kind.LLM ? AssessmentSourceType.LLM_JUDGE : AssessmentSourceType.CODE, j.sourceId(), error, j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(), now);
     }
 }

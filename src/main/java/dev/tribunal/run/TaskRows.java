@@ -379,11 +379,11 @@ class TaskRows {
         int errored;
         final Map<String, Integer> byCode = new java.util.TreeMap<>();
 
-        void add(String errorCode) {
+        void add(dev.tribunal.llm.ErrorCode errorCode) {
             completed++;
             if (errorCode != null) {
                 errored++;
-                byCode.merge(errorCode, 1, Integer::sum);
+                byCode.merge(errorCode.name(), 1, Integer::sum);
             }
         }
     }
@@ -405,7 +405,7 @@ class TaskRows {
             Judgment.Outcome outcome = f.judgment().outcome();
             ids[i] = f.task().taskId();
             attempt[i] = f.task().attempt();
-            errorCode[i] = f.judgment().errorCode();
+            errorCode[i] = f.judgment().errorCode() == null ? null : f.judgment().errorCode().name();
             version[i] = f.judgment().judgeVersion();
             attempts[i] = outcome.attempts();
             latency[i] = outcome.latencyMs();

@@ -2,12 +2,11 @@ package dev.tribunal.run;
 
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
-import dev.tribunal.judge.JudgeErrorCodes;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
 import dev.tribunal.llm.JudgeModelClient;
-import dev.tribunal.llm.LlmErrorCode;
+import dev.tribunal.llm.ErrorCode;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
 import dev.tribunal.trace.TraceDataLoader;
@@ -142,7 +141,7 @@ class TaskWorker {
         List<JudgeTask> claimed = new java.util.ArrayList<>();
         for (JudgeTask task : all) {
             if (task.claims() > MAX_CLAIMS) {
-                finished(task, failed(task, "INTERNAL_ERROR", "claimed " + task.claims() + " times without a result: each process "
+                finished(task, failed(task, ErrorCode.INTERNAL_ERROR, "claimed " + task.claims() + " times without a result: each process "
                         + "judging it stopped before writing one"));
             } else {
                 claimed.add(task);
@@ -289,12 +288,12 @@ class TaskWorker {
     }
 
     private void finished(JudgeTask task, Judgment judgment) {
-        if (LlmErrorCode.SHUTTING_DOWN.name().equals(judgment.errorCode())) {
+        if (judgment.errorCode() == ErrorCode.SHUTTING_DOWN) {
             // not sent because this process is stopping: still held, given back at the end of the grace
             inFlight.decrementAndGet();
             return;
         }
-        if (LlmErrorCode.CANCELLED.name().equals(judgment.errorCode())) {
+        if (judgment.errorCode() == ErrorCode.CANCELLED) {
             // its run was cancelled before the call went out: no assessment, the task is CANCELLED
             inFlight.decrementAndGet();
             rows.cancelled(List.of(task)).subscribe().with(
@@ -312,12 +311,13 @@ class TaskWorker {
     }
 
     private static Judgment unavailable(JudgeTask task, String message) {
-        return failed(task, JudgeErrorCodes.JUDGE_UNAVAILABLE, message);
+        return failed(task, ErrorCode.JUDGE_UNAVAILABLE, message);
     }
 
-    private static Judgment failed(JudgeTask task, String code, String message) {
-        boolean llm = task.modelId().contains(":/");
-        return new Judgment(task.judgeName(), task.judgeVersion(), llm ? "LLM_JUDGE" : "CODE", task.modelId(), null, null, null,
+    private static Judgment failed(JudgeTask task, ErrorCode code, String message) {
+        // the judge may be gone: an LLM judge's task names a model, a code judge's its own name
+        JudgeDefinition.Kind kind = ModelId.parse(task.modelId()).isPresent() ? JudgeDefinition.Kind.LLM : JudgeDefinition.Kind.CODE;
+        return new Judgment(task.judgeName(), task.judgeVersion(), kind, task.modelId(), null, null, null,
                 code, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
     }
 

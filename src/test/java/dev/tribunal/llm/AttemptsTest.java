@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class AttemptsTest {
 
-    private static final Failure THROTTLED = new Failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, "HTTP 429 Rate limit reached", true,
+    private static final Failure THROTTLED = new Failure(ErrorCode.RATE_LIMIT_EXCEEDED, "HTTP 429 Rate limit reached", true,
             Optional.of(Duration.ofSeconds(1)), false);
-    private static final Failure DOWN = new Failure(LlmErrorCode.PROVIDER_ERROR, "HTTP 503 unavailable", true, Optional.empty(), false);
+    private static final Failure DOWN = new Failure(ErrorCode.PROVIDER_ERROR, "HTTP 503 unavailable", true, Optional.empty(), false);
 
     @Test
     void aFailedCallSaysHowOftenItWasTriedAndTheLastWaitAskedFor() {
@@ -25,7 +25,7 @@ class AttemptsTest {
         attempts.failed(DOWN);
 
         LlmResult.Failed failed = attempts.result();
-        assertEquals(LlmErrorCode.PROVIDER_ERROR, failed.code(), "the last attempt's failure");
+        assertEquals(ErrorCode.PROVIDER_ERROR, failed.code(), "the last attempt's failure");
         assertEquals("HTTP 503 unavailable; 3 attempts; last Retry-After 1000 ms", failed.message());
         assertEquals(3, failed.attempts());
     }
@@ -46,12 +46,12 @@ class AttemptsTest {
         attempts.failed(THROTTLED);
 
         LlmResult.Failed beforeRetry = attempts.interrupted("acme");
-        assertEquals(LlmErrorCode.RATE_LIMIT_EXCEEDED, beforeRetry.code());
+        assertEquals(ErrorCode.RATE_LIMIT_EXCEEDED, beforeRetry.code());
         assertEquals("HTTP 429 Rate limit reached; interrupted before retrying", beforeRetry.message());
 
         attempts.start();
         LlmResult.Failed waiting = attempts.interrupted("acme");
-        assertEquals(LlmErrorCode.TIMEOUT, waiting.code());
+        assertEquals(ErrorCode.TIMEOUT, waiting.code());
         assertEquals("interrupted while waiting for provider acme", waiting.message());
         assertEquals(2, waiting.attempts());
     }

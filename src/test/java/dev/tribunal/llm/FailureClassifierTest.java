@@ -27,7 +27,7 @@ class FailureClassifierTest {
     void a429IsARetryableRateLimitThatKeepsItsRetryAfter() {
         Failure failure = CLASSIFIER.classify(new ProviderHttpException(429, "Rate limit reached", Duration.ofSeconds(3)));
 
-        assertEquals(LlmErrorCode.RATE_LIMIT_EXCEEDED, failure.code());
+        assertEquals(ErrorCode.RATE_LIMIT_EXCEEDED, failure.code());
         assertTrue(failure.retryable());
         assertEquals(Optional.of(Duration.ofSeconds(3)), failure.retryAfter());
         assertTrue(failure.detail().contains("429"), failure.detail());
@@ -37,7 +37,7 @@ class FailureClassifierTest {
     void rejectedCredentialsAreNotRetried() {
         for (int status : new int[] {401, 403}) {
             Failure failure = CLASSIFIER.classify(new ProviderHttpException(status, "Incorrect API key provided", null));
-            assertEquals(LlmErrorCode.AUTHENTICATION_FAILED, failure.code(), "HTTP " + status);
+            assertEquals(ErrorCode.AUTHENTICATION_FAILED, failure.code(), "HTTP " + status);
             assertFalse(failure.retryable(), "HTTP " + status);
             assertTrue(failure.detail().contains(Integer.toString(status)), failure.detail());
         }
@@ -48,7 +48,7 @@ class FailureClassifierTest {
         Failure failure = CLASSIFIER.classify(new ProviderHttpException(400,
                 "This model's maximum context length is 8192 tokens", null));
 
-        assertEquals(LlmErrorCode.PROVIDER_REJECTED, failure.code());
+        assertEquals(ErrorCode.PROVIDER_REJECTED, failure.code());
         assertFalse(failure.retryable());
         assertTrue(failure.detail().contains("maximum context length"), failure.detail());
     }
@@ -57,7 +57,7 @@ class FailureClassifierTest {
     void serverErrorsAreRetryable() {
         for (int status : new int[] {500, 502, 503}) {
             Failure failure = CLASSIFIER.classify(new ProviderHttpException(status, "upstream unavailable", null));
-            assertEquals(LlmErrorCode.PROVIDER_ERROR, failure.code(), "HTTP " + status);
+            assertEquals(ErrorCode.PROVIDER_ERROR, failure.code(), "HTTP " + status);
             assertTrue(failure.retryable(), "HTTP " + status);
         }
     }
@@ -69,11 +69,11 @@ class FailureClassifierTest {
         Throwable wrappedAuth = new ExecutionException(new ProviderHttpException(401, "bad key", null));
 
         Failure failure = CLASSIFIER.classify(wrapped);
-        assertEquals(LlmErrorCode.RATE_LIMIT_EXCEEDED, failure.code());
+        assertEquals(ErrorCode.RATE_LIMIT_EXCEEDED, failure.code());
         assertTrue(failure.retryable());
         assertEquals(Optional.of(Duration.ofMillis(250)), failure.retryAfter());
-        assertEquals(LlmErrorCode.AUTHENTICATION_FAILED, CLASSIFIER.classify(wrappedAuth).code());
-        assertEquals(LlmErrorCode.TIMEOUT,
+        assertEquals(ErrorCode.AUTHENTICATION_FAILED, CLASSIFIER.classify(wrappedAuth).code());
+        assertEquals(ErrorCode.TIMEOUT,
                 CLASSIFIER.classify(new RuntimeException(new ProviderTimeoutException(Duration.ofSeconds(2)))).code());
     }
 
@@ -81,7 +81,7 @@ class FailureClassifierTest {
     void aTimeoutIsATimeout() {
         Failure failure = CLASSIFIER.classify(new ProviderTimeoutException(Duration.ofMillis(1_500)));
 
-        assertEquals(LlmErrorCode.TIMEOUT, failure.code());
+        assertEquals(ErrorCode.TIMEOUT, failure.code());
         assertFalse(failure.retryable());
         assertTrue(failure.detail().contains("1500 ms"), failure.detail());
     }
@@ -91,10 +91,10 @@ class FailureClassifierTest {
         Failure refused = CLASSIFIER.classify(new ProviderConnectionException(new ConnectException("Connection refused")));
         Failure io = CLASSIFIER.classify(new RuntimeException(new IOException("connection reset")));
 
-        assertEquals(LlmErrorCode.PROVIDER_ERROR, refused.code());
+        assertEquals(ErrorCode.PROVIDER_ERROR, refused.code());
         assertTrue(refused.retryable());
         assertTrue(refused.detail().contains("Connection refused"), refused.detail());
-        assertEquals(LlmErrorCode.PROVIDER_ERROR, io.code());
+        assertEquals(ErrorCode.PROVIDER_ERROR, io.code());
         assertTrue(io.retryable());
     }
 
@@ -102,7 +102,7 @@ class FailureClassifierTest {
     void anOpenCircuitIsARetryableProviderErrorThatWaits() {
         Failure failure = CLASSIFIER.classify(
                 new CircuitBreakerOpenException("open"));
-        assertEquals(LlmErrorCode.PROVIDER_ERROR, failure.code());
+        assertEquals(ErrorCode.PROVIDER_ERROR, failure.code());
         assertTrue(failure.retryable(), "retried once the circuit lets a trial call through");
         assertTrue(failure.circuitOpen());
         assertTrue(failure.detail().contains("circuit breaker open"), failure.detail());
@@ -112,7 +112,7 @@ class FailureClassifierTest {
     void anUnknownExceptionIsANonRetryableProviderError() {
         Failure failure = CLASSIFIER.classify(new IllegalStateException("unexpected token in response"));
 
-        assertEquals(LlmErrorCode.PROVIDER_ERROR, failure.code());
+        assertEquals(ErrorCode.PROVIDER_ERROR, failure.code());
         assertFalse(failure.retryable());
         assertTrue(failure.detail().contains("unexpected token in response"), failure.detail());
         assertEquals(Optional.empty(), failure.retryAfter());

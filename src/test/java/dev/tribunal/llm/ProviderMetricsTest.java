@@ -45,8 +45,8 @@ class ProviderMetricsTest {
 
         metrics.answered(120, 30);
         metrics.answered(80, 20);
-        metrics.failed(new Failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, "HTTP 429", true, Optional.empty(), false));
-        metrics.failed(new Failure(LlmErrorCode.PROVIDER_ERROR, "circuit breaker open", true, Optional.empty(), true));
+        metrics.failed(new Failure(ErrorCode.RATE_LIMIT_EXCEEDED, "HTTP 429", true, Optional.empty(), false));
+        metrics.failed(new Failure(ErrorCode.PROVIDER_ERROR, "circuit breaker open", true, Optional.empty(), true));
         metrics.outcome("cancelled");
         metrics.throttled();
         metrics.attempted(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(250));

@@ -14,7 +14,7 @@ class RefusalsTest {
     private final List<String> counted = new ArrayList<>();
     private final Refusals refusals = new Refusals("acme", false, counted::add);
 
-    private static LlmErrorCode code(Optional<LlmResult> result) {
+    private static ErrorCode code(Optional<LlmResult> result) {
         return ((LlmResult.Failed) result.orElseThrow()).code();
     }
 
@@ -33,7 +33,7 @@ class RefusalsTest {
     void aCancelledRunsCallsDoNotGo() {
         refusals.cancel("run-1");
 
-        assertEquals(LlmErrorCode.CANCELLED, code(refusals.beforeFirstAttempt("run-1")));
+        assertEquals(ErrorCode.CANCELLED, code(refusals.beforeFirstAttempt("run-1")));
         LlmResult later = refusals.beforeAttempt("run-1", 2, 1_500).orElseThrow();
         assertEquals(2, later.attempts());
         assertEquals(1_500, later.latencyMs());
@@ -45,8 +45,8 @@ class RefusalsTest {
         refusals.cancel("run-1");
         refusals.stopSending();
 
-        assertEquals(LlmErrorCode.SHUTTING_DOWN, code(refusals.beforeFirstAttempt("run-1")), "its task goes back, not cancelled");
-        assertEquals(LlmErrorCode.SHUTTING_DOWN, code(refusals.beforeAttempt(null, 1, 0)));
+        assertEquals(ErrorCode.SHUTTING_DOWN, code(refusals.beforeFirstAttempt("run-1")), "its task goes back, not cancelled");
+        assertEquals(ErrorCode.SHUTTING_DOWN, code(refusals.beforeAttempt(null, 1, 0)));
     }
 
     @Test
@@ -55,7 +55,7 @@ class RefusalsTest {
         refusals.refuseCredentials(null);
 
         LlmResult.Failed failed = (LlmResult.Failed) refusals.beforeFirstAttempt("run-1").orElseThrow();
-        assertEquals(LlmErrorCode.AUTHENTICATION_FAILED, failed.code());
+        assertEquals(ErrorCode.AUTHENTICATION_FAILED, failed.code());
         assertTrue(failed.message().contains("rejected the credentials earlier in this run"), failed.message());
         assertEquals(List.of("auth_fail_fast"), counted);
     }
@@ -65,7 +65,7 @@ class RefusalsTest {
         List<String> outcomes = new ArrayList<>();
         LlmResult.Failed failed = (LlmResult.Failed) new Refusals("openai", true, outcomes::add).beforeFirstAttempt("run-1").orElseThrow();
 
-        assertEquals(LlmErrorCode.AUTHENTICATION_FAILED, failed.code());
+        assertEquals(ErrorCode.AUTHENTICATION_FAILED, failed.code());
         assertTrue(failed.message().contains("set tribunal.providers.openai.api-key (or OPENAI_API_KEY)"), failed.message());
         assertEquals(List.of("no_api_key"), outcomes);
     }

@@ -19,10 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The retry policy on SmallRye's Guard (standalone, see {@link StandaloneFaultTolerance}), and its backoff. */
 class RetryPolicyTest {
 
-    private static final Failure SERVER_ERROR = failure(LlmErrorCode.PROVIDER_ERROR, true, Optional.empty());
-    private static final Failure BAD_KEY = failure(LlmErrorCode.AUTHENTICATION_FAILED, false, Optional.empty());
+    private static final Failure SERVER_ERROR = failure(ErrorCode.PROVIDER_ERROR, true, Optional.empty());
+    private static final Failure BAD_KEY = failure(ErrorCode.AUTHENTICATION_FAILED, false, Optional.empty());
 
-    private static Failure failure(LlmErrorCode code, boolean retryable, Optional<Duration> retryAfter) {
+    private static Failure failure(ErrorCode code, boolean retryable, Optional<Duration> retryAfter) {
         return new Failure(code, code.name(), retryable, retryAfter, false);
     }
 
@@ -55,8 +55,8 @@ class RetryPolicyTest {
 
     @Test
     void aFailureThatIsNotRetryableEndsTheCallAtOnce() {
-        for (Failure refused : List.of(BAD_KEY, failure(LlmErrorCode.PROVIDER_REJECTED, false, Optional.empty()),
-                failure(LlmErrorCode.TIMEOUT, false, Optional.empty()))) {
+        for (Failure refused : List.of(BAD_KEY, failure(ErrorCode.PROVIDER_REJECTED, false, Optional.empty()),
+                failure(ErrorCode.TIMEOUT, false, Optional.empty()))) {
             AtomicInteger attempts = new AtomicInteger();
             RetryPolicy policy = new RetryPolicy("no-retry-" + refused.code(), 3);
 
@@ -102,7 +102,7 @@ class RetryPolicyTest {
     @Test
     void retriesWaitABackoffStepAndAtLeastWhatTheProviderAsked() throws Exception {
         List<Long> arrivals = new ArrayList<>();
-        Failure throttled = failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, true, Optional.of(Duration.ofMillis(1_200)));
+        Failure throttled = failure(ErrorCode.RATE_LIMIT_EXCEEDED, true, Optional.of(Duration.ofMillis(1_200)));
         RetryPolicy policy = new RetryPolicy("throttled", 2);
 
         policy.run(() -> {
@@ -125,7 +125,7 @@ class RetryPolicyTest {
     @Test
     void anInterruptedBackoffEndsTheCall() throws Exception {
         Thread caller = Thread.currentThread();
-        Failure throttled = failure(LlmErrorCode.RATE_LIMIT_EXCEEDED, true, Optional.of(Duration.ofMinutes(1)));
+        Failure throttled = failure(ErrorCode.RATE_LIMIT_EXCEEDED, true, Optional.of(Duration.ofMinutes(1)));
         RetryPolicy policy = new RetryPolicy("interrupted", 3);
         Thread interrupter = new Thread(() -> {
             try {

@@ -204,7 +204,7 @@ class JudgeRunTest {
         var trace = new dev.tribunal.judge.TraceData("tr-x", com.fasterxml.jackson.databind.node.TextNode.valueOf("q"),
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("a"), Map.of(), Map.of(), List.of());
         var judgment = runner.run(judge, new dev.tribunal.llm.ModelId("gone", "model"), trace, "run-x").await().indefinitely();
-        assertEquals("JUDGE_UNAVAILABLE", judgment.errorCode());
+        assertEquals(dev.tribunal.llm.ErrorCode.JUDGE_UNAVAILABLE, judgment.errorCode());
         assertTrue(judgment.errorMessage().contains("provider gone is not configured"), judgment.errorMessage());
         assertEquals("gone:/model", judgment.sourceId());
     }
