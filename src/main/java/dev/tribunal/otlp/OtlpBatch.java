@@ -3,6 +3,8 @@ package dev.tribunal.otlp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tribunal.system.Json;
+import dev.tribunal.trace.SpanRows.SpanRow;
+import dev.tribunal.trace.SpanRows.TraceRow;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -41,20 +43,6 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
     private static final int HAS_IS_REMOTE = 0x100;
     private static final int IS_REMOTE = 0x200;
     private static final HexFormat HEX = HexFormat.of();
-
-    /** A span ready to insert. Times may be null (not given); JSON columns are JSON text. */
-    record SpanRow(String traceId, String spanId, String parentSpanId, String name, String spanType, OffsetDateTime startTime,
-                   OffsetDateTime endTime, String status, String inputs, String outputs, String attributes) {
-    }
-
-    /**
-     * What a batch knows of one trace. Without its root span the trace is IN_PROGRESS and awaits it; with
-     * it, the root gives the trace its time, duration, state, inputs and outputs. {@code rootRemote}: the root
-     * is a span whose parent is in another process, which a span without a parent may still replace.
-     */
-    record TraceRow(String traceId, OffsetDateTime requestTime, Long executionDurationMs, String state, String inputs, String outputs,
-                    String tags, String metadata, boolean awaitingRoot, boolean rootRemote) {
-    }
 
     static OtlpBatch of(ExportTraceServiceRequest request) {
         List<SpanRow> spans = new ArrayList<>();

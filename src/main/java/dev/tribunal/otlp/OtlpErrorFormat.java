@@ -24,7 +24,11 @@ class OtlpErrorFormat implements ErrorFormat {
     @Override
     public Answer answer(int status, String message, String requestContentType) {
         Encoding requested = Encoding.of(requestContentType);
-        Encoding encoding = requested == null ? Encoding.JSON : requested;
+        return answer(status, message, requested == null ? Encoding.JSON : requested);
+    }
+
+    /** The {@code google.rpc.Status} of an error answer, its code following the HTTP status, in this encoding. */
+    static Answer answer(int status, String message, Encoding encoding) {
         Status body = Status.newBuilder().setCode(code(status).getNumber()).setMessage(message).build();
         return new Answer(encoding.mediaType, OtlpCodec.encode(body, encoding));
     }

@@ -1,24 +1,12 @@
 package dev.tribunal.otlp;
 
-import dev.tribunal.otlp.OtlpBatch.SpanRow;
-import dev.tribunal.otlp.OtlpBatch.TraceRow;
-import dev.tribunal.system.Times;
+import dev.tribunal.trace.SpanRows;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.List;
-
-/**
- * Stores an export's spans and merges them into their traces, in one transaction of two statements
- * whatever the export's size: spans from several exports, in any order, make one trace; a span sent
- * again is stored once.
- */
+/** Stores an export's spans in their traces ({@link SpanRows}) and counts what became of them. */
 @ApplicationScoped
 class OtlpIngestService {
 
@@ -26,49 +14,13 @@ class OtlpIngestService {
     record Stored(int spans, int duplicates) {
     }
 
-    /**
-     * A trace new to the database is inserted; one that still awaits its root takes the root's time,
-     * duration, state, inputs, outputs and tags when the root arrives, and its created_at becomes now so
-     * that sweeps see it from then on. A root whose parent is remote gives way to a root without a parent
-     * (created_at then stays: the sweep's delay covers it). A complete trace (its root stored, or ingested over
-     * the REST API) is left as it is.
-     */
-    private static final String MERGE_TRACES = "insert into trace (trace_id, request_time, execution_duration_ms, state, inputs, outputs, "
-            + "tags, metadata, created_at, awaiting_root, root_remote) "
-            + "select t.trace_id, t.request_time, t.duration, t.state, t.inputs::jsonb, t.outputs::jsonb, t.tags::jsonb, t.metadata::jsonb, "
-            + "$11::timestamptz, t.awaiting_root, t.root_remote "
-            + "from unnest($1::text[], $2::timestamptz[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[], "
-            + "$10::bool[]) as t(trace_id, request_time, duration, state, inputs, outputs, tags, metadata, awaiting_root, root_remote) "
-            + "on conflict (trace_id) do update set "
-            + "request_time = case when excluded.awaiting_root then least(trace.request_time, excluded.request_time) else excluded.request_time end, "
-            + "execution_duration_ms = excluded.execution_duration_ms, "
-            + "state = excluded.state, "
-            + "inputs = excluded.inputs, "
-            + "outputs = excluded.outputs, "
-            + "tags = case when excluded.awaiting_root then excluded.tags || trace.tags else trace.tags || excluded.tags end, "
-            + "metadata = trace.metadata || excluded.metadata, "
-            + "created_at = case when trace.awaiting_root and not excluded.awaiting_root then excluded.created_at else trace.created_at end, "
-            + "awaiting_root = excluded.awaiting_root, "
-            + "root_remote = excluded.root_remote "
-            + "where trace.awaiting_root or (trace.root_remote and not excluded.awaiting_root and not excluded.root_remote)";
-    private static final String INSERT_SPANS = "insert into span (id, trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, "
-            + "status, inputs, outputs, attributes) "
-            + "select gen_random_uuid(), s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.start_time, s.end_time, s.status, "
-            + "s.inputs::jsonb, s.outputs::jsonb, s.attributes::jsonb "
-            + "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], "
-            + "$9::text[], $10::text[], $11::text[]) "
-            + "as s(trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, status, inputs, outputs, attributes) "
-            + "on conflict (trace_id, span_id) do nothing";
-    /** Two exports that touch the same traces may still deadlock on rare interleavings; the loser tries again. */
-    private static final int DEADLOCK_RETRIES = 3;
-
-    private final Pool pool;
+    private final SpanRows rows;
     private final Counter storedSpans;
     private final Counter duplicateSpans;
     private final Counter refusedSpans;
 
-    OtlpIngestService(Pool pool, MeterRegistry metrics) {
-        this.pool = pool;
+    OtlpIngestService(SpanRows rows, MeterRegistry metrics) {
+        this.rows = rows;
         this.storedSpans = Counter.builder("tribunal.otlp.spans").tag("outcome", "stored")
                 .description("OTLP spans received, by what became of them").register(metrics);
         this.duplicateSpans = Counter.builder("tribunal.otlp.spans").tag("outcome", "duplicate")
@@ -83,87 +35,11 @@ class OtlpIngestService {
     }
 
     Uni<Stored> store(OtlpBatch batch) {
-        if (batch.spans().isEmpty()) {
-            return Uni.createFrom().item(new Stored(0, 0));
-        }
-        List<Object> traces = traceColumns(batch.traces());
-        Tuple spans = spanColumns(batch.spans());
-        // the arrival time is taken once a connection is held, so that waiting for one does not age the trace
-        return pool.withTransaction(connection -> connection.preparedQuery(MERGE_TRACES).execute(arrivedNow(traces))
-                        .chain(() -> connection.preparedQuery(INSERT_SPANS).execute(spans)))
-                .onFailure(OtlpIngestService::isDeadlock).retry().atMost(DEADLOCK_RETRIES)
-                .map(rows -> new Stored(rows.rowCount(), batch.spans().size() - rows.rowCount()))
+        return rows.store(batch.traces(), batch.spans())
+                .map(stored -> new Stored(stored, batch.spans().size() - stored))
                 .invoke(stored -> {
                     storedSpans.increment(stored.spans());
                     duplicateSpans.increment(stored.duplicates());
                 });
-    }
-
-    private static Tuple arrivedNow(List<Object> traceColumns) {
-        List<Object> values = new java.util.ArrayList<>(traceColumns);
-        values.add(Times.now().atOffset(ZoneOffset.UTC));
-        return Tuple.tuple(values);
-    }
-
-    private static List<Object> traceColumns(List<TraceRow> rows) {
-        int n = rows.size();
-        String[] ids = new String[n];
-        OffsetDateTime[] times = new OffsetDateTime[n];
-        Long[] durations = new Long[n];
-        String[] states = new String[n];
-        String[] inputs = new String[n];
-        String[] outputs = new String[n];
-        String[] tags = new String[n];
-        String[] metadata = new String[n];
-        Boolean[] awaiting = new Boolean[n];
-        Boolean[] remote = new Boolean[n];
-        for (int i = 0; i < n; i++) {
-            TraceRow row = rows.get(i);
-            ids[i] = row.traceId();
-            times[i] = row.requestTime();
-            durations[i] = row.executionDurationMs();
-            states[i] = row.state();
-            inputs[i] = row.inputs();
-            outputs[i] = row.outputs();
-            tags[i] = row.tags();
-            metadata[i] = row.metadata();
-            awaiting[i] = row.awaitingRoot();
-            remote[i] = row.rootRemote();
-        }
-        return List.of(ids, times, durations, states, inputs, outputs, tags, metadata, awaiting, remote);
-    }
-
-    private static Tuple spanColumns(List<SpanRow> rows) {
-        int n = rows.size();
-        String[] traceIds = new String[n];
-        String[] spanIds = new String[n];
-        String[] parents = new String[n];
-        String[] names = new String[n];
-        String[] types = new String[n];
-        OffsetDateTime[] starts = new OffsetDateTime[n];
-        OffsetDateTime[] ends = new OffsetDateTime[n];
-        String[] statuses = new String[n];
-        String[] inputs = new String[n];
-        String[] outputs = new String[n];
-        String[] attributes = new String[n];
-        for (int i = 0; i < n; i++) {
-            SpanRow row = rows.get(i);
-            traceIds[i] = row.traceId();
-            spanIds[i] = row.spanId();
-            parents[i] = row.parentSpanId();
-            names[i] = row.name();
-            types[i] = row.spanType();
-            starts[i] = row.startTime();
-            ends[i] = row.endTime();
-            statuses[i] = row.status();
-            inputs[i] = row.inputs();
-            outputs[i] = row.outputs();
-            attributes[i] = row.attributes();
-        }
-        return Tuple.tuple(List.of(traceIds, spanIds, parents, names, types, starts, ends, statuses, inputs, outputs, attributes));
-    }
-
-    private static boolean isDeadlock(Throwable failure) {
-        return failure instanceof io.vertx.pgclient.PgException pg && "40P01".equals(pg.getSqlState());
     }
 }

@@ -2,11 +2,10 @@ package dev.tribunal.otlp;
 
 import dev.tribunal.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
-import com.google.rpc.Code;
-import com.google.rpc.Status;
 import dev.tribunal.otlp.OtlpCodec.BadBody;
 import dev.tribunal.otlp.OtlpCodec.Encoding;
 import dev.tribunal.system.BodyBudget;
+import dev.tribunal.system.ErrorFormat;
 import dev.tribunal.system.TemporarilyUnavailableException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -59,7 +58,7 @@ public class OtlpResource {
                                 @HeaderParam("Content-Encoding") String contentEncoding, RoutingContext routing) {
         Encoding encoding = Encoding.of(contentType);
         if (encoding == null) {
-            return Uni.createFrom().item(status(415, Code.INVALID_ARGUMENT, Encoding.JSON,
+            return Uni.createFrom().item(status(415, Encoding.JSON,
                     "Content-Type must be application/x-protobuf or application/json, not '" + contentType + "'"));
         }
         OtlpBatch batch;
@@ -68,17 +67,17 @@ public class OtlpResource {
                     bodies.reservation(routing));
             batch = OtlpBatch.of(OtlpCodec.decode(bytes, encoding));
         } catch (BadBody e) {
-            return Uni.createFrom().item(status(e.status, Code.INVALID_ARGUMENT, encoding, e.getMessage()));
+            return Uni.createFrom().item(status(e.status, encoding, e.getMessage()));
         } catch (TemporarilyUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.errorf(e, "An OTLP export could not be read");
-            return Uni.createFrom().item(status(400, Code.INVALID_ARGUMENT, encoding,
+            return Uni.createFrom().item(status(400, encoding,
                     "The export could not be read: " + e.getClass().getSimpleName()));
         }
         if (batch.spans().isEmpty() && batch.refused() > 0) {
             ingest.countRefused(batch.refused());
-            return Uni.createFrom().item(status(400, Code.INVALID_ARGUMENT, encoding,
+            return Uni.createFrom().item(status(400, encoding,
                     "Every span (" + batch.refused() + ") was refused, nothing was stored: " + batch.refusal()));
         }
         ingest.countRefused(batch.refused());
@@ -99,19 +98,19 @@ public class OtlpResource {
         if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
             // a value PostgreSQL refuses (a data exception): sending the same export again would fail again
             LOG.warnf("%d OTLP spans were refused by the database: %s", batch.spans().size(), pg.getErrorMessage());
-            return status(400, Code.INVALID_ARGUMENT, encoding, "The export holds a value the database refuses, nothing was stored: "
+            return status(400, encoding, "The export holds a value the database refuses, nothing was stored: "
                     + pg.getErrorMessage());
         }
         LOG.errorf(failure, "Storing %d OTLP spans failed", batch.spans().size());
-        return retryAfter(5, status(503, Code.UNAVAILABLE, encoding, "The spans could not be stored now; send them again later"));
+        return retryAfter(5, status(503, encoding, "The spans could not be stored now; send them again later"));
     }
 
     private static Response retryAfter(int seconds, Response response) {
         return Response.fromResponse(response).header("Retry-After", Integer.toString(seconds)).build();
     }
 
-    static Response status(int httpStatus, Code code, Encoding encoding, String message) {
-        Status status = Status.newBuilder().setCode(code.getNumber()).setMessage(message).build();
-        return Response.status(httpStatus).entity(OtlpCodec.encode(status, encoding)).type(encoding.mediaType).build();
+    private static Response status(int httpStatus, Encoding encoding, String message) {
+        ErrorFormat.Answer answer = OtlpErrorFormat.answer(httpStatus, message, encoding);
+        return Response.status(httpStatus).entity(answer.body()).type(answer.mediaType()).build();
     }
 }

@@ -3,23 +3,27 @@ package dev.tribunal.trace;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.ColumnTransformer;
 
+import java.io.Serializable;
 import java.time.Instant;
-import java.util.UUID;
 
-/** One step of a trace (an LLM call, a retrieval, a tool call...). */
+/** One step of a trace (an LLM call, a retrieval, a tool call...), named by its trace and span id. */
 @Entity
 @Table(name = "span")
+@IdClass(Span.Key.class)
 public class Span {
 
-    @Id
-    public UUID id;
+    /** A span's primary key. */
+    public record Key(String traceId, String spanId) implements Serializable {
+    }
 
+    @Id
     @Column(name = "trace_id", nullable = false)
     public String traceId;
 
+    @Id
     @Column(name = "span_id", nullable = false)
     public String spanId;
 
@@ -43,16 +47,13 @@ public class Span {
     @Column(nullable = false)
     public String status;
 
-    /** JSON text. */
-    @ColumnTransformer(read = "inputs::text", write = "cast(cast(? as text) as jsonb)")
+    /** JSON text, kept as written. */
     public String inputs;
 
-    /** JSON text. */
-    @ColumnTransformer(read = "outputs::text", write = "cast(cast(? as text) as jsonb)")
+    /** JSON text, kept as written. */
     public String outputs;
 
-    /** JSON text of an object. */
+    /** JSON text of an object, kept as written. */
     @Column(nullable = false)
-    @ColumnTransformer(read = "attributes::text", write = "cast(cast(? as text) as jsonb)")
     public String attributes;
 }

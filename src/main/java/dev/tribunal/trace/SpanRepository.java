@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -28,7 +27,7 @@ import java.util.stream.Collectors;
  * read with plain SQL, sizes first, in the order the spans started (spans without a start time last).
  */
 @ApplicationScoped
-class SpanRepository implements PanacheRepositoryBase<Span, UUID> {
+class SpanRepository implements PanacheRepositoryBase<Span, Span.Key> {
 
     /** The page token's time for a span without a start time: those come after every span that has one. */
     static final Instant NO_START = Instant.ofEpochMilli(Long.MAX_VALUE);
@@ -111,14 +110,14 @@ class SpanRepository implements PanacheRepositoryBase<Span, UUID> {
      * New spans in one statement, however many: their columns go as one array parameter each (an ingest of 1,000
      * traces may bring tens of thousands of spans, far more than entity inserts or a parameter per value could take).
      */
-    private static final String INSERT = "insert into span (id, trace_id, span_id, parent_span_id, name, span_type, start_time, "
+    private static final String INSERT = "insert into span (trace_id, span_id, parent_span_id, name, span_type, start_time, "
             + "end_time, status, inputs, outputs, attributes) "
-            + "select s.id::uuid, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.start_time::timestamptz, "
-            + "s.end_time::timestamptz, s.status, s.inputs::jsonb, s.outputs::jsonb, s.attributes::jsonb "
-            + "from unnest(cast(:ids as text[]), cast(:traceIds as text[]), cast(:spanIds as text[]), cast(:parents as text[]), "
+            + "select s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_type, s.start_time::timestamptz, "
+            + "s.end_time::timestamptz, s.status, s.inputs, s.outputs, s.attributes "
+            + "from unnest(cast(:traceIds as text[]), cast(:spanIds as text[]), cast(:parents as text[]), "
             + "cast(:names as text[]), cast(:types as text[]), cast(:starts as text[]), cast(:ends as text[]), cast(:statuses as text[]), "
             + "cast(:inputs as text[]), cast(:outputs as text[]), cast(:attributes as text[])) "
-            + "as s(id, trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, status, inputs, outputs, attributes)";
+            + "as s(trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, status, inputs, outputs, attributes)";
 
     /** Inserts new spans (their traces already written in this transaction). */
     Uni<Void> insertAll(List<Span> spans) {
@@ -126,23 +125,22 @@ class SpanRepository implements PanacheRepositoryBase<Span, UUID> {
             return Uni.createFrom().voidItem();
         }
         int n = spans.size();
-        String[][] columns = new String[12][n];
+        String[][] columns = new String[11][n];
         for (int i = 0; i < n; i++) {
             Span s = spans.get(i);
-            columns[0][i] = s.id.toString();
-            columns[1][i] = s.traceId;
-            columns[2][i] = s.spanId;
-            columns[3][i] = s.parentSpanId;
-            columns[4][i] = s.name;
-            columns[5][i] = s.spanType;
-            columns[6][i] = s.startTime == null ? null : s.startTime.toString();
-            columns[7][i] = s.endTime == null ? null : s.endTime.toString();
-            columns[8][i] = s.status;
-            columns[9][i] = s.inputs;
-            columns[10][i] = s.outputs;
-            columns[11][i] = s.attributes;
+            columns[0][i] = s.traceId;
+            columns[1][i] = s.spanId;
+            columns[2][i] = s.parentSpanId;
+            columns[3][i] = s.name;
+            columns[4][i] = s.spanType;
+            columns[5][i] = s.startTime == null ? null : s.startTime.toString();
+            columns[6][i] = s.endTime == null ? null : s.endTime.toString();
+            columns[7][i] = s.status;
+            columns[8][i] = s.inputs;
+            columns[9][i] = s.outputs;
+            columns[10][i] = s.attributes;
         }
-        String[] names = {"ids", "traceIds", "spanIds", "parents", "names", "types", "starts", "ends", "statuses", "inputs", "outputs",
+        String[] names = {"traceIds", "spanIds", "parents", "names", "types", "starts", "ends", "statuses", "inputs", "outputs",
                 "attributes"};
         return getSession()
                 .chain(session -> {

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Checks an ingest batch and turns it into rows; every broken rule names the trace and field. */
@@ -93,7 +92,6 @@ final class TraceFactory {
             String field = at + ".spans[" + i + "]";
             InvalidRequestException.require(request != null, field + " must be an object");
             Span span = new Span();
-            span.id = UUID.randomUUID();
             span.traceId = traceId;
             if (request.spanId() == null) {
                 span.spanId = Ids.newSpanId();

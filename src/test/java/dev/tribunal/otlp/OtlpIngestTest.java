@@ -17,6 +17,8 @@ import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -418,6 +420,64 @@ class OtlpIngestTest {
             assertEquals("support-bot", complete.getString("tags.'service.name'"), "the root's service names the trace");
             assertEquals(createdAt, complete.getString("created_at"), "the trace arrived when its first root did");
             assertEquals(2, complete.getList("spans").size());
+        }
+    }
+
+    @Test
+    void spansOfATraceArrivingInLaterExportsUpdateItAndSpansSentAgainChangeNothing() {
+        Instant start = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        try (OtlpClient frontend = new OtlpClient(endpoint.toString(), Encoding.PROTOBUF,
+                OtlpClient.attributes("service.name", "support-bot"), true);
+             OtlpClient backend = new OtlpClient(endpoint.toString(), Encoding.PROTOBUF,
+                     OtlpClient.attributes("service.name", "llm-backend", "team", "ml"))) {
+            Span root = frontend.tracer.spanBuilder("gateway").setNoParent().setStartTimestamp(start)
+                    .setAttribute("openinference.span.kind", "CHAIN").setAttribute("input.value", "user question").startSpan();
+            frontend.tracer.spanBuilder("retrieve").setParent(Context.root().with(root)).setStartTimestamp(start.plusSeconds(20))
+                    .startSpan().end(start.plusSeconds(21));
+            frontend.flush();
+            String traceId = OtlpClient.traceId(root);
+            JsonPath first = trace(traceId);
+            assertEquals("IN_PROGRESS", first.getString("state"));
+            assertEquals(start.plusSeconds(20), Instant.parse(first.getString("request_time")), "the earliest span so far");
+
+            // an earlier span, sent along with the first one again
+            frontend.tracer.spanBuilder("plan").setParent(Context.root().with(root)).setStartTimestamp(start.plusSeconds(10))
+                    .startSpan().end(start.plusSeconds(11));
+            frontend.exportAllAgain();
+            JsonPath second = trace(traceId);
+            assertEquals(2, second.getList("spans").size(), "the span sent again is stored once, the new one is stored");
+            assertEquals(start.plusSeconds(10), Instant.parse(second.getString("request_time")), "an earlier span makes the trace earlier");
+
+            // a span of another service brings that service's attributes; the first service still names the trace
+            backend.tracer.spanBuilder("rerank").setParent(Context.root().with(root)).setStartTimestamp(start.plusSeconds(30))
+                    .startSpan().end(start.plusSeconds(31));
+            JsonPath third = trace(traceId);
+            assertEquals(3, third.getList("spans").size());
+            assertEquals("ml", third.getString("tags.team"));
+            assertEquals("support-bot", third.getString("tags.'service.name'"));
+            assertEquals(start.plusSeconds(10), Instant.parse(third.getString("request_time")), "a later span leaves the time as it is");
+
+            frontend.flush();
+            frontend.exportAllAgain();
+            backend.exportAllAgain();
+            JsonPath again = trace(traceId);
+            assertEquals(third.getList("spans"), again.getList("spans"), "spans sent again are not stored twice");
+            assertEquals(third.getMap("tags"), again.getMap("tags"));
+            assertEquals(third.getString("request_time"), again.getString("request_time"));
+            assertEquals(third.getString("created_at"), again.getString("created_at"));
+            assertEquals("IN_PROGRESS", again.getString("state"));
+
+            root.end(start.plusSeconds(40));
+            frontend.flush();
+            JsonPath complete = trace(traceId);
+            assertEquals("OK", complete.getString("state"));
+            assertEquals(start, Instant.parse(complete.getString("request_time")), "the root's start");
+            assertEquals(40_000L, complete.getLong("execution_duration_ms"));
+            assertEquals("user question", complete.getString("inputs"));
+            assertEquals(4, complete.getList("spans").size());
+            assertEquals("ml", complete.getString("tags.team"), "other services' attributes stay");
+            assertTrue(Instant.parse(complete.getString("created_at")).isAfter(Instant.parse(again.getString("created_at"))),
+                    "the trace counts as arrived when its root did");
         }
     }
 
