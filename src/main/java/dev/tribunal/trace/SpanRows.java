@@ -68,12 +68,15 @@ public class SpanRows {
      * one trace store them one after the other. A plain insert first: a span sent again (an exporter retrying an export
      * that was stored) is rare, and {@code on conflict} costs PostgreSQL an index search, a lock and a WAL record more
      * for every span; a span stored before fails the plain insert (its primary key), and the export is written once
-     * more with {@link #INSERT_SPANS_ONCE}, which skips such spans.
+     * more with {@link #INSERT_SPANS_ONCE}, which skips such spans. The arrays are unnested in the select list, which
+     * hands their elements on row by row (in step, all arrays being as long); unnest in FROM would first copy each
+     * array's elements into a tuplestore of its own.
      */
     private static final String INSERT_SPANS = "insert into span (trace_id, span_id, parent_span_id, name, span_type, start_time, end_time, "
             + "status, inputs, outputs, attributes) "
-            + "select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], "
-            + "$8::text[], $9::text[], $10::text[], $11::text[])";
+            + "select unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), "
+            + "unnest($6::timestamptz[]), unnest($7::timestamptz[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), "
+            + "unnest($11::text[])";
     private static final String INSERT_SPANS_ONCE = INSERT_SPANS + " on conflict (trace_id, span_id) do nothing";
     private static final String SPAN_KEY = "span_pkey";
     /** Two exports that touch the same traces may still deadlock on rare interleavings; the loser tries again. */
