@@ -5,7 +5,7 @@ import java.util.UUID;
 /**
  * One judgment to make: a judge (at a version) with a model on a trace, as a row of {@code judge_task}.
  * Its state (PENDING until claimed, RUNNING while judged, DONE once its assessment is written) and its
- * outcome live in the table; see {@link TaskRows}.
+ * outcome live in the table; see {@link TaskQueue}.
  *
  * @param modelId the model id ({@code <provider>:/<model>}) of an LLM judge; the judge's name for a code judge
  * @param attempt 1, and one more each time the task is retried after an error

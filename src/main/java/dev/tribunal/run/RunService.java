@@ -53,18 +53,18 @@ public class RunService {
     private final RunEstimator estimator;
     private final TraceService traces;
     private final RunRepository runs;
-    private final TaskWorker worker;
-    private final TaskRows rows;
+    private final WorkerLoop worker;
+    private final TaskQueue queue;
     private final ApiConfig api;
 
-    RunService(RunPlanner planner, RunEstimator estimator, TraceService traces, RunRepository runs, TaskWorker worker,
-               TaskRows rows, ApiConfig api) {
+    RunService(RunPlanner planner, RunEstimator estimator, TraceService traces, RunRepository runs, WorkerLoop worker,
+               TaskQueue queue, ApiConfig api) {
         this.planner = planner;
         this.estimator = estimator;
         this.traces = traces;
         this.runs = runs;
         this.worker = worker;
-        this.rows = rows;
+        this.queue = queue;
         this.api = api;
     }
 
@@ -104,7 +104,7 @@ public class RunService {
             run.total = newTasks.size();
             run.createdAt = Times.now();
             run.createdBy = caller.name();
-            return rows.create(run, newTasks)
+            return queue.create(run, newTasks)
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
                     .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
@@ -134,7 +134,7 @@ public class RunService {
         run.trigger = "SWEEP";
         run.sweep = sweep;
         run.createdBy = "sweep:" + sweep;
-        return rows.insert(connection, run, newTasks).map(ignored -> Optional.of(runId));
+        return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(runId));
     }
 
     /** Starts on new work in this process now (other processes find it within their next second). */
@@ -144,7 +144,7 @@ public class RunService {
 
     /** Cancels an open run: pending tasks are not started, tasks in progress finish. */
     Uni<RunOutcome<RunView>> cancel(String runId) {
-        return rows.cancel(runId)
+        return queue.cancel(runId)
                 .invoke(cancelled -> {
                     if (cancelled) {
                         worker.cancelRun(runId);
@@ -165,7 +165,7 @@ public class RunService {
                 .map(found -> found.flatMap(run -> run.status() == RunStatus.CANCELLED
                         ? RunOutcome.<RunView>conflict("Run " + runId + " was cancelled; start a new run for its traces instead")
                         : RunOutcome.done(run)))
-                .chain(found -> found.chain(run -> rows.requeueErrored(runId, codes)
+                .chain(found -> found.chain(run -> queue.requeueErrored(runId, codes)
                         .invoke(requeued -> worker.poll())
                         .chain(requeued -> get(runId)
                                 .map(after -> after.map(latest -> new RetryView(runId, latest.status(),

@@ -34,16 +34,16 @@ class Workers {
     private static final String FORGET = "delete from worker where heartbeat_at < now() - make_interval(secs => $1) or holder = $2";
 
     private final Pool pool;
-    private final TaskRows rows;
+    private final TaskQueue queue;
     private final JudgeModelClient models;
     private final WorkerConfig config;
     private volatile long firstBeatNanos;
     private volatile int live = 1;
     private volatile boolean stopped;
 
-    Workers(Pool pool, TaskRows rows, JudgeModelClient models, WorkerConfig config) {
+    Workers(Pool pool, TaskQueue queue, JudgeModelClient models, WorkerConfig config) {
         this.pool = pool;
-        this.rows = rows;
+        this.queue = queue;
         this.models = models;
         this.config = config;
     }
@@ -63,7 +63,7 @@ class Workers {
         if (!config.enabled() || stopped) {
             return Uni.createFrom().voidItem();
         }
-        return pool.preparedQuery(BEAT).execute(Tuple.of(rows.holder()))
+        return pool.preparedQuery(BEAT).execute(Tuple.of(queue.holder()))
                 .chain(() -> pool.preparedQuery(COUNT).execute(Tuple.of((double) GONE_AFTER.toSeconds())))
                 .invoke(result -> {
                     if (firstBeatNanos == 0) {
@@ -92,7 +92,7 @@ class Workers {
             return;
         }
         try {
-            pool.preparedQuery(FORGET).execute(Tuple.of((double) GONE_AFTER.toSeconds(), rows.holder()))
+            pool.preparedQuery(FORGET).execute(Tuple.of((double) GONE_AFTER.toSeconds(), queue.holder()))
                     .await().atMost(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
             LOG.debugf("Leaving the worker table failed: %s", e.toString());

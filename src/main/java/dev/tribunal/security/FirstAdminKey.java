@@ -64,7 +64,9 @@ class FirstAdminKey {
                     + "Use it as 'Authorization: Bearer <key>' to create the team's keys, then keep it safe or revoke it.", NAME, file);
         } catch (IOException e) {
             // the key exists in the database but nobody can know it: remove it, so that a later start tries again
-            keys.revoke(NAME, "first start").onFailure().recoverWithNull().await().indefinitely();
+            keys.revoke(NAME, "first start")
+                    .onFailure().invoke(revokeFailure -> LOG.errorf("Removing the unwritten first key failed too: %s", revokeFailure.toString()))
+                    .onFailure().recoverWithNull().await().indefinitely();
             throw new IllegalStateException("Could not write the first admin key to " + file + ": " + e.getMessage(), e);
         }
     }

@@ -55,12 +55,6 @@ public class SweepService {
                 }));
     }
 
-    /** Keeps tribunal_sweep_lag_seconds current even when nobody reads /api/sweeps. */
-    @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
-    Uni<Void> refreshLag() {
-        return catalog.all().isEmpty() ? Uni.createFrom().voidItem() : list().replaceWithVoid().onFailure().recoverWithNull();
-    }
-
     public Uni<SweepView> get(String name) {
         SweepDefinition sweep = catalog.require(name);
         return list().map(all -> all.stream().filter(v -> v.name().equals(sweep.name())).findFirst().orElseThrow());

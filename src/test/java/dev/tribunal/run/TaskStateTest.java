@@ -36,7 +36,7 @@ class TaskStateTest {
     Pool pool;
 
     @Inject
-    TaskRows rows;
+    TaskQueue rows;
 
     private Row task(String runId) {
         return pool.preparedQuery("select * from judge_task where run_id = $1").execute(Tuple.of(runId)).await().indefinitely()
@@ -61,7 +61,7 @@ class TaskStateTest {
                 new Judgment.Outcome(1, 5, 0, 0, null));
         JudgeFeedback feedback = new JudgeFeedback(stale.traceId(), null, "relevance", late.value(), "late", AssessmentSourceType.LLM_JUDGE,
                 late.sourceId(), null, Map.of(), runId, stale.taskId(), 1, null, Instant.now());
-        rows.complete(List.of(new TaskRows.Finished(stale, late)), List.of(feedback), Instant.now()).await().indefinitely();
+        rows.complete(List.of(new TaskQueue.Finished(stale, late)), List.of(feedback), Instant.now()).await().indefinitely();
 
         assertEquals(assessmentsBefore, assessments(runId).size(), "no assessment for a stale attempt");
         JsonPath now = given().get("/api/judge-runs/" + runId).then().extract().jsonPath();
@@ -104,7 +104,7 @@ class TaskStateTest {
                 + "values ($1, 'RUNNING', '[\"exact_match\"]'::jsonb, 1, now(), now())").execute(Tuple.of(runId)).await().indefinitely();
         pool.preparedQuery("insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, status, lease_until, "
                 + "claimed_by, claims, created_at) values ($1, $2, $3, 'exact_match', 'v0', 'exact_match', 'RUNNING', now() - interval '1 second', "
-                + "'dead-host/5/0', $4, now())").execute(Tuple.of(UUID.randomUUID(), runId, traceIds.get(0), TaskWorker.MAX_CLAIMS))
+                + "'dead-host/5/0', $4, now())").execute(Tuple.of(UUID.randomUUID(), runId, traceIds.get(0), WorkerLoop.MAX_CLAIMS))
                 .await().indefinitely();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (assessments(runId).isEmpty()) {
@@ -116,7 +116,7 @@ class TaskStateTest {
         Map<String, Object> assessment = assessments(runId).get(0);
         Map<?, ?> error = (Map<?, ?>) ((Map<?, ?>) assessment.get("feedback")).get("error");
         assertEquals("INTERNAL_ERROR", error.get("error_code"));
-        assertTrue(((String) error.get("error_message")).contains("claimed " + (TaskWorker.MAX_CLAIMS + 1) + " times without a result"),
+        assertTrue(((String) error.get("error_message")).contains("claimed " + (WorkerLoop.MAX_CLAIMS + 1) + " times without a result"),
                 error.toString());
         assertEquals("COMPLETED", awaitCompleted(runId, WAIT).getString("status"));
     }

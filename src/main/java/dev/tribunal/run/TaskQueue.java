@@ -25,12 +25,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The hot path of judge runs in plain SQL: claiming pending tasks and writing finished ones are one
- * statement or one pipelined batch each, whatever the number of tasks, so that the database keeps
- * pace with providers answering a thousand judgments a second.
+ * The queue store: the only code that reads and writes {@code judge_task} (and the counters of {@code judge_run} that
+ * move with it), in plain SQL and nothing else: create, claim, renew, complete, release, cancel, requeue. Claiming
+ * and completing are one statement or one pipelined batch each, whatever the number of tasks, so that the database
+ * keeps pace with providers answering a thousand judgments a second; {@code SKIP LOCKED} lets every replica claim
+ * at once without waiting for the others.
  */
 @ApplicationScoped
-class TaskRows {
+class TaskQueue {
 
     /**
      * Takes tasks no other claimer holds: first those whose holder's lease expired (the holder died),
@@ -119,20 +121,7 @@ class TaskRows {
         }
     }
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(TaskRows.class);
     private static final String PENDING = "select count(*) as n from judge_task where status = 'PENDING'";
-
-    private final Pool pool;
-    private final String holder;
-    private final io.micrometer.core.instrument.Counter leaseExpiries;
-    private final java.util.concurrent.atomic.AtomicLong pending = new java.util.concurrent.atomic.AtomicLong();
-
-    TaskRows(Pool pool, io.micrometer.core.instrument.MeterRegistry metrics) {
-        this.pool = pool;
-        this.holder = holderName();
-        this.leaseExpiries = metrics.counter("tribunal.worker.lease.expiries");
-        metrics.gauge("tribunal.tasks.pending", pending);
-    }
 
     /**
      * Tasks of cancelled runs that nobody will judge: pending ones (given back at a shutdown, or re-queued
@@ -144,25 +133,22 @@ class TaskRows {
             + "update judge_run r set cancelled = r.cancelled + x.n from (select run_id, count(*) as n from c group by run_id) x "
             + "where r.run_id = x.run_id";
 
-    @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
-    Uni<Void> settleCancelledRuns() {
-        return pool.preparedQuery(SWEEP_CANCELLED).execute()
-                .invoke(rows -> {
-                    if (rows.rowCount() > 0) {
-                        LOG.infof("Settled the left-over tasks of %d cancelled runs", rows.rowCount());
-                    }
-                })
-                .replaceWithVoid()
-                .onFailure().recoverWithNull();
+    private final Pool pool;
+    private final String holder;
+
+    TaskQueue(Pool pool) {
+        this.pool = pool;
+        this.holder = holderName();
     }
 
-    /** Counts the tasks waiting to be claimed by any process, for the tribunal_tasks_pending gauge. */
-    @io.quarkus.scheduler.Scheduled(every = "10s", skipExecutionIf = io.quarkus.scheduler.Scheduled.ApplicationNotRunning.class)
-    Uni<Void> countPending() {
-        return pool.preparedQuery(PENDING).execute()
-                .invoke(rows -> pending.set(rows.iterator().next().getLong("n")))
-                .replaceWithVoid()
-                .onFailure().recoverWithNull();
+    /** Settles the left-over tasks of cancelled runs; returns the number of runs that had some. */
+    Uni<Integer> settleCancelledRuns() {
+        return pool.preparedQuery(SWEEP_CANCELLED).execute().map(rows -> rows.rowCount());
+    }
+
+    /** The tasks waiting to be claimed by any process. */
+    Uni<Long> pendingCount() {
+        return pool.preparedQuery(PENDING).execute().map(rows -> rows.iterator().next().getLong("n"));
     }
 
     /** host/pid/random: unique per process, and readable in the table. */
@@ -276,8 +262,16 @@ class TaskRows {
                 .replaceWithVoid();
     }
 
+    /**
+     * Tasks just claimed.
+     *
+     * @param expired how many of them were taken from a holder whose lease had ended
+     */
+    record Claimed(List<JudgeTask> tasks, int expired) {
+    }
+
     /** Claims up to {@code limit} tasks (expired leases first, then the oldest pending) and marks their runs as started. */
-    Uni<List<JudgeTask>> claim(int limit, Instant now, Duration lease) {
+    Uni<Claimed> claim(int limit, Instant now, Duration lease) {
         return pool.withTransaction(connection -> connection.preparedQuery(CLAIM)
                 .execute(Tuple.of(seconds(lease), limit, holder))
                 .map(rows -> {
@@ -287,14 +281,10 @@ class TaskRows {
                         claimed.add(task(row));
                         expired += Boolean.TRUE.equals(row.getBoolean("expired")) ? 1 : 0;
                     }
-                    if (expired > 0) {
-                        leaseExpiries.increment(expired);
-                        LOG.infof("Claimed %d tasks whose holder's lease had expired", expired);
-                    }
-                    return claimed;
+                    return new Claimed(claimed, expired);
                 })
-                .call(claimed -> claimed.isEmpty() ? Uni.createFrom().voidItem()
-                        : connection.preparedQuery(START_RUNS).execute(Tuple.of(utc(now), runIds(claimed).toArray(String[]::new)))));
+                .call(claimed -> claimed.tasks().isEmpty() ? Uni.createFrom().voidItem()
+                        : connection.preparedQuery(START_RUNS).execute(Tuple.of(utc(now), runIds(claimed.tasks()).toArray(String[]::new)))));
     }
 
     /**

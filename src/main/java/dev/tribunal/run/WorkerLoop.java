@@ -5,140 +5,137 @@ import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
-import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.ErrorCode;
+import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.system.Times;
 import dev.tribunal.trace.TraceDataLoader;
-import io.quarkus.scheduler.Scheduled;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Claims pending tasks while this process has room, loads their traces (the connection is returned
- * before any judge runs), and starts their judgments; each finished judgment goes to the
- * {@link ResultWriter}. Nothing here touches a Hibernate session, so it runs on any thread.
+ * The worker loop: claims pending tasks from the {@link TaskQueue} while this process has room, loads their traces
+ * (the connection is returned before any judge runs), starts their judgments and hands each finished one to the
+ * {@link ResultSink}. One claiming stream per process; a wake-up that comes while it claims makes it look once more
+ * when done. Nothing here touches a Hibernate session, so it runs on any thread.
  */
 @ApplicationScoped
-class TaskWorker {
+class WorkerLoop {
 
-    private static final Logger LOG = Logger.getLogger(TaskWorker.class);
+    private static final Logger LOG = Logger.getLogger(WorkerLoop.class);
     /** Tasks claimed per transaction. */
     private static final int CLAIM_BATCH = 200;
     /** Claims of one task (its processes died or stopped) before it ends as an error instead of being judged again. */
     static final int MAX_CLAIMS = 5;
 
     private final WorkerConfig config;
-    private final TaskRows rows;
+    private final TaskQueue queue;
+    private final HeldTasks held;
     private final TraceDataLoader loader;
     private final JudgeCatalog catalog;
     private final JudgeRunner runner;
-    private final ResultWriter writer;
+    private final ResultSink sink;
     private final JudgeModelClient models;
     private final Workers workers;
-    private final io.micrometer.core.instrument.MultiGauge heldByJudge;
+    private final Counter leaseExpiries;
+    /** Judgments started and not yet handed to the sink. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean claiming = new AtomicBoolean();
-    private final AtomicBoolean pollAgain = new AtomicBoolean();
-    /** Tasks this process has claimed and not yet written or given back, by id. */
-    private final Map<java.util.UUID, JudgeTask> held = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile MultiEmitter<? super Boolean> wakeUps;
     private volatile boolean stopping;
-    private final Set<String> cancelledRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile long lastRenewalNanos = System.nanoTime();
 
-    TaskWorker(WorkerConfig config, TaskRows rows, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner, ResultWriter writer,
-               JudgeModelClient models, Workers workers, io.micrometer.core.instrument.MeterRegistry metrics) {
-        this.models = models;
-        this.workers = workers;
-        metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "judging"), inFlight, AtomicInteger::get);
-        this.heldByJudge = io.micrometer.core.instrument.MultiGauge.builder("tribunal.worker.held")
-                .description("Tasks this process holds (claimed, not yet written), by judge and model").register(metrics);
-        metrics.gauge("tribunal.worker.tasks", io.micrometer.core.instrument.Tags.of("state", "writing"), writer, ResultWriter::pending);
-        // written results make room: look for more work then too; they are no longer held
-        writer.whenWritten(tasks -> {
-            tasks.forEach(task -> held.remove(task.taskId()));
-            poll();
-        });
+    WorkerLoop(WorkerConfig config, TaskQueue queue, HeldTasks held, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner,
+               ResultSink sink, JudgeModelClient models, Workers workers, MeterRegistry metrics) {
         this.config = config;
-        this.rows = rows;
+        this.queue = queue;
+        this.held = held;
         this.loader = loader;
         this.catalog = catalog;
         this.runner = runner;
-        this.writer = writer;
-    }
-
-    /** Looks for work at least once a second: runs created by other processes, tasks left pending. */
-    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void tick() {
-        poll();
+        this.sink = sink;
+        this.models = models;
+        this.workers = workers;
+        this.leaseExpiries = metrics.counter("tribunal.worker.lease.expiries");
+        metrics.gauge("tribunal.worker.tasks", Tags.of("state", "judging"), inFlight, AtomicInteger::get);
+        metrics.gauge("tribunal.worker.tasks", Tags.of("state", "writing"), sink, ResultSink::pending);
+        // written results make room: look for more work then too; they are no longer held
+        sink.whenWritten(tasks -> {
+            held.remove(tasks);
+            poll();
+        });
+        // the claiming stream: while one round claims, the latest wake-up waits and starts the next round
+        Multi.createFrom().<Boolean>emitter(emitter -> wakeUps = emitter, BackPressureStrategy.LATEST)
+                .onItem().transformToUniAndConcatenate(ignored -> claimWhileRoom())
+                .subscribe().with(
+                        ignored -> {
+                        },
+                        failure -> LOG.errorf(failure, "The claiming loop stopped; no more tasks are claimed by this process"));
     }
 
     /**
-     * Claims tasks while this process has room, without waiting for the next tick: called when a run
-     * is created here and whenever enough judgments have finished. One claim loop at a time.
+     * Claims tasks while this process has room: called every second ({@link ClaimTick}), when a run is created here and
+     * whenever judgments have finished or been written.
      */
     void poll() {
-        if (!config.enabled() || stopping || !workers.ready()) {
-            return;
-        }
-        // a request during a claim loop is remembered: that loop may have looked before the new tasks existed
-        pollAgain.set(true);
-        if (claiming.compareAndSet(false, true)) {
-            claimWhileRoom();
+        if (config.enabled() && !stopping && workers.ready()) {
+            wakeUps.emit(Boolean.TRUE);
         }
     }
 
-    private void stopClaiming() {
-        claiming.set(false);
-        if (pollAgain.get() && claiming.compareAndSet(false, true)) {
-            claimWhileRoom();
-        }
+    /** One round: claims until there is no room or no more work. A failure is logged; the next wake-up tries again. */
+    private Uni<Void> claimWhileRoom() {
+        return Multi.createBy().repeating().uni(this::claimOnce).whilst(filled -> filled)
+                .collect().last()
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("Claiming judge tasks failed, trying again within a second: %s", failure.toString());
+                    return null;
+                });
     }
 
-    private void claimWhileRoom() {
-        // judgments waiting to be written count too: the writer must keep up before more is claimed
-        pollAgain.set(false);
-        int room = config.maxInFlight() - inFlight.get() - writer.pending();
-        if (room < Math.min(CLAIM_BATCH, config.maxInFlight()) / 4) {
+    /** Claims as many tasks as there is room for; true when as many came as were asked for (more may be waiting). */
+    private Uni<Boolean> claimOnce() {
+        // judgments waiting to be written count too: the sink must keep up before more is claimed
+        int room = config.maxInFlight() - inFlight.get() - sink.pending();
+        if (stopping || room < Math.min(CLAIM_BATCH, config.maxInFlight()) / 4) {
             // no room: the next finished judgment asks again
-            claiming.set(false);
-            return;
+            return Uni.createFrom().item(false);
         }
         int wanted = Math.min(room, CLAIM_BATCH);
-        rows.claim(wanted, Times.now(), config.lease()).subscribe().with(
-                claimed -> {
-                    if (!claimed.isEmpty()) {
-                        start(claimed);
-                    }
-                    if (claimed.size() == wanted) {
-                        claimWhileRoom();
-                    } else {
-                        stopClaiming();
-                    }
-                },
-                failure -> {
-                    pollAgain.set(false);
-                    claiming.set(false);
-                    LOG.warnf("Claiming judge tasks failed, trying again within a second: %s", failure.toString());
-                });
+        return queue.claim(wanted, Times.now(), config.lease()).map(claimed -> {
+            if (claimed.expired() > 0) {
+                leaseExpiries.increment(claimed.expired());
+                LOG.infof("Claimed %d tasks whose holder's lease had expired", claimed.expired());
+            }
+            if (!claimed.tasks().isEmpty()) {
+                start(claimed.tasks());
+            }
+            return claimed.tasks().size() == wanted;
+        });
     }
 
     private void start(List<JudgeTask> all) {
         inFlight.addAndGet(all.size());
-        all.forEach(task -> held.put(task.taskId(), task));
+        held.add(all);
         // a task whose process died every time it judged it (a trace too big for memory, say) ends as an error
-        List<JudgeTask> claimed = new java.util.ArrayList<>();
+        List<JudgeTask> claimed = new ArrayList<>();
         for (JudgeTask task : all) {
             if (task.claims() > MAX_CLAIMS) {
                 finished(task, failed(task, ErrorCode.INTERNAL_ERROR, "claimed " + task.claims() + " times without a result: each process "
@@ -150,21 +147,21 @@ class TaskWorker {
         if (claimed.isEmpty()) {
             return;
         }
-        Set<String> traceIds = claimed.stream().map(t -> t.traceId()).collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> traceIds = claimed.stream().map(JudgeTask::traceId).collect(Collectors.toCollection(LinkedHashSet::new));
         loader.load(traceIds).subscribe().with(
                 // prompts are built off the event loop, which the database connections share
                 data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data.get(task.traceId())))),
                 failure -> {
                     LOG.errorf("Loading traces for %d claimed tasks failed (%s); they go back to pending", claimed.size(), failure.toString());
-                    rows.release(claimed).subscribe().with(
+                    queue.release(claimed).subscribe().with(
                             released -> {
-                                claimed.forEach(task -> held.remove(task.taskId()));
+                                held.remove(claimed);
                                 inFlight.addAndGet(-claimed.size());
                                 poll();
                             },
                             releaseFailure -> {
                                 // no longer renewed: another process (or this one) takes them once their lease ends
-                                claimed.forEach(task -> held.remove(task.taskId()));
+                                held.remove(claimed);
                                 inFlight.addAndGet(-claimed.size());
                                 LOG.errorf("Releasing %d claimed tasks failed too (%s); they are claimed again when their lease ends",
                                         claimed.size(), releaseFailure.toString());
@@ -172,51 +169,11 @@ class TaskWorker {
                 });
     }
 
-    /**
-     * Keeps the leases of held tasks alive, a third of a lease at a time: a task waiting behind a slow
-     * provider stays this process's; a task of a process that died is free once its lease ends.
-     */
-    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void renewLeases() {
-        if (System.nanoTime() - lastRenewalNanos < config.lease().toNanos() / 3 || held.isEmpty()) {
-            return;
-        }
-        lastRenewalNanos = System.nanoTime();
-        List<JudgeTask> tasks = List.copyOf(held.values());
-        rows.renew(tasks, config.lease()).subscribe().with(
-                renewed -> LOG.debugf("Renewed the leases of %d of %d held tasks", (Object) renewed, tasks.size()),
-                failure -> LOG.warnf("Renewing the leases of %d tasks failed: %s", tasks.size(), failure.toString()));
-    }
-
     /** Tells this process's providers that a run was cancelled: its calls not yet sent are not sent. */
     void cancelRun(String runId) {
-        if (cancelledRuns.add(runId)) {
+        if (held.markCancelled(runId)) {
             models.cancelScope(runId);
         }
-    }
-
-    /** The tasks held here by judge and model, for tribunal_worker_held. */
-    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void countHeld() {
-        Map<List<String>, Long> counts = held.values().stream()
-                .collect(Collectors.groupingBy(t -> List.of(t.judgeName(), t.modelId()), Collectors.counting()));
-        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
-        counts.forEach((key, n) -> rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
-                io.micrometer.core.instrument.Tags.of("judge", key.get(0), "model", key.get(1)), n)));
-        heldByJudge.register(rows, true);
-    }
-
-    /** Runs cancelled by another process: their tasks held here stop too, within a second. */
-    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void followCancellations() {
-        Set<String> runs = held.values().stream().map(JudgeTask::runId).filter(id -> !cancelledRuns.contains(id))
-                .collect(Collectors.toSet());
-        if (runs.isEmpty()) {
-            return;
-        }
-        rows.cancelledAmong(runs).subscribe().with(
-                cancelled -> cancelled.forEach(this::cancelRun),
-                failure -> LOG.debugf("Looking for cancelled runs failed: %s", failure.toString()));
     }
 
     /**
@@ -224,7 +181,7 @@ class TaskWorker {
      * {@code tribunal.worker.shutdown-grace}, then gives every task still held back to pending, so that
      * another process (or this one, restarted) takes them at once instead of after their lease.
      */
-    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+    void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         // calls already sent finish; those not sent yet are not sent, their tasks given back below
         models.stopSending();
@@ -234,8 +191,7 @@ class TaskWorker {
         LOG.infof("Stopping: %d judge tasks held, waiting up to %d s for the calls in progress", held.size(),
                 config.shutdownGrace().toSeconds());
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while ((inFlight.get() > 0 || !writer.idle()) && System.nanoTime() < deadline) {
-            writer.flush();
+        while ((inFlight.get() > 0 || !sink.idle()) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -244,14 +200,14 @@ class TaskWorker {
             }
         }
         // results that arrive from now on are dropped: their tasks are given back below
-        writer.close();
-        List<JudgeTask> left = List.copyOf(held.values());
+        sink.close();
+        List<JudgeTask> left = held.all();
         if (left.isEmpty()) {
             LOG.info("Stopping: every judge task in progress was finished and written");
             return;
         }
         try {
-            int released = rows.release(left).await().atMost(java.time.Duration.ofSeconds(10));
+            int released = queue.release(left).await().atMost(java.time.Duration.ofSeconds(10));
             LOG.infof("Stopping: %d judge tasks not finished in time went back to pending", released);
         } catch (RuntimeException e) {
             LOG.warnf("Stopping: giving back %d judge tasks failed (%s); they are claimed again when their lease ends", left.size(),
@@ -296,16 +252,16 @@ class TaskWorker {
         if (judgment.errorCode() == ErrorCode.CANCELLED) {
             // its run was cancelled before the call went out: no assessment, the task is CANCELLED
             inFlight.decrementAndGet();
-            rows.cancelled(List.of(task)).subscribe().with(
-                    ignored -> held.remove(task.taskId()),
+            queue.cancelled(List.of(task)).subscribe().with(
+                    ignored -> held.remove(List.of(task)),
                     failure -> {
                         // left to its lease; the cancelled run's left-overs are settled then
-                        held.remove(task.taskId());
+                        held.remove(List.of(task));
                         LOG.warnf("Marking task %s cancelled failed: %s", task.taskId(), failure.toString());
                     });
             return;
         }
-        writer.add(task, judgment);
+        sink.add(task, judgment);
         inFlight.decrementAndGet();
         poll();
     }
@@ -321,8 +277,4 @@ class TaskWorker {
                 code, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
     }
 
-    /** Judgments started and not yet handed to the writer. */
-    int inFlight() {
-        return inFlight.get();
-    }
 }
