@@ -206,7 +206,7 @@ public class RunService {
         List<JudgeTask> result = new ArrayList<>();
         for (String traceId : traceIds) {
             for (Target target : targets) {
-                result.add(new JudgeTask(UUID.randomUUID(), runId, traceId, target.judge().name(), target.judge().version(), target.modelName()));
+                result.add(new JudgeTask(dev.tribunal.system.Ids.newTimeOrderedUuid(), runId, traceId, target.judge().name(), target.judge().version(), target.modelName()));
             }
         }
         return result;

@@ -97,6 +97,44 @@ class TaskStateTest {
     }
 
     @Test
+    void deletingTracesOrRunsDeletesWhatWasJudgedOfThem() {
+        List<String> traceIds = traces(3, "2");
+        String runId = startRun(List.of("exact_match"), traceIds, null);
+        awaitCompleted(runId, WAIT);
+        assertEquals(3, count("select count(*) from judge_task where run_id = $1", runId));
+        assertEquals(3, count("select count(*) from assessment where run_id = $1 and task_id is not null", runId));
+
+        // a trace deleted by hand takes its tasks and assessments with it, in one statement
+        pool.preparedQuery("delete from trace where trace_id = $1").execute(Tuple.of(traceIds.get(0))).await().indefinitely();
+        assertEquals(2, count("select count(*) from judge_task where run_id = $1", runId));
+        assertEquals(0, count("select count(*) from assessment where trace_id = $1", traceIds.get(0)));
+
+        // a run deleted by hand takes its tasks; the assessments stay, no longer pointing at them
+        pool.preparedQuery("delete from judge_run where run_id = $1").execute(Tuple.of(runId)).await().indefinitely();
+        assertEquals(0, count("select count(*) from judge_task where run_id = $1", runId));
+        assertEquals(2, count("select count(*) from assessment where run_id = $1 and task_id is null and task_attempt is null", runId));
+    }
+
+    @Test
+    void newTaskIdsSortByTheTimeTheyWereMade() throws InterruptedException {
+        UUID first = dev.tribunal.system.Ids.newTimeOrderedUuid();
+        Thread.sleep(2);
+        UUID second = dev.tribunal.system.Ids.newTimeOrderedUuid();
+        assertEquals(7, first.version());
+        assertEquals(2, first.variant());
+        assertTrue(pool.preparedQuery("select $1::uuid < $2::uuid as before").execute(Tuple.of(first, second)).await().indefinitely()
+                .iterator().next().getBoolean("before"), "PostgreSQL orders them by time");
+        String a = dev.tribunal.system.Ids.newAssessmentId();
+        Thread.sleep(2);
+        String b = dev.tribunal.system.Ids.newAssessmentId();
+        assertTrue(a.matches("a-[0-9a-f]{32}") && a.compareTo(b) < 0, a + " then " + b);
+    }
+
+    private long count(String sql, String id) {
+        return pool.preparedQuery(sql).execute(Tuple.of(id)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    @Test
     void aTaskThatKeepsLosingItsProcessEndsAsAnError() throws InterruptedException {
         List<String> traceIds = traces(1, "2");
         String runId = "poisoned" + Long.toHexString(System.nanoTime());
