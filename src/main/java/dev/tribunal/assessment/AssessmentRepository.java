@@ -65,15 +65,6 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         return find("id = ?1 and traceId = ?2", assessmentId, traceId).firstResult();
     }
 
-    /** The judge_run table belongs to the run feature; only whether a run of this id exists matters here. */
-    Uni<Boolean> runExists(String runId) {
-        return getSession()
-                .chain(session -> session.createNativeQuery("select count(*) from judge_run where run_id = :id", Long.class)
-                        .setParameter("id", runId)
-                        .getSingleResult())
-                .map(count -> count > 0);
-    }
-
     /** Whether any assessment other than {@code excludedId} still overrides {@code targetId}. */
     Uni<Boolean> isOverriddenByAnother(String targetId, String excludedId) {
         return count("overrides = ?1 and id <> ?2", targetId, excludedId).map(count -> count > 0);

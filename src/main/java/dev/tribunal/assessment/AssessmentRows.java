@@ -30,14 +30,12 @@ public final class AssessmentRows {
             + "error_message, stack_trace, rationale, source_type, source_id, metadata, create_time, last_update_time, overrides, valid, "
             + "run_id, task_id, task_attempt) select a.assessment_id, a.trace_id, a.span_id, a.name, 'FEEDBACK', cast(a.val as jsonb), "
             + "a.error_code, a.error_message, a.stack_trace, a.rationale, a.source_type, a.source_id, "
-            // logged by whoever started the run
-            + "cast(a.metadata as jsonb) || jsonb_build_object('tribunal.logged_by', coalesce(r.created_by, 'tribunal')), a.at, a.at, "
+            + "cast(a.metadata as jsonb), a.at, a.at, "
             + "a.overrides, true, a.run_id, a.task_id, a.task_attempt "
             + "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
             + "$10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::text[], $16::uuid[], $17::int[]) "
             + "as a(assessment_id, trace_id, span_id, name, val, error_code, error_message, stack_trace, rationale, source_type, "
             + "source_id, metadata, at, overrides, run_id, task_id, task_attempt) "
-            + "left join judge_run r on r.run_id = a.run_id "
             + "on conflict (task_id, task_attempt) where task_id is not null do nothing";
     /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
@@ -55,10 +53,12 @@ public final class AssessmentRows {
      * @param sourceType LLM_JUDGE or CODE
      * @param metadata the judge's figures; the run id is added as MLflow's {@code mlflow.assessment.sourceRunId}
      * @param overrides the assessment this one replaces (an earlier attempt's error), or null
+     * @param loggedBy who started the run: the result is logged in that name ({@code tribunal.logged_by})
      */
     public record JudgeFeedback(String traceId, String spanId, String name, JsonNode value, String rationale,
                                 AssessmentSourceType sourceType, String sourceId, AssessmentError error,
-                                Map<String, String> metadata, String runId, UUID taskId, int taskAttempt, String overrides, Instant at) {
+                                Map<String, String> metadata, String runId, UUID taskId, int taskAttempt, String overrides, String loggedBy,
+                                Instant at) {
     }
 
     public static Uni<Void> insert(SqlConnection connection, List<JudgeFeedback> feedback) {
@@ -92,6 +92,11 @@ public final class AssessmentRows {
     }
 
     /** The SQL condition that a trace (its id at {@code traceId}) has no assessment of any name in {@code names}. */
+    /** SQL: the id of the assessment a task's attempt produced (null when none), for a statement of the run feature. */
+    public static String resultOfTask(String taskId, String attempt) {
+        return "(select a.assessment_id from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt + ")";
+    }
+
     public static String namedNone(String traceId, String names) {
         return "not exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.name = any(" + names + "))";
     }
@@ -106,6 +111,7 @@ public final class AssessmentRows {
             JudgeFeedback f = feedback.get(i);
             Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
             metadata.put(AssessmentFactory.SOURCE_RUN_ID_KEY, f.runId());
+            metadata.put(AssessmentFactory.LOGGED_BY_KEY, f.loggedBy());
             AssessmentError error = f.error();
             String[] row = {Ids.newAssessmentId(), f.traceId(), f.spanId(), f.name(), Json.write(f.value()),
                     error == null ? null : error.errorCode(), error == null ? null : error.errorMessage(),

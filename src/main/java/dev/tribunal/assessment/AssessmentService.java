@@ -41,10 +41,12 @@ public class AssessmentService {
 
     private final AssessmentRepository assessments;
     private final KnownTraces traces;
+    private final KnownRuns runs;
     private final ApiConfig api;
     private final RunResults runResults;
 
-    AssessmentService(AssessmentRepository assessments, KnownTraces traces, ApiConfig api, RunResults runResults) {
+    AssessmentService(AssessmentRepository assessments, KnownTraces traces, KnownRuns runs, ApiConfig api, RunResults runResults) {
+        this.runs = runs;
         this.assessments = assessments;
         this.traces = traces;
         this.api = api;
@@ -218,7 +220,7 @@ public class AssessmentService {
         if (assessment.runId == null) {
             return Uni.createFrom().voidItem();
         }
-        return assessments.runExists(assessment.runId)
+        return runs.exists(assessment.runId)
                 .invoke(exists -> InvalidRequestException.require(!exists, "run_id '" + assessment.runId
                         + "' names one of Tribunal's judge runs; its results are written by the run itself"))
                 .replaceWithVoid();

@@ -11,11 +11,12 @@ import java.util.UUID;
  * @param attempt 1, and one more each time the task is retried after an error
  * @param overrides the assessment this attempt's result replaces (the previous attempt's error); null on the first
  * @param claims how many times the task was claimed, this time included
+ * @param loggedBy who started the task's run: its result is logged in that name
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims) {
+                 String overrides, int claims, String loggedBy) {
 
     JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId) {
-        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, 1, null, 0);
+        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, 1, null, 0, null);
     }
 }

@@ -156,6 +156,7 @@ class ResultSink {
                 + j.errorCode() + ": " + j.errorMessage());
         AssessmentSourceType source = j.kind() == JudgeDefinition.Kind.LLM ? AssessmentSourceType.LLM_JUDGE : AssessmentSourceType.CODE;
         return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(), source, j.sourceId(), error,
-                j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(), now);
+                j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(),
+                f.task().loggedBy() == null ? "tribunal" : f.task().loggedBy(), now);
     }
 }

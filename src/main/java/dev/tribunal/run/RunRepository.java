@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * with plain SQL, sizes first, so that a run naming megabytes of models is never read only to be dropped.
  */
 @ApplicationScoped
-class RunRepository implements PanacheRepositoryBase<JudgeRun, String> {
+class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.tribunal.assessment.KnownRuns {
 
     /** The columns an answer may leave out of a run too large for it, in the order the answer shows them. */
     static final List<String> LARGE = List.of("judges", "models");
@@ -36,6 +36,11 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String> {
 
     RunRepository(Pool pool) {
         this.pool = pool;
+    }
+
+    @Override
+    public Uni<Boolean> exists(String runId) {
+        return count("runId", runId).map(count -> count > 0);
     }
 
     /** Candidates of one page of runs, newest first, with their sizes: one more than {@code maxResults}. */

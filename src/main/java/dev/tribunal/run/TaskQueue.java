@@ -47,7 +47,8 @@ class TaskQueue {
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
-            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired";
+            + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired, "
+            + "(select coalesce(r.created_by, 'tribunal') from judge_run r where r.run_id = t.run_id) as logged_by";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -98,8 +99,8 @@ class TaskQueue {
      * Tasks that ended in an error (of the given codes, or any) go back to pending as their next attempt,
      * remembering the error assessment their new result overrides; returns the requeued count per code.
      */
-    private static final String REQUEUE = "with errored as (select t.task_id, t.error_code, a.assessment_id from judge_task t "
-            + "left join assessment a on a.task_id = t.task_id and a.task_attempt = t.attempt "
+    private static final String REQUEUE = "with errored as (select t.task_id, t.error_code, "
+            + AssessmentRows.resultOfTask("t.task_id", "t.attempt") + " as assessment_id from judge_task t "
             + "where t.run_id = $1 and t.status = 'DONE' and t.error_code is not null "
             + "and (cardinality($2::text[]) = 0 or t.error_code = any($2)) for update of t), "
             + "requeued as (update judge_task t set status = 'PENDING', attempt = t.attempt + 1, overrides = e.assessment_id, "
@@ -409,7 +410,7 @@ class TaskQueue {
     private static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
-                row.getInteger("claims"));
+                row.getInteger("claims"), row.getString("logged_by"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {
