@@ -2,7 +2,7 @@
 -- claimed, done) and every write of a row whose status changes puts an entry in each of the table's indexes.
 --
 -- judge_task_once_uk (run, trace, judge, model) was the widest index and served no query: a run's tasks are made from
--- distinct traces and distinct judge-model pairs in one statement (run.RunService), so they are unique by
+-- distinct traces and distinct judge-model pairs in one statement (run.TaskQueue), so they are unique by
 -- construction. judge_task_run_idx (run, status) is only ever asked for a run's open tasks (is the run finished, cancel
 -- its pending ones, settle a cancelled run's left-overs); it becomes a partial index of open tasks, which a task leaves
 -- when it is done instead of being entered again.

@@ -4,7 +4,6 @@ import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.run.RunPlan.InlineTraces;
 import dev.tribunal.run.RunPlan.StoredTraces;
-import dev.tribunal.run.RunPlan.Target;
 import dev.tribunal.run.RunRequests.DryRunView;
 import dev.tribunal.run.RunRequests.JudgeRunRequest;
 import dev.tribunal.run.RunRequests.RetryRequest;
@@ -33,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -95,16 +93,16 @@ public class RunService {
                 : Uni.createFrom().item(((StoredTraces) plan.traces()).ids());
         return traceIds.chain(ids -> {
             String runId = HexFormat.of().formatHex(uuidBytes());
-            List<JudgeTask> newTasks = tasks(runId, ids, plan.targets());
+            TaskQueue.NewTasks newTasks = new TaskQueue.NewTasks(ids, plan.targets());
             JudgeRun run = new JudgeRun();
             run.runId = runId;
             run.status = RunStatus.QUEUED;
             run.judges = Json.write(plan.judges().stream().map(JudgeDefinition::name).toList());
             run.models = plan.models().isEmpty() ? null : Json.write(plan.models().stream().map(ModelId::toString).toList());
-            run.total = newTasks.size();
+            run.total = newTasks.count();
             run.createdAt = Times.now();
             run.createdBy = caller.name();
-            return queue.create(run, newTasks)
+            return queue.create(run, List.of(newTasks))
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
                     .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
@@ -119,9 +117,10 @@ public class RunService {
     public Uni<Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep,
                                                  Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models) {
         String runId = HexFormat.of().formatHex(uuidBytes());
-        List<JudgeTask> newTasks = new ArrayList<>();
-        traceIdsByJudge.forEach((judge, traceIds) -> newTasks.addAll(tasks(runId, traceIds, RunPlan.targets(List.of(judge), models))));
-        if (newTasks.isEmpty()) {
+        List<TaskQueue.NewTasks> newTasks = new ArrayList<>();
+        traceIdsByJudge.forEach((judge, traceIds) -> newTasks.add(new TaskQueue.NewTasks(traceIds, RunPlan.targets(List.of(judge), models))));
+        int total = newTasks.stream().mapToInt(TaskQueue.NewTasks::count).sum();
+        if (total == 0) {
             return Uni.createFrom().item(Optional.empty());
         }
         JudgeRun run = new JudgeRun();
@@ -129,7 +128,7 @@ public class RunService {
         run.status = RunStatus.QUEUED;
         run.judges = Json.write(traceIdsByJudge.keySet().stream().map(JudgeDefinition::name).toList());
         run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
-        run.total = newTasks.size();
+        run.total = total;
         run.createdAt = Times.now();
         run.trigger = "SWEEP";
         run.sweep = sweep;
@@ -199,17 +198,6 @@ public class RunService {
                 return runs.fieldBytes(id);
             }
         };
-    }
-
-    /** One task per trace and target: an LLM judge on each model, a code judge once. */
-    private static List<JudgeTask> tasks(String runId, List<String> traceIds, List<Target> targets) {
-        List<JudgeTask> result = new ArrayList<>();
-        for (String traceId : traceIds) {
-            for (Target target : targets) {
-                result.add(new JudgeTask(dev.tribunal.system.Ids.newTimeOrderedUuid(), runId, traceId, target.judge().name(), target.judge().version(), target.modelName()));
-            }
-        }
-        return result;
     }
 
     static RunView view(JudgeRun run, List<String> truncated) {

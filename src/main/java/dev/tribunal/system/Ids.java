@@ -28,17 +28,6 @@ public final class Ids {
         return "a-" + hex.toHexDigits(System.currentTimeMillis() << 16 | (random.nextInt() & 0xffff)) + hex.toHexDigits(random.nextLong());
     }
 
-    /**
-     * A version 7 UUID (RFC 9562): 48 bits of Unix time in milliseconds, then random bits. Keys made together sort
-     * together, so their index grows at its end.
-     */
-    public static java.util.UUID newTimeOrderedUuid() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        long high = System.currentTimeMillis() << 16 | 0x7000 | (random.nextInt() & 0x0fff);
-        long low = random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L;
-        return new java.util.UUID(high, low);
-    }
-
     /** 16 hex digits, the OpenTelemetry span id format. */
     public static String newSpanId() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());

@@ -117,13 +117,19 @@ class TaskStateTest {
 
     @Test
     void newTaskIdsSortByTheTimeTheyWereMade() throws InterruptedException {
-        UUID first = dev.tribunal.system.Ids.newTimeOrderedUuid();
-        Thread.sleep(2);
-        UUID second = dev.tribunal.system.Ids.newTimeOrderedUuid();
-        assertEquals(7, first.version());
-        assertEquals(2, first.variant());
-        assertTrue(pool.preparedQuery("select $1::uuid < $2::uuid as before").execute(Tuple.of(first, second)).await().indefinitely()
-                .iterator().next().getBoolean("before"), "PostgreSQL orders them by time");
+        long before = System.currentTimeMillis();
+        String runId = startRun(List.of("exact_match"), traces(3, "2"), null);
+        awaitCompleted(runId, WAIT);
+        List<UUID> ids = new java.util.ArrayList<>();
+        pool.preparedQuery("select task_id from judge_task where run_id = $1").execute(Tuple.of(runId)).await().indefinitely()
+                .forEach(r -> ids.add(r.getUUID("task_id")));
+        assertEquals(3, ids.size());
+        for (UUID id : ids) {
+            assertEquals(7, id.version(), id.toString());
+            assertEquals(2, id.variant(), id.toString());
+            long millis = id.getMostSignificantBits() >>> 16;
+            assertTrue(millis >= before - 1000 && millis <= System.currentTimeMillis() + 1000, "its first 48 bits are the time it was made");
+        }
         String a = dev.tribunal.system.Ids.newAssessmentId();
         Thread.sleep(2);
         String b = dev.tribunal.system.Ids.newAssessmentId();

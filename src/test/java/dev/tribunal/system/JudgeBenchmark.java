@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,6 +27,7 @@ import static dev.tribunal.system.ProcessFigures.percentile;
 import static dev.tribunal.system.ProcessFigures.statusKb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Judge throughput of the built application, run as a real process against an OpenAI-compatible
@@ -35,6 +37,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Sizes: {@code -Dbench.judgments=10000} (measured {@code -Dbench.repeats=3} times, the median printed),
  * {@code -Dbench.limited.judgments=1200}; one scenario only:
  * {@code -Dit.test='JudgeBenchmark#throughputAt*'}; Tribunal's JVM arguments: {@code -Dbench.jvm-args="..."}.
+ * <p>
+ * The run of a million judgments (one run: 100,000 traces x 2 judges x 5 models, with Tribunal's RSS and live heap
+ * recorded every {@code -Dbench.million.sample-every=100000} judgments) takes about a quarter of an hour on two cores:
+ * it runs only with {@code -Dbench.million=true}, e.g. {@code -Dit.test='JudgeBenchmark#million*' -Dbench.million=true};
+ * {@code -Dbench.million.judgments=100000} makes it smaller.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JudgeBenchmark {
@@ -149,6 +156,74 @@ class JudgeBenchmark {
         assertEquals(m.total(), m.succeeded(), "every judgment succeeds, none is lost to 429s");
     }
 
+    @Test
+    @Order(4)
+    void millionJudgmentsInOneRun() throws IOException {
+        assumeTrue(Boolean.getBoolean("bench.million"), "the run of a million judgments runs with -Dbench.million=true");
+        int judgments = Integer.getInteger("bench.million.judgments", 1_000_000);
+        int sampleEvery = Integer.getInteger("bench.million.sample-every", 100_000);
+        // each judge on each of five models (latencies 50 to 54 ms): ten judgments per trace
+        List<String> models = java.util.stream.IntStream.range(0, 5).mapToObj(i -> "bench-wide:/slow-" + (LATENCY_MS + i)).toList();
+        int perTrace = JUDGES.size() * models.size();
+        // warm-up, not measured: the JIT compiles the hot paths of creating and judging a run
+        run(models, ingest(2_000), Duration.ofMinutes(30), progress -> {
+        });
+        List<String> traceIds = ingest(judgments / perTrace);
+        List<Sample> samples = new ArrayList<>(List.of(Sample.of(0, System.nanoTime())));
+        Measured m = run(models, traceIds, Duration.ofHours(3), progress -> {
+            int completed = progress.getInt("completed");
+            if (completed >= samples.size() * (long) sampleEvery || "COMPLETED".equals(progress.getString("status"))) {
+                samples.add(Sample.of(completed, System.nanoTime()));
+            }
+        });
+        assertEquals(traceIds.size() * perTrace, m.total(), "the run holds a judgment per trace, judge and model");
+        assertEquals(m.total(), m.succeeded(), "every judgment succeeds");
+        assertEquals(m.total(), m.persisted(), "every judgment is persisted");
+        double ideal = WIDE_CONCURRENCY * 1000.0 / LATENCY_MS;
+        print("4. one run of " + m.total() + " judgments (" + traceIds.size() + " traces x " + JUDGES.size() + " judges x " + models.size()
+                + " models), provider latency " + LATENCY_MS + "-" + (LATENCY_MS + models.size() - 1) + " ms, max-concurrency "
+                + WIDE_CONCURRENCY, m, List.of(
+                row("% of ideal (" + (int) ideal + "/s)", "%.1f %%", 100 * m.perSecond() / ideal)));
+        printMemory(samples);
+    }
+
+    /**
+     * Tribunal's live heap (after a full GC, which pauses it for a moment) and RSS once {@code completed} judgments of
+     * the run were done; the first sample is taken before the run is created.
+     */
+    record Sample(int completed, long atNanos, long liveHeapBytes, long rssKb) {
+        static Sample of(int completed, long atNanos) throws IOException {
+            try {
+                return new Sample(completed, atNanos, ProcessFigures.liveObjectBytes(app.pid()), statusKb(app.pid(), "VmRSS:"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static void printMemory(List<Sample> samples) {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("=== 4. Tribunal JVM memory while the run progresses (-Xmx512m unless -Dbench.jvm-args says otherwise; live heap after a full GC)");
+        lines.add(String.format("  %12s %16s %10s %26s", "judgments", "live heap (MB)", "RSS (MB)", "judgments/s (since last)"));
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            String rate = "";
+            if (i > 0) {
+                Sample previous = samples.get(i - 1);
+                rate = String.format("%.0f", (s.completed() - previous.completed()) / ((s.atNanos() - previous.atNanos()) / 1e9));
+            }
+            lines.add(String.format("  %12s %16.1f %10.1f %26s", i == 0 ? "before run" : Integer.toString(s.completed()),
+                    s.liveHeapBytes() / 1048576.0, s.rssKb() / 1024.0, rate));
+        }
+        Sample first = samples.get(Math.min(1, samples.size() - 1));
+        Sample last = samples.get(samples.size() - 1);
+        lines.add(row("growth from " + first.completed() + " to " + last.completed(), "live heap %+.1f MB, RSS %+.1f MB",
+                (last.liveHeapBytes() - first.liveHeapBytes()) / 1048576.0, (last.rssKb() - first.rssKb()) / 1024.0));
+        System.out.println(String.join("\n", lines));
+    }
+
     // ---- one measured run -----------------------------------------------------------------------
 
     record Measured(int total, int succeeded, int persisted, double seconds, double perSecond, double createSeconds,
@@ -157,16 +232,32 @@ class JudgeBenchmark {
     }
 
     private Measured run(String model, List<String> traceIds) throws IOException {
+        return run(List.of(model), traceIds, Duration.ofMinutes(30), progress -> {
+        });
+    }
+
+    /** What a scenario does with each poll of its run's progress (the run's JSON), e.g. sample memory. */
+    interface Progress {
+        void seen(JsonPath run) throws IOException;
+    }
+
+    /**
+     * One run of the judges on each model over the traces, from the request to the run's finish; {@code progress} sees
+     * every poll of the run's progress, and time it takes is counted in the run's.
+     */
+    private Measured run(List<String> models, List<String> traceIds, Duration timeout, Progress progress) throws IOException {
         Cpu before = Cpu.of(app.pid(), postmaster());
         long providerBefore = cpuMs(provider.pid());
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
-        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": " + json(JUDGES) + ", \"models\": [\"" + model
-                + "\"], \"trace_ids\": " + json(traceIds) + "}");
+        // the creation's time is a figure to print, not a limit: a slow one is waited for
+        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": " + json(JUDGES) + ", \"models\": " + json(models)
+                + ", \"trace_ids\": " + json(traceIds) + "}", timeout);
         assertEquals(202, created.statusCode(), created.body());
         double createSeconds = (System.nanoTime() - start) / 1e9;
         String runId = JsonPath.from(created.body()).getString("run_id");
-        JsonPath run = awaitCompleted(runId);
+        System.out.printf("  run of %d traces x %d targets created in %.2f s%n", traceIds.size(), JUDGES.size() * models.size(), createSeconds);
+        JsonPath run = awaitCompleted(runId, timeout, progress);
         // from the request to the run's own finish time (same machine, same clock): no polling delay counted
         double seconds = (java.time.Instant.parse(run.getString("finished_at")).toEpochMilli() - startMillis) / 1000.0;
         Cpu after = Cpu.of(app.pid(), postmaster());
@@ -182,11 +273,12 @@ class JudgeBenchmark {
                 peakRssMb(app.pid()), after.pgRssMb());
     }
 
-    private JsonPath awaitCompleted(String runId) throws IOException {
-        long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
+    private JsonPath awaitCompleted(String runId, Duration timeout, Progress progress) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         long nextSample = 0;
         while (System.nanoTime() < deadline) {
             JsonPath run = JsonPath.from(app.get("/api/judge-runs/" + runId).body());
+            progress.seen(run);
             if ("COMPLETED".equals(run.getString("status"))) {
                 return run;
             }
@@ -200,7 +292,7 @@ class JudgeBenchmark {
             // a client polling often would cost the server more than it tells
             TribunalProcess.pause(500);
         }
-        fail("run " + runId + " did not complete in 30 minutes" + app.logTailMessage());
+        fail("run " + runId + " did not complete in " + timeout + app.logTailMessage());
         return null;
     }
 
@@ -268,10 +360,14 @@ class JudgeBenchmark {
         return workDir.resolve("data").resolve("postgres");
     }
 
-    /** CPU time (user + system) of the JVM and of the PostgreSQL server with its backends, and their RSS. */
+    /**
+     * CPU time (user + system) of the JVM and of the PostgreSQL server with its backends (the live ones, and those that
+     * have exited, autovacuum's workers among them, which the postmaster's children times hold), and their RSS.
+     */
     record Cpu(long appMs, long pgMs, long pgRssMb) {
         static Cpu of(long appPid, Path pgDir) {
-            long pgMs = 0;
+            long pgMs = TribunalProcess.postmasterPid(pgDir)
+                    .map(pid -> cpuMs(pid, ProcessFigures.CHILDREN_UTIME) + cpuMs(pid, ProcessFigures.CHILDREN_STIME)).orElse(0L);
             long pgRssKb = 0;
             for (long pid : ProcessFigures.postgresPids(pgDir)) {
                 pgMs += cpuMs(pid);

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -356,27 +355,8 @@ class OtlpBenchmark {
     /** The Tribunal JVM's live heap (after a full GC) and RSS, after {@code spans} measured spans. */
     record Sample(int spans, long liveHeapBytes, long rssKb) {
         static Sample of(int spans) throws IOException, InterruptedException {
-            return new Sample(spans, liveObjectBytes(app.pid()), statusKb(app.pid(), "VmRSS:"));
+            return new Sample(spans, ProcessFigures.liveObjectBytes(app.pid()), statusKb(app.pid(), "VmRSS:"));
         }
-    }
-
-    /**
-     * The bytes of live objects: {@code jcmd GC.class_histogram} runs a full GC and counts what survives, whatever the
-     * collector; its last line is {@code Total <instances> <bytes>}.
-     */
-    private static long liveObjectBytes(long pid) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
-        String output;
-        try (InputStream in = jcmd.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        jcmd.waitFor(2, TimeUnit.MINUTES);
-        Matcher total = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$").matcher(output);
-        if (!total.find()) {
-            fail("jcmd " + pid + " GC.class_histogram printed no total:\n" + output.lines().limit(20).toList());
-        }
-        return Long.parseLong(total.group(1));
     }
 
     // ---- printing -----------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 package dev.tribunal.system;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** What the benchmarks print of processes, read from Linux's /proc, and their percentiles. */
 final class ProcessFigures {
@@ -54,6 +58,25 @@ final class ProcessFigures {
             ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
         });
         return pids;
+    }
+
+    /**
+     * The bytes of live objects of a JVM: {@code jcmd GC.class_histogram} runs a full GC and counts what survives,
+     * whatever the collector; its last line is {@code Total <instances> <bytes>}.
+     */
+    static long liveObjectBytes(long pid) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+        String output;
+        try (InputStream in = jcmd.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        jcmd.waitFor(2, TimeUnit.MINUTES);
+        Matcher total = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$").matcher(output);
+        if (!total.find()) {
+            throw new IllegalStateException("jcmd " + pid + " GC.class_histogram printed no total:\n" + output.lines().limit(20).toList());
+        }
+        return Long.parseLong(total.group(1));
     }
 
     static long percentile(List<Long> sorted, double p) {

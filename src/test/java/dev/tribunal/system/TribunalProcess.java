@@ -164,14 +164,23 @@ final class TribunalProcess implements AutoCloseable {
     }
 
     HttpResponse<String> postJson(String path, String json) throws IOException {
+        return postJson(path, json, Duration.ofSeconds(30));
+    }
+
+    /** A POST that may take longer than the usual 30 s to be answered, e.g. a benchmark's large request. */
+    HttpResponse<String> postJson(String path, String json, Duration timeout) throws IOException {
         return send(HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)), timeout);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+        return send(request, Duration.ofSeconds(30));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, Duration timeout) throws IOException {
         try {
-            return HTTP.send(request.timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_KEY).build(),
+            return HTTP.send(request.timeout(timeout).header("Authorization", "Bearer " + ADMIN_KEY).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
