@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
 class HeldTasks {
 
     private final Map<UUID, JudgeTask> held = new ConcurrentHashMap<>();
-    private final Set<String> cancelledRuns = ConcurrentHashMap.newKeySet();
+    /** Runs known to be cancelled; forgotten a day after they were learnt of, when no held task can be of them any more. */
+    private final Set<String> cancelledRuns = java.util.Collections.newSetFromMap(com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .expireAfterWrite(java.time.Duration.ofDays(1)).<String, Boolean>build().asMap());
 
     void add(Collection<JudgeTask> tasks) {
         tasks.forEach(task -> held.put(task.taskId(), task));

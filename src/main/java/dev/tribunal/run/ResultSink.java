@@ -99,6 +99,12 @@ class ResultSink {
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("Writing %d judgments in one transaction failed (%s); writing them one by one", batch.size(), failure.toString());
                     return writeOneByOne(batch);
+                })
+                // the stream must outlive any failure: a batch lost here is judged again once its tasks' leases end
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.errorf(failure, "Writing %d judgments failed; their tasks are judged again once their leases end", batch.size());
+                    pending.updateAndGet(n -> Math.max(0, n - batch.size()));
+                    return null;
                 });
     }
 
