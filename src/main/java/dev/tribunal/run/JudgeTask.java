@@ -15,8 +15,4 @@ import java.util.UUID;
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
                  String overrides, int claims, String loggedBy) {
-
-    JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId) {
-        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, 1, null, 0, null);
-    }
 }

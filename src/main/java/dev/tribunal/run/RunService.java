@@ -12,6 +12,7 @@ import dev.tribunal.run.RunRequests.RunCreatedView;
 import dev.tribunal.run.RunRequests.RunView;
 import dev.tribunal.security.Caller;
 import dev.tribunal.system.ApiConfig;
+import dev.tribunal.system.Ids;
 import dev.tribunal.system.Json;
 import dev.tribunal.system.LeftOut;
 import dev.tribunal.system.Page;
@@ -26,13 +27,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Creates judge runs as persisted tasks and reports their progress. A request is checked once, into a {@link RunPlan};
@@ -92,20 +91,12 @@ public class RunService {
                 ? traces.ingest(inline.checked()).map(TraceBatchResult::traceIds)
                 : Uni.createFrom().item(((StoredTraces) plan.traces()).ids());
         return traceIds.chain(ids -> {
-            String runId = HexFormat.of().formatHex(uuidBytes());
             TaskQueue.NewTasks newTasks = new TaskQueue.NewTasks(ids, plan.targets());
-            JudgeRun run = new JudgeRun();
-            run.runId = runId;
-            run.status = RunStatus.QUEUED;
-            run.judges = Json.write(plan.judges().stream().map(JudgeDefinition::name).toList());
-            run.models = plan.models().isEmpty() ? null : Json.write(plan.models().stream().map(ModelId::toString).toList());
-            run.total = newTasks.count();
-            run.createdAt = Times.now();
-            run.createdBy = caller.name();
+            JudgeRun run = newRun(plan.judges(), plan.models(), newTasks.count(), caller.name());
             return queue.create(run, List.of(newTasks))
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
-                    .map(ignored -> new RunCreatedView(runId, RunStatus.QUEUED, run.total));
+                    .map(ignored -> new RunCreatedView(run.runId, RunStatus.QUEUED, run.total));
         });
     }
 
@@ -116,24 +107,16 @@ public class RunService {
      */
     public Uni<Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep,
                                                  Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models) {
-        String runId = HexFormat.of().formatHex(uuidBytes());
         List<TaskQueue.NewTasks> newTasks = new ArrayList<>();
         traceIdsByJudge.forEach((judge, traceIds) -> newTasks.add(new TaskQueue.NewTasks(traceIds, RunPlan.targets(List.of(judge), models))));
         int total = newTasks.stream().mapToInt(TaskQueue.NewTasks::count).sum();
         if (total == 0) {
             return Uni.createFrom().item(Optional.empty());
         }
-        JudgeRun run = new JudgeRun();
-        run.runId = runId;
-        run.status = RunStatus.QUEUED;
-        run.judges = Json.write(traceIdsByJudge.keySet().stream().map(JudgeDefinition::name).toList());
-        run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
-        run.total = total;
-        run.createdAt = Times.now();
+        JudgeRun run = newRun(List.copyOf(traceIdsByJudge.keySet()), models, total, "sweep:" + sweep);
         run.trigger = "SWEEP";
         run.sweep = sweep;
-        run.createdBy = "sweep:" + sweep;
-        return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(runId));
+        return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(run.runId));
     }
 
     /** Starts on new work in this process now (other processes find it within their next second). */
@@ -229,9 +212,16 @@ public class RunService {
         return values;
     }
 
-    private static byte[] uuidBytes() {
-        byte[] bytes = new byte[16];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return bytes;
+    /** A new, queued run's row: its judges and models (none: each judge's own) as JSON, created now by {@code createdBy}. */
+    private static JudgeRun newRun(List<JudgeDefinition> judges, List<ModelId> models, int total, String createdBy) {
+        JudgeRun run = new JudgeRun();
+        run.runId = Ids.newRunId();
+        run.status = RunStatus.QUEUED;
+        run.judges = Json.write(judges.stream().map(JudgeDefinition::name).toList());
+        run.models = models.isEmpty() ? null : Json.write(models.stream().map(ModelId::toString).toList());
+        run.total = total;
+        run.createdAt = Times.now();
+        run.createdBy = createdBy;
+        return run;
     }
 }

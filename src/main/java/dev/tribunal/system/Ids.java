@@ -28,6 +28,11 @@ public final class Ids {
         return "a-" + hex.toHexDigits(System.currentTimeMillis() << 16 | (random.nextInt() & 0xffff)) + hex.toHexDigits(random.nextLong());
     }
 
+    /** 32 hex digits: a judge run's id. */
+    public static String newRunId() {
+        return hex32();
+    }
+
     /** 16 hex digits, the OpenTelemetry span id format. */
     public static String newSpanId() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
