@@ -113,6 +113,12 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         if (query.hasError() != null) {
             where.add(query.hasError() ? "error_code is not null" : "error_code is null");
         }
+        if (query.maxAgreement() != null) {
+            // written by Tribunal as a share: the verdicts of several samples or of a jury (any other text is no agreement)
+            String agreement = "metadata ->> '" + dev.tribunal.judge.JudgeRunner.AGREEMENT_KEY + "'";
+            where.add("(case when " + agreement + " ~ '^(0|1)(\\.[0-9]+)?$' then (" + agreement + ")::float8 end) <= "
+                    + param(params, query.maxAgreement()));
+        }
         PageToken after = query.pageToken();
         if (after != null) {
             where.add("(create_time, assessment_id) < (" + param(params, utc(after)) + ", " + param(params, after.id()) + ")");
@@ -172,7 +178,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             + "left(a.metadata->>'tribunal.judge.version', 250) as version, "
             + LABEL + ", a.error_code, a.metadata->>'tribunal.latency_ms' as latency, "
             + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
-            + "a.metadata->>'mlflow.assessment.judgeCost' as cost "
+            + "a.metadata->>'mlflow.assessment.judgeCost' as cost, a.metadata->>'tribunal.agreement' as agreement "
             + "from assessment a "
             + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
             + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) "
@@ -201,9 +207,10 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
      * @param latencyMs {@code tribunal.latency_ms} as written, if any
      * @param tokens    prompt and completion tokens together (0 when unknown)
      * @param cost      {@code mlflow.assessment.judgeCost} as written, if any
+     * @param agreement {@code tribunal.agreement} as written (a verdict of several samples or of a jury), if any
      */
     public record Judgment(String assessmentId, Instant createTime, String traceId, AssessmentSourceType sourceType, String sourceId,
-                           String version, String value, String errorCode, String latencyMs, long tokens, String cost) {
+                           String version, String value, String errorCode, String latencyMs, long tokens, String cost, String agreement) {
     }
 
     /** A reference's value on a trace: its JSON text, or the short label of a long one. */
@@ -222,7 +229,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
                     rows.forEach(row -> found.add(new Judgment(row.getString("assessment_id"), row.getOffsetDateTime("create_time").toInstant(),
                             row.getString("trace_id"), AssessmentSourceType.valueOf(row.getString("source_type")), row.getString("source_id"),
                             row.getString("version"), row.getString("value"), row.getString("error_code"), row.getString("latency"),
-                            row.getLong("tokens"), row.getString("cost"))));
+                            row.getLong("tokens"), row.getString("cost"), row.getString("agreement"))));
                     return found;
                 });
     }

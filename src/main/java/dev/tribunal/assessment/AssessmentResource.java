@@ -41,11 +41,13 @@ public class AssessmentResource {
                                         @RestQuery("run_id") String runId,
                                         @RestQuery("valid") String valid,
                                         @RestQuery("has_error") String hasError,
+                                        @RestQuery("max_agreement") String maxAgreement,
                                         @RestQuery("page_token") String pageToken,
                                         @RestQuery("max_results") String maxResults) {
         AssessmentQuery query = new AssessmentQuery(traceId, name,
                 sourceType == null ? null : AssessmentSourceType.parse(sourceType, null),
-                sourceId, runId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"), PageToken.decode(pageToken));
+                sourceId, runId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"),
+                QueryParams.share(maxAgreement, "max_agreement"), PageToken.decode(pageToken));
         return service.search(query, QueryParams.integer(maxResults, "max_results"))
                 .map(page -> new AssessmentListView(page.items(), page.nextPageToken()));
     }

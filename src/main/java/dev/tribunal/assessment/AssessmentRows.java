@@ -28,18 +28,22 @@ public final class AssessmentRows {
     /** A batch in one statement: its columns as arrays. */
     private static final String INSERT = "insert into assessment (assessment_id, trace_id, span_id, name, kind, value, error_code, "
             + "error_message, stack_trace, rationale, source_type, source_id, metadata, create_time, last_update_time, overrides, valid, "
-            + "run_id, task_id, task_attempt) select a.assessment_id, a.trace_id, a.span_id, a.name, 'FEEDBACK', cast(a.val as jsonb), "
+            + "run_id, task_id, task_attempt, task_part) select a.assessment_id, a.trace_id, a.span_id, a.name, 'FEEDBACK', cast(a.val as jsonb), "
             + "a.error_code, a.error_message, a.stack_trace, a.rationale, a.source_type, a.source_id, "
             + "cast(a.metadata as jsonb), a.at, a.at, "
-            + "a.overrides, true, a.run_id, a.task_id, a.task_attempt "
+            + "a.overrides, true, a.run_id, a.task_id, a.task_attempt, a.task_part "
             + "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-            + "$10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::text[], $16::uuid[], $17::int[]) "
+            + "$10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::text[], $16::uuid[], $17::int[], $18::int[]) "
             + "as a(assessment_id, trace_id, span_id, name, val, error_code, error_message, stack_trace, rationale, source_type, "
-            + "source_id, metadata, at, overrides, run_id, task_id, task_attempt) "
-            + "on conflict (task_id, task_attempt) where task_id is not null do nothing";
-    /** What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. */
+            + "source_id, metadata, at, overrides, run_id, task_id, task_attempt, task_part) "
+            + "on conflict (task_id, task_attempt, task_part) where task_id is not null do nothing";
+    /**
+     * What a new attempt's result overrides is no longer valid (MLflow's rule); it stays, as history. So are the other
+     * parts of that attempt's result (a jury's members).
+     */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
-            + "where assessment_id = any($1) and valid";
+            + "where valid and (assessment_id = any($1) or (task_id, task_attempt) in (select o.task_id, o.task_attempt "
+            + "from assessment o where o.assessment_id = any($1) and o.task_id is not null))";
     /** The latest valid expectation of each name is the ground truth: later rows replace earlier ones. */
     private static final String EXPECTATIONS = "select trace_id, name, value::text as value from assessment "
             + "where trace_id = any($1) and kind = 'EXPECTATION' and valid order by create_time, assessment_id";
@@ -54,10 +58,12 @@ public final class AssessmentRows {
      * @param metadata the judge's figures; the run id is added as MLflow's {@code mlflow.assessment.sourceRunId}
      * @param overrides the assessment this one replaces (an earlier attempt's error), or null
      * @param loggedBy who started the run: the result is logged in that name ({@code tribunal.logged_by})
+     * @param taskPart 0 for the task's judgment, 1 to n for a jury's members
      */
     public record JudgeFeedback(String traceId, String spanId, String name, JsonNode value, String rationale,
                                 AssessmentSourceType sourceType, String sourceId, AssessmentError error,
-                                Map<String, String> metadata, String runId, UUID taskId, int taskAttempt, String overrides, String loggedBy,
+                                Map<String, String> metadata, String runId, UUID taskId, int taskAttempt, int taskPart, String overrides,
+                                String loggedBy,
                                 Instant at) {
     }
 
@@ -94,7 +100,8 @@ public final class AssessmentRows {
     /** The SQL condition that a trace (its id at {@code traceId}) has no assessment of any name in {@code names}. */
     /** SQL: the id of the assessment a task's attempt produced (null when none), for a statement of the run feature. */
     public static String resultOfTask(String taskId, String attempt) {
-        return "(select a.assessment_id from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt + ")";
+        return "(select a.assessment_id from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt
+                + " and a.task_part = 0)";
     }
 
     public static String namedNone(String traceId, String names) {
@@ -107,6 +114,7 @@ public final class AssessmentRows {
         OffsetDateTime[] at = new OffsetDateTime[n];
         UUID[] taskIds = new UUID[n];
         Integer[] taskAttempts = new Integer[n];
+        Integer[] taskParts = new Integer[n];
         for (int i = 0; i < n; i++) {
             JudgeFeedback f = feedback.get(i);
             Map<String, String> metadata = new LinkedHashMap<>(f.metadata());
@@ -123,6 +131,7 @@ public final class AssessmentRows {
             at[i] = utc(f.at());
             taskIds[i] = f.taskId();
             taskAttempts[i] = f.taskAttempt();
+            taskParts[i] = f.taskPart();
         }
         List<Object> columns = new java.util.ArrayList<>(List.of(text).subList(0, 12));
         columns.add(at);
@@ -130,6 +139,7 @@ public final class AssessmentRows {
         columns.add(text[13]);
         columns.add(taskIds);
         columns.add(taskAttempts);
+        columns.add(taskParts);
         return Tuple.tuple(columns);
     }
 

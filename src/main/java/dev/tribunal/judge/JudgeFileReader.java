@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
+import dev.tribunal.judge.JudgeDefinition.Aggregate;
 import dev.tribunal.judge.JudgeDefinition.Inference;
+import dev.tribunal.judge.JudgeDefinition.Jury;
 import dev.tribunal.judge.JudgeDefinition.Kind;
 import dev.tribunal.judge.JudgeDefinition.SpanTarget;
 import dev.tribunal.judge.OutputSpec.BooleanOutput;
@@ -38,7 +40,9 @@ final class JudgeFileReader {
     static final int MAX_CHOICES = 20;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> TOP_LEVEL = Set.of("name", "description", "kind", "model", "instructions", "output",
-            "inference", "timeout", "target", "span", "scorer", "params");
+            "inference", "timeout", "target", "span", "scorer", "params", "samples", "jury");
+    static final int MIN_MEMBERS = 2;
+    static final int MAX_MEMBERS = 10;
     private static final Map<String, Set<String>> SCORER_PARAMS = Map.of(
             "exact_match", Set.of("expectation", "case_sensitive"),
             "contains", Set.of("expectation", "text", "case_sensitive"),
@@ -86,13 +90,17 @@ final class JudgeFileReader {
                 switch (kindText) {
                     case "llm" -> kind = Kind.LLM;
                     case "code" -> kind = Kind.CODE;
-                    default -> problem("/kind", "kind must be llm (the default) or code, not '" + kindText + "'");
+                    case "jury" -> kind = Kind.JURY;
+                    default -> problem("/kind", "kind must be llm (the default), jury or code, not '" + kindText + "'");
                 }
+            }
+            if (root.has("jury") && kind == Kind.LLM) {
+                kind = Kind.JURY;
             }
             Duration timeout = timeout(root);
             SpanTarget spanTarget = target(root);
             if (kind == Kind.CODE) {
-                for (String llmOnly : List.of("model", "instructions", "output", "inference")) {
+                for (String llmOnly : List.of("model", "instructions", "output", "inference", "samples", "jury")) {
                     if (root.has(llmOnly)) {
                         problem("/" + llmOnly, "'" + llmOnly + "' belongs to LLM judges; a code judge's output follows from its scorer");
                     }
@@ -100,33 +108,117 @@ final class JudgeFileReader {
                 CodeScorer scorer = scorer(root);
                 OutputSpec output = scorer == null ? null : impliedOutput(scorer);
                 return new JudgeDefinition(name, description, kind, null, null, output, Inference.DEFAULT, timeout,
-                        spanTarget, scorer, version, file());
+                        spanTarget, scorer, 1, null, version, file());
             }
             for (String codeOnly : List.of("scorer", "params")) {
                 if (root.has(codeOnly)) {
                     problem("/" + codeOnly, "'" + codeOnly + "' belongs to code judges (kind: code)");
                 }
             }
-            ModelId model = model(root);
             PromptTemplate instructions = instructions(root);
             OutputSpec output = output(root);
             Inference inference = inference(root);
+            int samples = samples(root);
+            if (kind == Kind.JURY) {
+                if (root.has("model")) {
+                    problem("/model", "a jury has jury.members in place of model");
+                }
+                Jury jury = jury(root, output);
+                return jury == null ? null : new JudgeDefinition(name, description, kind, null, instructions, output, inference, timeout,
+                        spanTarget, null, samples, jury, version, file());
+            }
+            ModelId model = model(root);
             return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
-                    spanTarget, null, version, file());
+                    spanTarget, null, samples, null, version, file());
+        }
+
+        private int samples(ObjectNode root) {
+            JsonNode node = root.get("samples");
+            if (node == null) {
+                return 1;
+            }
+            if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1 || node.asInt() > JudgeDefinition.MAX_SAMPLES) {
+                problem("/samples", "samples must be a whole number from 1 to " + JudgeDefinition.MAX_SAMPLES
+                        + " (calls per judgment, their verdicts aggregated)");
+                return 1;
+            }
+            return node.asInt();
+        }
+
+        private Jury jury(ObjectNode root, OutputSpec output) {
+            JsonNode node = root.get("jury");
+            if (node == null || !node.isObject()) {
+                problem(node == null ? "" : "/jury", "a jury needs jury: {members: [<provider>:/<model>, ...], aggregate: majority | mean "
+                        + "| median | all | any}");
+                return null;
+            }
+            unknownKeys(node, "/jury", Set.of("members", "aggregate"));
+            JsonNode members = node.get("members");
+            if (members == null || !members.isArray()) {
+                problem("/jury", "jury.members must be a list of " + MIN_MEMBERS + " to " + MAX_MEMBERS + " models");
+                return null;
+            }
+            Set<ModelId> models = new LinkedHashSet<>();
+            for (int i = 0; i < members.size(); i++) {
+                String pointer = "/jury/members/" + i;
+                JsonNode member = members.get(i);
+                ModelId model = member.isTextual() ? model(pointer, member.asText()) : null;
+                if (!member.isTextual()) {
+                    problem(pointer, "each member must be a model such as openai:/gpt-4o-mini");
+                } else if (model != null && !models.add(model)) {
+                    problem(pointer, "member '" + model + "' appears twice");
+                }
+            }
+            if (models.size() < MIN_MEMBERS || models.size() > MAX_MEMBERS) {
+                problem("/jury/members", "a jury needs " + MIN_MEMBERS + " to " + MAX_MEMBERS + " distinct members; it has " + models.size());
+                return null;
+            }
+            Aggregate aggregate = aggregate(optionalText(node, "/jury/aggregate"), output);
+            return aggregate == null ? null : new Jury(List.copyOf(models), aggregate);
+        }
+
+        /** The aggregate named, checked against the output it combines; by default majority, or the median of numbers. */
+        private Aggregate aggregate(String text, OutputSpec output) {
+            if (output == null) {
+                return null;
+            }
+            boolean numeric = output instanceof NumericOutput;
+            if (text == null) {
+                return numeric ? Aggregate.MEDIAN : Aggregate.MAJORITY;
+            }
+            Aggregate aggregate;
+            try {
+                aggregate = Aggregate.valueOf(text.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                problem("/jury/aggregate", "jury.aggregate must be majority, mean, median, all or any, not '" + text + "'");
+                return null;
+            }
+            boolean fits = switch (aggregate) {
+                case MAJORITY -> !numeric;
+                case MEAN, MEDIAN -> numeric;
+                case ALL, ANY -> output instanceof BooleanOutput;
+            };
+            if (!fits) {
+                problem("/jury/aggregate", "jury.aggregate " + text + " does not combine " + output.type() + " verdicts; use "
+                        + (numeric ? "mean or median" : output instanceof BooleanOutput ? "majority, all or any" : "majority"));
+                return null;
+            }
+            return aggregate;
         }
 
         private ModelId model(ObjectNode root) {
             String text = requiredText(root, "/model");
-            if (text == null) {
-                return null;
-            }
+            return text == null ? null : model("/model", text);
+        }
+
+        private ModelId model(String pointer, String text) {
             ModelId model = ModelId.parse(text).orElse(null);
             if (model == null) {
-                problem("/model", "model '" + text + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
+                problem(pointer, "model '" + text + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
                 return null;
             }
             if (!providers.contains(model.provider())) {
-                problem("/model", "unknown provider '" + model.provider() + "' in model '" + text + "'; configured providers: "
+                problem(pointer, "unknown provider '" + model.provider() + "' in model '" + text + "'; configured providers: "
                         + String.join(", ", new java.util.TreeSet<>(providers))
                         + " (add one with tribunal.providers." + model.provider() + ".base-url)");
             }

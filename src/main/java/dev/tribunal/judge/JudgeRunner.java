@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,8 @@ public class JudgeRunner {
     public static final String PROMPT_TOKENS_KEY = "tribunal.tokens.prompt";
     public static final String COMPLETION_TOKENS_KEY = "tribunal.tokens.completion";
     public static final String COST_KEY = "mlflow.assessment.judgeCost";
+    /** The share of a verdict's samples (or a jury's members that answered) equal to it, 0 to 1. */
+    public static final String AGREEMENT_KEY = "tribunal.agreement";
 
     private final JudgeModelClient models;
     private final ProvidersConfig providers;
@@ -54,22 +57,36 @@ public class JudgeRunner {
      * @param scope the run, so that a provider's rejected credentials fail the rest of the run fast
      */
     public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
+        return run(judge, model, trace, scope, judge.samples());
+    }
+
+    /**
+     * @param samples calls per model, their verdicts combined into one ({@link Verdicts}); the judge's own unless a run
+     *                says otherwise
+     */
+    public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
         // deferred: whatever goes wrong while preparing the call also ends as a judgment, never as an exception
-        Uni<Judgment> judgment = judge.kind() == Kind.CODE
-                ? Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                : Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope));
+        Uni<Judgment> judgment = switch (judge.kind()) {
+            case CODE -> Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+            case LLM -> Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope, samples));
+            case JURY -> Uni.createFrom().deferred(() -> runJury(judge, trace, scope, samples));
+        };
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), ErrorCode.INTERNAL_ERROR,
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
                 .map(this::withoutSecrets)
-                .invoke(j -> {
-                    if (j.outcome().cost() != null && j.outcome().cost() > 0) {
-                        costs.computeIfAbsent(j.sourceId(), m -> metrics.counter("tribunal.judgment.cost", "model", m)).increment(j.outcome().cost());
-                    }
-                })
-                .invoke(j -> judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode().name()),
-                        key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
-                                "outcome", j.succeeded() ? "ok" : j.errorCode().name())).increment());
+                .invoke(this::count);
+    }
+
+    /** Metrics: judgments by judge, model and outcome, cost by model; a jury's members counted each for itself. */
+    private void count(Judgment j) {
+        j.members().forEach(this::count);
+        if (j.members().isEmpty() && j.outcome().cost() != null && j.outcome().cost() > 0) {
+            costs.computeIfAbsent(j.sourceId(), m -> metrics.counter("tribunal.judgment.cost", "model", m)).increment(j.outcome().cost());
+        }
+        judgments.computeIfAbsent(j.judgeName() + '|' + j.sourceId() + '|' + (j.succeeded() ? "ok" : j.errorCode().name()),
+                key -> metrics.counter("tribunal.judgments", "judge", j.judgeName(), "model", j.sourceId(),
+                        "outcome", j.succeeded() ? "ok" : j.errorCode().name())).increment();
     }
 
     /**
@@ -79,39 +96,51 @@ public class JudgeRunner {
     private Judgment withoutSecrets(Judgment j) {
         dev.tribunal.llm.SecretRedactor redactor = models.redactor();
         return new Judgment(j.judgeName(), j.judgeVersion(), j.kind(), j.sourceId(), j.spanId(), redactor.redact(j.value()),
-                redactor.redact(j.rationale()), j.errorCode(), redactor.redact(j.errorMessage()), redactor.redact(j.metadata()), j.outcome());
+                redactor.redact(j.rationale()), j.errorCode(), redactor.redact(j.errorMessage()), redactor.redact(j.metadata()), j.outcome(),
+                j.members().stream().map(this::withoutSecrets).toList());
     }
 
     /**
      * What one judgment would cost, without making it: prompt tokens as the provider budget counts them
      * (characters / 4), the completion's upper bound (the judge's max_tokens, else {@link LlmRequest#DEFAULT_COMPLETION_TOKENS}), and the price.
      */
-    public record Estimate(boolean call, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+    public record Estimate(long calls, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+
+        public boolean call() {
+            return calls > 0;
+        }
     }
 
-    public Estimate estimate(JudgeDefinition judge, ModelId model, TraceData trace) {
+    /**
+     * @param model the model an LLM judge runs on; ignored for a jury (its members) and a code judge (none)
+     * @param samples calls per model
+     */
+    public Estimate estimate(JudgeDefinition judge, ModelId model, TraceData trace, int samples) {
         if (judge.kind() == Kind.CODE) {
-            return new Estimate(false, false, 0, 0, 0.0);
+            return new Estimate(0, false, 0, 0, 0.0);
         }
         Target target = target(judge, trace);
         if (target.missing() != null) {
-            return new Estimate(false, true, 0, 0, 0.0);
+            return new Estimate(0, true, 0, 0, 0.0);
         }
         Rendered prompt = PromptRenderer.render(judge, target.data());
         if (!prompt.complete()) {
-            return new Estimate(false, true, 0, 0, 0.0);
+            return new Estimate(0, true, 0, 0, 0.0);
         }
+        List<ModelId> called = judge.kind() == Kind.JURY ? judge.jury().members() : List.of(model);
         long promptTokens = prompt.systemMessage().length() / 4 + prompt.userMessage().length() / 4;
         long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
-        return new Estimate(true, false, promptTokens, completion, cost(model, (int) promptTokens, (int) completion));
+        Double cost = 0.0;
+        for (ModelId each : called) {
+            Double one = cost(each, (int) promptTokens, (int) completion);
+            cost = cost == null || one == null ? null : cost + one * samples;
+        }
+        long calls = (long) called.size() * samples;
+        return new Estimate(calls, false, promptTokens * calls, completion * calls, cost);
     }
 
-    private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope) {
+    private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
         Target target = target(judge, trace);
-        if (!models.isConfigured(model.provider())) {
-            return Uni.createFrom().item(error(judge, model, target, ErrorCode.JUDGE_UNAVAILABLE,
-                    "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
-        }
         if (target.missing() != null) {
             return Uni.createFrom().item(missing(judge, model, target, List.of(target.missing())));
         }
@@ -119,10 +148,46 @@ public class JudgeRunner {
         if (!prompt.complete()) {
             return Uni.createFrom().item(missing(judge, model, target, prompt.missing()));
         }
+        return ask(judge, model, target, prompt, scope, samples);
+    }
+
+    /** One model's judgment: one call, or {@code samples} calls side by side and their verdicts combined. */
+    private Uni<Judgment> ask(JudgeDefinition judge, ModelId model, Target target, Rendered prompt, String scope, int samples) {
+        if (!models.isConfigured(model.provider())) {
+            return Uni.createFrom().item(error(judge, model, target, ErrorCode.JUDGE_UNAVAILABLE,
+                    "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
+        }
         LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
-                judge.inference().temperature(), judge.inference().maxTokens(), judge.timeout(), scope);
-        return models.complete(request)
-                .map(result -> toJudgment(judge, model, target, result));
+                judge.temperature(samples), judge.inference().maxTokens(), judge.timeout(), scope);
+        if (samples == 1) {
+            return models.complete(request).map(result -> toJudgment(judge, model, target, result));
+        }
+        List<Uni<Judgment>> calls = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            calls.add(models.complete(request).map(result -> toJudgment(judge, model, target, result)));
+        }
+        return Uni.join().all(calls).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
+    }
+
+    /**
+     * A jury: every member asked side by side (each within its own provider's limits), each member's judgment kept, and
+     * the jury's verdict combined from those that answered.
+     */
+    private Uni<Judgment> runJury(JudgeDefinition judge, TraceData trace, String scope, int samples) {
+        Target target = target(judge, trace);
+        if (target.missing() != null) {
+            return Uni.createFrom().item(missing(judge, null, target, List.of(target.missing())));
+        }
+        Rendered prompt = PromptRenderer.render(judge, target.data());
+        if (!prompt.complete()) {
+            return Uni.createFrom().item(missing(judge, null, target, prompt.missing()));
+        }
+        List<Uni<Judgment>> members = judge.jury().members().stream()
+                .map(member -> ask(judge, member, target, prompt, scope, samples)
+                        .onFailure().recoverWithItem(failure -> error(judge, member, target, ErrorCode.INTERNAL_ERROR,
+                                failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
+                .toList();
+        return Uni.join().all(members).andCollectFailures().map(answers -> Sampling.jury(judge, target.spanId(), answers));
     }
 
     private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result) {
@@ -182,18 +247,15 @@ public class JudgeRunner {
     }
 
     private Judgment error(JudgeDefinition judge, ModelId model, Target target, ErrorCode code, String message, Judgment.Outcome outcome) {
-        boolean code_judge = judge.kind() == Kind.CODE;
-        return new Judgment(judge.name(), judge.version(), judge.kind(),
-                code_judge || model == null ? judge.name() : model.toString(), target == null ? null : target.spanId(), null, null, code, message,
-                metadata(judge, outcome), outcome);
+        return Sampling.error(judge, model, target == null ? null : target.spanId(), code, message, outcome);
     }
 
-    private static Map<String, String> metadata(JudgeDefinition judge, Judgment.Outcome outcome) {
+    static Map<String, String> metadata(JudgeDefinition judge, Judgment.Outcome outcome) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(VERSION_KEY, judge.version());
         metadata.put(LATENCY_KEY, Long.toString(outcome.latencyMs()));
         metadata.put(ATTEMPTS_KEY, Integer.toString(outcome.attempts()));
-        if (judge.kind() == Kind.LLM) {
+        if (judge.kind().callsModels()) {
             metadata.put(PROMPT_TOKENS_KEY, Integer.toString(outcome.promptTokens()));
             metadata.put(COMPLETION_TOKENS_KEY, Integer.toString(outcome.completionTokens()));
         }

@@ -21,7 +21,13 @@ public record JudgeView(
         Map<String, Object> inference,
         List<String> variables,
         String scorer,
-        Map<String, Object> params) {
+        Map<String, Object> params,
+        Integer samples,
+        JuryView jury) {
+
+    /** A jury's members and how their verdicts are combined. */
+    public record JuryView(List<String> members, String aggregate) {
+    }
 
     /** The output spec: type, and choices or range. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -57,6 +63,9 @@ public record JudgeView(
                 j.timeout() == null ? null : j.timeout().toMillis() + "ms", inference,
                 j.instructions() == null ? null : List.copyOf(j.instructions().variables()),
                 j.scorer() == null ? null : j.scorer().scorer(),
-                j.scorer() == null ? null : j.scorer().params());
+                j.scorer() == null ? null : j.scorer().params(),
+                j.kind() == JudgeDefinition.Kind.CODE ? null : j.samples(),
+                j.jury() == null ? null : new JuryView(j.jury().members().stream().map(Object::toString).toList(),
+                        j.jury().aggregate().name().toLowerCase(java.util.Locale.ROOT)));
     }
 }

@@ -3,6 +3,7 @@ package dev.tribunal.judge;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.llm.ErrorCode;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +13,7 @@ import java.util.Map;
  * @param kind the judge's kind (LLM or code): whose verdict it is
  * @param sourceId the model id ({@code openai:/gpt-4o-mini}) or the code judge's name
  * @param spanId the judged span, for span-level judges
+ * @param members a jury's verdict: each member's judgment, each stored as a Feedback of its own; empty for any other judge
  */
 public record Judgment(
         String judgeName,
@@ -24,11 +26,41 @@ public record Judgment(
         ErrorCode errorCode,
         String errorMessage,
         Map<String, String> metadata,
-        Outcome outcome) {
+        Outcome outcome,
+        List<Judgment> members) {
+
+    public Judgment {
+        members = List.copyOf(members);
+    }
+
+    /** A judgment of one model or code judge: no members. */
+    public Judgment(String judgeName, String judgeVersion, JudgeDefinition.Kind kind, String sourceId, String spanId, JsonNode value,
+                    String rationale, ErrorCode errorCode, String errorMessage, Map<String, String> metadata, Outcome outcome) {
+        this(judgeName, judgeVersion, kind, sourceId, spanId, value, rationale, errorCode, errorMessage, metadata, outcome, List.of());
+    }
 
     /** Figures kept on the task for run statistics. */
     public record Outcome(int attempts, long latencyMs, int promptTokens, int completionTokens, Double cost) {
         static final Outcome NONE = new Outcome(0, 0, 0, 0, null);
+
+        /** Several calls' figures together: made side by side, so the latency is the longest. */
+        static Outcome sum(List<Outcome> outcomes) {
+            int attempts = 0;
+            long latency = 0;
+            int prompt = 0;
+            int completion = 0;
+            Double cost = null;
+            for (Outcome o : outcomes) {
+                attempts += o.attempts();
+                latency = Math.max(latency, o.latencyMs());
+                prompt += o.promptTokens();
+                completion += o.completionTokens();
+                if (o.cost() != null) {
+                    cost = (cost == null ? 0 : cost) + o.cost();
+                }
+            }
+            return new Outcome(attempts, latency, prompt, completion, cost);
+        }
     }
 
     public boolean succeeded() {

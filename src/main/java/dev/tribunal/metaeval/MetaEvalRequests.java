@@ -51,7 +51,8 @@ public final class MetaEvalRequests {
      *                    reference's can never be equal, say); absent when there is none
      */
     public record JudgeReportView(String judge, String model, String version, String sourceType, String kind, CoverageView coverage,
-                                  StatisticsView statistics, OperationsView operations, int disagreements, String disagreementsLink,
+                                  StatisticsView statistics, OperationsView operations, SelfAgreementView selfAgreement, int disagreements,
+                                  String disagreementsLink,
                                   String notCompared, String warning) {
     }
 
@@ -68,6 +69,14 @@ public final class MetaEvalRequests {
     public record StatisticsView(Double accuracy, Double kappa, List<Double> kappaCi, List<String> labels, Integer labelCount, int[][] confusion,
                                  List<Agreement.LabelScores> perLabel, Double pearson, Double spearman, List<Double> spearmanCi,
                                  Double meanAbsoluteError, Double quadraticWeightedKappa, Integer bootstrapSamples) {
+    }
+
+    /**
+     * A judge's agreement with itself (its samples, or its jury's members), and whether it tells right from wrong: the
+     * accuracy against the reference of its verdicts with agreement below {@code lowBelow} and of the others.
+     */
+    public record SelfAgreementView(Double meanAgreement, double lowBelow, int lowCompared, Double lowAccuracy, int highCompared,
+                                    Double highAccuracy) {
     }
 
     /** What the judgments cost. */

@@ -14,6 +14,7 @@ import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalRequest;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
 import dev.tribunal.metaeval.MetaEvalRequests.OperationsView;
 import dev.tribunal.metaeval.MetaEvalRequests.PairView;
+import dev.tribunal.metaeval.MetaEvalRequests.SelfAgreementView;
 import dev.tribunal.metaeval.MetaEvalRequests.StatisticsView;
 import dev.tribunal.system.ApiConfig;
 import dev.tribunal.system.InvalidRequestException;
@@ -78,8 +79,11 @@ public class MetaEvalService {
     }
 
     /** A judge's latest judgment of a trace: its assessment (whose rationale is read only for disagreements) and figures. */
+    /** Below this agreement a verdict of several samples or jury members counts as a low-agreement one. */
+    static final double LOW_AGREEMENT = 0.8;
+
     private record Judged(String assessmentId, Instant createTime, String value, Double number, String errorCode, Long latencyMs, long tokens,
-                          Double cost) {
+                          Double cost, Double agreement) {
     }
 
     /** Everything one comparison reads. */
@@ -268,7 +272,8 @@ public class MetaEvalService {
             JsonNode value = Json.read(judgment.value());
             byJudge.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(judgment.traceId(), new Judged(
                     judgment.assessmentId(), judgment.createTime(), label(value), value != null && value.isNumber() ? value.asDouble() : null,
-                    judgment.errorCode(), parseLong(judgment.latencyMs()), judgment.tokens(), parseDouble(judgment.cost())));
+                    judgment.errorCode(), parseLong(judgment.latencyMs()), judgment.tokens(), parseDouble(judgment.cost()),
+                    parseDouble(judgment.agreement())));
         }
         Map<String, String> labels = new LinkedHashMap<>();
         Map<String, Double> numbers = new HashMap<>();
@@ -343,7 +348,8 @@ public class MetaEvalService {
                 + (parts[2].isEmpty() ? "" : "&version=" + encode(parts[2]))
                 + (check.referenceKind() == AssessmentKind.FEEDBACK ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
         return new JudgeReportView(key, parts[1], parts[2].isEmpty() ? null : parts[2], parts[0], numeric ? "numeric" : "categorical",
-                new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged), disagreements, link,
+                new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged),
+                agreement(traces, judged, data), disagreements, link,
                 traces.isEmpty() ? notCompared(check, data, parts[2], valued, errored, errorsByCode) : null,
                 numeric ? null : neverEqual(traces, judged, data));
     }
@@ -422,6 +428,38 @@ public class MetaEvalService {
         }
         return new StatisticsView(null, null, null, null, null, null, null, defined(Agreement.pearson(a, b)), defined(Agreement.spearman(a, b)),
                 interval(ci), defined(Agreement.meanAbsoluteError(a, b)), qwk, samples);
+    }
+
+    /**
+     * How far a judge's own agreement (between its samples, or its jury's members) tells right from wrong: its mean, and
+     * the accuracy against the reference of its verdicts below {@link #LOW_AGREEMENT} and of the others. Null for a judge
+     * whose verdicts carry no agreement (one sample of one model).
+     */
+    private static SelfAgreementView agreement(List<String> traces, Map<String, Judged> judged, Data data) {
+        List<Double> all = judged.values().stream().map(Judged::agreement).filter(java.util.Objects::nonNull).toList();
+        if (all.isEmpty()) {
+            return null;
+        }
+        int low = 0;
+        int lowRight = 0;
+        int high = 0;
+        int highRight = 0;
+        for (String trace : traces) {
+            Judged j = judged.get(trace);
+            if (j.agreement() == null) {
+                continue;
+            }
+            boolean right = same(j, data.reference().get(trace), data.referenceNumbers().get(trace));
+            if (j.agreement() < LOW_AGREEMENT) {
+                low++;
+                lowRight += right ? 1 : 0;
+            } else {
+                high++;
+                highRight += right ? 1 : 0;
+            }
+        }
+        return new SelfAgreementView(defined(all.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)), LOW_AGREEMENT,
+                low, low == 0 ? null : defined((double) lowRight / low), high, high == 0 ? null : defined((double) highRight / high));
     }
 
     private static OperationsView operations(Map<String, Judged> judged) {

@@ -70,4 +70,7 @@ public class JudgeRun {
 
     @Column(name = "finished_at")
     public Instant finishedAt;
+
+    /** Samples per judgment the run asked for; null: each judge's own. */
+    public Integer samples;
 }

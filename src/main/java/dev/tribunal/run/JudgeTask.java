@@ -12,7 +12,8 @@ import java.util.UUID;
  * @param overrides the assessment this attempt's result replaces (the previous attempt's error); null on the first
  * @param claims how many times the task was claimed, this time included
  * @param loggedBy who started the task's run: its result is logged in that name
+ * @param samples the samples per judgment its run asked for; null for the judge's own
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims, String loggedBy) {
+                 String overrides, int claims, String loggedBy, Integer samples) {
 }

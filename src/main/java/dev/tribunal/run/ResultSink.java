@@ -149,20 +149,30 @@ class ResultSink {
 
     private Uni<Void> writeTogether(List<Finished> batch) {
         Instant now = Times.now();
-        List<JudgeFeedback> assessments = batch.stream().map(f -> assessment(f, now)).toList();
+        List<List<JudgeFeedback>> assessments = batch.stream().map(f -> assessments(f, now)).toList();
         long started = System.nanoTime();
         return queue.complete(batch, assessments, now)
                 .invoke(() -> LOG.debugf("Wrote %d judgments in %d ms", batch.size(), (System.nanoTime() - started) / 1_000_000));
     }
 
-    private static JudgeFeedback assessment(Finished f, Instant now) {
-        Judgment j = f.judgment();
+    /** A task's assessments: its judgment's (part 0), then, for a jury, each member's (parts 1 to n). */
+    private static List<JudgeFeedback> assessments(Finished f, Instant now) {
+        List<JudgeFeedback> all = new java.util.ArrayList<>();
+        all.add(assessment(f, f.judgment(), 0, f.task().overrides(), now));
+        List<Judgment> members = f.judgment().members();
+        for (int i = 0; i < members.size(); i++) {
+            all.add(assessment(f, members.get(i), i + 1, null, now));
+        }
+        return all;
+    }
+
+    private static JudgeFeedback assessment(Finished f, Judgment j, int part, String overrides, Instant now) {
         AssessmentError error = j.succeeded() ? null
                 : new AssessmentError(j.errorCode().name(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
-        AssessmentSourceType source = j.kind() == JudgeDefinition.Kind.LLM ? AssessmentSourceType.LLM_JUDGE : AssessmentSourceType.CODE;
+        AssessmentSourceType source = j.kind().callsModels() ? AssessmentSourceType.LLM_JUDGE : AssessmentSourceType.CODE;
         return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(), source, j.sourceId(), error,
-                j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), f.task().overrides(),
+                j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), part, overrides,
                 f.task().loggedBy() == null ? "tribunal" : f.task().loggedBy(), now);
     }
 }

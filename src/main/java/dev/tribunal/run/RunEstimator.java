@@ -49,7 +49,7 @@ class RunEstimator {
         Map<String, Tally> byModel = new TreeMap<>();
         if (plan.traces() instanceof InlineTraces inline) {
             return Uni.createFrom().item(() -> {
-                count(inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel);
+                count(plan, inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel);
                 return view(byModel);
             });
         }
@@ -58,7 +58,7 @@ class RunEstimator {
         for (int from = 0; from < ids.size(); from += CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
             counted = counted.chain(() -> loader.load(chunk)
-                    .invoke(found -> count(found.values(), targets, byModel))
+                    .invoke(found -> count(plan, found.values(), targets, byModel))
                     .replaceWithVoid());
         }
         return counted.map(ignored -> view(byModel));
@@ -87,10 +87,11 @@ class RunEstimator {
         return !called.isEmpty() && called.stream().allMatch(runner::priced);
     }
 
-    private void count(Collection<TraceData> batch, List<Target> targets, Map<String, Tally> byModel) {
+    private void count(RunPlan plan, Collection<TraceData> batch, List<Target> targets, Map<String, Tally> byModel) {
         for (TraceData trace : batch) {
             for (Target target : targets) {
-                byModel.merge(target.modelName(), Tally.of(runner.estimate(target.judge(), target.model(), trace)), Tally::plus);
+                JudgeRunner.Estimate estimate = runner.estimate(target.judge(), target.model(), trace, plan.samplesOf(target.judge()));
+                byModel.merge(target.modelName(), Tally.of(estimate), Tally::plus);
             }
         }
     }
@@ -141,7 +142,7 @@ class RunEstimator {
         /** One judgment's estimate. */
         static Tally of(JudgeRunner.Estimate e) {
             Double cost = e.call() && e.cost() == null ? null : e.cost() == null ? 0.0 : e.cost();
-            return new Tally(1, e.call() ? 1 : 0, e.missingInput() ? 1 : 0, e.promptTokens(), e.maxCompletionTokens(), cost);
+            return new Tally(1, e.calls(), e.missingInput() ? 1 : 0, e.promptTokens(), e.maxCompletionTokens(), cost);
         }
 
         Tally plus(Tally other) {

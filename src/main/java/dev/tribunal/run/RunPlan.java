@@ -11,10 +11,10 @@ import java.util.Objects;
 
 /**
  * A judge-run request that passed every check, checked once by {@link RunPlanner}: the judges, the models LLM judges run
- * on (empty: each on its own), the traces and whether the request confirmed the cost. The dry run, the cost check and
+ * on (empty: each on its own), the samples per judgment (null: each judge's own), the traces and whether the request confirmed the cost. The dry run, the cost check and
  * the creation of the run all read this one plan.
  */
-record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Traces traces, boolean costConfirmed) {
+record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Integer samples, Traces traces, boolean costConfirmed) {
 
     RunPlan {
         judges = List.copyOf(judges);
@@ -50,24 +50,37 @@ record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Traces traces
     }
 
     /**
-     * One judgment to make per trace: a judge on a model, or a code judge ({@code model} null), which calls nothing.
+     * One judgment to make per trace: an LLM judge on a model, a jury on its members ({@code model} null), or a code
+     * judge ({@code model} null), which calls nothing.
      */
     record Target(JudgeDefinition judge, ModelId model) {
 
         Target {
             Objects.requireNonNull(judge, "judge");
-            if ((model == null) != (judge.kind() == JudgeDefinition.Kind.CODE)) {
-                throw new IllegalArgumentException("an LLM judge runs on a model, a code judge on none: " + judge.name());
+            if ((model == null) == (judge.kind() == JudgeDefinition.Kind.LLM)) {
+                throw new IllegalArgumentException("an LLM judge runs on a model, a jury on its members, a code judge on none: " + judge.name());
             }
         }
 
-        /** How a task and a dry run name where the judgment is made: the model, or the code judge. */
+        /** How a task and a dry run name where the judgment is made: the model, the jury, or the code judge. */
         String modelName() {
-            return model == null ? judge.name() : model.toString();
+            return switch (judge.kind()) {
+                case LLM -> model.toString();
+                case JURY -> judge.jurySourceId();
+                case CODE -> judge.name();
+            };
+        }
+
+        /** The models one of its judgments calls. */
+        List<ModelId> called() {
+            return model != null ? List.of(model) : judge.ownModels();
         }
     }
 
-    /** The judgments per trace: each LLM judge on each model (its own when none are given), each code judge once. */
+    /**
+     * The judgments per trace: each LLM judge on each model (its own when none are given), each jury on its own members
+     * and each code judge once.
+     */
     List<Target> targets() {
         return targets(judges, models);
     }
@@ -75,7 +88,7 @@ record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Traces traces
     static List<Target> targets(List<JudgeDefinition> judges, List<ModelId> models) {
         List<Target> targets = new ArrayList<>();
         for (JudgeDefinition judge : judges) {
-            if (judge.kind() == JudgeDefinition.Kind.CODE) {
+            if (judge.kind() != JudgeDefinition.Kind.LLM) {
                 targets.add(new Target(judge, null));
             } else if (models.isEmpty()) {
                 targets.add(new Target(judge, judge.model()));
@@ -86,8 +99,13 @@ record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Traces traces
         return targets;
     }
 
-    /** The models the run calls, once per judgment that calls one. */
+    /** The models the run calls, once per target that calls each. */
     List<ModelId> calledModels() {
-        return targets().stream().filter(t -> t.model() != null).map(Target::model).toList();
+        return targets().stream().flatMap(t -> t.called().stream()).toList();
+    }
+
+    /** The samples per judgment of a judge in this run. */
+    int samplesOf(JudgeDefinition judge) {
+        return samples != null ? samples : judge.samples();
     }
 }

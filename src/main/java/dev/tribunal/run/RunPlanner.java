@@ -53,7 +53,7 @@ class RunPlanner {
     }
 
     /** The request's judges and models, checked before any trace is read. */
-    private record Selection(List<JudgeDefinition> judges, List<ModelId> models) {
+    private record Selection(List<JudgeDefinition> judges, List<ModelId> models, Integer samples) {
     }
 
     /**
@@ -69,7 +69,7 @@ class RunPlanner {
         boolean confirmed = Boolean.TRUE.equals(request.confirmCost());
         return selection(request)
                 .chain(selection -> traces(request, storedBy)
-                        .map(traces -> traces.map(checked -> new RunPlan(selection.judges(), selection.models(), checked, confirmed))));
+                        .map(traces -> traces.map(checked -> new RunPlan(selection.judges(), selection.models(), selection.samples(), checked, confirmed))));
     }
 
     private Uni<RunOutcome<RunPlan.Traces>> traces(JudgeRunRequest request, Caller storedBy) {
@@ -79,9 +79,12 @@ class RunPlanner {
     }
 
     private RunOutcome<Selection> selection(JudgeRunRequest request) {
+        if (request.samples() != null && (request.samples() < 1 || request.samples() > JudgeDefinition.MAX_SAMPLES)) {
+            return RunOutcome.invalid("samples must be 1 to " + JudgeDefinition.MAX_SAMPLES + " (calls per judgment), not " + request.samples());
+        }
         return judges(request.judges())
                 .flatMap(judges -> models(request.models())
-                        .map(models -> new Selection(judges, models)))
+                        .map(models -> new Selection(judges, models, request.samples())))
                 .flatMap(selection -> {
                     boolean inline = request.traces() != null;
                     if (inline == (request.traceIds() != null)) {
@@ -133,6 +136,7 @@ class RunPlanner {
     /** A run is refused for its size before a trace is read or stored. */
     private static RunOutcome<Selection> size(int traceCount, Selection selection) {
         long count = (long) traceCount * RunPlan.targets(selection.judges(), selection.models()).size();
+        // that many judgments, whatever their samples: each is one task
         if (count > MAX_TASKS) {
             return RunOutcome.invalid("The run would hold " + count + " judgments; at most " + MAX_TASKS
                     + " per run: split the traces over several runs");
@@ -147,11 +151,10 @@ class RunPlanner {
     private RunOutcome<Selection> keys(Selection selection) {
         Map<String, Set<String>> judgesByProblem = new LinkedHashMap<>();
         for (Target target : RunPlan.targets(selection.judges(), selection.models())) {
-            if (target.model() == null) {
-                continue;
+            for (ModelId model : target.called()) {
+                modelClient.missingKey(model.provider()).ifPresent(why -> judgesByProblem
+                        .computeIfAbsent(why, w -> new TreeSet<>()).add(target.judge().name() + " on " + model));
             }
-            modelClient.missingKey(target.model().provider()).ifPresent(why -> judgesByProblem
-                    .computeIfAbsent(why, w -> new TreeSet<>()).add(target.judge().name() + " on " + target.model()));
         }
         if (!judgesByProblem.isEmpty()) {
             return RunOutcome.invalid("The run could not make a single call: " + judgesByProblem.entrySet().stream()

@@ -15,10 +15,11 @@ public final class RunRequests {
 
     /**
      * Judges to run over stored traces ({@code trace_ids}) or over traces given inline ({@code traces},
-     * stored first); {@code models} runs every LLM judge on each of them instead of its own model.
+     * stored first); {@code models} runs every LLM judge on each of them instead of its own model; {@code samples} takes
+     * that many samples per judgment instead of each judge's own.
      */
     public record JudgeRunRequest(List<String> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
-                                  Boolean dryRun, Boolean confirmCost) {
+                                  Integer samples, Boolean dryRun, Boolean confirmCost) {
     }
 
     /**
@@ -99,6 +100,7 @@ public final class RunRequests {
             RunStatus status,
             List<String> judges,
             List<String> models,
+            Integer samples,
             int total,
             long completed,
             long succeeded,

@@ -93,6 +93,7 @@ public class RunService {
         return traceIds.chain(ids -> {
             TaskQueue.NewTasks newTasks = new TaskQueue.NewTasks(ids, plan.targets());
             JudgeRun run = newRun(plan.judges(), plan.models(), newTasks.count(), caller.name());
+            run.samples = plan.samples();
             return queue.create(run, List.of(newTasks))
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
@@ -202,7 +203,7 @@ public class RunService {
             eta = run.status == RunStatus.COMPLETED ? 0L : null;
         }
         return new RunView(run.runId, run.status, run.judges == null ? null : readList(run.judges), run.models == null ? null : readList(run.models),
-                run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
+                run.samples, run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
                 run.finishedAt, eta, rate, truncated);
     }
 

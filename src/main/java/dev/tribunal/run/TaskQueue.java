@@ -46,9 +46,9 @@ class TaskQueue {
             + "for update skip locked), "
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
-            + "claims = t.claims + 1 from chosen c where t.task_id = c.task_id "
+            + "claims = t.claims + 1 from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id "
             + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired, "
-            + "(select coalesce(r.created_by, 'tribunal') from judge_run r where r.run_id = t.run_id) as logged_by";
+            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -77,7 +77,7 @@ class TaskQueue {
             + "and not exists (select 1 from judge_task t where t.run_id = r.run_id and t.status in ('PENDING', 'RUNNING'))";
 
     private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at, trigger, sweep, "
-            + "created_by) values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7, $8)";
+            + "created_by, samples) values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7, $8, $9)";
     /**
      * A task's id: a UUIDv7 (RFC 9562), the time in milliseconds first and random bits after, so that a run's tasks
      * are appended to the indexes that hold task_id (the primary key, the pending tasks in claim order) instead of being
@@ -275,7 +275,7 @@ class TaskQueue {
     Uni<Void> insert(SqlConnection connection, JudgeRun run, List<NewTasks> tasks) {
         Uni<Void> inserted = connection.preparedQuery(INSERT_RUN)
                 .execute(Tuple.tuple(java.util.Arrays.asList(run.runId, run.judges, run.models, run.total, utc(run.createdAt),
-                        run.trigger, run.sweep, run.createdBy)))
+                        run.trigger, run.sweep, run.createdBy, run.samples)))
                 .replaceWithVoid();
         for (NewTasks group : tasks) {
             if (group.count() > 0) {
@@ -322,7 +322,7 @@ class TaskQueue {
      * Writes each judgment's assessment and marks its task done, all in one transaction; runs whose
      * last task this was are completed.
      */
-    Uni<Void> complete(List<Finished> batch, List<JudgeFeedback> assessments, Instant now) {
+    Uni<Void> complete(List<Finished> batch, List<List<JudgeFeedback>> assessments, Instant now) {
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
         return pool.withTransaction(connection -> connection.preparedQuery(DONE).execute(done(batch, now))
                 .chain(updated -> {
@@ -334,7 +334,7 @@ class TaskQueue {
                     for (int i = 0; i < batch.size(); i++) {
                         // a task twice in a batch (a write retried) is written once
                         if (marked.remove(batch.get(i).task().taskId())) {
-                            written.add(assessments.get(i));
+                            written.addAll(assessments.get(i));
                             counted.add(batch.get(i));
                         }
                     }
@@ -440,7 +440,7 @@ class TaskQueue {
     private static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
-                row.getInteger("claims"), row.getString("logged_by"));
+                row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

@@ -232,11 +232,11 @@ class WorkerLoop {
             judgment = Uni.createFrom().item(unavailable(task, judge == null
                     ? "judge '" + task.judgeName() + "' is no longer loaded" : "trace " + task.traceId() + " no longer exists"));
         } else {
-            ModelId model = judge.kind() == JudgeDefinition.Kind.CODE ? null : ModelId.parse(task.modelId()).orElse(null);
+            ModelId model = judge.kind() == JudgeDefinition.Kind.LLM ? ModelId.parse(task.modelId()).orElse(null) : null;
             judgment = judge.kind() == JudgeDefinition.Kind.LLM && model == null
                     ? Uni.createFrom().item(unavailable(task, "judge '" + task.judgeName() + "' is an LLM judge now; the task was made for "
                     + task.modelId()))
-                    : runner.run(judge, model, trace, task.runId());
+                    : runner.run(judge, model, trace, task.runId(), task.samples() != null ? task.samples() : judge.samples());
         }
         judgment.subscribe().with(
                 result -> finished(task, result),
@@ -271,8 +271,9 @@ class WorkerLoop {
     }
 
     private static Judgment failed(JudgeTask task, ErrorCode code, String message) {
-        // the judge may be gone: an LLM judge's task names a model, a code judge's its own name
-        JudgeDefinition.Kind kind = ModelId.parse(task.modelId()).isPresent() ? JudgeDefinition.Kind.LLM : JudgeDefinition.Kind.CODE;
+        // the judge may be gone: an LLM judge's task names a model, a jury's jury:<name>, a code judge's its own name
+        JudgeDefinition.Kind kind = ModelId.parse(task.modelId()).isPresent() ? JudgeDefinition.Kind.LLM
+                : task.modelId().startsWith(JudgeDefinition.JURY_PREFIX) ? JudgeDefinition.Kind.JURY : JudgeDefinition.Kind.CODE;
         return new Judgment(task.judgeName(), task.judgeVersion(), kind, task.modelId(), null, null, null,
                 code, message, Map.of(JudgeRunner.VERSION_KEY, task.judgeVersion()), new Judgment.Outcome(0, 0, 0, 0, null));
     }

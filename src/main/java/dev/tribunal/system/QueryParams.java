@@ -22,6 +22,23 @@ public final class QueryParams {
         }
     }
 
+    /** A share from 0 to 1. */
+    public static Double share(String text, String name) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            value = Double.NaN;
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw new InvalidRequestException(name + " must be a number from 0 to 1, not '" + text + "'");
+        }
+        return value;
+    }
+
     public static Boolean bool(String text, String name) {
         if (text == null || text.isBlank()) {
             return null;

@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
  *   <li>{@code invalid-json}: a reply that is not JSON; {@code out-of-range}: a result outside the declared choices or range;
  *       {@code malformed}: an HTTP 200 body that is not a chat completion</li>
+ *   <li>{@code acc-<percent>}: a judge right that often: the prompt carries the true verdict as {@code truth=<value>}; the
+ *       answer is it with that probability, else a wrong one. At temperature 0 (or none) a prompt always gets the same
+ *       answer; above 0 each request draws anew (seeded by the prompt and its count, so a test's numbers repeat)</li>
  *   <li>like a careless gateway, the key it was sent echoed back in every form of {@link #echoes}: {@code echo-key} in a
  *       valid verdict's rationale, {@code echo-key-value} as the verdict's result (which no judge accepts),
  *       {@code echo-key-error} in a 400's error message</li>
@@ -56,6 +59,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, JsonObject> parsedByShape = new ConcurrentHashMap<>();
     private final Map<JsonObject, String> repliesByShape = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> drawsByPrompt = new ConcurrentHashMap<>();
+    private static final java.util.regex.Pattern TRUTH = java.util.regex.Pattern.compile("truth=([A-Za-z0-9_.-]+)");
 
     private volatile boolean down = true;
 
@@ -137,13 +142,22 @@ public final class FakeOpenAiServer implements AutoCloseable {
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
             int attempt = recordPrompts ? attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet() : 1;
-            respond(request, model, body, attempt);
+            respond(request, model, body, attempt, user);
         });
     }
 
-    private void respond(HttpServerRequest request, String model, JsonObject body, int attempt) {
+    private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
-        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model) {
+        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model.startsWith("acc-") ? "acc" : model) {
+            case "acc" -> {
+                double accuracy = Integer.parseInt(model.substring("acc-".length())) / 100.0;
+                Double temperature = body.getDouble("temperature");
+                long draw = temperature == null || temperature == 0 ? 0
+                        : drawsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+                boolean right = new java.util.SplittableRandom((model + "|" + user).hashCode() * 1_000_003L + draw).nextDouble() < accuracy;
+                send(request, 200, completion(model, new JsonObject().put("rationale", right ? "Matches the reference." : "Looks off to me.")
+                        .put("result", answer(body, truth(user), right)).encode()), null, finish);
+            }
             case "limited" -> {
                 long retryAfterMs = admit(model, Integer.parseInt(model.substring("limited-".length())));
                 if (retryAfterMs > 0) {
@@ -209,6 +223,38 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "echo-key-error" -> send(request, 400, error("Key rejected: " + String.join(" ", echoes(bearer(request)))), null, finish);
             default -> send(request, 200, verdict(model, body), null, finish);
         }
+    }
+
+    /** The true verdict a prompt carries as {@code truth=<value>}. */
+    private static String truth(String user) {
+        java.util.regex.Matcher m = TRUTH.matcher(user);
+        if (!m.find()) {
+            throw new IllegalStateException("an acc-<percent> model needs truth=<value> in the prompt");
+        }
+        return m.group(1);
+    }
+
+    /** The truth as the request's schema types it, or (not right) another value the schema allows. */
+    private static Object answer(JsonObject body, String truth, boolean right) {
+        JsonObject result = body.getJsonObject("response_format", new JsonObject()).getJsonObject("json_schema", new JsonObject())
+                .getJsonObject("schema", new JsonObject()).getJsonObject("properties", new JsonObject())
+                .getJsonObject("result", new JsonObject());
+        if (result.containsKey("enum")) {
+            List<Object> choices = result.getJsonArray("enum").getList();
+            int at = choices.indexOf(truth);
+            return right ? truth : choices.get((at + 1) % choices.size());
+        }
+        if ("boolean".equals(result.getString("type"))) {
+            boolean value = Boolean.parseBoolean(truth);
+            return right == value;
+        }
+        double value = Double.parseDouble(truth);
+        // the judge's range is in the schema's description: "From 1.0 to 5.0"
+        java.util.regex.Matcher range = java.util.regex.Pattern.compile("to (-?[0-9.]+)").matcher(result.getString("description", ""));
+        double max = range.find() ? Double.parseDouble(range.group(1)) : Double.MAX_VALUE;
+        double wrong = value + 1 <= max ? value + 1 : value - 1;
+        double answer = right ? value : wrong;
+        return "integer".equals(result.getString("type")) ? (Object) (long) answer : (Object) answer;
     }
 
     /** The key a request was sent with (its Authorization header without {@code Bearer }). */

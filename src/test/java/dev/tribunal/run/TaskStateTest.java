@@ -55,13 +55,13 @@ class TaskStateTest {
 
         // the first attempt's holder comes back from a long pause and writes its result after all
         JudgeTask stale = new JudgeTask(row.getUUID("task_id"), runId, row.getString("trace_id"), "relevance", row.getString("judge_version"),
-                row.getString("model_id"), 1, null, 1, "tester");
+                row.getString("model_id"), 1, null, 1, "tester", null);
         Judgment late = new Judgment("relevance", row.getString("judge_version"), dev.tribunal.judge.JudgeDefinition.Kind.LLM, "fake-retry:/bad-request", null,
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("yes"), "late", null, null, Map.of(),
                 new Judgment.Outcome(1, 5, 0, 0, null));
         JudgeFeedback feedback = new JudgeFeedback(stale.traceId(), null, "relevance", late.value(), "late", AssessmentSourceType.LLM_JUDGE,
-                late.sourceId(), null, Map.of(), runId, stale.taskId(), 1, null, "tester", Instant.now());
-        rows.complete(List.of(new TaskQueue.Finished(stale, late)), List.of(feedback), Instant.now()).await().indefinitely();
+                late.sourceId(), null, Map.of(), runId, stale.taskId(), 1, 0, null, "tester", Instant.now());
+        rows.complete(List.of(new TaskQueue.Finished(stale, late)), List.of(List.of(feedback)), Instant.now()).await().indefinitely();
 
         assertEquals(assessmentsBefore, assessments(runId).size(), "no assessment for a stale attempt");
         JsonPath now = given().get("/api/judge-runs/" + runId).then().extract().jsonPath();
