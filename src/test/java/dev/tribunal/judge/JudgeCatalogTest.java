@@ -170,6 +170,46 @@ class JudgeCatalogTest {
         assertProblem(VALID + "target: trace\nspan: {type: LLM}\n", 11, "targets the trace");
     }
 
+    static final String JURY = """
+            name: panel
+            jury:
+              members: [openai:/gpt-4o-mini, local:/llama3]
+            instructions: |
+              Response: {{ outputs }}
+            output: {type: boolean}
+            """;
+
+    @Test
+    void samplesAndJuriesAreReadAndChecked() throws IOException {
+        JudgeDefinition sampled = load("c.yaml", VALID + "samples: 5\n").get("correctness");
+        assertEquals(5, sampled.samples());
+        // several samples at no temperature of the judge's own are drawn at 0.7; a judge's own temperature stays
+        assertEquals(0.7, sampled.temperature(5));
+        assertEquals(null, sampled.temperature(1));
+        assertEquals(1, load("c.yaml", VALID).get("correctness").samples());
+        assertProblem(VALID + "samples: 16\n", 10, "samples must be a whole number from 1 to 15");
+        assertProblem(VALID + "samples: two\n", 10, "samples must be a whole number from 1 to 15");
+        assertProblem("name: m\nkind: code\nscorer: exact_match\nsamples: 3\n", 4, "belongs to LLM judges");
+
+        JudgeDefinition jury = load("p.yaml", JURY).get("panel");
+        assertEquals(JudgeDefinition.Kind.JURY, jury.kind());
+        assertEquals(List.of("openai:/gpt-4o-mini", "local:/llama3"), jury.jury().members().stream().map(Object::toString).toList());
+        assertEquals(JudgeDefinition.Aggregate.MAJORITY, jury.jury().aggregate());
+        assertEquals("jury:panel", jury.jurySourceId());
+        JudgeDefinition scored = load("p.yaml", JURY.replace("{type: boolean}", "{type: numeric, range: [1, 5]}")).get("panel");
+        assertEquals(JudgeDefinition.Aggregate.MEDIAN, scored.jury().aggregate());
+        assertProblem(JURY.replace("llama3]", "llama3]\n  aggregate: mean"), 4, "does not combine boolean verdicts");
+        assertProblem(JURY.replace("{type: boolean}", "{type: categorical, choices: [a, b]}").replace("llama3]",
+                "llama3]\n  aggregate: any"), 4, "use majority");
+        assertProblem(JURY.replace("llama3]", "llama3]\n  aggregate: vote"), 4, "majority, mean, median, all or any");
+        assertProblem(JURY.replace(", local:/llama3", ""), 3, "2 to 10 distinct members");
+        assertProblem(JURY.replace("local:/llama3", "openai:/gpt-4o-mini"), 3, "appears twice");
+        assertProblem(JURY.replace("local:/llama3", "anthropic:/claude"), 3, "unknown provider 'anthropic'");
+        assertProblem(JURY + "model: openai:/gpt-4o\n", 7, "jury.members in place of model");
+        assertProblem("name: m\nkind: jury\ninstructions: x {{ outputs }}\noutput: {type: boolean}\n", 1,
+                "a jury needs jury:");
+    }
+
     @Test
     void invalidYamlAndDuplicateKeysGiveTheirLine() {
         assertProblem(VALID + "output: {type: boolean}\n", 10, "Duplicate field 'output'");
