@@ -213,6 +213,30 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
                            String version, String value, String errorCode, String latencyMs, long tokens, String cost, String agreement) {
     }
 
+    /**
+     * A run's result on one trace: the valid assessment of each task (not a jury's members), its value as JSON text or
+     * its error, and its metadata.
+     */
+    public record RunVerdict(String assessmentId, String traceId, String sourceId, String value, String errorCode, String errorMessage,
+                             String rationale, Map<String, String> metadata) {
+    }
+
+    private static final String RUN_VERDICTS = "select assessment_id, trace_id, source_id, value::text as value, error_code, "
+            + "error_message, rationale, metadata::text as metadata from assessment where run_id = $1 and task_id is not null "
+            + "and task_part = 0 and valid order by source_id, trace_id";
+
+    /** The valid results of a run's tasks, by model and trace. */
+    public Uni<List<RunVerdict>> verdictsOfRun(String runId) {
+        return pool.preparedQuery(RUN_VERDICTS).execute(Tuple.of(runId))
+                .map(rows -> {
+                    List<RunVerdict> found = new ArrayList<>();
+                    rows.forEach(row -> found.add(new RunVerdict(row.getString("assessment_id"), row.getString("trace_id"),
+                            row.getString("source_id"), row.getString("value"), row.getString("error_code"), row.getString("error_message"),
+                            row.getString("rationale"), dev.tribunal.system.Json.readStringMap(row.getString("metadata")))));
+                    return found;
+                });
+    }
+
     /** A reference's value on a trace: its JSON text, or the short label of a long one. */
     public record Reference(String traceId, String value) {
     }

@@ -119,6 +119,7 @@ final class JudgeFileReader {
             OutputSpec output = output(root);
             Inference inference = inference(root);
             int samples = samples(root);
+            pairwise(root, output, instructions, kind, samples, spanTarget);
             if (kind == Kind.JURY) {
                 if (root.has("model")) {
                     problem("/model", "a jury has jury.members in place of model");
@@ -130,6 +131,32 @@ final class JudgeFileReader {
             ModelId model = model(root);
             return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
                     spanTarget, null, samples, null, version, file());
+        }
+
+        /**
+         * A pairwise judge shows two responses ({{ output_a }} and {{ output_b }}, both required) and judges each pair in
+         * both orders: it takes no samples, no jury, no span target. No other judge may use the two.
+         */
+        private void pairwise(ObjectNode root, OutputSpec output, PromptTemplate instructions, Kind kind, int samples, SpanTarget target) {
+            boolean pairwise = output instanceof OutputSpec.PairwiseOutput;
+            java.util.Set<String> used = instructions == null ? Set.of() : instructions.variables();
+            if (!pairwise) {
+                PromptTemplate.PAIR.stream().filter(used::contains).findFirst().ifPresent(v -> problem("/instructions",
+                        "{{ " + v + " }} is for pairwise judges (output: {type: pairwise})"));
+                return;
+            }
+            if (instructions != null && !used.containsAll(PromptTemplate.PAIR)) {
+                problem("/instructions", "a pairwise judge's instructions show both responses: {{ output_a }} and {{ output_b }}");
+            }
+            if (samples > 1) {
+                problem("/samples", "a pairwise judge takes no samples: each pair is judged twice, once in each order");
+            }
+            if (kind == Kind.JURY) {
+                problem("/jury", "a pairwise judge runs on one model (several with a comparison's models), not as a jury");
+            }
+            if (target != null) {
+                problem("/target", "a pairwise judge compares whole traces");
+            }
         }
 
         private int samples(ObjectNode root) {
@@ -245,7 +272,7 @@ final class JudgeFileReader {
         private OutputSpec output(ObjectNode root) {
             JsonNode node = root.get("output");
             if (node == null) {
-                problem("", "'output' is required: {type: boolean | categorical | numeric, ...}");
+                problem("", "'output' is required: {type: boolean | categorical | numeric | pairwise, ...}");
                 return null;
             }
             if (!node.isObject()) {
@@ -270,8 +297,12 @@ final class JudgeFileReader {
                     onlyFor(node, "numeric", "choices");
                     return numeric(node);
                 }
+                case "pairwise" -> {
+                    onlyFor(node, "pairwise", "choices", "range", "integer");
+                    return new OutputSpec.PairwiseOutput();
+                }
                 default -> {
-                    problem("/output/type", "output.type must be boolean, categorical or numeric, not '" + type + "'");
+                    problem("/output/type", "output.type must be boolean, categorical, numeric or pairwise, not '" + type + "'");
                     return null;
                 }
             }

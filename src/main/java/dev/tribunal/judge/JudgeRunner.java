@@ -71,6 +71,35 @@ public class JudgeRunner {
             case LLM -> Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope, samples));
             case JURY -> Uni.createFrom().deferred(() -> runJury(judge, trace, scope, samples));
         };
+        return finish(judgment, judge, model, trace);
+    }
+
+    /**
+     * A pairwise judge on one pair: asked twice, the candidate shown first and then the baseline shown first. The pair's
+     * verdict is {@code candidate}, {@code baseline} or {@code tie}: a win only when both orders agree; orders that
+     * disagree make a tie marked as position-inconsistent. Stored on the candidate.
+     */
+    public Uni<Judgment> comparePair(JudgeDefinition judge, ModelId model, TraceData candidate, TraceData baseline, String scope) {
+        return finish(Uni.createFrom().deferred(() -> Pairs.judge(this, judge, model, candidate, baseline, scope)), judge, model, candidate);
+    }
+
+    /** One call of a pairwise judge, its reply read as A, B or tie. */
+    Uni<Judgment> askPair(JudgeDefinition judge, ModelId model, TraceData trace, JsonNode outputA, JsonNode outputB, String scope) {
+        if (!models.isConfigured(model.provider())) {
+            return Uni.createFrom().item(error(judge, model, null, ErrorCode.JUDGE_UNAVAILABLE,
+                    "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
+        }
+        Rendered prompt = PromptRenderer.render(judge, trace, outputA, outputB);
+        if (!prompt.complete()) {
+            return Uni.createFrom().item(missing(judge, model, null, prompt.missing()));
+        }
+        LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
+                judge.temperature(1), judge.inference().maxTokens(), judge.timeout(), scope);
+        return models.complete(request).map(result -> toJudgment(judge, model, new Target(trace, null, null), result,
+                OutputSpec.PairwiseOutput.ASKED));
+    }
+
+    private Uni<Judgment> finish(Uni<Judgment> judgment, JudgeDefinition judge, ModelId model, TraceData trace) {
         return judgment
                 .onFailure().recoverWithItem(failure -> error(judge, model, target(judge, trace), ErrorCode.INTERNAL_ERROR,
                         failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE))
@@ -139,6 +168,19 @@ public class JudgeRunner {
         return new Estimate(calls, false, promptTokens * calls, completion * calls, cost);
     }
 
+    /** What a pairwise judge's two calls on one pair would cost, without making them. */
+    public Estimate estimatePair(JudgeDefinition judge, ModelId model, TraceData candidate, TraceData baseline) {
+        Rendered prompt = PromptRenderer.render(judge, candidate, candidate.outputs(), baseline.outputs());
+        if (!prompt.complete()) {
+            return new Estimate(0, true, 0, 0, 0.0);
+        }
+        // both orders hold the same text
+        long promptTokens = prompt.systemMessage().length() / 4 + prompt.userMessage().length() / 4;
+        long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
+        Double one = cost(model, (int) promptTokens, (int) completion);
+        return new Estimate(2, false, 2 * promptTokens, 2 * completion, one == null ? null : 2 * one);
+    }
+
     private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
         Target target = target(judge, trace);
         if (target.missing() != null) {
@@ -191,6 +233,10 @@ public class JudgeRunner {
     }
 
     private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result) {
+        return toJudgment(judge, model, target, result, judge.output());
+    }
+
+    private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result, OutputSpec output) {
         if (result instanceof LlmResult.Failed failed) {
             return error(judge, model, target, failed.code(), failed.message(),
                     new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
@@ -198,7 +244,7 @@ public class JudgeRunner {
         LlmResult.Completed done = (LlmResult.Completed) result;
         Double cost = cost(model, done.promptTokens(), done.completionTokens());
         Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.completionTokens(), cost);
-        Verdict verdict = VerdictFormat.read(done.content(), judge.output());
+        Verdict verdict = VerdictFormat.read(done.content(), output);
         if (!verdict.valid()) {
             return error(judge, model, target, ErrorCode.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
         }
@@ -241,7 +287,7 @@ public class JudgeRunner {
         return new Target(trace, null, "a span with " + (wanted.type() != null ? "type " + wanted.type() : "name " + wanted.name()));
     }
 
-    private Judgment missing(JudgeDefinition judge, ModelId model, Target target, List<String> missing) {
+    Judgment missing(JudgeDefinition judge, ModelId model, Target target, List<String> missing) {
         return error(judge, model, target, ErrorCode.MISSING_INPUT,
                 "the trace has no " + String.join(", no ", missing) + " (used by the judge's instructions)", Judgment.Outcome.NONE);
     }

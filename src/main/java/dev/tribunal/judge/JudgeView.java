@@ -38,6 +38,8 @@ public record JudgeView(
         OutputView output;
         if (j.output() instanceof OutputSpec.CategoricalOutput c) {
             output = new OutputView(c.type(), c.choices(), null, null);
+        } else if (j.output() instanceof OutputSpec.PairwiseOutput p) {
+            output = new OutputView(p.type(), OutputSpec.PairwiseOutput.STORED.choices(), null, null);
         } else if (j.output() instanceof OutputSpec.NumericOutput n) {
             output = new OutputView(n.type(), null, List.of(n.min(), n.max()), n.integer());
         } else {

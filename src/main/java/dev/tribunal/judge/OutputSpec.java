@@ -5,7 +5,7 @@ import java.util.List;
 /** The typed result a judge must produce; anything else is an INVALID_JUDGE_OUTPUT error. */
 public sealed interface OutputSpec {
 
-    /** boolean, categorical or numeric. */
+    /** boolean, categorical, numeric or pairwise. */
     String type();
 
     /** true / false. */
@@ -25,6 +25,20 @@ public sealed interface OutputSpec {
         @Override
         public String type() {
             return "categorical";
+        }
+    }
+
+    /**
+     * A comparison of two responses to one request. The model is asked which of the two it was shown is better
+     * ({@link #ASKED}: A is the one shown first); the stored verdict names the trace ({@link #STORED}).
+     */
+    record PairwiseOutput() implements OutputSpec {
+        public static final CategoricalOutput ASKED = new CategoricalOutput(List.of("A", "B", "tie"));
+        public static final CategoricalOutput STORED = new CategoricalOutput(List.of("candidate", "baseline", "tie"));
+
+        @Override
+        public String type() {
+            return "pairwise";
         }
     }
 

@@ -34,6 +34,14 @@ public final class PromptRenderer {
     }
 
     public static Rendered render(JudgeDefinition judge, TraceData trace) {
+        return render(judge, trace, null, null);
+    }
+
+    /**
+     * A pairwise judge's messages: the two responses as {@code output_a} (shown first) and {@code output_b}, every other
+     * variable from {@code trace}.
+     */
+    public static Rendered render(JudgeDefinition judge, TraceData trace, JsonNode outputA, JsonNode outputB) {
         List<String> missing = new ArrayList<>();
         StringBuilder user = new StringBuilder();
         String text = judge.instructions().text();
@@ -41,7 +49,11 @@ public final class PromptRenderer {
         for (Placeholder p : judge.instructions().placeholders()) {
             int found = text.indexOf(p.raw(), at);
             user.append(text, at, found);
-            JsonNode value = value(p, trace);
+            JsonNode value = switch (p.variable()) {
+                case "output_a" -> present(outputA);
+                case "output_b" -> present(outputB);
+                default -> value(p, trace);
+            };
             String label = p.key() == null ? p.variable() : p.variable() + "." + p.key();
             if (value == null) {
                 if (!missing.contains(label)) {
@@ -68,6 +80,10 @@ public final class PromptRenderer {
     }
 
     static String resultContract(OutputSpec output) {
+        if (output instanceof OutputSpec.PairwiseOutput) {
+            return "\"A\" when the response shown first (output_a) is better, \"B\" when the one shown second (output_b) is, "
+                    + "\"tie\" when neither is";
+        }
         if (output instanceof CategoricalOutput c) {
             return "one of " + c.choices().stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", "))
                     + " (exactly as written)";

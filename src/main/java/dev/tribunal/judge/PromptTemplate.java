@@ -16,11 +16,13 @@ public record PromptTemplate(String text, List<Placeholder> placeholders) {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*(.*?)\\s*}}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]*");
-    private static final Set<String> WHOLE = Set.of("inputs", "outputs", "expectations", "context", "spans");
+    private static final Set<String> WHOLE = Set.of("inputs", "outputs", "expectations", "context", "spans", "output_a", "output_b");
+    /** The two responses a pairwise judge compares, in the order shown. */
+    public static final Set<String> PAIR = Set.of("output_a", "output_b");
     /** Variables that take a key: {@code expectations.<name>}, {@code tags.<key>}. */
     private static final Set<String> KEYED = Set.of("expectations", "tags");
     static final String KNOWN = "{{ inputs }}, {{ outputs }}, {{ expectations }}, {{ expectations.<name> }}, "
-            + "{{ tags.<key> }}, {{ context }}, {{ spans }}";
+            + "{{ tags.<key> }}, {{ context }}, {{ spans }}, and for pairwise judges {{ output_a }} and {{ output_b }}";
 
     public PromptTemplate {
         placeholders = List.copyOf(placeholders);

@@ -42,7 +42,9 @@ public final class VerdictFormat {
 
     /** The schema of an output spec, built once per spec (specs are values). */
     public static JsonSchema schema(OutputSpec output) {
-        return SCHEMAS.computeIfAbsent(output, VerdictFormat::buildSchema);
+        // a pairwise judge's model says which of the two it was shown is better
+        return SCHEMAS.computeIfAbsent(output instanceof OutputSpec.PairwiseOutput ? OutputSpec.PairwiseOutput.ASKED : output,
+                VerdictFormat::buildSchema);
     }
 
     private static JsonSchema buildSchema(OutputSpec output) {
@@ -105,7 +107,9 @@ public final class VerdictFormat {
         return typed(result, null, output);
     }
 
-    private static Verdict typed(JsonNode result, String rationale, OutputSpec output) {
+    private static Verdict typed(JsonNode result, String rationale, OutputSpec spec) {
+        // a stored pairwise verdict names the trace that won
+        OutputSpec output = spec instanceof OutputSpec.PairwiseOutput ? OutputSpec.PairwiseOutput.STORED : spec;
         if (output instanceof CategoricalOutput c) {
             if (!result.isTextual()) {
                 return Verdict.invalid("result " + result + " is not one of " + c.choices());

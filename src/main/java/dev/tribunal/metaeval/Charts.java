@@ -7,13 +7,13 @@ import java.util.Locale;
  * The page's charts as inline SVG, drawn on the server: no script, readable as they are, and every
  * piece of text from the data escaped.
  */
-final class Charts {
+public final class Charts {
 
     private Charts() {
     }
 
     /** One bar: a judge's headline figure (kappa or Spearman) with its interval, and its cost per judgment. */
-    record Bar(String judge, Double value, Double low, Double high, Double cost) {
+    public record Bar(String judge, Double value, Double low, Double high, Double cost) {
     }
 
     /** Labels longer than this are shortened on the heatmap's axes, their full text shown on hover. */
@@ -91,12 +91,12 @@ final class Charts {
     }
 
     /** A figure as the pages show it: two decimals; the JSON carries it whole. */
-    static String figure(Double value) {
+    public static String figure(Double value) {
         return value == null ? "–" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     /** Horizontal bars of the headline figure with 95 % interval whiskers, on a scale from −1 (or 0) to 1. */
-    static String agreementBars(List<Bar> bars, String figure) {
+    public static String agreementBars(List<Bar> bars, String figure) {
         if (bars.isEmpty()) {
             return "";
         }

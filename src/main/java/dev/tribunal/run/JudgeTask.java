@@ -13,7 +13,8 @@ import java.util.UUID;
  * @param claims how many times the task was claimed, this time included
  * @param loggedBy who started the task's run: its result is logged in that name
  * @param samples the samples per judgment its run asked for; null for the judge's own
+ * @param baselineTraceId the trace a pairwise judge compares this one (the candidate) with; null for other judges
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims, String loggedBy, Integer samples) {
+                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId) {
 }

@@ -2,6 +2,7 @@ package dev.tribunal.run;
 
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.llm.ProvidersConfig;
@@ -104,6 +105,11 @@ class RunPlanner {
             return RunOutcome.invalid("Unknown judge" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
                     + "; known judges: " + known());
         }
+        List<String> pairwise = names.stream().distinct().filter(n -> catalog.require(n).output() instanceof OutputSpec.PairwiseOutput).toList();
+        if (!pairwise.isEmpty()) {
+            return RunOutcome.invalid("Judge" + (pairwise.size() == 1 ? " " : "s ") + String.join(", ", pairwise) + (pairwise.size() == 1
+                    ? " is" : " are") + " pairwise: it compares two traces; start it with POST /api/comparisons");
+        }
         return RunOutcome.done(new LinkedHashSet<>(names).stream().map(catalog::require).toList());
     }
 
@@ -111,7 +117,16 @@ class RunPlanner {
         return catalog.all().stream().map(JudgeDefinition::name).collect(Collectors.joining(", "));
     }
 
-    private RunOutcome<List<ModelId>> models(List<String> texts) {
+    /**
+     * What a run of these judges on these models (none: each its own) needs before it can start: models that parse and
+     * name configured providers, providers that have their keys. Empty when nothing is missing.
+     */
+    java.util.Optional<String> problem(List<JudgeDefinition> judges, List<String> models) {
+        RunOutcome<Selection> checked = models(models).map(parsed -> new Selection(judges, parsed, null)).flatMap(this::keys);
+        return checked instanceof RunOutcome.Refused<Selection> refused ? java.util.Optional.of(refused.message()) : java.util.Optional.empty();
+    }
+
+    RunOutcome<List<ModelId>> models(List<String> texts) {
         if (texts == null) {
             return RunOutcome.done(List.of());
         }

@@ -120,6 +120,35 @@ public class RunService {
         return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(run.runId));
     }
 
+    /**
+     * A pairwise judge's run over pairs, created on the caller's connection (inside its transaction): each candidate
+     * trace with its baseline, on each model (none: the judge's own). Started once the transaction commits and
+     * {@link #poll()} is called.
+     *
+     * @return the run's id
+     */
+    public Uni<String> createPairs(io.vertx.mutiny.sqlclient.SqlConnection connection, JudgeDefinition judge, List<ModelId> models,
+                                   List<String> candidates, List<String> baselines, String createdBy) {
+        List<RunPlan.Target> targets = RunPlan.targets(List.of(judge), models);
+        TaskQueue.NewTasks pairs = TaskQueue.NewTasks.pairs(candidates, baselines, targets);
+        JudgeRun run = newRun(List.of(judge), models, pairs.count(), createdBy);
+        run.trigger = "COMPARISON";
+        return queue.insert(connection, run, List.of(pairs)).map(ignored -> run.runId);
+    }
+
+    /** The models a request names, parsed, or why they cannot be used by these judges (an unknown provider, a missing key). */
+    public List<ModelId> modelsFor(List<JudgeDefinition> judges, List<String> models) {
+        planner.problem(judges, models).ifPresent(problem -> {
+            throw new dev.tribunal.system.InvalidRequestException(problem);
+        });
+        return models == null ? List.of() : ((RunOutcome.Done<List<ModelId>>) planner.models(models)).value();
+    }
+
+    /** A run's progress, or null when there is no such run. */
+    public Uni<RunView> progress(String runId) {
+        return get(runId).map(outcome -> outcome instanceof RunOutcome.Done<RunView> done ? done.value() : null);
+    }
+
     /** Starts on new work in this process now (other processes find it within their next second). */
     public void poll() {
         worker.poll();

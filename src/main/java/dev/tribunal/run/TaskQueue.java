@@ -48,7 +48,7 @@ class TaskQueue {
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id "
             + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired, "
-            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples";
+            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -98,6 +98,13 @@ class TaskQueue {
             + "from (select trace_id from unnest($3::text[]) as u(trace_id) order by trace_id) t "
             + "cross join lateral (select * from unnest($4::text[], $5::text[], $6::text[]) as g(judge_name, judge_version, model_id) "
             + "where t.trace_id is not null offset 0) g";
+
+    /** Pairs of a pairwise judge: candidate $3 with baseline $7, on each target. */
+    private static final String INSERT_PAIR_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, "
+            + "model_id, status, created_at, baseline_trace_id) select " + TASK_ID + ", $1, p.trace_id, g.judge_name, g.judge_version, "
+            + "g.model_id, 'PENDING', $2, p.baseline from unnest($3::text[], $7::text[]) as p(trace_id, baseline) "
+            + "cross join lateral (select * from unnest($4::text[], $5::text[], $6::text[]) as g(judge_name, judge_version, model_id) "
+            + "offset 0) g";
 
     /**
      * A run's pending tasks are cancelled, skipping those a claimer holds at this moment (they become RUNNING and
@@ -254,11 +261,24 @@ class TaskQueue {
      *
      * @param traceIds distinct ids of stored traces
      */
-    record NewTasks(List<String> traceIds, List<RunPlan.Target> targets) {
+    record NewTasks(List<String> traceIds, List<RunPlan.Target> targets, List<String> baselineTraceIds) {
 
         NewTasks {
             traceIds = List.copyOf(traceIds);
             targets = List.copyOf(targets);
+            baselineTraceIds = baselineTraceIds == null ? null : java.util.Collections.unmodifiableList(new ArrayList<>(baselineTraceIds));
+            if (baselineTraceIds != null && baselineTraceIds.size() != traceIds.size()) {
+                throw new IllegalArgumentException("one baseline per candidate");
+            }
+        }
+
+        NewTasks(List<String> traceIds, List<RunPlan.Target> targets) {
+            this(traceIds, targets, null);
+        }
+
+        /** Pairs of a pairwise judge: each candidate with its baseline, on each target. */
+        static NewTasks pairs(List<String> candidates, List<String> baselines, List<RunPlan.Target> targets) {
+            return new NewTasks(candidates, targets, baselines);
         }
 
         int count() {
@@ -279,10 +299,21 @@ class TaskQueue {
                 .replaceWithVoid();
         for (NewTasks group : tasks) {
             if (group.count() > 0) {
-                inserted = inserted.chain(() -> connection.preparedQuery(INSERT_TASKS).execute(insertTasks(run, group)).replaceWithVoid());
+                inserted = inserted.chain(() -> group.baselineTraceIds() == null
+                        ? connection.preparedQuery(INSERT_TASKS).execute(insertTasks(run, group)).replaceWithVoid()
+                        : connection.preparedQuery(INSERT_PAIR_TASKS).execute(insertPairTasks(run, group)).replaceWithVoid());
             }
         }
         return inserted;
+    }
+
+    private static Tuple insertPairTasks(JudgeRun run, NewTasks group) {
+        List<RunPlan.Target> targets = group.targets();
+        return Tuple.tuple(List.of(run.runId, utc(run.createdAt), group.traceIds().toArray(String[]::new),
+                targets.stream().map(t -> t.judge().name()).toArray(String[]::new),
+                targets.stream().map(t -> t.judge().version()).toArray(String[]::new),
+                targets.stream().map(RunPlan.Target::modelName).toArray(String[]::new),
+                group.baselineTraceIds().toArray(String[]::new)));
     }
 
     private static Tuple insertTasks(JudgeRun run, NewTasks group) {
@@ -440,7 +471,8 @@ class TaskQueue {
     private static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
-                row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"));
+                row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"),
+                row.getString("baseline_trace_id"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

@@ -148,9 +148,11 @@ class WorkerLoop {
             return;
         }
         Set<String> traceIds = claimed.stream().map(JudgeTask::traceId).collect(Collectors.toCollection(LinkedHashSet::new));
+        // a pairwise judge's baselines are read with the candidates
+        claimed.stream().map(JudgeTask::baselineTraceId).filter(java.util.Objects::nonNull).forEach(traceIds::add);
         loader.load(traceIds).subscribe().with(
                 // prompts are built off the event loop, which the database connections share
-                data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data.get(task.traceId())))),
+                data -> Infrastructure.getDefaultWorkerPool().execute(() -> claimed.forEach(task -> judgeSafely(task, data))),
                 failure -> {
                     LOG.errorf("Loading traces for %d claimed tasks failed (%s); they go back to pending", claimed.size(), failure.toString());
                     queue.release(claimed).subscribe().with(
@@ -216,21 +218,32 @@ class WorkerLoop {
     }
 
     /** Every claimed task ends in a judgment, whatever fails on the way. */
-    private void judgeSafely(JudgeTask task, TraceData trace) {
+    private void judgeSafely(JudgeTask task, Map<String, TraceData> traces) {
         try {
-            judge(task, trace);
+            judge(task, traces);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Judging task %s failed before it started", task.taskId());
             finished(task, unavailable(task, "could not be started: " + e));
         }
     }
 
-    private void judge(JudgeTask task, TraceData trace) {
+    private void judge(JudgeTask task, Map<String, TraceData> traces) {
         JudgeDefinition judge = catalog.find(task.judgeName()).orElse(null);
+        TraceData trace = traces.get(task.traceId());
+        boolean pairwise = judge != null && judge.output() instanceof dev.tribunal.judge.OutputSpec.PairwiseOutput;
         Uni<Judgment> judgment;
         if (judge == null || trace == null) {
             judgment = Uni.createFrom().item(unavailable(task, judge == null
                     ? "judge '" + task.judgeName() + "' is no longer loaded" : "trace " + task.traceId() + " no longer exists"));
+        } else if (pairwise != (task.baselineTraceId() != null)) {
+            judgment = Uni.createFrom().item(unavailable(task, pairwise ? "judge '" + task.judgeName() + "' is a pairwise judge now; the "
+                    + "task has no baseline to compare with" : "judge '" + task.judgeName() + "' is no longer a pairwise judge"));
+        } else if (pairwise && traces.get(task.baselineTraceId()) == null) {
+            judgment = Uni.createFrom().item(unavailable(task, "baseline trace " + task.baselineTraceId() + " no longer exists"));
+        } else if (pairwise) {
+            ModelId model = ModelId.parse(task.modelId()).orElse(null);
+            judgment = model == null ? Uni.createFrom().item(unavailable(task, "the task names no model: " + task.modelId()))
+                    : runner.comparePair(judge, model, trace, traces.get(task.baselineTraceId()), task.runId());
         } else {
             ModelId model = judge.kind() == JudgeDefinition.Kind.LLM ? ModelId.parse(task.modelId()).orElse(null) : null;
             judgment = judge.kind() == JudgeDefinition.Kind.LLM && model == null

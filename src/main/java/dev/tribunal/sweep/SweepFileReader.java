@@ -156,6 +156,10 @@ final class SweepFileReader {
             } else if (!judges.containsKey(judge)) {
                 doc.problem(pointer, "no judge named '" + judge + "'; known judges: " + String.join(", ", new java.util.TreeSet<>(judges.keySet())));
             } else {
+                if (judges.get(judge).output() instanceof dev.tribunal.judge.OutputSpec.PairwiseOutput) {
+                    doc.problem(pointer, "judge '" + judge + "' is pairwise: it compares two traces, so it runs in a comparison "
+                            + "(POST /api/comparisons), not in a sweep");
+                }
                 found.add(judges.get(judge));
             }
         }

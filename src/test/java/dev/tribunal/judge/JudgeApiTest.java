@@ -18,7 +18,7 @@ class JudgeApiTest {
     void listsTheShippedJudges() {
         given().when().get("/api/judges").then().statusCode(200)
                 .body("judges.name", contains("correctness", "exact_match", "groundedness", "guideline_adherence",
-                        "relevance", "safety", "semantic_similarity"));
+                        "helpfulness", "preference", "relevance", "safety", "semantic_similarity"));
     }
 
     @Test

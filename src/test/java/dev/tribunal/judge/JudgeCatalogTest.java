@@ -66,7 +66,9 @@ class JudgeCatalogTest {
     void shippedJudgesLoad() {
         Map<String, JudgeDefinition> judges = JudgeCatalog.load(Path.of("judges"), Set.of("openai"));
         assertEquals(Set.of("correctness", "relevance", "groundedness", "safety", "guideline_adherence", "exact_match",
-                "semantic_similarity"), judges.keySet());
+                "semantic_similarity", "helpfulness", "preference"), judges.keySet());
+        assertEquals(5, judges.get("helpfulness").samples());
+        assertEquals("pairwise", judges.get("preference").output().type());
         assertEquals(List.of("yes", "no"), ((CategoricalOutput) judges.get("correctness").output()).choices());
         assertEquals(List.of("safe", "unsafe"), ((CategoricalOutput) judges.get("safety").output()).choices());
         assertTrue(judges.get("groundedness").instructions().variables().contains("context"));

@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code acc-<percent>}: a judge right that often: the prompt carries the true verdict as {@code truth=<value>}; the
  *       answer is it with that probability, else a wrong one. At temperature 0 (or none) a prompt always gets the same
  *       answer; above 0 each request draws anew (seeded by the prompt and its count, so a test's numbers repeat)</li>
+ *   <li>{@code first-<percent>}: a pairwise judge that prefers the response shown first that often, and otherwise answers
+ *       rightly: each response carries its quality as {@code quality=<n>}, the higher one is better, equal ones tie. The
+ *       draw is fixed per prompt, as at temperature 0</li>
  *   <li>like a careless gateway, the key it was sent echoed back in every form of {@link #echoes}: {@code echo-key} in a
  *       valid verdict's rationale, {@code echo-key-value} as the verdict's result (which no judge accepts),
  *       {@code echo-key-error} in a 400's error message</li>
@@ -60,6 +63,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<JsonObject, String> repliesByShape = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> drawsByPrompt = new ConcurrentHashMap<>();
+    private static final java.util.regex.Pattern QUALITY = java.util.regex.Pattern.compile("quality=([0-9]+)");
     private static final java.util.regex.Pattern TRUTH = java.util.regex.Pattern.compile("truth=([A-Za-z0-9_.-]+)");
 
     private volatile boolean down = true;
@@ -148,7 +152,18 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
-        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model.startsWith("acc-") ? "acc" : model) {
+        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model.startsWith("acc-") ? "acc"
+                : model.startsWith("first-") ? "first" : model) {
+            case "first" -> {
+                double bias = Integer.parseInt(model.substring("first-".length())) / 100.0;
+                java.util.regex.Matcher quality = QUALITY.matcher(user);
+                int a = quality.find() ? Integer.parseInt(quality.group(1)) : 0;
+                int b = quality.find() ? Integer.parseInt(quality.group(1)) : 0;
+                boolean first = new java.util.SplittableRandom((model + "|" + user).hashCode()).nextDouble() < bias;
+                String result = first ? "A" : a > b ? "A" : b > a ? "B" : "tie";
+                send(request, 200, completion(model, new JsonObject().put("rationale", first ? "The first one reads better." : "Compared "
+                        + a + " with " + b + ".").put("result", result).encode()), null, finish);
+            }
             case "acc" -> {
                 double accuracy = Integer.parseInt(model.substring("acc-".length())) / 100.0;
                 Double temperature = body.getDouble("temperature");

@@ -43,6 +43,11 @@ public final class RunTestSupport {
                 .then().statusCode(202).extract().path("run_id");
     }
 
+    /** Strings as a JSON array. */
+    public static String jsonList(List<String> values) {
+        return json(values);
+    }
+
     static String json(List<String> values) {
         return values.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(",", "[", "]"));
     }
@@ -68,7 +73,7 @@ public final class RunTestSupport {
     }
 
     /** Every assessment of a run. */
-    static List<Map<String, Object>> assessments(String runId) {
+    public static List<Map<String, Object>> assessments(String runId) {
         List<Map<String, Object>> all = new ArrayList<>();
         String token = null;
         do {

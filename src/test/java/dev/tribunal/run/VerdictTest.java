@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.llm.FakeProviders;
 import dev.tribunal.system.Json;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -36,16 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code fake:/acc-<percent>}: the prompt carries the true verdict) and draw anew per call above temperature 0.
  */
 @QuarkusTest
-@TestProfile(VerdictTest.VerdictJudges.class)
+@TestProfile(VerdictJudges.class)
 class VerdictTest {
-
-    /** The judges of src/test/resources/verdict-judges, no sweeps. */
-    public static class VerdictJudges implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("tribunal.judges.dir", "src/test/resources/verdict-judges", "tribunal.sweeps.dir", "target/no-sweeps");
-        }
-    }
 
     private static final Duration WAIT = Duration.ofSeconds(120);
 

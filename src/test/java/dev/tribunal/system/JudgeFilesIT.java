@@ -98,10 +98,10 @@ class JudgeFilesIT {
         HttpResponse<String> judges = app.get("/api/judges");
         assertEquals(200, judges.statusCode());
         for (String name : List.of("correctness", "relevance", "groundedness", "safety", "guideline_adherence",
-                "exact_match", "semantic_similarity")) {
+                "exact_match", "semantic_similarity", "helpfulness", "preference")) {
             assertTrue(judges.body().contains("\"name\":\"" + name + "\""), name + " in " + judges.body());
         }
-        assertTrue(app.log().contains("Loaded 7 judges from " + shipped), app.logTailMessage());
+        assertTrue(app.log().contains("Loaded 9 judges from " + shipped), app.logTailMessage());
         app.stop();
     }
 }
