@@ -34,10 +34,11 @@ class SweepReadiness {
     List<String> problems(SweepDefinition sweep) {
         Set<String> problems = new LinkedHashSet<>();
         for (JudgeDefinition judge : sweep.judges()) {
-            if (judge.kind() != JudgeDefinition.Kind.LLM) {
+            if (!judge.kind().callsModels()) {
                 continue;
             }
-            List<ModelId> used = sweep.models().isEmpty() ? List.of(judge.model()) : sweep.models();
+            // a jury calls its members, whatever models the sweep names for its other judges
+            List<ModelId> used = sweep.models().isEmpty() || judge.kind() == JudgeDefinition.Kind.JURY ? judge.ownModels() : sweep.models();
             for (ModelId model : used) {
                 Optional<String> missing = models.missingKey(model.provider());
                 missing.ifPresent(why -> problems.add("judge '" + judge.name() + "' on " + model + " cannot run: " + why));

@@ -38,6 +38,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(VerdictJudges.class)
 class VerdictTest {
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @jakarta.inject.Inject
+    ResultSink sink;
+
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     /** Traces whose response carries its true verdict; the expectation {@code correct} holds it too. */
@@ -232,10 +238,17 @@ class VerdictTest {
                 .post("/api/judge-runs").then().statusCode(200)
                 .body("total", equalTo(20))
                 .body("llm_calls", equalTo(10 * 3 + 10 * 5));
-        given().contentType(ContentType.JSON)
+        float two = given().contentType(ContentType.JSON)
                 .body("{\"judges\": [\"consistent\"], \"trace_ids\": " + json(ids.subList(0, 10)) + ", \"dry_run\": true, \"samples\": 2}")
                 .post("/api/judge-runs").then().statusCode(200)
-                .body("llm_calls", equalTo(20));
+                .body("llm_calls", equalTo(20))
+                .extract().path("estimated_cost");
+        float one = given().contentType(ContentType.JSON)
+                .body("{\"judges\": [\"consistent\"], \"trace_ids\": " + json(ids.subList(0, 10)) + ", \"dry_run\": true, \"samples\": 1}")
+                .post("/api/judge-runs").then().statusCode(200)
+                .extract().path("estimated_cost");
+        // the cost (and so the cost ceiling, which reads the same estimate) counts every sample
+        assertEquals(2 * one, two, 1e-6);
         given().contentType(ContentType.JSON)
                 .body("{\"judges\": [\"consistent\"], \"trace_ids\": " + json(ids.subList(0, 10)) + ", \"samples\": 16}")
                 .post("/api/judge-runs").then().statusCode(400)
@@ -293,6 +306,32 @@ class VerdictTest {
             assertTrue(message.contains("2 of 3 members did not answer") && message.contains("fake:/invalid-json")
                     && message.contains("fake-retry:/bad-request"), message);
         }
+        // a task's result is written once: the same attempt finished again (a process that was thought dead writes late,
+        // after the task was claimed and judged again) adds no second verdict and no second member
+        String verdictId = (String) verdicts.get(0).get("assessment_id");
+        var row = pool.preparedQuery("select t.task_id, t.trace_id, t.judge_version, t.model_id, t.attempt from judge_task t join assessment a "
+                + "on a.task_id = t.task_id where a.assessment_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(verdictId))
+                .await().indefinitely().iterator().next();
+        pool.preparedQuery("update judge_task set status = 'RUNNING' where task_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(
+                row.getUUID("task_id"))).await().indefinitely();
+        JudgeTask again = new JudgeTask(row.getUUID("task_id"), runId, row.getString("trace_id"), "panel", row.getString("judge_version"),
+                row.getString("model_id"), row.getInteger("attempt"), null, 2, "tester", null, null);
+        dev.tribunal.judge.Judgment member = new dev.tribunal.judge.Judgment("panel", row.getString("judge_version"),
+                dev.tribunal.judge.JudgeDefinition.Kind.LLM, "fake:/acc-60", null, com.fasterxml.jackson.databind.node.BooleanNode.TRUE,
+                "late", null, null, Map.of(), new dev.tribunal.judge.Judgment.Outcome(1, 1, 0, 0, null));
+        dev.tribunal.judge.Judgment late = new dev.tribunal.judge.Judgment("panel", row.getString("judge_version"),
+                dev.tribunal.judge.JudgeDefinition.Kind.JURY, "jury:panel", null, com.fasterxml.jackson.databind.node.BooleanNode.TRUE, "late",
+                null, null, Map.of(), new dev.tribunal.judge.Judgment.Outcome(1, 1, 0, 0, null), List.of(member, member, member));
+        sink.add(again, late);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!sink.idle() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        long stored = pool.preparedQuery("select count(*) as n from assessment where task_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(
+                row.getUUID("task_id"))).await().indefinitely().iterator().next().getLong("n");
+        assertEquals(4, stored, "one verdict and three members, once");
+        assertTrue(assessments(runId).stream().noneMatch(a -> "late".equals(a.get("rationale"))));
+
         // a panel of 60/70/90 % members is right about as often as theory says (0.834)
         double juryAccuracy = accuracy(verdicts, truth);
         assertTrue(Math.abs(juryAccuracy - 0.834) < 0.08, "jury right " + juryAccuracy);
