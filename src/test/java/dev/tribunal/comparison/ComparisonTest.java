@@ -260,6 +260,13 @@ class ComparisonTest {
         given().contentType(ContentType.JSON).body("{\"judges\": [\"compare\"], \"trace_ids\": [\"" + partner.keySet().iterator().next() + "\"]}")
                 .post("/api/judge-runs").then().statusCode(400).body("detail", containsString("POST /api/comparisons"));
         given().get("/api/comparisons/no-such-comparison").then().statusCode(404);
+        // a time window: baselines requested before the year 2000 are none
+        given().contentType(ContentType.JSON).body(request(set, "").replace("\"version\": \"v1\"}", "\"version\": \"v1\"}, \"to\": "
+                + "\"2000-01-01T00:00:00Z\"")).post("/api/comparisons").then().statusCode(400)
+                .body("detail", containsString("0 baselines selected"));
+        given().contentType(ContentType.JSON).body(request(set, "").replace("\"version\": \"v1\"}", "\"version\": \"v1\"}, \"from\": "
+                + "\"2030-01-01T00:00:00Z\", \"to\": \"2000-01-01T00:00:00Z\"")).post("/api/comparisons").then().statusCode(400)
+                .body("detail", containsString("baseline.from must be before baseline.to"));
         // matched on a tag's value instead: each candidate with the baseline of the same question number
         String tagged = "{\"judge\": \"compare\", \"baseline\": {\"trace_ids\": " + RunTestSupport.jsonList(new ArrayList<>(partner.values()))
                 + "}, \"candidate\": {\"trace_ids\": " + RunTestSupport.jsonList(new ArrayList<>(partner.keySet())) + "}, "

@@ -160,7 +160,7 @@ class JudgeCatalogTest {
         assertProblem(VALID.replace("name: correctness\n", ""), 1, "'name' is required");
         assertProblem(VALID.replace("name: correctness", "name: Correctness!"), 1, "a-z, 0-9");
         assertProblem(VALID.substring(0, VALID.indexOf("output:")), 1, "'output' is required");
-        assertProblem(VALID.replace("categorical", "ordinal"), 8, "boolean, categorical or numeric");
+        assertProblem(VALID.replace("categorical", "ordinal"), 8, "boolean, categorical, numeric or pairwise");
         assertProblem(VALID.replace("[yes, no]", "[yes]"), 9, "2 to 20 distinct labels");
         assertProblem(VALID.replace("[yes, no]", "[yes, yes, no]"), 9, "appears twice");
         assertProblem(VALID.replace("  type: categorical\n  choices: [yes, no]", "  type: numeric\n  range: [5, 1]"), 9, "min below max");
@@ -210,6 +210,28 @@ class JudgeCatalogTest {
         assertProblem(JURY + "model: openai:/gpt-4o\n", 7, "jury.members in place of model");
         assertProblem("name: m\nkind: jury\ninstructions: x {{ outputs }}\noutput: {type: boolean}\n", 1,
                 "a jury needs jury:");
+    }
+
+    static final String PAIRWISE = """
+            name: preference
+            model: openai:/gpt-4o-mini
+            instructions: |
+              Request: {{ inputs }}
+              A: {{ output_a }}
+              B: {{ output_b }}
+            output: {type: pairwise}
+            """;
+
+    @Test
+    void pairwiseJudgesShowBothResponsesAndNothingElseDoes() throws IOException {
+        JudgeDefinition pairwise = load("p.yaml", PAIRWISE).get("preference");
+        assertEquals("pairwise", pairwise.output().type());
+        assertTrue(pairwise.instructions().variables().containsAll(Set.of("output_a", "output_b")));
+        assertProblem(PAIRWISE.replace("  B: {{ output_b }}\n", ""), 3, "show both responses");
+        assertProblem(PAIRWISE + "samples: 3\n", 8, "takes no samples");
+        assertProblem(PAIRWISE + "target: span\nspan: {type: LLM}\n", 8, "compares whole traces");
+        assertProblem(PAIRWISE.replace("{type: pairwise}", "{type: pairwise, choices: [a, b]}"), 7, "does not apply");
+        assertProblem(VALID.replace("Response: {{ outputs }}", "Response: {{ output_a }}"), 3, "is for pairwise judges");
     }
 
     @Test
