@@ -56,11 +56,15 @@ class JudgeRunRecoveryIT {
     }
 
     private TribunalProcess start(Path workDir, String... settings) {
+        return start(workDir, Path.of("judges").toAbsolutePath(), settings);
+    }
+
+    private TribunalProcess start(Path workDir, Path judges, String... settings) {
         List<String> args = new ArrayList<>(List.of(
                 "-Dtribunal.providers.itp.base-url=" + provider.baseUrl(),
                 "-Dtribunal.providers.itp.max-concurrency=8"));
         args.addAll(List.of(settings));
-        TribunalProcess app = TribunalProcess.start(workDir, Map.of("TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+        TribunalProcess app = TribunalProcess.start(workDir, Map.of("TRIBUNAL_JUDGES_DIR", judges.toString()),
                 args.toArray(String[]::new)).waitUntilReady();
         processes.add(app);
         return app;
@@ -83,6 +87,86 @@ class JudgeRunRecoveryIT {
         assertTrue(provider.requestCount("slow-300") >= 150, "every task was judged at least once");
         System.out.printf("kill -9 after %d provider calls; %d calls in all for 150 tasks%n", doneWhenKilled,
                 provider.requestCount("slow-300"));
+    }
+
+    /**
+     * A jury's verdict and its members, and a pair's two orders, are written once: killed in the middle, the process
+     * leaves each task to be judged again whole, and the end holds exactly one verdict per jury task with one Feedback
+     * per member, and one verdict per pair.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void juriesAndPairsKilledMidwayEndWithOneResultEach() throws IOException {
+        Path workDir = Files.createDirectories(tempDir.resolve("jury")).toRealPath();
+        Path judges = Files.createDirectories(tempDir.resolve("jury-judges"));
+        Files.writeString(judges.resolve("panel.yaml"), """
+                name: panel
+                jury: {members: [itp:/slow-300, itp:/slow-301, itp:/slow-302]}
+                instructions: "Relevant? {{ inputs }} / {{ outputs }}"
+                output: {type: boolean}
+                """);
+        Files.writeString(judges.resolve("versus.yaml"), """
+                name: versus
+                model: itp:/slow-303
+                instructions: "Which is better for {{ inputs }}? A: {{ output_a }} B: {{ output_b }}"
+                output: {type: pairwise}
+                """);
+        TribunalProcess first = start(workDir, judges, "-Dtribunal.worker.lease=3s");
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            for (String version : List.of("v1", "v2")) {
+                String id = "tr-" + version + "-" + UUID.randomUUID().toString().replace("-", "");
+                ids.add(id);
+                body.append(ids.size() == 1 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ")
+                        .append(i).append("\", \"outputs\": \"Answer ").append(version).append("\", \"tags\": {\"version\": \"")
+                        .append(version).append("\"}}");
+            }
+        }
+        assertEquals(200, first.postJson("/api/traces", body.append("]}").toString()).statusCode());
+        HttpResponse<String> jury = first.postJson("/api/judge-runs", "{\"judges\": [\"panel\"], \"trace_ids\": "
+                + ids.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",", "[", "]")) + "}");
+        assertEquals(202, jury.statusCode(), jury.body());
+        String juryRun = JsonPath.from(jury.body()).getString("run_id");
+        HttpResponse<String> comparison = first.postJson("/api/comparisons", "{\"judge\": \"versus\", \"baseline\": {\"tags\": "
+                + "{\"version\": \"v1\"}}, \"candidate\": {\"tags\": {\"version\": \"v2\"}}}");
+        assertEquals(202, comparison.statusCode(), comparison.body());
+        String pairRun = JsonPath.from(comparison.body()).getString("comparison_id");
+        awaitCompleted(first, juryRun, 10);
+        first.kill9();
+
+        TribunalProcess second = start(workDir, judges, "-Dtribunal.worker.lease=3s");
+        JsonPath juryDone = awaitStatus(second, juryRun, "COMPLETED", Duration.ofSeconds(120));
+        assertEquals(120, juryDone.getInt("completed"));
+        List<String> keys = new ArrayList<>();
+        for (String page : pages(second, juryRun)) {
+            JsonPath json = JsonPath.from(page);
+            List<String> traces = json.getList("assessments.trace_id");
+            List<String> sources = json.getList("assessments.source.source_id");
+            for (int i = 0; i < traces.size(); i++) {
+                keys.add(traces.get(i) + "|" + sources.get(i));
+            }
+        }
+        assertEquals(120 * 4, keys.size(), "a verdict and three members per trace");
+        assertEquals(120 * 4, new HashSet<>(keys).size(), "none of them twice");
+        JsonPath pairsDone = awaitStatus(second, pairRun, "COMPLETED", Duration.ofSeconds(120));
+        assertEquals(60, pairsDone.getInt("completed"));
+        List<String> candidates = new ArrayList<>();
+        pages(second, pairRun).forEach(page -> candidates.addAll(JsonPath.from(page).getList("assessments.trace_id")));
+        assertEquals(60, candidates.size(), "one verdict per pair");
+        assertEquals(60, new HashSet<>(candidates).size());
+        assertTrue(candidates.stream().allMatch(id -> id.startsWith("tr-v2-")), "stored on the candidates");
+    }
+
+    private static List<String> pages(TribunalProcess app, String runId) throws IOException {
+        List<String> pages = new ArrayList<>();
+        String token = null;
+        do {
+            String page = app.get("/api/assessments?max_results=1000&run_id=" + runId + (token == null ? "" : "&page_token=" + token)).body();
+            pages.add(page);
+            token = JsonPath.from(page).getString("next_page_token");
+        } while (token != null);
+        return pages;
     }
 
     @Test
