@@ -171,7 +171,7 @@ class ComparisonTest {
         }
 
         // every model's figures equal a computation over its stored assessments
-        List<Map<String, Object>> stored = assessments(id);
+        List<Map<String, Object>> stored = RunTestSupport.assessments(id);
         assertEquals(120, stored.size());
         for (String model : MODELS) {
             List<Map<String, Object>> mine = stored.stream().filter(a -> model.equals(((Map<?, ?>) a.get("source")).get("source_id"))).toList();
@@ -282,20 +282,5 @@ class ComparisonTest {
                 .filter(m -> model.equals(m.get("model"))).findFirst().orElse(null);
         assertNotNull(found, model + " in " + report.prettify());
         return found;
-    }
-
-    private static List<Map<String, Object>> assessments(String runId) {
-        List<Map<String, Object>> all = new ArrayList<>();
-        String token = null;
-        do {
-            var request = given().queryParam("run_id", runId).queryParam("max_results", 1000);
-            if (token != null) {
-                request.queryParam("page_token", token);
-            }
-            JsonPath page = request.get("/api/assessments").then().statusCode(200).extract().jsonPath();
-            all.addAll(page.getList("assessments"));
-            token = page.getString("next_page_token");
-        } while (token != null);
-        return all;
     }
 }

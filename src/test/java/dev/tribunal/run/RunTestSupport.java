@@ -74,10 +74,15 @@ public final class RunTestSupport {
 
     /** Every assessment of a run. */
     public static List<Map<String, Object>> assessments(String runId) {
+        return assessments(runId, Map.of());
+    }
+
+    /** Every assessment of a run that passes more filters of GET /api/assessments. */
+    public static List<Map<String, Object>> assessments(String runId, Map<String, String> filters) {
         List<Map<String, Object>> all = new ArrayList<>();
         String token = null;
         do {
-            var request = given().queryParam("run_id", runId).queryParam("max_results", 1000);
+            var request = given().queryParam("run_id", runId).queryParam("max_results", 1000).queryParams(filters);
             if (token != null) {
                 request.queryParam("page_token", token);
             }

@@ -143,17 +143,7 @@ class VerdictTest {
         assertTrue(FakeProviders.server.received("acc-70").stream().anyMatch(r -> r.body().contains("\"temperature\":0.7")));
 
         // flaky verdicts: at most 60 % of the samples agreed
-        List<Map<String, Object>> flaky = new ArrayList<>();
-        String token = null;
-        do {
-            var request = given().queryParam("run_id", five).queryParam("max_agreement", "0.6").queryParam("max_results", 1000);
-            if (token != null) {
-                request.queryParam("page_token", token);
-            }
-            JsonPath page = request.get("/api/assessments").then().statusCode(200).extract().jsonPath();
-            flaky.addAll(page.getList("assessments"));
-            token = page.getString("next_page_token");
-        } while (token != null);
+        List<Map<String, Object>> flaky = assessments(five, Map.of("max_agreement", "0.6"));
         long expected = majority.stream().filter(a -> Double.parseDouble(metadata(a).get("tribunal.agreement")) <= 0.6).count();
         assertTrue(expected > 0);
         assertEquals(expected, flaky.size());
