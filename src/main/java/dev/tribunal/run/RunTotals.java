@@ -43,6 +43,27 @@ public class RunTotals {
                 });
     }
 
+    private static final String BY_VERSION = "select judge_version, count(*) as judgments, count(error_code) as errored, "
+            + "avg(cost) as cost from judge_task where judge_name = $1 and status = 'DONE' group by judge_version";
+
+    /**
+     * The judgments one version of a judge made, in runs and sweeps: how many, how many of them errors, and their mean
+     * cost (null when none had a price).
+     */
+    public record VersionTotals(long judgments, long errored, Double costPerJudgment) {
+    }
+
+    /** Each version's totals, for one judge; a version that judged nothing is absent. */
+    public Uni<Map<String, VersionTotals>> ofVersions(String judge) {
+        return pool.preparedQuery(BY_VERSION).execute(Tuple.of(judge))
+                .map(rows -> {
+                    Map<String, VersionTotals> totals = new HashMap<>();
+                    rows.forEach(row -> totals.put(row.getString("judge_version"), new VersionTotals(number(row, "judgments"),
+                            number(row, "errored"), row.getValue("cost") == null ? null : ((Number) row.getValue("cost")).doubleValue())));
+                    return totals;
+                });
+    }
+
     private static long number(Row row, String column) {
         return ((Number) row.getValue(column)).longValue();
     }

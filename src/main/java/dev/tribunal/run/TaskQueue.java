@@ -176,15 +176,7 @@ class TaskQueue {
 
     /** host/pid/random: unique per process, and readable in the table. */
     private static String holderName() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "unknown-host";
-        }
-        String name = host + "/" + ProcessHandle.current().pid() + "/"
-                + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
-        return name.length() <= 100 ? name : name.substring(name.length() - 100);
+        return dev.tribunal.system.ProcessName.get();
     }
 
     private static double seconds(Duration duration) {
