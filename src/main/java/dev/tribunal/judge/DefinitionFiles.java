@@ -45,7 +45,15 @@ public final class DefinitionFiles {
      * @param contents what the file should hold, for a file that holds nothing or no mapping
      */
     public static <T> Read<T> read(YamlDocument doc, Path path, String contents, Set<String> keys, BiFunction<ObjectNode, String, T> rest) {
-        ObjectNode root = doc.read(path, contents);
+        return read(doc, doc.read(path, contents), keys, rest);
+    }
+
+    /** The same, for a file's text already read (a stored past version, say). */
+    public static <T> Read<T> readText(YamlDocument doc, String text, String contents, Set<String> keys, BiFunction<ObjectNode, String, T> rest) {
+        return read(doc, doc.parse(text, contents), keys, rest);
+    }
+
+    private static <T> Read<T> read(YamlDocument doc, ObjectNode root, Set<String> keys, BiFunction<ObjectNode, String, T> rest) {
         if (root == null) {
             return new Read<>(null, doc.problems());
         }

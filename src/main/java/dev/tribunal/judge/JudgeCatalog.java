@@ -24,11 +24,18 @@ public class JudgeCatalog {
     private static final Logger LOG = Logger.getLogger(JudgeCatalog.class);
 
     private final Map<String, JudgeDefinition> judges;
+    private final Set<String> providers;
 
     JudgeCatalog(JudgesConfig config, ProvidersConfig providers) {
-        this.judges = load(Path.of(config.dir()), providers.providers().keySet());
+        this.providers = Set.copyOf(providers.providers().keySet());
+        this.judges = load(Path.of(config.dir()), this.providers);
         LOG.infof("Loaded %d judges from %s: %s", judges.size(), Path.of(config.dir()).toAbsolutePath().normalize(),
                 String.join(", ", judges.keySet()));
+    }
+
+    /** The configured providers, which a judge's model must name. */
+    Set<String> providers() {
+        return providers;
     }
 
     /** Every judge by name, in name order. */

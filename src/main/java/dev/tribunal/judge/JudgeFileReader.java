@@ -64,6 +64,13 @@ final class JudgeFileReader {
                 (root, name) -> r.judge(root, name, version(root)));
     }
 
+    /** A judge file's text, as stored for a past version; {@code displayName} names it in problems and as its file. */
+    DefinitionFiles.Read<JudgeDefinition> readText(String text, String displayName) {
+        Reading r = new Reading(displayName);
+        return DefinitionFiles.readText(r, text, "at least name, model, instructions and output", TOP_LEVEL,
+                (root, name) -> r.judge(root, name, version(root)));
+    }
+
     private static String version(JsonNode root) {
         try {
             Object canonical = CANONICAL.treeToValue(root, Object.class);

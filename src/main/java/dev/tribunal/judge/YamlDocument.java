@@ -58,8 +58,19 @@ public class YamlDocument {
      * (each recorded as a problem; {@code contents} names what the file should hold).
      */
     public ObjectNode read(Path path, String contents) {
+        String content;
         try {
-            String content = Files.readString(path, StandardCharsets.UTF_8);
+            content = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            problems.add(new Problem(file, 1, "cannot be read: " + e.getMessage()));
+            return null;
+        }
+        return parse(content, contents);
+    }
+
+    /** A file's text as its root mapping, or null with the problem recorded. */
+    public ObjectNode parse(String content, String contents) {
+        try {
             scanLines(content);
             JsonNode root = YAML_MAPPER.readTree(content);
             if (root == null || root.isMissingNode() || root.isNull()) {

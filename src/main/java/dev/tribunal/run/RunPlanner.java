@@ -2,6 +2,7 @@ package dev.tribunal.run;
 
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.JudgeVersions;
 import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.llm.JudgeModelClient;
 import dev.tribunal.llm.ModelId;
@@ -45,8 +46,10 @@ class RunPlanner {
     private final ProvidersConfig providers;
     private final JudgeModelClient modelClient;
     private final TraceService traces;
+    private final JudgeVersions versions;
 
-    RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces) {
+    RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces, JudgeVersions versions) {
+        this.versions = versions;
         this.catalog = catalog;
         this.providers = providers;
         this.modelClient = modelClient;
@@ -68,9 +71,11 @@ class RunPlanner {
             return Uni.createFrom().item(RunOutcome.invalid("The body must be a JSON object with judges and trace_ids or traces"));
         }
         boolean confirmed = Boolean.TRUE.equals(request.confirmCost());
-        return selection(request)
-                .chain(selection -> traces(request, storedBy)
-                        .map(traces -> traces.map(checked -> new RunPlan(selection.judges(), selection.models(), selection.samples(), checked, confirmed))));
+        return judges(request.judges())
+                .chain(judges -> judges.chain(found -> Uni.createFrom().item(selection(request, found))))
+                .chain(checked -> checked.chain(selection -> traces(request, storedBy)
+                        .map(traces -> traces.map(ok -> new RunPlan(selection.judges(), selection.models(), selection.samples(), ok,
+                                confirmed)))));
     }
 
     private Uni<RunOutcome<RunPlan.Traces>> traces(JudgeRunRequest request, Caller storedBy) {
@@ -79,13 +84,12 @@ class RunPlanner {
                 : storedTraces(request.traceIds());
     }
 
-    private RunOutcome<Selection> selection(JudgeRunRequest request) {
+    private RunOutcome<Selection> selection(JudgeRunRequest request, List<JudgeDefinition> judges) {
         if (request.samples() != null && (request.samples() < 1 || request.samples() > JudgeDefinition.MAX_SAMPLES)) {
             return RunOutcome.invalid("samples must be 1 to " + JudgeDefinition.MAX_SAMPLES + " (calls per judgment), not " + request.samples());
         }
-        return judges(request.judges())
-                .flatMap(judges -> models(request.models())
-                        .map(models -> new Selection(judges, models, request.samples())))
+        return models(request.models())
+                        .map(models -> new Selection(judges, models, request.samples()))
                 .flatMap(selection -> {
                     boolean inline = request.traces() != null;
                     if (inline == (request.traceIds() != null)) {
@@ -96,21 +100,37 @@ class RunPlanner {
                 });
     }
 
-    private RunOutcome<List<JudgeDefinition>> judges(List<String> names) {
-        if (names == null || names.isEmpty()) {
-            return RunOutcome.invalid("judges must name at least one judge; known judges: " + known());
+    /**
+     * The judges a run names: each loaded one, or one at a version (a past version read back from its stored file).
+     */
+    private Uni<RunOutcome<List<JudgeDefinition>>> judges(List<RunRequests.JudgeRef> refs) {
+        if (refs == null || refs.isEmpty()) {
+            return Uni.createFrom().item(RunOutcome.invalid("judges must name at least one judge; known judges: " + known()));
         }
-        List<String> unknown = names.stream().filter(n -> catalog.find(n).isEmpty()).distinct().toList();
+        if (!refs.stream().allMatch(r -> r != null && r.name() != null && !r.name().isBlank())) {
+            return Uni.createFrom().item(RunOutcome.invalid("each of judges is a judge's name, or {\"name\": ..., \"version\": ...}"));
+        }
+        List<RunRequests.JudgeRef> distinct = List.copyOf(new LinkedHashSet<>(refs));
+        List<String> unknown = distinct.stream().filter(r -> r.version() == null && catalog.find(r.name()).isEmpty())
+                .map(RunRequests.JudgeRef::name).distinct().toList();
         if (!unknown.isEmpty()) {
-            return RunOutcome.invalid("Unknown judge" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
-                    + "; known judges: " + known());
+            return Uni.createFrom().item(RunOutcome.invalid("Unknown judge" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
+                    + "; known judges: " + known()));
         }
-        List<String> pairwise = names.stream().distinct().filter(n -> catalog.require(n).output() instanceof OutputSpec.PairwiseOutput).toList();
-        if (!pairwise.isEmpty()) {
-            return RunOutcome.invalid("Judge" + (pairwise.size() == 1 ? " " : "s ") + String.join(", ", pairwise) + (pairwise.size() == 1
-                    ? " is" : " are") + " pairwise: it compares two traces; start it with POST /api/comparisons");
-        }
-        return RunOutcome.done(new LinkedHashSet<>(names).stream().map(catalog::require).toList());
+        return Uni.join().all(distinct.stream().map(r -> versions.find(r.name(), r.version())).toList()).andFailFast().map(found -> {
+            List<String> problems = found.stream().map(JudgeVersions.Found::problem).filter(java.util.Objects::nonNull).toList();
+            if (!problems.isEmpty()) {
+                return RunOutcome.<List<JudgeDefinition>>invalid(String.join("; ", problems));
+            }
+            List<JudgeDefinition> judges = found.stream().map(JudgeVersions.Found::judge).distinct().toList();
+            List<String> pairwise = judges.stream().filter(j -> j.output() instanceof OutputSpec.PairwiseOutput).map(JudgeDefinition::name)
+                    .distinct().toList();
+            if (!pairwise.isEmpty()) {
+                return RunOutcome.invalid("Judge" + (pairwise.size() == 1 ? " " : "s ") + String.join(", ", pairwise) + (pairwise.size() == 1
+                        ? " is" : " are") + " pairwise: it compares two traces; start it with POST /api/comparisons");
+            }
+            return RunOutcome.done(judges);
+        });
     }
 
     private String known() {

@@ -18,8 +18,27 @@ public final class RunRequests {
      * stored first); {@code models} runs every LLM judge on each of them instead of its own model; {@code samples} takes
      * that many samples per judgment instead of each judge's own.
      */
-    public record JudgeRunRequest(List<String> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
+    public record JudgeRunRequest(List<JudgeRef> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
                                   Integer samples, Boolean dryRun, Boolean confirmCost) {
+    }
+
+    /**
+     * A judge a run names: {@code "correctness"} (the loaded version), or {@code {"name": "correctness", "version": "..."}}
+     * (any version ever loaded, see {@code GET /api/judges/{name}/versions}).
+     */
+    public record JudgeRef(String name, String version) {
+
+        @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.PROPERTIES)
+        public JudgeRef(@com.fasterxml.jackson.annotation.JsonProperty("name") String name,
+                        @com.fasterxml.jackson.annotation.JsonProperty("version") String version) {
+            this.name = name;
+            this.version = version == null || version.isBlank() ? null : version;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+        public static JudgeRef named(String name) {
+            return new JudgeRef(name, null);
+        }
     }
 
     /**

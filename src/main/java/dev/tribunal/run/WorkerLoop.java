@@ -51,6 +51,7 @@ class WorkerLoop {
     private final HeldTasks held;
     private final TraceDataLoader loader;
     private final JudgeCatalog catalog;
+    private final dev.tribunal.judge.JudgeVersions versions;
     private final JudgeRunner runner;
     private final ResultSink sink;
     private final JudgeModelClient models;
@@ -62,7 +63,8 @@ class WorkerLoop {
     private volatile boolean stopping;
 
     WorkerLoop(WorkerConfig config, TaskQueue queue, HeldTasks held, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner,
-               ResultSink sink, JudgeModelClient models, Workers workers, MeterRegistry metrics) {
+               ResultSink sink, JudgeModelClient models, Workers workers, MeterRegistry metrics, dev.tribunal.judge.JudgeVersions versions) {
+        this.versions = versions;
         this.config = config;
         this.queue = queue;
         this.held = held;
@@ -219,22 +221,44 @@ class WorkerLoop {
 
     /** Every claimed task ends in a judgment, whatever fails on the way. */
     private void judgeSafely(JudgeTask task, Map<String, TraceData> traces) {
+        judgeSafely(() -> judge(task, traces), task);
+    }
+
+    /**
+     * Judges a task with the judge at the version the task was made for: the loaded one, or a past version read back
+     * from its stored file (a run that names it, or tasks made before the file changed).
+     */
+    private void judge(JudgeTask task, Map<String, TraceData> traces) {
+        JudgeDefinition loaded = catalog.find(task.judgeName()).filter(j -> j.version().equals(task.judgeVersion())).orElse(null);
+        if (loaded != null) {
+            judge(task, loaded, null, traces);
+            return;
+        }
+        versions.forTask(task.judgeName(), task.judgeVersion())
+                // prompts are built off the event loop
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(
+                        found -> judgeSafely(() -> judge(task, found.judge(), found.problem(), traces), task),
+                        failure -> finished(task, unavailable(task, "its judge's version could not be read: " + failure)));
+    }
+
+    private void judgeSafely(Runnable judging, JudgeTask task) {
         try {
-            judge(task, traces);
+            judging.run();
         } catch (RuntimeException e) {
             LOG.errorf(e, "Judging task %s failed before it started", task.taskId());
             finished(task, unavailable(task, "could not be started: " + e));
         }
     }
 
-    private void judge(JudgeTask task, Map<String, TraceData> traces) {
-        JudgeDefinition judge = catalog.find(task.judgeName()).orElse(null);
+    private void judge(JudgeTask task, JudgeDefinition judge, String missingJudge, Map<String, TraceData> traces) {
         TraceData trace = traces.get(task.traceId());
         boolean pairwise = judge != null && judge.output() instanceof dev.tribunal.judge.OutputSpec.PairwiseOutput;
         Uni<Judgment> judgment;
         if (judge == null || trace == null) {
             judgment = Uni.createFrom().item(unavailable(task, judge == null
-                    ? "judge '" + task.judgeName() + "' is no longer loaded" : "trace " + task.traceId() + " no longer exists"));
+                    ? (missingJudge != null ? missingJudge : "judge '" + task.judgeName() + "' is no longer loaded")
+                    : "trace " + task.traceId() + " no longer exists"));
         } else if (pairwise != (task.baselineTraceId() != null)) {
             judgment = Uni.createFrom().item(unavailable(task, pairwise ? "judge '" + task.judgeName() + "' is a pairwise judge now; the "
                     + "task has no baseline to compare with" : "judge '" + task.judgeName() + "' is no longer a pairwise judge"));

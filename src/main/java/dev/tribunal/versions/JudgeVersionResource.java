@@ -1,5 +1,7 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.judge.JudgeVersions;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;

@@ -1,5 +1,7 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.judge.JudgeVersions;
+
 import dev.tribunal.run.RunTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

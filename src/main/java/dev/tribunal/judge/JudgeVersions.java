@@ -1,7 +1,5 @@
-package dev.tribunal.versions;
+package dev.tribunal.judge;
 
-import dev.tribunal.judge.JudgeCatalog;
-import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.system.ProcessName;
 import dev.tribunal.system.Times;
 import io.quarkus.runtime.StartupEvent;
@@ -36,12 +34,72 @@ public class JudgeVersions {
     private static final String OF_JUDGE = "select name, version, definition, file, first_seen_at, first_seen_by from judge_version "
             + "where name = $1 order by first_seen_at desc, version desc";
 
+    private static final String ONE = "select definition, file from judge_version where name = $1 and version = $2";
+
     private final JudgeCatalog catalog;
     private final Pool pool;
+    /** Past versions read back, by name and version (a version's definition never changes). */
+    private final com.github.benmanes.caffeine.cache.Cache<String, JudgeDefinition> past = com.github.benmanes.caffeine.cache.Caffeine
+            .newBuilder().maximumSize(1000).build();
 
     JudgeVersions(JudgeCatalog catalog, Pool pool) {
         this.catalog = catalog;
         this.pool = pool;
+    }
+
+    /** A judge at a version, or why there is none to run. */
+    public record Found(JudgeDefinition judge, String problem) {
+    }
+
+    /**
+     * A judge at a version: the loaded one when its version is asked for (or none is), else a past version read back
+     * from its stored file, as long as that file still reads (its models' providers are still configured).
+     */
+    public Uni<Found> find(String name, String version) {
+        return find(name, version, false);
+    }
+
+    /**
+     * The judge a task was made for. The same as {@link #find}, except that a version no process recorded (a task made
+     * before versions were kept) runs as the loaded judge.
+     */
+    public Uni<Found> forTask(String name, String version) {
+        return find(name, version, true);
+    }
+
+    private Uni<Found> find(String name, String version, boolean unrecordedIsLoaded) {
+        JudgeDefinition loaded = catalog.find(name).orElse(null);
+        if (loaded != null && (version == null || loaded.version().equals(version))) {
+            return Uni.createFrom().item(new Found(loaded, null));
+        }
+        if (version == null) {
+            return Uni.createFrom().item(new Found(null, "judge '" + name + "' is not loaded"));
+        }
+        JudgeDefinition cached = past.getIfPresent(name + "@" + version);
+        if (cached != null) {
+            return Uni.createFrom().item(new Found(cached, null));
+        }
+        return pool.preparedQuery(ONE).execute(Tuple.of(name, version)).map(rows -> {
+            if (rows.size() == 0 && loaded != null && unrecordedIsLoaded) {
+                // a version no process recorded (tasks made before versions were kept) runs as the loaded one
+                return new Found(loaded, null);
+            }
+            if (rows.size() == 0) {
+                return new Found(null, "judge '" + name + "' has no version " + version + " (GET /api/judges/" + name + "/versions lists them)");
+            }
+            var row = rows.iterator().next();
+            DefinitionFiles.Read<JudgeDefinition> read = new JudgeFileReader(catalog.providers())
+                    .readText(row.getString("definition"), row.getString("file"));
+            if (read.definition() == null) {
+                return new Found(null, "version " + version + " of judge '" + name + "' no longer reads: " + read.problems().stream()
+                        .map(Object::toString).collect(java.util.stream.Collectors.joining("; ")));
+            }
+            if (!read.definition().version().equals(version)) {
+                return new Found(null, "version " + version + " of judge '" + name + "' reads back as version " + read.definition().version());
+            }
+            past.put(name + "@" + version, read.definition());
+            return new Found(read.definition(), null);
+        });
     }
 
     /** A version as stored. */
@@ -55,7 +113,7 @@ public class JudgeVersions {
     }
 
     /** Records the loaded judges' versions; returns how many judges were looked at. */
-    Uni<Integer> record() {
+    public Uni<Integer> record() {
         List<Tuple> rows = new ArrayList<>();
         Instant now = Times.now();
         for (JudgeDefinition judge : catalog.all()) {
