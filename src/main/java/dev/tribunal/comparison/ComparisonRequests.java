@@ -65,6 +65,15 @@ public final class ComparisonRequests {
                                Double firstPositionPreference) {
     }
 
+    /** A comparison in a list: what it compares and how far it has come. */
+    public record ComparisonSummary(String comparisonId, String judge, String judgeVersion, List<String> models, int pairs,
+                                    Unmatched unmatched, String status, long completed, Instant createdAt, String createdBy) {
+    }
+
+    /** {@code {"comparisons": [...], "next_page_token": "..."}}. */
+    public record ComparisonListView(List<ComparisonSummary> comparisons, String nextPageToken) {
+    }
+
     /** One pair as judged by one model: both orders' replies and rationales, and links to both traces. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PairView(String model, String candidateTraceId, String baselineTraceId, String verdict, Boolean positionConsistent,

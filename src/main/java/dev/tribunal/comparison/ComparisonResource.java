@@ -54,6 +54,13 @@ public class ComparisonResource {
     }
 
     @GET
+    @Operation(summary = "Comparisons, newest first, each with its judge, models, pairs and progress; max_results, page_token")
+    public Uni<ComparisonRequests.ComparisonListView> list(@RestQuery("page_token") String pageToken, @RestQuery("max_results") String maxResults) {
+        return service.list(dev.tribunal.system.PageToken.decode(pageToken),
+                dev.tribunal.system.PageToken.maxResults(QueryParams.integer(maxResults, "max_results")));
+    }
+
+    @GET
     @Path("/{comparison_id}")
     @Operation(summary = "A comparison's figures per model (wins, ties, losses, the candidate's win rate with its 95 % interval, "
             + "position consistency and first-position preference) and its pairs from offset, at most max_pairs (200)")

@@ -44,17 +44,27 @@ class ComparisonRows {
     }
 
     Uni<Stored> find(String comparisonId) {
-        return pool.preparedQuery(SELECT).execute(Tuple.of(comparisonId)).map(rows -> {
-            if (rows.size() == 0) {
-                return null;
-            }
-            var row = rows.iterator().next();
-            return new Stored(row.getString("comparison_id"), row.getString("judge"), row.getString("judge_version"),
-                    texts(row.getString("models")), row.getString("request"), row.getInteger("pairs"),
-                    new ComparisonRequests.Unmatched(row.getInteger("unmatched_candidate_count"), row.getInteger("unmatched_baseline_count"),
-                            texts(row.getString("unmatched_candidates")), texts(row.getString("unmatched_baselines"))),
-                    row.getString("created_by"), row.getOffsetDateTime("created_at").toInstant());
-        });
+        return pool.preparedQuery(SELECT).execute(Tuple.of(comparisonId)).map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+    }
+
+    /** Comparisons newest first, after a page's last one: at most {@code max} + 1, so that the caller knows whether more follow. */
+    Uni<List<Stored>> page(dev.tribunal.system.PageToken after, int max) {
+        String sql = SELECT.substring(0, SELECT.indexOf(" where ")) + (after == null ? "" : " where (created_at, comparison_id) < ($1, $2)")
+                + " order by created_at desc, comparison_id desc limit " + (max + 1);
+        return pool.preparedQuery(sql).execute(after == null ? Tuple.tuple() : Tuple.of(after.time().atOffset(ZoneOffset.UTC), after.id()))
+                .map(rows -> {
+                    List<Stored> found = new java.util.ArrayList<>();
+                    rows.forEach(row -> found.add(stored(row)));
+                    return found;
+                });
+    }
+
+    private static Stored stored(io.vertx.mutiny.sqlclient.Row row) {
+        return new Stored(row.getString("comparison_id"), row.getString("judge"), row.getString("judge_version"),
+                texts(row.getString("models")), row.getString("request"), row.getInteger("pairs"),
+                new ComparisonRequests.Unmatched(row.getInteger("unmatched_candidate_count"), row.getInteger("unmatched_baseline_count"),
+                        texts(row.getString("unmatched_candidates")), texts(row.getString("unmatched_baselines"))),
+                row.getString("created_by"), row.getOffsetDateTime("created_at").toInstant());
     }
 
     private static List<String> texts(String json) {

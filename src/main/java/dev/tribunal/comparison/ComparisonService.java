@@ -251,6 +251,23 @@ public class ComparisonService {
                         plan.unmatched()));
     }
 
+    /** Comparisons, newest first, each with its run's progress. */
+    public Uni<ComparisonRequests.ComparisonListView> list(dev.tribunal.system.PageToken after, int maxResults) {
+        return rows.page(after, maxResults).chain(found -> {
+            List<ComparisonRows.Stored> shown = found.subList(0, Math.min(maxResults, found.size()));
+            if (shown.isEmpty()) {
+                return Uni.createFrom().item(new ComparisonRequests.ComparisonListView(List.of(), null));
+            }
+            List<Uni<ComparisonRequests.ComparisonSummary>> summaries = shown.stream().map(c -> runs.progress(c.comparisonId())
+                    .map(run -> new ComparisonRequests.ComparisonSummary(c.comparisonId(), c.judge(), c.judgeVersion(), c.models(), c.pairs(),
+                            c.unmatched(), run == null ? null : run.status().name(), run == null ? 0 : run.completed(), c.createdAt(),
+                            c.createdBy()))).toList();
+            ComparisonRows.Stored last = shown.get(shown.size() - 1);
+            String next = found.size() > maxResults ? new dev.tribunal.system.PageToken(last.createdAt(), last.comparisonId()).encode() : null;
+            return Uni.join().all(summaries).andFailFast().map(list -> new ComparisonRequests.ComparisonListView(list, next));
+        });
+    }
+
     /** A comparison's report: every model's figures over the pairs judged so far, and the pairs from {@code offset}. */
     public Uni<ComparisonView> report(String comparisonId, int offset, int maxPairs) {
         return rows.find(comparisonId).chain(stored -> {

@@ -219,6 +219,18 @@ class ComparisonTest {
         double consistency = ((Number) mixed.get("position_consistency")).doubleValue();
         assertTrue(consistency > 0 && consistency < 1, "a judge biased 30 % of the time is sometimes inconsistent: " + consistency);
 
+        // the list, newest first
+        JsonPath listed = given().queryParam("max_results", 1000).get("/api/comparisons").then().statusCode(200).extract().jsonPath();
+        Map<String, Object> summary = listed.getMap("comparisons.find { it.comparison_id == '" + id + "' }");
+        assertEquals("compare", summary.get("judge"));
+        assertEquals(40, summary.get("pairs"));
+        assertEquals("COMPLETED", summary.get("status"));
+        assertEquals(MODELS, summary.get("models"));
+        given().queryParam("max_results", 1).get("/api/comparisons").then().statusCode(200)
+                .body("comparisons.size()", equalTo(1))
+                .body("next_page_token", listed.getList("comparisons").size() > 1 ? org.hamcrest.Matchers.notNullValue()
+                        : org.hamcrest.Matchers.nullValue());
+
         // the page: bars with intervals and the pairs, in a real browser, accessible
         if (browser != null) {
             String reader = TestSecurity.key("comparison-page-reader", "read");
