@@ -131,6 +131,9 @@ public class MetaEvalPage {
             row.put("ci", ci == null ? null : Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)));
             row.put("cost", Charts.plain(judge.operations().costPerJudgment()));
             row.put("tokens", Charts.plain(judge.operations().tokensPerJudgment()));
+            MetaEvalRequests.SelfAgreementView self = judge.selfAgreement();
+            row.put("self", self == null ? "–" : Charts.figure(self.meanAgreement()) + " (right " + Charts.figure(self.lowAccuracy())
+                    + " when split, " + Charts.figure(self.highAccuracy()) + " when agreed)");
             row.put("heatmap", "numeric".equals(judge.kind()) ? "" : Charts.heatmap(s.labels(), s.confusion()));
             row.put("perLabel", s.perLabel() == null ? List.of() : s.perLabel().stream().map(l -> Map.of("label", l.label(),
                     "precision", Charts.figure(l.precision()), "recall", Charts.figure(l.recall()), "f1", Charts.figure(l.f1()),
@@ -146,6 +149,7 @@ public class MetaEvalPage {
                 .data("expectation", expectation)
                 .data("report", report)
                 .data("rows", rows)
+                .data("anySelf", report.judges().stream().anyMatch(j -> j.selfAgreement() != null))
                 .data("notCompared", notCompared)
                 .data("pairs", pairs)
                 .data("figure", figure)

@@ -116,6 +116,8 @@ class VerdictTest {
         double theory = 10 * Math.pow(p, 3) * Math.pow(1 - p, 2) + 5 * Math.pow(p, 4) * (1 - p) + Math.pow(p, 5);
         double accuracyOne = accuracy(single, truth);
         double accuracyFive = accuracy(majority, truth);
+        System.out.printf("samples: one sample right %.3f, the majority of five %.3f (theory %.3f), over %d traces%n", accuracyOne,
+                accuracyFive, theory, single.size());
         assertTrue(Math.abs(accuracyOne - p) < 0.07, "one sample right " + accuracyOne);
         assertTrue(Math.abs(accuracyFive - theory) < 0.06, "five samples right " + accuracyFive + ", theory " + theory);
         assertTrue(accuracyFive > accuracyOne + 0.06, accuracyFive + " vs " + accuracyOne);
@@ -167,6 +169,10 @@ class VerdictTest {
         assertEquals(high.size(), self.get("high_compared"));
         assertEquals(accuracy(low, truth), ((Number) self.get("low_accuracy")).doubleValue(), 1e-6);
         assertEquals(accuracy(high, truth), ((Number) self.get("high_accuracy")).doubleValue(), 1e-6);
+        // the page shows it beside the other figures
+        String page = given().accept("text/html").queryParam("name", "consistent").queryParam("expectation", "correct")
+                .get("/meta-evaluation").then().statusCode(200).extract().asString();
+        assertTrue(page.contains("Self-agreement (samples or jury)") && page.contains("class=\"self-agreement\""), page);
         // agreement is a signal: the unanimous-ish verdicts are right more often than the split ones
         assertTrue(accuracy(high, truth) > accuracy(low, truth), self.toString());
     }
@@ -324,6 +330,7 @@ class VerdictTest {
 
         // a panel of 60/70/90 % members is right about as often as theory says (0.834)
         double juryAccuracy = accuracy(verdicts, truth);
+        System.out.printf("jury: right %.3f (theory 0.834) over %d traces%n", juryAccuracy, verdicts.size());
         assertTrue(Math.abs(juryAccuracy - 0.834) < 0.08, "jury right " + juryAccuracy);
 
         // the meta-evaluation shows the jury beside its members
