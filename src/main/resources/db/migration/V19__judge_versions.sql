@@ -9,3 +9,12 @@ CREATE TABLE judge_version (
     first_seen_by VARCHAR(200)  NOT NULL,
     PRIMARY KEY (name, version)
 );
+
+-- The version of each judge that runs and sweeps use when they name none: the newest loaded, or one promoted by hand.
+CREATE TABLE judge_champion (
+    name       VARCHAR(64)   PRIMARY KEY,
+    version    VARCHAR(64)   NOT NULL,
+    chosen_at  TIMESTAMPTZ   NOT NULL,
+    chosen_by  VARCHAR(200)  NOT NULL,
+    reason     VARCHAR(500)  NOT NULL
+);

@@ -66,9 +66,11 @@ public class ComparisonService {
     private final AssessmentRepository assessments;
     private final Pool pool;
     private final double confirmCostAbove;
+    private final dev.tribunal.judge.JudgeChampions champions;
 
-    ComparisonService(JudgeCatalog catalog, JudgeRunner runner, RunService runs, ComparableTraces traces, TraceDataLoader loader,
+    ComparisonService(dev.tribunal.judge.JudgeChampions champions, JudgeCatalog catalog, JudgeRunner runner, RunService runs, ComparableTraces traces, TraceDataLoader loader,
                       ComparisonRows rows, AssessmentRepository assessments, Pool pool, RunsConfig config) {
+        this.champions = champions;
         this.catalog = catalog;
         this.runner = runner;
         this.runs = runs;
@@ -99,14 +101,23 @@ public class ComparisonService {
     private Uni<Plan> plan(ComparisonRequest request) {
         InvalidRequestException.require(request != null, "The body must be a JSON object with judge, baseline and candidate");
         InvalidRequestException.require(request.judge() != null && !request.judge().isBlank(), "judge must name a pairwise judge");
-        JudgeDefinition judge = catalog.find(request.judge()).orElseThrow(() -> new InvalidRequestException("Unknown judge "
-                + request.judge() + "; pairwise judges: " + pairwiseJudges()));
-        InvalidRequestException.require(judge.output() instanceof OutputSpec.PairwiseOutput, "Judge " + judge.name()
-                + " is not pairwise (output type " + judge.output().type() + "); pairwise judges: " + pairwiseJudges());
-        List<ModelId> models = runs.modelsFor(List.of(judge), request.models());
+        InvalidRequestException.require(catalog.find(request.judge()).isPresent(), "Unknown judge " + request.judge() + "; pairwise judges: "
+                + pairwiseJudges());
         check(request.baseline(), "baseline");
         check(request.candidate(), "candidate");
         String tag = tag(request.matchOn());
+        // the judge's champion, as for runs that name no version
+        return champions.champion(request.judge()).chain(found -> {
+            JudgeDefinition judge = found.judge();
+            InvalidRequestException.require(judge != null, found.problem());
+            InvalidRequestException.require(judge.output() instanceof OutputSpec.PairwiseOutput, "Judge " + judge.name()
+                    + " is not pairwise (output type " + judge.output().type() + "); pairwise judges: " + pairwiseJudges());
+            return plan(request, judge, tag);
+        });
+    }
+
+    private Uni<Plan> plan(ComparisonRequest request, JudgeDefinition judge, String tag) {
+        List<ModelId> models = runs.modelsFor(List.of(judge), request.models());
         return traces.select(selector(request.candidate()), tag, MAX_TRACES + 1)
                 .chain(candidates -> traces.select(selector(request.baseline()), tag, MAX_TRACES + 1)
                         .map(baselines -> pair(judge, models, tag, candidates, baselines)));

@@ -2,13 +2,10 @@ package dev.tribunal.judge;
 
 import dev.tribunal.system.ProcessName;
 import dev.tribunal.system.Times;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,16 +18,14 @@ import java.util.List;
 
 /**
  * The {@code judge_version} table: every version of every judge any process has loaded, with its whole file, first
- * seen when and by whom. Each process records the versions it loaded at start; a version already known keeps its
- * first sighting.
+ * seen when and by whom. Each process records the versions it loaded at start ({@link JudgeChampions}); a version
+ * already known keeps its first sighting.
  */
 @ApplicationScoped
 public class JudgeVersions {
 
-    private static final Logger LOG = Logger.getLogger(JudgeVersions.class);
-
     private static final String RECORD = "insert into judge_version (name, version, definition, file, first_seen_at, first_seen_by) "
-            + "values ($1, $2, $3, $4, $5, $6) on conflict (name, version) do nothing";
+            + "values ($1, $2, $3, $4, $5, $6) on conflict (name, version) do nothing returning name";
     private static final String OF_JUDGE = "select name, version, definition, file, first_seen_at, first_seen_by from judge_version "
             + "where name = $1 order by first_seen_at desc, version desc";
 
@@ -106,22 +101,22 @@ public class JudgeVersions {
     public record Version(String name, String version, String definition, String file, Instant firstSeenAt, String firstSeenBy) {
     }
 
-    void onStart(@Observes StartupEvent event) {
-        record().subscribe().with(
-                recorded -> LOG.debugf("Recorded the versions of %d judges", recorded),
-                failure -> LOG.errorf("Recording the loaded judges' versions failed: %s; they are recorded at the next start", failure.toString()));
-    }
-
-    /** Records the loaded judges' versions; returns how many judges were looked at. */
-    public Uni<Integer> record() {
+    /** Records the loaded judges' versions; returns the names of the judges whose loaded version no process had seen before. */
+    public Uni<java.util.Set<String>> record() {
         List<Tuple> rows = new ArrayList<>();
         Instant now = Times.now();
         for (JudgeDefinition judge : catalog.all()) {
             rows.add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), text(judge), judge.file(), now.atOffset(ZoneOffset.UTC),
                     ProcessName.get())));
         }
-        return rows.isEmpty() ? Uni.createFrom().item(0)
-                : pool.preparedQuery(RECORD).executeBatch(rows).map(ignored -> rows.size());
+        return rows.isEmpty() ? Uni.createFrom().item(java.util.Set.of())
+                : pool.preparedQuery(RECORD).executeBatch(rows).map(results -> {
+                    java.util.Set<String> first = new java.util.TreeSet<>();
+                    for (io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row> result = results; result != null; result = result.next()) {
+                        result.forEach(row -> first.add(row.getString("name")));
+                    }
+                    return first;
+                });
     }
 
     /** A judge's versions, newest first. */

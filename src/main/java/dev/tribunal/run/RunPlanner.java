@@ -47,9 +47,12 @@ class RunPlanner {
     private final JudgeModelClient modelClient;
     private final TraceService traces;
     private final JudgeVersions versions;
+    private final dev.tribunal.judge.JudgeChampions champions;
 
-    RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces, JudgeVersions versions) {
+    RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces, JudgeVersions versions,
+               dev.tribunal.judge.JudgeChampions champions) {
         this.versions = versions;
+        this.champions = champions;
         this.catalog = catalog;
         this.providers = providers;
         this.modelClient = modelClient;
@@ -117,7 +120,9 @@ class RunPlanner {
             return Uni.createFrom().item(RunOutcome.invalid("Unknown judge" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
                     + "; known judges: " + known()));
         }
-        return Uni.join().all(distinct.stream().map(r -> versions.find(r.name(), r.version())).toList()).andFailFast().map(found -> {
+        // a judge named without a version runs as its champion
+        return Uni.join().all(distinct.stream().map(r -> r.version() == null ? champions.champion(r.name()) : versions.find(r.name(), r.version()))
+                .toList()).andFailFast().map(found -> {
             List<String> problems = found.stream().map(JudgeVersions.Found::problem).filter(java.util.Objects::nonNull).toList();
             if (!problems.isEmpty()) {
                 return RunOutcome.<List<JudgeDefinition>>invalid(String.join("; ", problems));

@@ -67,7 +67,10 @@ public class SweepTicker {
     private final AtomicBoolean ticking = new AtomicBoolean();
     private volatile boolean ensured;
 
-    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness) {
+    private final dev.tribunal.judge.JudgeChampions champions;
+
+    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness, dev.tribunal.judge.JudgeChampions champions) {
+        this.champions = champions;
         this.readiness = readiness;
         this.catalog = catalog;
         this.pool = pool;
@@ -151,13 +154,18 @@ public class SweepTicker {
     }
 
     private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now) {
+        // each judge as its champion at this tick: a version promoted since the last one takes over now
+        return champions.champions(sweep.judges()).chain(judges -> runTick(connection, sweep, now, judges));
+    }
+
+    private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now, List<JudgeDefinition> judges) {
         return connection.preparedQuery(CHECKPOINTS).execute(Tuple.of(sweep.name()))
                 .chain(stored -> {
                     Map<String, Row> byJudge = new LinkedHashMap<>();
                     stored.forEach(row -> byJudge.put(row.getString("judge_name"), row));
                     // judges with the same starting point share one query
                     Map<Checkpoint, List<JudgeDefinition>> groups = new LinkedHashMap<>();
-                    for (JudgeDefinition judge : sweep.judges()) {
+                    for (JudgeDefinition judge : judges) {
                         Row row = byJudge.get(judge.name());
                         // a version is new once: not when replicas of an older and a newer one take turns
                         boolean newVersion = row != null && !java.util.Arrays.asList(row.getArrayOfStrings("versions")).contains(judge.version());
