@@ -343,6 +343,21 @@ class VerdictTest {
         assertEquals(juryAccuracy, report.getDouble("judges[" + jury + "].statistics.accuracy"), 1e-6);
         assertNotNull(report.get("judges[" + jury + "].self_agreement.mean_agreement"));
 
+        // a retry of the failed jury judges each again, whole: the new verdict overrides the old one, and the old
+        // attempt's members no longer count either
+        given().contentType(ContentType.JSON).body("{\"error_codes\": []}").post("/api/judge-runs/" + runId + "/retry").then().statusCode(202)
+                .body("requeued", equalTo(150));
+        awaitCompleted(runId, WAIT);
+        String trace = ids.get(0);
+        List<Map<String, Object>> down = assessments(runId).stream()
+                .filter(a -> trace.equals(a.get("trace_id")) && "panel_down".equals(a.get("assessment_name"))).toList();
+        assertEquals(8, down.size(), "two attempts of a verdict and three members");
+        List<Map<String, Object>> valid = down.stream().filter(a -> Boolean.TRUE.equals(a.get("valid"))).toList();
+        assertEquals(4, valid.size(), "only the new attempt counts");
+        Map<String, Object> newVerdict = valid.stream().filter(a -> "jury:panel_down".equals(sourceId(a))).findFirst().orElseThrow();
+        Map<String, Object> oldVerdict = down.stream().filter(a -> "jury:panel_down".equals(sourceId(a)) && a != newVerdict).findFirst().orElseThrow();
+        assertEquals(oldVerdict.get("assessment_id"), newVerdict.get("overrides"));
+
         // GET /api/judges shows a jury's members and a judge's samples
         given().get("/api/judges").then().statusCode(200)
                 .body("judges.find { it.name == 'panel' }.kind", equalTo("jury"))
