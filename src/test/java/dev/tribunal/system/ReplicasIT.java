@@ -105,8 +105,11 @@ class ReplicasIT {
         b.waitUntilReady();
 
         // a fresh JVM's first calls are slow to leave (classes load, connections open) and then leave together;
-        // a warm-up run on a provider without a budget keeps that out of the measured one
+        // a warm-up run on a provider without a budget keeps that out of the measured one, and a short one on the
+        // measured provider opens its own connections (each provider has its pool), after which its budget refills
         awaitCompleted(a, b, startRun(a, ingest(a, 20), "warm:/ok"));
+        awaitCompleted(a, b, startRun(a, ingest(a, 8), "itp:/warm"));
+        TribunalProcess.pause(1500);
         List<String> ids = ingest(a, TRACES);
         String runId = startRun(a, ids, "itp:/measured");
         JsonPath run = awaitCompleted(a, b, runId);
