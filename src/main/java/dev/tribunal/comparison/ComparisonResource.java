@@ -69,7 +69,7 @@ public class ComparisonResource {
         Integer from = QueryParams.integer(offset, "offset");
         Integer size = QueryParams.integer(maxPairs, "max_pairs");
         InvalidRequestException.require(from == null || from >= 0, "offset must be 0 or more");
-        InvalidRequestException.require(size == null || (size >= 0 && size <= MAX_PAIRS), "max_pairs must be 0 to " + MAX_PAIRS);
+        InvalidRequestException.require(size == null || (size >= 1 && size <= MAX_PAIRS), "max_pairs must be 1 to " + MAX_PAIRS);
         return service.report(comparisonId, from == null ? 0 : from, size == null ? 200 : size);
     }
 }

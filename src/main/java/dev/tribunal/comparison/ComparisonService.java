@@ -120,7 +120,8 @@ public class ComparisonService {
         List<ModelId> models = runs.modelsFor(List.of(judge), request.models());
         return traces.select(selector(request.candidate()), tag, MAX_TRACES + 1)
                 .chain(candidates -> traces.select(selector(request.baseline()), tag, MAX_TRACES + 1)
-                        .map(baselines -> pair(judge, models, tag, candidates, baselines)));
+                        .map(baselines -> pair(judge, models, tag, candidates, baselines, request.candidate().traceIds(),
+                                request.baseline().traceIds())));
     }
 
     private String pairwiseJudges() {
@@ -140,6 +141,8 @@ public class ComparisonService {
                     side + ".trace_ids must not hold empty ids");
         } else {
             InvalidRequestException.require(!selector.tags().isEmpty(), side + ".tags must hold at least one tag");
+            InvalidRequestException.require(selector.tags().entrySet().stream().allMatch(e -> e.getKey() != null && !e.getKey().isBlank()
+                    && e.getValue() != null), side + ".tags must map tag keys to values (text), none of them null");
         }
         InvalidRequestException.require(selector.from() == null || selector.to() == null || selector.from().isBefore(selector.to()),
                 side + ".from must be before " + side + ".to");
@@ -161,7 +164,17 @@ public class ComparisonService {
     }
 
     /** The i-th candidate of a key with the i-th baseline of the same key. */
-    private static Plan pair(JudgeDefinition judge, List<ModelId> models, String tag, List<Keyed> candidates, List<Keyed> baselines) {
+    private static List<String> missing(List<String> asked, List<Keyed> found) {
+        if (asked == null) {
+            return List.of();
+        }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        found.forEach(k -> present.add(k.traceId()));
+        return asked.stream().distinct().filter(id -> !present.contains(id)).toList();
+    }
+
+    private static Plan pair(JudgeDefinition judge, List<ModelId> models, String tag, List<Keyed> candidates, List<Keyed> baselines,
+                             List<String> candidateIds, List<String> baselineIds) {
         InvalidRequestException.require(candidates.size() <= MAX_TRACES, "candidate selects more than " + MAX_TRACES + " traces");
         InvalidRequestException.require(baselines.size() <= MAX_TRACES, "baseline selects more than " + MAX_TRACES + " traces");
         Map<String, ArrayDeque<String>> byKey = new HashMap<>();
@@ -173,21 +186,28 @@ public class ComparisonService {
         List<String> paired = new ArrayList<>();
         List<String> partners = new ArrayList<>();
         List<String> lonely = new ArrayList<>();
+        java.util.Set<String> inPairs = new java.util.HashSet<>();
         for (Keyed c : candidates) {
-            ArrayDeque<String> waiting = c.key() == null ? null : byKey.get(c.key());
+            // a trace in both selections is in one pair at most: (A, B) and (B, A) would count the same comparison twice
+            ArrayDeque<String> waiting = c.key() == null || inPairs.contains(c.traceId()) ? null : byKey.get(c.key());
             // a trace is never compared with itself
-            String partner = waiting == null ? null : waiting.stream().filter(id -> !id.equals(c.traceId())).findFirst().orElse(null);
+            String partner = waiting == null ? null : waiting.stream().filter(id -> !id.equals(c.traceId()) && !inPairs.contains(id))
+                    .findFirst().orElse(null);
             if (partner == null) {
                 lonely.add(c.traceId());
             } else {
                 waiting.remove(partner);
                 paired.add(c.traceId());
                 partners.add(partner);
+                inPairs.add(c.traceId());
+                inPairs.add(partner);
             }
         }
         List<String> leftBaselines = new ArrayList<>();
-        java.util.Set<String> used = new java.util.HashSet<>(partners);
-        baselines.stream().map(Keyed::traceId).filter(id -> !used.contains(id)).forEach(leftBaselines::add);
+        baselines.stream().map(Keyed::traceId).filter(id -> !inPairs.contains(id)).forEach(leftBaselines::add);
+        // ids that name no stored trace are unmatched too
+        missing(candidateIds, candidates).forEach(lonely::add);
+        missing(baselineIds, baselines).forEach(leftBaselines::add);
         InvalidRequestException.require(!paired.isEmpty(), "No candidate trace has a baseline with the same "
                 + (tag == null ? "inputs" : "value of tag " + tag) + " (" + candidates.size() + " candidates, " + baselines.size()
                 + " baselines selected)");
@@ -216,7 +236,8 @@ public class ComparisonService {
             int end = Math.min(plan.candidates().size(), from + CHUNK);
             List<String> ids = new ArrayList<>(plan.candidates().subList(start, end));
             ids.addAll(plan.baselines().subList(start, end));
-            counted = counted.chain(() -> loader.load(ids).invoke(data -> {
+            counted = counted.chain(() -> loader.load(ids).emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                    .invoke(data -> {
                 for (int i = start; i < end; i++) {
                     TraceData candidate = data.get(plan.candidates().get(i));
                     TraceData baseline = data.get(plan.baselines().get(i));

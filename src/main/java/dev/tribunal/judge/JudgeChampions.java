@@ -19,8 +19,9 @@ import java.util.Optional;
 
 /**
  * The {@code judge_champion} table: for each judge, the version that runs, sweeps and comparisons use when they name
- * none. A version no process had loaded before becomes the champion when a process loads it; an admin may promote any
- * version ever loaded instead (recorded with who), which stays champion until a newer version is loaded.
+ * none. The version a process loads becomes the champion (a new one, or an earlier one whose file came back); an admin
+ * may promote any version ever loaded instead (recorded with who), which stays champion until a version no process had
+ * loaded before is loaded.
  */
 @ApplicationScoped
 public class JudgeChampions {
@@ -30,8 +31,11 @@ public class JudgeChampions {
     private static final String CHOOSE = "insert into judge_champion (name, version, chosen_at, chosen_by, reason) values ($1, $2, $3, $4, $5) "
             + "on conflict (name) do update set version = excluded.version, chosen_at = excluded.chosen_at, chosen_by = excluded.chosen_by, "
             + "reason = excluded.reason";
+    /** The loaded version becomes champion again (a file reverted to an earlier version), unless one was promoted by hand. */
     private static final String KEEP_OR_CHOOSE = "insert into judge_champion (name, version, chosen_at, chosen_by, reason) "
-            + "values ($1, $2, $3, $4, $5) on conflict (name) do nothing";
+            + "values ($1, $2, $3, $4, $5) on conflict (name) do update set version = excluded.version, chosen_at = excluded.chosen_at, "
+            + "chosen_by = excluded.chosen_by, reason = excluded.reason "
+            + "where judge_champion.version <> excluded.version and judge_champion.reason not like 'promoted by %'";
     private static final String OF = "select name, version, chosen_at, chosen_by, reason from judge_champion where name = any($1)";
 
     private final JudgeCatalog catalog;
@@ -55,8 +59,8 @@ public class JudgeChampions {
                     LOG.infof("Judge %s runs version %s (%s)%s", c.name(), c.version(), c.reason(), loaded == null || loaded.version()
                             .equals(c.version()) ? "" : "; the loaded file is version " + loaded.version() + ", run only when a run names it");
                 }),
-                failure -> LOG.errorf("Recording the judges' versions failed: %s; runs use the loaded judges until the next start",
-                        failure.toString()));
+                failure -> LOG.errorf("Recording the judges' versions failed: %s; runs use the champions recorded before (the loaded "
+                        + "judges where there are none) until the next start", failure.toString()));
     }
 
     /**
@@ -71,7 +75,7 @@ public class JudgeChampions {
             for (JudgeDefinition judge : catalog.all()) {
                 boolean isNew = first.contains(judge.name());
                 (isNew ? chosen : kept).add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), now.atOffset(ZoneOffset.UTC),
-                        ProcessName.get(), isNew ? "the newest version, first loaded by this process" : "the loaded version")));
+                        ProcessName.get(), isNew ? "the newest version, first loaded by this process" : "the version loaded from its file")));
             }
             Uni<Void> written = Uni.createFrom().voidItem();
             if (!chosen.isEmpty()) {

@@ -155,6 +155,13 @@ final class JudgeFileReader {
             if (instructions != null && !used.containsAll(PromptTemplate.PAIR)) {
                 problem("/instructions", "a pairwise judge's instructions show both responses: {{ output_a }} and {{ output_b }}");
             }
+            // what only the candidate has would be shown in both orders, telling the two apart
+            for (String oneSided : List.of("outputs", "spans", "context")) {
+                if (used.contains(oneSided)) {
+                    problem("/instructions", "a pairwise judge cannot use {{ " + oneSided + " }}: it is the candidate's alone, shown in both "
+                            + "orders; show the responses as {{ output_a }} and {{ output_b }}");
+                }
+            }
             if (samples > 1) {
                 problem("/samples", "a pairwise judge takes no samples: each pair is judged twice, once in each order");
             }

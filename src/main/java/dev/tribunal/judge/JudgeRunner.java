@@ -206,7 +206,9 @@ public class JudgeRunner {
         }
         List<Uni<Judgment>> calls = new ArrayList<>();
         for (int i = 0; i < samples; i++) {
-            calls.add(models.complete(request).map(result -> toJudgment(judge, model, target, result)));
+            calls.add(models.complete(request).map(result -> toJudgment(judge, model, target, result))
+                    .onFailure().recoverWithItem(failure -> error(judge, model, target, ErrorCode.INTERNAL_ERROR,
+                            failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)));
         }
         return Uni.join().all(calls).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
     }

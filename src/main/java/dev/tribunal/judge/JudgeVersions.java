@@ -106,7 +106,15 @@ public class JudgeVersions {
         List<Tuple> rows = new ArrayList<>();
         Instant now = Times.now();
         for (JudgeDefinition judge : catalog.all()) {
-            rows.add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), text(judge), judge.file(), now.atOffset(ZoneOffset.UTC),
+            String text = text(judge);
+            DefinitionFiles.Read<JudgeDefinition> again = new JudgeFileReader(catalog.providers()).readText(text, judge.file());
+            if (again.definition() == null || !again.definition().version().equals(judge.version())) {
+                // the file changed (or went) since it was loaded: the text would not be this version's
+                org.jboss.logging.Logger.getLogger(JudgeVersions.class).warnf("Judge %s: its file changed since it was loaded; version %s "
+                        + "is recorded at the next start", judge.name(), judge.version());
+                continue;
+            }
+            rows.add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), text, judge.file(), now.atOffset(ZoneOffset.UTC),
                     ProcessName.get())));
         }
         return rows.isEmpty() ? Uni.createFrom().item(java.util.Set.of())

@@ -56,7 +56,7 @@ final class Sampling {
         }
         Verdicts.Combined combined = Verdicts.combine(judge.output(), Verdicts.samplesRule(judge.output()),
                 answered.stream().map(Judgment::value).toList());
-        metadata.put(AGREEMENT_KEY, share(combined.agreement()));
+        agreement(metadata, answered.size(), combined);
         return new Judgment(first.judgeName(), first.judgeVersion(), first.kind(), first.sourceId(), first.spanId(), combined.value(),
                 agreeingRationale(judge, answered, combined.value()), null, null, metadata, outcome);
     }
@@ -77,7 +77,18 @@ final class Sampling {
                             + describe(failed, Judgment::sourceId), metadata, outcome, members);
         }
         Verdicts.Combined combined = Verdicts.combine(judge.output(), judge.jury().aggregate(), answered.stream().map(Judgment::value).toList());
-        metadata.put(AGREEMENT_KEY, share(combined.agreement()));
+        // all / any with members that did not answer: their answers could have changed the verdict
+        boolean open = !failed.isEmpty() && switch (judge.jury().aggregate()) {
+            case ALL -> combined.value().asBoolean();
+            case ANY -> !combined.value().asBoolean();
+            default -> false;
+        };
+        if (open) {
+            return new Judgment(judge.name(), judge.version(), Kind.JURY, judge.jurySourceId(), spanId, null, null, mostFrequent(failed),
+                    "aggregate " + judge.jury().aggregate().name().toLowerCase(Locale.ROOT) + " cannot be decided without every member: "
+                            + describe(failed, Judgment::sourceId), metadata, outcome, members);
+        }
+        agreement(metadata, answered.size(), combined);
         String votes = members.stream().map(j -> j.sourceId() + " " + (j.succeeded() ? Verdicts.label(j.value()) : "(" + j.errorCode() + ")"))
                 .collect(Collectors.joining(", "));
         String rationale = judge.jury().aggregate().name().toLowerCase(Locale.ROOT) + " of " + answered.size() + " of " + members.size()
@@ -113,8 +124,23 @@ final class Sampling {
         return best.rationale();
     }
 
-    /** The error code most of the failures have (the first seen among equals). */
+    /** Agreement needs two answers at least: one alone agrees with itself and says nothing. */
+    private static void agreement(Map<String, String> metadata, int answered, Verdicts.Combined combined) {
+        if (answered >= 2) {
+            metadata.put(AGREEMENT_KEY, share(combined.agreement()));
+        }
+    }
+
+    /**
+     * The error code most of the failures have (the first seen among equals); a call not sent because the process is
+     * stopping or the run was cancelled decides, so that the task is given back or cancelled rather than failed.
+     */
     private static ErrorCode mostFrequent(List<Judgment> failed) {
+        for (ErrorCode first : List.of(ErrorCode.SHUTTING_DOWN, ErrorCode.CANCELLED)) {
+            if (failed.stream().anyMatch(j -> j.errorCode() == first)) {
+                return first;
+            }
+        }
         Map<ErrorCode, Long> counts = codeCountsByCode(failed);
         return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(ErrorCode.INTERNAL_ERROR);
     }

@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code majority}: the most frequent label. A tie between labels goes to the stricter side: for a boolean
  *       output {@code false} (a split vote is not a pass), for a categorical one the tied label listed first in the
  *       judge's {@code choices}.</li>
- *   <li>{@code median}: the middle value; of an even number of values, the mean of the two middle ones.</li>
+ *   <li>{@code median}: the middle value; of an even number of values, the mean of the two middle ones (for whole-number
+ *       outputs the lower of the two, so that the verdict stays a whole number and a split does not round up).</li>
  *   <li>{@code mean}: the arithmetic mean.</li>
  *   <li>{@code all} / {@code any} (boolean): true when every value is true / when at least one is.</li>
  * </ul>
@@ -50,7 +51,7 @@ public final class Verdicts {
         }
         JsonNode value = switch (rule) {
             case MAJORITY -> majority(output, values);
-            case MEDIAN -> number(output, median(numbers(values)));
+            case MEDIAN -> number(output, median(numbers(values), output instanceof OutputSpec.NumericOutput n && n.integer()));
             case MEAN -> number(output, Arrays.stream(numbers(values)).average().orElseThrow());
             case ALL -> BooleanNode.valueOf(values.stream().allMatch(JsonNode::asBoolean));
             case ANY -> BooleanNode.valueOf(values.stream().anyMatch(JsonNode::asBoolean));
@@ -96,9 +97,13 @@ public final class Verdicts {
         return values.stream().mapToDouble(JsonNode::asDouble).sorted().toArray();
     }
 
-    private static double median(double[] sorted) {
+    /** The middle value; of an even number, the mean of the two middle ones, or for whole numbers the lower (stricter) one. */
+    private static double median(double[] sorted, boolean whole) {
         int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        if (n % 2 == 1) {
+            return sorted[n / 2];
+        }
+        return whole ? sorted[n / 2 - 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** A whole number as an integer node, anything else as a number. */

@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Traces picked for a comparison, each with what it is matched on: its inputs as canonical JSON (PostgreSQL's jsonb text:
- * keys in one order, no insignificant white space) or the value of one of its tags. Oldest first.
+ * Traces picked for a comparison, each with what it is matched on: the MD5 of its inputs as canonical JSON (PostgreSQL's
+ * jsonb text: keys in one order, no insignificant white space) or the value of one of its tags. Oldest first.
  */
 @ApplicationScoped
 public class ComparableTraces {
 
-    private static final String SELECT = "select trace_id, case when $5::text is null then inputs::text else tags ->> $5 end as key "
+    private static final String SELECT = "select trace_id, case when $5::text is null then md5(inputs::text) else tags ->> $5 end as key "
             + "from trace where (cardinality($1::text[]) = 0 or trace_id = any($1)) and tags @> cast($2::text as jsonb) "
             + "and ($3::timestamptz is null or request_time >= $3) and ($4::timestamptz is null or request_time < $4) "
             + "order by request_time, trace_id limit $6";

@@ -226,6 +226,7 @@ class ComparisonTest {
         assertEquals(40, summary.get("pairs"));
         assertEquals("COMPLETED", summary.get("status"));
         assertEquals(MODELS, summary.get("models"));
+        given().queryParam("max_pairs", 0).get("/api/comparisons/" + id).then().statusCode(400);
         given().queryParam("max_results", 1).get("/api/comparisons").then().statusCode(200)
                 .body("comparisons.size()", equalTo(1))
                 .body("next_page_token", listed.getList("comparisons").size() > 1 ? org.hamcrest.Matchers.notNullValue()
@@ -272,6 +273,16 @@ class ComparisonTest {
         given().contentType(ContentType.JSON).body("{\"judges\": [\"compare\"], \"trace_ids\": [\"" + partner.keySet().iterator().next() + "\"]}")
                 .post("/api/judge-runs").then().statusCode(400).body("detail", containsString("POST /api/comparisons"));
         given().get("/api/comparisons/no-such-comparison").then().statusCode(404);
+        given().contentType(ContentType.JSON).body(request(set, "").replace("\"version\": \"v1\"", "\"version\": null"))
+                .post("/api/comparisons").then().statusCode(400).body("detail", containsString("baseline.tags must map tag keys to values"));
+        // a trace in both selections is in one pair at most; ids that name no trace are unmatched
+        String someCandidate = partner.keySet().iterator().next();
+        List<String> two = List.of(someCandidate, partner.get(someCandidate));
+        String both = "{\"judge\": \"compare\", \"baseline\": {\"trace_ids\": " + RunTestSupport.jsonList(two) + "}, \"candidate\": "
+                + "{\"trace_ids\": " + RunTestSupport.jsonList(List.of(two.get(0), two.get(1), "tr-no-such-trace")) + "}, \"dry_run\": true}";
+        given().contentType(ContentType.JSON).body(both).post("/api/comparisons").then().statusCode(200)
+                .body("pairs", equalTo(1))
+                .body("unmatched.candidate_ids", org.hamcrest.Matchers.hasItem("tr-no-such-trace"));
         // a time window: baselines requested before the year 2000 are none
         given().contentType(ContentType.JSON).body(request(set, "").replace("\"version\": \"v1\"}", "\"version\": \"v1\"}, \"to\": "
                 + "\"2000-01-01T00:00:00Z\"")).post("/api/comparisons").then().statusCode(400)

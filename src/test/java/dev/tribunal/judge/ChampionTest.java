@@ -38,6 +38,9 @@ class ChampionTest {
     @Inject
     Pool pool;
 
+    @Inject
+    JudgeChampions champions;
+
     @TempDir
     Path dir;
 
@@ -129,6 +132,16 @@ class ChampionTest {
             // the loaded version back, for the tests that follow
             given().post("/api/judges/exact_match/versions/" + loaded + "/promote").then().statusCode(200);
         }
+        // a file brought back to a version already known makes it champion again, unless one was promoted by hand
+        pool.preparedQuery("update judge_champion set version = $1, reason = 'the version loaded from its file' where name = 'exact_match'")
+                .execute(Tuple.of(past)).await().indefinitely();
+        champions.settle().await().indefinitely();
+        assertEquals(loaded, versions("exact_match").getString("champion.version"));
+        pool.preparedQuery("update judge_champion set version = $1, reason = 'promoted by someone' where name = 'exact_match'")
+                .execute(Tuple.of(past)).await().indefinitely();
+        champions.settle().await().indefinitely();
+        assertEquals(past, versions("exact_match").getString("champion.version"), "a promotion stays");
+        given().post("/api/judges/exact_match/versions/" + loaded + "/promote").then().statusCode(200);
         String again = RunTestSupport.startRun(List.of("exact_match"), List.of(trace(false)), null);
         RunTestSupport.awaitCompleted(again, Duration.ofSeconds(60));
         assertEquals(loaded, version(onlyResult(again)));

@@ -232,6 +232,7 @@ class JudgeCatalogTest {
         assertProblem(PAIRWISE + "target: span\nspan: {type: LLM}\n", 8, "compares whole traces");
         assertProblem(PAIRWISE.replace("{type: pairwise}", "{type: pairwise, choices: [a, b]}"), 7, "does not apply");
         assertProblem(VALID.replace("Response: {{ outputs }}", "Response: {{ output_a }}"), 3, "is for pairwise judges");
+        assertProblem(PAIRWISE.replace("Request: {{ inputs }}", "Request: {{ inputs }} {{ outputs }}"), 3, "cannot use {{ outputs }}");
     }
 
     @Test

@@ -64,6 +64,48 @@ class SamplingTest {
     }
 
     @Test
+    void oneAnswerAloneHasNoAgreementAndAStoppingProcessDecidesTheCode() {
+        Judgment half = Sampling.combine(judge(2), List.of(ok(true), failed(ErrorCode.TIMEOUT, "slow")));
+        assertEquals(BooleanNode.TRUE, half.value());
+        assertNull(half.metadata().get("tribunal.agreement"), "one answer agrees with itself and says nothing");
+        Judgment stopping = Sampling.combine(judge(3), List.of(failed(ErrorCode.TIMEOUT, "slow"), failed(ErrorCode.TIMEOUT, "slow"),
+                failed(ErrorCode.SHUTTING_DOWN, "not sent")));
+        assertEquals(ErrorCode.SHUTTING_DOWN, stopping.errorCode(), "the task goes back rather than failing");
+    }
+
+    private static JudgeDefinition jury(JudgeDefinition.Aggregate aggregate) {
+        return new JudgeDefinition("panel", null, Kind.JURY, null, PromptTemplate.parse("Is it right? {{ outputs }}"),
+                new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, 1,
+                new JudgeDefinition.Jury(List.of(new ModelId("a", "m1"), new ModelId("b", "m2"), new ModelId("c", "m3")), aggregate),
+                "v1", "panel.yaml");
+    }
+
+    private static Judgment member(String model, Boolean value) {
+        return value == null
+                ? new Judgment("panel", "v1", Kind.LLM, model, null, null, null, ErrorCode.TIMEOUT, "slow", Map.of(), new Judgment.Outcome(1, 1, 0, 0, null))
+                : new Judgment("panel", "v1", Kind.LLM, model, null, BooleanNode.valueOf(value), "r", null, null, Map.of(),
+                new Judgment.Outcome(1, 1, 0, 0, null));
+    }
+
+    @Test
+    void allAndAnyNeedTheSilentMembersUnlessTheAnswersDecide() {
+        // all: two say true, one is silent: it might have said false
+        Judgment all = Sampling.jury(jury(JudgeDefinition.Aggregate.ALL), null, List.of(member("a:/m1", true), member("b:/m2", true),
+                member("c:/m3", null)));
+        assertEquals(ErrorCode.TIMEOUT, all.errorCode());
+        assertTrue(all.errorMessage().contains("cannot be decided without every member") && all.errorMessage().contains("c:/m3"),
+                all.errorMessage());
+        // all: one says false: false whatever the silent one would have said
+        assertEquals(BooleanNode.FALSE, Sampling.jury(jury(JudgeDefinition.Aggregate.ALL), null, List.of(member("a:/m1", true),
+                member("b:/m2", false), member("c:/m3", null))).value());
+        // any: one says true: true; none says true and one is silent: undecided
+        assertEquals(BooleanNode.TRUE, Sampling.jury(jury(JudgeDefinition.Aggregate.ANY), null, List.of(member("a:/m1", false),
+                member("b:/m2", true), member("c:/m3", null))).value());
+        assertEquals(ErrorCode.TIMEOUT, Sampling.jury(jury(JudgeDefinition.Aggregate.ANY), null, List.of(member("a:/m1", false),
+                member("b:/m2", false), member("c:/m3", null))).errorCode());
+    }
+
+    @Test
     void aJuryWithFewerThanHalfAnsweringNamesTheMembersThatFailed() {
         JudgeDefinition jury = new JudgeDefinition("panel", null, Kind.JURY, null, PromptTemplate.parse("Is it right? {{ outputs }}"),
                 new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, 1,

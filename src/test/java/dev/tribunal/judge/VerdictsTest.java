@@ -54,7 +54,10 @@ class VerdictsTest {
         assertEquals(IntNode.valueOf(4), median.value());
         // within a tenth of the range (0.4) of the median: the three 4s
         assertEquals(0.6, median.agreement(), 1e-12);
-        assertEquals(DoubleNode.valueOf(3.5), Verdicts.combine(SCORE, Aggregate.MEDIAN, ints(2, 3, 4, 5)).value());
+        // whole numbers stay whole: of an even count, the lower middle value
+        assertEquals(IntNode.valueOf(3), Verdicts.combine(SCORE, Aggregate.MEDIAN, ints(2, 3, 4, 5)).value());
+        assertEquals(DoubleNode.valueOf(3.5), Verdicts.combine(new OutputSpec.NumericOutput(1, 5, false), Aggregate.MEDIAN,
+                ints(2, 3, 4, 5)).value());
         assertEquals(DoubleNode.valueOf(3.333333), Verdicts.combine(SCORE, Aggregate.MEAN, ints(2, 3, 5)).value());
     }
 
