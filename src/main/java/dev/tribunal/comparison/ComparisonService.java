@@ -55,7 +55,6 @@ public class ComparisonService {
     /** Unmatched ids listed in an answer (all are counted). */
     static final int UNMATCHED_SHOWN = 100;
     private static final int CHUNK = 500;
-    private static final double Z95 = 1.959963984540054;
 
     private final JudgeCatalog catalog;
     private final JudgeRunner runner;
@@ -354,16 +353,8 @@ public class ComparisonService {
             return new ModelFigures(model, 0, errored, errors, 0, 0, 0, 0, null, null, null, null);
         }
         double winRate = (wins + ties / 2.0) / judged;
-        return new ModelFigures(model, judged, errored, errors, wins, ties, losses, inconsistent, winRate, wilson(winRate, judged),
+        return new ModelFigures(model, judged, errored, errors, wins, ties, losses, inconsistent, winRate, dev.tribunal.metaeval.Agreement.wilson(winRate, judged),
                 (double) (judged - inconsistent) / judged, inconsistent == 0 ? null : (double) firstPreferred / inconsistent);
-    }
-
-    /** The 95 % Wilson score interval of a share observed over n trials. */
-    static List<Double> wilson(double share, int n) {
-        double z2 = Z95 * Z95;
-        double centre = (share + z2 / (2 * n)) / (1 + z2 / n);
-        double half = Z95 * Math.sqrt(share * (1 - share) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-        return List.of(Math.max(0, centre - half), Math.min(1, centre + half));
     }
 
     private static PairView pairView(RunVerdict v) {

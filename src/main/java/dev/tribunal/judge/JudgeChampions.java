@@ -21,7 +21,8 @@ import java.util.Optional;
  * The {@code judge_champion} table: for each judge, the version that runs, sweeps and comparisons use when they name
  * none. The version a process loads becomes the champion (a new one, or an earlier one whose file came back); an admin
  * may promote any version ever loaded instead (recorded with who), which stays champion until a version no process had
- * loaded before is loaded.
+ * loaded before is loaded. A gated judge's loaded version does not become champion by being loaded: the newest version
+ * that passed its gate is champion ({@link #passed}), or one promoted by hand; until one passes it has none.
  */
 @ApplicationScoped
 public class JudgeChampions {
@@ -36,6 +37,12 @@ public class JudgeChampions {
             + "values ($1, $2, $3, $4, $5) on conflict (name) do update set version = excluded.version, chosen_at = excluded.chosen_at, "
             + "chosen_by = excluded.chosen_by, reason = excluded.reason "
             + "where judge_champion.version <> excluded.version and judge_champion.reason not like 'promoted by %'";
+    /** A version that passed its gate becomes champion when it is newer than the champion (or there is none). */
+    private static final String PASSED = "insert into judge_champion (name, version, chosen_at, chosen_by, reason) values ($1, $2, $3, $4, $5) "
+            + "on conflict (name) do update set version = excluded.version, chosen_at = excluded.chosen_at, chosen_by = excluded.chosen_by, "
+            + "reason = excluded.reason where coalesce((select v.first_seen_at from judge_version v where v.name = judge_champion.name "
+            + "and v.version = judge_champion.version), '-infinity') < (select v.first_seen_at from judge_version v where v.name = $1 "
+            + "and v.version = $2) returning version";
     private static final String OF = "select name, version, chosen_at, chosen_by, reason from judge_champion where name = any($1)";
 
     private final JudgeCatalog catalog;
@@ -54,11 +61,18 @@ public class JudgeChampions {
 
     void onStart(@Observes StartupEvent event) {
         settle().subscribe().with(
-                champions -> champions.forEach(c -> {
-                    JudgeDefinition loaded = catalog.find(c.name()).orElse(null);
-                    LOG.infof("Judge %s runs version %s (%s)%s", c.name(), c.version(), c.reason(), loaded == null || loaded.version()
-                            .equals(c.version()) ? "" : "; the loaded file is version " + loaded.version() + ", run only when a run names it");
-                }),
+                champions -> {
+                    champions.forEach(c -> {
+                        JudgeDefinition loaded = catalog.find(c.name()).orElse(null);
+                        LOG.infof("Judge %s runs version %s (%s)%s", c.name(), c.version(), c.reason(), loaded == null || loaded.version()
+                                .equals(c.version()) ? "" : "; the loaded file is version " + loaded.version() + (loaded.gate() == null
+                                ? ", run only when a run names it" : ", run only when a run names it until it passes its gate"));
+                    });
+                    catalog.all().stream().filter(j -> j.gate() != null && champions.stream().noneMatch(c -> c.name().equals(j.name())))
+                            .forEach(j -> LOG.infof("Judge %s runs no version yet: none has passed its gate; the loaded version %s is "
+                                    + "validated against %s first (runs that name it may use it)", j.name(), j.version(),
+                                    j.gate().reference().describe()));
+                },
                 failure -> LOG.errorf("Recording the judges' versions failed: %s; runs use the champions recorded before (the loaded "
                         + "judges where there are none) until the next start", failure.toString()));
     }
@@ -73,6 +87,10 @@ public class JudgeChampions {
             List<Tuple> kept = new ArrayList<>();
             Instant now = Times.now();
             for (JudgeDefinition judge : catalog.all()) {
+                if (judge.gate() != null) {
+                    // a gated version becomes champion by passing its gate, not by being loaded
+                    continue;
+                }
                 boolean isNew = first.contains(judge.name());
                 (isNew ? chosen : kept).add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), now.atOffset(ZoneOffset.UTC),
                         ProcessName.get(), isNew ? "the newest version, first loaded by this process" : "the version loaded from its file")));
@@ -110,6 +128,10 @@ public class JudgeChampions {
     public Uni<JudgeVersions.Found> champion(String name) {
         return of(name).chain(champion -> {
             JudgeDefinition loaded = catalog.find(name).orElse(null);
+            if (champion.isEmpty() && loaded != null && loaded.gate() != null) {
+                return Uni.createFrom().item(new JudgeVersions.Found(null, "judge '" + name + "' has no version that passed its gate yet ("
+                        + "GET /api/judges/" + name + "/versions says where its validation stands); a run may name a version to use it anyway"));
+            }
             if (champion.isEmpty() || (loaded != null && loaded.version().equals(champion.get().version()))) {
                 return Uni.createFrom().item(new JudgeVersions.Found(loaded, loaded == null ? "judge '" + name + "' is not loaded" : null));
             }
@@ -124,13 +146,26 @@ public class JudgeChampions {
         });
     }
 
-    /** The champions of these judges, each read back where it is not the loaded version. */
+    /**
+     * The champions of these judges, each read back where it is not the loaded version; a gated judge with no champion
+     * yet is left out (nothing it has passed may run).
+     */
     public Uni<List<JudgeDefinition>> champions(List<JudgeDefinition> judges) {
         if (judges.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
         return Uni.join().all(judges.stream().map(j -> champion(j.name())
-                .map(found -> found.judge() == null ? j : found.judge())).toList()).andFailFast();
+                .map(found -> found.judge() != null ? found.judge() : j.gate() != null ? null : j)).toList()).andFailFast()
+                .map(found -> found.stream().filter(java.util.Objects::nonNull).toList());
+    }
+
+    /**
+     * A version passed its gate: it becomes champion when it is newer than the champion (by first sighting) or the judge
+     * has none. Returns whether it did.
+     */
+    public Uni<Boolean> passed(io.vertx.mutiny.sqlclient.SqlConnection connection, String name, String version, String reason) {
+        return connection.preparedQuery(PASSED).execute(Tuple.tuple(Arrays.asList(name, version, Times.now().atOffset(ZoneOffset.UTC),
+                ProcessName.get(), reason))).map(rows -> rows.size() > 0);
     }
 
     /** Makes a version its judge's champion by hand. */

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param spanTarget null when the judge assesses the whole trace
  * @param samples calls per judgment (1 to {@link #MAX_SAMPLES}), their verdicts aggregated into one
  * @param jury the member models of a jury (kind JURY), null for any other judge
+ * @param gate what a new version must show against people's labels before runs and sweeps use it; null: none
  */
 public record JudgeDefinition(
         String name,
@@ -28,6 +29,7 @@ public record JudgeDefinition(
         CodeScorer scorer,
         int samples,
         Jury jury,
+        Gate gate,
         String version,
         String file) {
 
@@ -90,6 +92,49 @@ public record JudgeDefinition(
     public record Jury(java.util.List<ModelId> members, Aggregate aggregate) {
         public Jury {
             members = java.util.List.copyOf(members);
+        }
+    }
+
+    /**
+     * A judge's gate: a new version is validated against a reference (people's feedback or an expectation) and becomes
+     * champion only when the lower bound of the 95 % interval of its metric is at least {@code threshold} over at least
+     * {@code minTraces} compared traces. A validation whose estimated cost is over {@code maxCost} waits for a
+     * confirmation.
+     */
+    public record Gate(Reference reference, Metric metric, double threshold, int minTraces, double maxCost) {
+
+        /** Traces a gate needs compared at least, unless it says otherwise. */
+        public static final int DEFAULT_MIN_TRACES = 50;
+        /** The most a validation may cost unless it says otherwise (or a person confirms more). */
+        public static final double DEFAULT_MAX_COST = 2.00;
+
+        public Gate {
+            java.util.Objects.requireNonNull(reference, "reference");
+            java.util.Objects.requireNonNull(metric, "metric");
+        }
+
+        /** Exactly one of: the HUMAN feedback of that name, or the expectation of that name. */
+        public record Reference(String humanFeedback, String expectation) {
+            public Reference {
+                if ((humanFeedback == null) == (expectation == null)) {
+                    throw new IllegalArgumentException("a gate's reference is human_feedback or expectation");
+                }
+            }
+
+            /** How the reference is written in a judge file, e.g. {@code human_feedback: correctness}. */
+            public String describe() {
+                return humanFeedback != null ? "human_feedback: " + humanFeedback : "expectation: " + expectation;
+            }
+        }
+
+        /** The figure a gate holds a version to: Cohen's kappa, accuracy, or Spearman's rank correlation. */
+        public enum Metric {
+            KAPPA, ACCURACY, SPEARMAN;
+
+            /** As written in a judge file: {@code min_kappa}, ... */
+            public String key() {
+                return "min_" + name().toLowerCase(java.util.Locale.ROOT);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
+import dev.tribunal.judge.JudgeDefinition.Gate;
 import dev.tribunal.judge.JudgeDefinition.Aggregate;
 import dev.tribunal.judge.JudgeDefinition.Inference;
 import dev.tribunal.judge.JudgeDefinition.Jury;
@@ -40,7 +41,7 @@ final class JudgeFileReader {
     static final int MAX_CHOICES = 20;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> TOP_LEVEL = Set.of("name", "description", "kind", "model", "instructions", "output",
-            "inference", "timeout", "target", "span", "scorer", "params", "samples", "jury");
+            "inference", "timeout", "target", "span", "scorer", "params", "samples", "jury", "gate");
     static final int MIN_MEMBERS = 2;
     static final int MAX_MEMBERS = 10;
     private static final Map<String, Set<String>> SCORER_PARAMS = Map.of(
@@ -115,7 +116,7 @@ final class JudgeFileReader {
                 CodeScorer scorer = scorer(root);
                 OutputSpec output = scorer == null ? null : impliedOutput(scorer);
                 return new JudgeDefinition(name, description, kind, null, null, output, Inference.DEFAULT, timeout,
-                        spanTarget, scorer, 1, null, version, file());
+                        spanTarget, scorer, 1, null, gate(root, output), version, file());
             }
             for (String codeOnly : List.of("scorer", "params")) {
                 if (root.has(codeOnly)) {
@@ -133,11 +134,11 @@ final class JudgeFileReader {
                 }
                 Jury jury = jury(root, output);
                 return jury == null ? null : new JudgeDefinition(name, description, kind, null, instructions, output, inference, timeout,
-                        spanTarget, null, samples, jury, version, file());
+                        spanTarget, null, samples, jury, gate(root, output), version, file());
             }
             ModelId model = model(root);
             return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
-                    spanTarget, null, samples, null, version, file());
+                    spanTarget, null, samples, null, gate(root, output), version, file());
         }
 
         /**
@@ -171,6 +172,76 @@ final class JudgeFileReader {
             if (target != null) {
                 problem("/target", "a pairwise judge compares whole traces");
             }
+        }
+
+        /**
+         * {@code gate: {reference: {human_feedback: <name>} | {expectation: <name>}, min_kappa | min_accuracy | min_spearman:
+         * <threshold>, min_traces: 50, max_cost: 2.00}}.
+         */
+        private Gate gate(ObjectNode root, OutputSpec output) {
+            JsonNode node = root.get("gate");
+            if (node == null) {
+                return null;
+            }
+            String shape = "gate must be a mapping such as {reference: {human_feedback: correctness}, min_kappa: 0.6, min_traces: 50, "
+                    + "max_cost: 2.00}";
+            if (!node.isObject()) {
+                problem("/gate", shape);
+                return null;
+            }
+            unknownKeys(node, "/gate", Set.of("reference", "min_kappa", "min_accuracy", "min_spearman", "min_traces", "max_cost"));
+            Gate.Reference reference = null;
+            JsonNode ref = node.get("reference");
+            if (ref == null || !ref.isObject() || ref.size() != 1 || !(ref.has("human_feedback") || ref.has("expectation"))) {
+                problem(ref == null ? "/gate" : "/gate/reference", "gate.reference must be {human_feedback: <name>} (people's feedback of "
+                        + "that name) or {expectation: <name>}");
+            } else {
+                String human = ref.has("human_feedback") ? requiredText(ref, "/gate/reference/human_feedback") : null;
+                String expectation = ref.has("expectation") ? requiredText(ref, "/gate/reference/expectation") : null;
+                if (human != null || expectation != null) {
+                    reference = new Gate.Reference(human, expectation);
+                }
+            }
+            List<Gate.Metric> metrics = java.util.Arrays.stream(Gate.Metric.values()).filter(m -> node.has(m.key())).toList();
+            if (metrics.size() != 1) {
+                problem("/gate", "a gate needs exactly one of min_kappa, min_accuracy or min_spearman (the threshold the lower bound of "
+                        + "its 95 % interval must reach)" + (metrics.isEmpty() ? "" : "; it has " + metrics.size()));
+                return null;
+            }
+            Gate.Metric metric = metrics.get(0);
+            JsonNode t = node.get(metric.key());
+            double low = metric == Gate.Metric.ACCURACY ? 0 : -1;
+            if (!t.isNumber() || t.asDouble() < low || t.asDouble() > 1) {
+                problem("/gate/" + metric.key(), "gate." + metric.key() + " must be a number from " + (int) low + " to 1");
+                return null;
+            }
+            if (output instanceof OutputSpec.PairwiseOutput) {
+                problem("/gate", "a pairwise judge has no gate: it compares two responses, people label one");
+            } else if (output != null && (metric == Gate.Metric.SPEARMAN) != (output instanceof OutputSpec.NumericOutput)) {
+                problem("/gate/" + metric.key(), metric == Gate.Metric.SPEARMAN
+                        ? "min_spearman ranks numbers; this judge's output is " + output.type() + ": use min_kappa or min_accuracy"
+                        : metric.key() + " compares labels; this judge's output is numeric: use min_spearman");
+            }
+            int minTraces = Gate.DEFAULT_MIN_TRACES;
+            JsonNode m = node.get("min_traces");
+            if (m != null) {
+                if (!m.isIntegralNumber() || !m.canConvertToInt() || m.asInt() < 10 || m.asInt() > 10_000) {
+                    problem("/gate/min_traces", "gate.min_traces must be a whole number from 10 to 10000");
+                } else {
+                    minTraces = m.asInt();
+                }
+            }
+            double maxCost = Gate.DEFAULT_MAX_COST;
+            JsonNode c = node.get("max_cost");
+            if (c != null) {
+                if (!c.isNumber() || c.asDouble() < 0) {
+                    problem("/gate/max_cost", "gate.max_cost must be a number of at least 0 (the most a validation may cost without a "
+                            + "confirmation)");
+                } else {
+                    maxCost = c.asDouble();
+                }
+            }
+            return reference == null ? null : new Gate(reference, metric, t.asDouble(), minTraces, maxCost);
         }
 
         private int samples(ObjectNode root) {

@@ -24,10 +24,24 @@ import java.util.List;
 @ApplicationScoped
 public class JudgeVersions {
 
-    private static final String RECORD = "insert into judge_version (name, version, definition, file, first_seen_at, first_seen_by) "
-            + "values ($1, $2, $3, $4, $5, $6) on conflict (name, version) do nothing returning name";
-    private static final String OF_JUDGE = "select name, version, definition, file, first_seen_at, first_seen_by from judge_version "
-            + "where name = $1 order by first_seen_at desc, version desc";
+    private static final String RECORD = "insert into judge_version (name, version, definition, file, first_seen_at, first_seen_by, "
+            + "gate_status, gate_reason) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (name, version) do nothing returning name";
+    private static final String COLUMNS = "name, version, definition, file, first_seen_at, first_seen_by, gate_status, gate_reason, "
+            + "gate_figures::text as gate_figures, gate_run_id, gate_estimate, gate_confirmed_cost, gate_requested, gate_decided_at";
+    private static final String OF_JUDGE = "select " + COLUMNS + " from judge_version where name = $1 order by first_seen_at desc, version desc";
+    private static final String OF_VERSION = "select " + COLUMNS + " from judge_version where name = $1 and version = $2";
+    /** Pending versions to validate, oldest first; a replica validating one holds its row, the others skip it. */
+    private static final String PENDING = "select " + COLUMNS + " from judge_version where gate_status = 'pending' "
+            + "order by first_seen_at, name, version limit $1 for update skip locked";
+    private static final String SET_GATE = "update judge_version set gate_status = $3, gate_reason = $4, gate_figures = $5::text::jsonb, "
+            + "gate_run_id = $6, gate_estimate = $7, gate_requested = $8, gate_checked_at = $9, gate_decided_at = $10 "
+            + "where name = $1 and version = $2";
+    /** Asks for a validation: a decided version is validated anew, a pending one at once; a confirmed cost is kept. */
+    private static final String REQUEST = "update judge_version set gate_requested = true, "
+            + "gate_confirmed_cost = coalesce($3, gate_confirmed_cost), "
+            + "gate_run_id = case when gate_status = 'pending' then gate_run_id end, gate_status = 'pending', "
+            + "gate_reason = case when gate_status = 'pending' then gate_reason else 'validation asked for again' end "
+            + "where name = $1 and version = $2 and gate_status is not null returning " + COLUMNS;
 
     private static final String ONE = "select definition, file from judge_version where name = $1 and version = $2";
 
@@ -97,8 +111,55 @@ public class JudgeVersions {
         });
     }
 
-    /** A version as stored. */
-    public record Version(String name, String version, String definition, String file, Instant firstSeenAt, String firstSeenBy) {
+    /**
+     * A version as stored, with its gate: {@code gateStatus} pending, passed or failed (null: the version has no gate),
+     * why, its figures (JSON), the run that judged the reference, the cost estimate and any confirmed cost.
+     */
+    public record Version(String name, String version, String definition, String file, Instant firstSeenAt, String firstSeenBy,
+                          String gateStatus, String gateReason, String gateFigures, String gateRunId, Double gateEstimate,
+                          Double gateConfirmedCost, boolean gateRequested, Instant gateDecidedAt) {
+
+        static Version of(io.vertx.mutiny.sqlclient.Row row) {
+            java.time.OffsetDateTime decided = row.getOffsetDateTime("gate_decided_at");
+            return new Version(row.getString("name"), row.getString("version"), row.getString("definition"), row.getString("file"),
+                    row.getOffsetDateTime("first_seen_at").toInstant(), row.getString("first_seen_by"), row.getString("gate_status"),
+                    row.getString("gate_reason"), row.getString("gate_figures"), row.getString("gate_run_id"), row.getDouble("gate_estimate"),
+                    row.getDouble("gate_confirmed_cost"), Boolean.TRUE.equals(row.getBoolean("gate_requested")),
+                    decided == null ? null : decided.toInstant());
+        }
+    }
+
+    /** Where a version's validation stands, as the gate job writes it. */
+    public record GateState(String status, String reason, String figures, String runId, Double estimate, boolean requested,
+                            Instant decidedAt) {
+    }
+
+    /** One version, if it was ever recorded. */
+    public Uni<java.util.Optional<Version>> version(String name, String version) {
+        return pool.preparedQuery(OF_VERSION).execute(Tuple.of(name, version))
+                .map(rows -> rows.size() == 0 ? java.util.Optional.<Version>empty() : java.util.Optional.of(Version.of(rows.iterator().next())));
+    }
+
+    /** Up to {@code limit} pending versions, locked on the caller's transaction until it ends. */
+    public Uni<List<Version>> lockPending(io.vertx.mutiny.sqlclient.SqlConnection connection, int limit) {
+        return connection.preparedQuery(PENDING).execute(Tuple.of(limit)).map(rows -> {
+            List<Version> found = new ArrayList<>();
+            rows.forEach(row -> found.add(Version.of(row)));
+            return found;
+        });
+    }
+
+    /** Writes where a version's validation stands, on the caller's transaction. */
+    public Uni<Void> setGate(io.vertx.mutiny.sqlclient.SqlConnection connection, String name, String version, GateState state) {
+        return connection.preparedQuery(SET_GATE).execute(Tuple.tuple(Arrays.asList(name, version, state.status(), state.reason(),
+                state.figures(), state.runId(), state.estimate(), state.requested(), Times.now().atOffset(ZoneOffset.UTC),
+                state.decidedAt() == null ? null : state.decidedAt().atOffset(ZoneOffset.UTC)))).replaceWithVoid();
+    }
+
+    /** Asks for a gated version's validation (with a confirmed cost); empty when there is no such gated version. */
+    public Uni<java.util.Optional<Version>> requestValidation(String name, String version, Double confirmedCost) {
+        return pool.preparedQuery(REQUEST).execute(Tuple.of(name, version, confirmedCost))
+                .map(rows -> rows.size() == 0 ? java.util.Optional.<Version>empty() : java.util.Optional.of(Version.of(rows.iterator().next())));
     }
 
     /** Records the loaded judges' versions; returns the names of the judges whose loaded version no process had seen before. */
@@ -115,7 +176,8 @@ public class JudgeVersions {
                 continue;
             }
             rows.add(Tuple.tuple(Arrays.asList(judge.name(), judge.version(), text, judge.file(), now.atOffset(ZoneOffset.UTC),
-                    ProcessName.get())));
+                    ProcessName.get(), judge.gate() == null ? null : "pending",
+                    judge.gate() == null ? null : "a new version: validated against " + judge.gate().reference().describe() + " next")));
         }
         return rows.isEmpty() ? Uni.createFrom().item(java.util.Set.of())
                 : pool.preparedQuery(RECORD).executeBatch(rows).map(results -> {
@@ -131,8 +193,7 @@ public class JudgeVersions {
     public Uni<List<Version>> of(String name) {
         return pool.preparedQuery(OF_JUDGE).execute(Tuple.of(name)).map(found -> {
             List<Version> versions = new ArrayList<>();
-            found.forEach(row -> versions.add(new Version(row.getString("name"), row.getString("version"), row.getString("definition"),
-                    row.getString("file"), row.getOffsetDateTime("first_seen_at").toInstant(), row.getString("first_seen_by"))));
+            found.forEach(row -> versions.add(Version.of(row)));
             return versions;
         });
     }

@@ -28,6 +28,19 @@ public final class Agreement {
     public record Interval(Double low, Double high) {
     }
 
+    private static final double Z95 = 1.959963984540054;
+
+    /** The 95 % Wilson score interval of a share observed over n trials ({@code [low, high]}). */
+    public static List<Double> wilson(double share, int n) {
+        if (n <= 0) {
+            return null;
+        }
+        double z2 = Z95 * Z95;
+        double centre = (share + z2 / (2 * n)) / (1 + z2 / n);
+        double half = Z95 * Math.sqrt(share * (1 - share) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
+        return List.of(Math.max(0, centre - half), Math.min(1, centre + half));
+    }
+
     /** Fraction of items where both say the same. */
     public static double accuracy(List<String> judge, List<String> reference) {
         check(judge, reference);

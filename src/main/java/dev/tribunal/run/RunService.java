@@ -136,6 +136,28 @@ public class RunService {
         return queue.insert(connection, run, List.of(pairs)).map(ignored -> run.runId);
     }
 
+    /**
+     * What judging these stored traces with one judge (on its own models) would cost: the dry run's estimate, null
+     * when a model it calls has no prices.
+     */
+    public Uni<DryRunView> estimate(JudgeDefinition judge, List<String> traceIds) {
+        return estimator.estimate(new RunPlan(List.of(judge), List.of(), null, new StoredTraces(traceIds), true));
+    }
+
+    /**
+     * A gate's validation run, created on the caller's connection (inside its transaction): the judge at its version over
+     * the reference's traces, trigger VALIDATION. Started once the transaction commits and {@link #poll()} is called.
+     *
+     * @return the run's id
+     */
+    public Uni<String> createForValidation(io.vertx.mutiny.sqlclient.SqlConnection connection, JudgeDefinition judge, List<String> traceIds,
+                                           String createdBy) {
+        TaskQueue.NewTasks tasks = new TaskQueue.NewTasks(traceIds, RunPlan.targets(List.of(judge), List.of()));
+        JudgeRun run = newRun(List.of(judge), List.of(), tasks.count(), createdBy);
+        run.trigger = "VALIDATION";
+        return queue.insert(connection, run, List.of(tasks)).map(ignored -> run.runId);
+    }
+
     /** The models a request names, parsed, or why they cannot be used by these judges (an unknown provider, a missing key). */
     public List<ModelId> modelsFor(List<JudgeDefinition> judges, List<String> models) {
         planner.problem(judges, models).ifPresent(problem -> {

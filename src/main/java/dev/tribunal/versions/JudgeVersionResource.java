@@ -38,8 +38,11 @@ public class JudgeVersionResource {
     private final RunTotals totals;
     private final JudgeChampions champions;
     private final SecurityIdentity identity;
+    private final GateValidation validation;
 
-    JudgeVersionResource(JudgeCatalog catalog, JudgeVersions versions, RunTotals totals, JudgeChampions champions, SecurityIdentity identity) {
+    JudgeVersionResource(JudgeCatalog catalog, JudgeVersions versions, RunTotals totals, JudgeChampions champions, SecurityIdentity identity,
+                         GateValidation validation) {
+        this.validation = validation;
         this.champions = champions;
         this.identity = identity;
         this.catalog = catalog;
@@ -47,22 +50,44 @@ public class JudgeVersionResource {
         this.totals = totals;
     }
 
-    /** {@code {"name", "loaded_version", "champion", "versions": [...]}}, newest first. */
-    public record VersionListView(String name, String loadedVersion, JudgeChampions.Champion champion, List<VersionView> versions) {
+    /** {@code {"name", "loaded_version", "gate", "champion", "versions": [...]}}, newest first. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record VersionListView(String name, String loadedVersion, GateView gate, JudgeChampions.Champion champion, List<VersionView> versions) {
+    }
+
+    /** The loaded version's gate, as its file declares it. */
+    public record GateView(java.util.Map<String, String> reference, String metric, double threshold, int minTraces, double maxCost) {
+
+        static GateView of(JudgeDefinition.Gate gate) {
+            return gate == null ? null : new GateView(gate.reference().humanFeedback() != null
+                    ? java.util.Map.of("human_feedback", gate.reference().humanFeedback())
+                    : java.util.Map.of("expectation", gate.reference().expectation()),
+                    gate.metric().name().toLowerCase(java.util.Locale.ROOT), gate.threshold(), gate.minTraces(), gate.maxCost());
+        }
     }
 
     /**
      * One version: its file, when and by which process it was first seen, what changed from the version before it,
      * and what it has judged.
      *
-     * @param status {@code loaded} for the version this process loaded from its file, {@code past} for any other
+     * @param status its gate's verdict: {@code pending}, {@code passed} or {@code failed}; {@code ungated} for a version
+     *               without a gate
+     * @param statusReason why it has that status (what it waits for, or its figures in words)
+     * @param figures its figures against the gate's reference: metric, value, 95 % interval, traces compared, ...
+     * @param loaded whether it is the version this process loaded from its file
      * @param champion whether runs, sweeps and comparisons that name no version use it
      * @param diff the lines changed from the previous version (null for the first)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record VersionView(String version, String status, boolean champion, Instant firstSeenAt, String firstSeenBy, String file, String definition,
-                              String previousVersion, String diff, long judgments, long errored, Double errorRate,
+    public record VersionView(String version, String status, String statusReason, com.fasterxml.jackson.databind.JsonNode figures,
+                              String validationRunId, Double validationEstimatedCost, Double confirmedCost, Instant decidedAt,
+                              boolean loaded, boolean champion, Instant firstSeenAt, String firstSeenBy, String file,
+                              String definition, String previousVersion, String diff, long judgments, long errored, Double errorRate,
                               Double costPerJudgment) {
+    }
+
+    /** {@code {"confirm_cost": 1.25}}: the cost a person accepts for a validation over its gate's max_cost. */
+    public record ValidateRequest(Double confirmCost) {
     }
 
     @GET
@@ -80,13 +105,49 @@ public class JudgeVersionResource {
                 JudgeVersions.Version v = found.get(i);
                 JudgeVersions.Version previous = i + 1 < found.size() ? found.get(i + 1) : null;
                 RunTotals.VersionTotals t = byVersion.getOrDefault(v.version(), new RunTotals.VersionTotals(0, 0, null));
-                views.add(new VersionView(v.version(), loaded != null && loaded.version().equals(v.version()) ? "loaded" : "past",
-                        champion.map(c -> c.version().equals(v.version())).orElse(false), v.firstSeenAt(), v.firstSeenBy(), v.file(), v.definition(), previous == null ? null : previous.version(),
-                        previous == null ? null : LineDiff.of(previous.definition(), v.definition()), t.judgments(), t.errored(),
-                        t.judgments() == 0 ? null : (double) t.errored() / t.judgments(), t.costPerJudgment()));
+                views.add(view(v, loaded, champion.orElse(null), previous, t));
             }
-            return new VersionListView(name, loaded == null ? null : loaded.version(), champion.orElse(null), views);
+            return new VersionListView(name, loaded == null ? null : loaded.version(), loaded == null ? null : GateView.of(loaded.gate()),
+                    champion.orElse(null), views);
         })));
+    }
+
+    static VersionView view(JudgeVersions.Version v, JudgeDefinition loaded, JudgeChampions.Champion champion, JudgeVersions.Version previous,
+                            RunTotals.VersionTotals t) {
+        return new VersionView(v.version(), v.gateStatus() == null ? "ungated" : v.gateStatus(), v.gateReason(),
+                v.gateFigures() == null ? null : dev.tribunal.system.Json.read(v.gateFigures()), v.gateRunId(), v.gateEstimate(),
+                v.gateConfirmedCost(), v.gateDecidedAt(), loaded != null && loaded.version().equals(v.version()),
+                champion != null && champion.version().equals(v.version()), v.firstSeenAt(), v.firstSeenBy(), v.file(), v.definition(),
+                previous == null ? null : previous.version(), previous == null ? null : LineDiff.of(previous.definition(), v.definition()),
+                t.judgments(), t.errored(), t.judgments() == 0 ? null : (double) t.errored() / t.judgments(), t.costPerJudgment());
+    }
+
+    @POST
+    @Path("/{version}/validate")
+    @RolesAllowed(Roles.JUDGE)
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Validate a gated version against its gate's reference now (again, if it was decided): with confirm_cost, a "
+            + "validation whose estimate is over the gate's max_cost may cost up to that much. Answers 202 with the version as it stands")
+    public Uni<jakarta.ws.rs.core.Response> validate(@RestPath("name") String name, @RestPath("version") String version, ValidateRequest body) {
+        Double confirm = body == null ? null : body.confirmCost();
+        dev.tribunal.system.InvalidRequestException.require(confirm == null || (confirm >= 0 && !confirm.isInfinite()),
+                "confirm_cost must be a number of at least 0: the most the validation may cost");
+        return versions.version(name, version).chain(stored -> {
+            if (stored.isEmpty()) {
+                throw new ResourceNotFoundException("Judge '" + name + "' has no version " + version + " (GET /api/judges/" + name
+                        + "/versions lists them)");
+            }
+            if (stored.get().gateStatus() == null) {
+                throw new dev.tribunal.system.ConflictException("Version " + version + " of judge '" + name + "' has no gate: nothing to "
+                        + "validate it against (declare gate: in its file)");
+            }
+            return versions.requestValidation(name, version, confirm)
+                    .call(ignored -> validation.check())
+                    .chain(ignored -> versions.version(name, version))
+                    .chain(now -> champions.of(name).chain(champion -> totals.ofVersions(name).map(byVersion -> jakarta.ws.rs.core.Response
+                            .accepted(view(now.orElseThrow(), catalog.find(name).orElse(null), champion.orElse(null), null,
+                                    byVersion.getOrDefault(version, new RunTotals.VersionTotals(0, 0, null)))).build())));
+        });
     }
 
     @POST

@@ -182,6 +182,30 @@ class JudgeCatalogTest {
             """;
 
     @Test
+    void gatesAreReadAndChecked() throws IOException {
+        JudgeDefinition gated = load("c.yaml", VALID + "gate: {reference: {human_feedback: correctness}, min_kappa: 0.6}\n").get("correctness");
+        assertEquals(new JudgeDefinition.Gate(new JudgeDefinition.Gate.Reference("correctness", null), JudgeDefinition.Gate.Metric.KAPPA, 0.6,
+                50, 2.00), gated.gate());
+        JudgeDefinition full = load("c.yaml", VALID + "gate: {reference: {expectation: expected_response}, min_accuracy: 0.8, min_traces: 20, "
+                + "max_cost: 0.5}\n").get("correctness");
+        assertEquals(new JudgeDefinition.Gate(new JudgeDefinition.Gate.Reference(null, "expected_response"), JudgeDefinition.Gate.Metric.ACCURACY,
+                0.8, 20, 0.5), full.gate());
+        assertEquals(null, load("c.yaml", VALID).get("correctness").gate());
+        assertProblem(VALID + "gate: {min_kappa: 0.6}\n", 10, "gate.reference must be {human_feedback: <name>}");
+        assertProblem(VALID + "gate: {reference: {people: x}, min_kappa: 0.6}\n", 10, "gate.reference must be");
+        assertProblem(VALID + "gate: {reference: {expectation: e}}\n", 10, "exactly one of min_kappa, min_accuracy or min_spearman");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_kappa: 0.6, min_accuracy: 0.9}\n", 10, "it has 2");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_accuracy: 1.5}\n", 10, "gate.min_accuracy must be a number from 0 to 1");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_spearman: 0.5}\n", 10, "min_spearman ranks numbers");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_kappa: 0.5, min_traces: 3}\n", 10, "min_traces must be a whole number from 10");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_kappa: 0.5, max_cost: -1}\n", 10, "max_cost must be a number of at least 0");
+        assertProblem(VALID + "gate: {reference: {expectation: e}, min_kappa: 0.5, budget: 3}\n", 10, "budget");
+        assertProblem(VALID + "gate: strict\n", 10, "gate must be a mapping");
+        // a gate is part of the definition: changing it makes a new version
+        assertTrue(!gated.version().equals(full.version()));
+    }
+
+    @Test
     void samplesAndJuriesAreReadAndChecked() throws IOException {
         JudgeDefinition sampled = load("c.yaml", VALID + "samples: 5\n").get("correctness");
         assertEquals(5, sampled.samples());

@@ -212,7 +212,7 @@ class PromptRendererTest {
 
     private static JudgeDefinition judge(String instructions, OutputSpec output) {
         return new JudgeDefinition("test_judge", "a judge under test", Kind.LLM, new ModelId("openai", "gpt-4o-mini"),
-                PromptTemplate.parse(instructions), output, new Inference(null, null), null, null, null, 1, null, "v1", "test_judge.yaml");
+                PromptTemplate.parse(instructions), output, new Inference(null, null), null, null, null, 1, null, null, "v1", "test_judge.yaml");
     }
 
     private static TraceData trace(JsonNode inputs, JsonNode outputs, Map<String, JsonNode> expectations,

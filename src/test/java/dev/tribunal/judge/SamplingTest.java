@@ -21,7 +21,7 @@ class SamplingTest {
 
     private static JudgeDefinition judge(int samples) {
         return new JudgeDefinition("check", null, Kind.LLM, MODEL, PromptTemplate.parse("Is it right? {{ outputs }}"),
-                new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, samples, null, "v1", "check.yaml");
+                new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, samples, null, null, "v1", "check.yaml");
     }
 
     private static Judgment ok(boolean value) {
@@ -77,7 +77,7 @@ class SamplingTest {
         return new JudgeDefinition("panel", null, Kind.JURY, null, PromptTemplate.parse("Is it right? {{ outputs }}"),
                 new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, 1,
                 new JudgeDefinition.Jury(List.of(new ModelId("a", "m1"), new ModelId("b", "m2"), new ModelId("c", "m3")), aggregate),
-                "v1", "panel.yaml");
+                null, "v1", "panel.yaml");
     }
 
     private static Judgment member(String model, Boolean value) {
@@ -110,7 +110,7 @@ class SamplingTest {
         JudgeDefinition jury = new JudgeDefinition("panel", null, Kind.JURY, null, PromptTemplate.parse("Is it right? {{ outputs }}"),
                 new OutputSpec.BooleanOutput(), new Inference(null, null), null, null, null, 1,
                 new JudgeDefinition.Jury(List.of(new ModelId("a", "m1"), new ModelId("b", "m2"), new ModelId("c", "m3")),
-                        JudgeDefinition.Aggregate.MAJORITY), "v1", "panel.yaml");
+                        JudgeDefinition.Aggregate.MAJORITY), null, "v1", "panel.yaml");
         Judgment m1 = new Judgment("panel", "v1", Kind.LLM, "a:/m1", null, null, null, ErrorCode.TIMEOUT, "slow", Map.of(),
                 new Judgment.Outcome(1, 10, 0, 0, null));
         Judgment m2 = new Judgment("panel", "v1", Kind.LLM, "b:/m2", null, null, null, ErrorCode.INVALID_JUDGE_OUTPUT, "not JSON", Map.of(),

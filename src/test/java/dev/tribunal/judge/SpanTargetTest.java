@@ -22,7 +22,7 @@ class SpanTargetTest {
     private static JudgeDefinition judge(SpanTarget target) {
         return new JudgeDefinition("retrieval_relevance", null, Kind.LLM, new ModelId("openai", "gpt-4o-mini"),
                 PromptTemplate.parse("Query: {{ inputs }}\nDocuments: {{ outputs }}"), new OutputSpec.BooleanOutput(),
-                Inference.DEFAULT, null, target, null, 1, null, "abc123", "judges/retrieval_relevance.yaml");
+                Inference.DEFAULT, null, target, null, 1, null, null, "abc123", "judges/retrieval_relevance.yaml");
     }
 
     private static TraceData trace() {

@@ -36,7 +36,7 @@ class SweepFileReaderTest {
 
     private static JudgeDefinition judge(String name) {
         return new JudgeDefinition(name, null, Kind.CODE, null, null, new OutputSpec.BooleanOutput(), new Inference(null, null),
-                null, null, new CodeScorer("exact_match", Map.of()), 1, null, "v1", "judges/" + name + ".yaml");
+                null, null, new CodeScorer("exact_match", Map.of()), 1, null, null, "v1", "judges/" + name + ".yaml");
     }
 
     private DefinitionFiles.Read<SweepDefinition> read(String content) throws IOException {

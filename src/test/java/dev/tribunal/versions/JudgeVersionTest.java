@@ -53,7 +53,8 @@ class JudgeVersionTest {
         JsonPath history = history("correctness");
         assertEquals(loaded, history.getString("loaded_version"));
         Map<String, Object> current = history.getMap("versions.find { it.version == '" + loaded + "' }");
-        assertEquals("loaded", current.get("status"));
+        assertEquals(Boolean.TRUE, current.get("loaded"));
+        assertEquals("ungated", current.get("status"));
         assertEquals(Files.readString(Path.of("judges/correctness.yaml")), current.get("definition"));
         assertTrue(((String) current.get("first_seen_by")).matches(".+/[0-9]+/[0-9a-f]+"), current.toString());
 
@@ -81,7 +82,7 @@ class JudgeVersionTest {
         String diff = (String) now.get("diff");
         assertTrue(diff.contains("- inference: {temperature: 0.3") && diff.contains("+ inference: {temperature: 0,"), diff);
         Map<String, Object> past = history.getMap("versions.find { it.version == 'aaaaaaaaaaaa' }");
-        assertEquals("past", past.get("status"));
+        assertEquals(Boolean.FALSE, past.get("loaded"));
         assertEquals(older, past.get("definition"));
         assertNull(past.get("diff"), "the first version has nothing before it");
     }
@@ -107,7 +108,7 @@ class JudgeVersionTest {
                 + "on conflict do nothing").execute().await().indefinitely();
         JsonPath history = history("retired_judge");
         assertNull(history.getString("loaded_version"));
-        assertEquals("past", history.getString("versions[0].status"));
+        assertEquals(Boolean.FALSE, history.get("versions[0].loaded"));
         given().get("/api/judges/never_seen/versions").then().statusCode(404).body("detail", containsString("never_seen"));
     }
 }
