@@ -6,6 +6,8 @@ import dev.tribunal.system.PageToken;
  * Filters of {@code GET /api/assessments}; null means "any".
  *
  * @param maxAgreement only verdicts of several samples or jury members whose agreement is at most this share
+ * @param includeChallengers whether a sweep's challengers' assessments ({@code tribunal.role: challenger}) are listed too;
+ *                           consumers of verdicts never see them unless they ask
  */
 public record AssessmentQuery(
         String traceId,
@@ -16,5 +18,14 @@ public record AssessmentQuery(
         Boolean valid,
         Boolean hasError,
         Double maxAgreement,
+        boolean includeChallengers,
         PageToken pageToken) {
+
+    /** The metadata key that marks a sweep's challenger's assessment. */
+    public static final String ROLE_KEY = "tribunal.role";
+    public static final String CHALLENGER = "challenger";
+    /** SQL: the assessment (alias-less, or prefixed) is not a challenger's. */
+    public static String notChallenger(String alias) {
+        return "not (" + alias + "metadata @> '{\"" + ROLE_KEY + "\": \"" + CHALLENGER + "\"}'::jsonb)";
+    }
 }

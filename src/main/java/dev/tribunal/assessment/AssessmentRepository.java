@@ -76,7 +76,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             return Uni.createFrom().item(List.of());
         }
         return pool.preparedQuery("select " + COLUMNS + ", " + large(LeftOut.nothing(0)) + " from assessment where trace_id = any($1) "
-                        + "order by create_time, assessment_id")
+                        + "and " + AssessmentQuery.notChallenger("") + " order by create_time, assessment_id")
                 .execute(Tuple.of(traceIds.toArray(String[]::new)))
                 .map(rows -> {
                     List<Assessment> found = new ArrayList<>();
@@ -119,6 +119,9 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             where.add("(case when " + agreement + " ~ '^(0|1)(\\.[0-9]+)?$' then (" + agreement + ")::float8 end) <= "
                     + param(params, query.maxAgreement()));
         }
+        if (!query.includeChallengers()) {
+            where.add(AssessmentQuery.notChallenger(""));
+        }
         PageToken after = query.pageToken();
         if (after != null) {
             where.add("(create_time, assessment_id) < (" + param(params, utc(after)) + ", " + param(params, after.id()) + ")");
@@ -129,8 +132,9 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
     }
 
     /** Candidates of one page of a trace's assessments, oldest first (as a trace shows them), with their sizes. */
-    Uni<List<SizedRow>> candidatesOfTrace(String traceId, PageToken after, int maxResults) {
+    Uni<List<SizedRow>> candidatesOfTrace(String traceId, PageToken after, int maxResults, boolean includeChallengers) {
         String sql = "select create_time, assessment_id, answer_bytes from assessment where trace_id = $1"
+                + (includeChallengers ? "" : " and " + AssessmentQuery.notChallenger(""))
                 + (after == null ? "" : " and (create_time, assessment_id) > ($2, $3)")
                 + " order by create_time, assessment_id limit " + (maxResults + 1);
         return sized(sql, after == null ? Tuple.of(traceId) : Tuple.of(traceId, utc(after), after.id()));
@@ -139,7 +143,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
     /** What the assessments of each trace add to an answer that lists the trace with them; traces without any are absent. */
     Uni<Map<String, Long>> bytesByTrace(List<String> traceIds) {
         return byKey("select trace_id, sum(answer_bytes) + count(*) * " + Page.ROW_OVERHEAD
-                + " as bytes from assessment where trace_id = any($1) group by trace_id", traceIds, "trace_id", row -> row.getLong("bytes"));
+                + " as bytes from assessment where trace_id = any($1) and " + AssessmentQuery.notChallenger("") + " group by trace_id", traceIds, "trace_id", row -> row.getLong("bytes"));
     }
 
     /** The assessments of these ids in the order given, with the large columns named left out (null). */
@@ -178,7 +182,8 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             + "left(a.metadata->>'tribunal.judge.version', 250) as version, "
             + LABEL + ", a.error_code, a.metadata->>'tribunal.latency_ms' as latency, "
             + "coalesce((a.metadata->>'tribunal.tokens.prompt')::bigint, 0) + coalesce((a.metadata->>'tribunal.tokens.completion')::bigint, 0) as tokens, "
-            + "a.metadata->>'mlflow.assessment.judgeCost' as cost, a.metadata->>'tribunal.agreement' as agreement "
+            + "a.metadata->>'mlflow.assessment.judgeCost' as cost, a.metadata->>'tribunal.agreement' as agreement, "
+            + "not " + AssessmentQuery.notChallenger("a.") + " as challenger "
             + "from assessment a "
             + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
             + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) "
@@ -210,7 +215,8 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
      * @param agreement {@code tribunal.agreement} as written (a verdict of several samples or of a jury), if any
      */
     public record Judgment(String assessmentId, Instant createTime, String traceId, AssessmentSourceType sourceType, String sourceId,
-                           String version, String value, String errorCode, String latencyMs, long tokens, String cost, String agreement) {
+                           String version, String value, String errorCode, String latencyMs, long tokens, String cost, String agreement,
+                           boolean challenger) {
     }
 
     /**
@@ -253,7 +259,8 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
                     rows.forEach(row -> found.add(new Judgment(row.getString("assessment_id"), row.getOffsetDateTime("create_time").toInstant(),
                             row.getString("trace_id"), AssessmentSourceType.valueOf(row.getString("source_type")), row.getString("source_id"),
                             row.getString("version"), row.getString("value"), row.getString("error_code"), row.getString("latency"),
-                            row.getLong("tokens"), row.getString("cost"), row.getString("agreement"))));
+                            row.getLong("tokens"), row.getString("cost"), row.getString("agreement"),
+                            Boolean.TRUE.equals(row.getBoolean("challenger")))));
                     return found;
                 });
     }

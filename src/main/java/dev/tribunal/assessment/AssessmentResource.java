@@ -42,12 +42,14 @@ public class AssessmentResource {
                                         @RestQuery("valid") String valid,
                                         @RestQuery("has_error") String hasError,
                                         @RestQuery("max_agreement") String maxAgreement,
+                                        @RestQuery("include_challengers") String includeChallengers,
                                         @RestQuery("page_token") String pageToken,
                                         @RestQuery("max_results") String maxResults) {
         AssessmentQuery query = new AssessmentQuery(traceId, name,
                 sourceType == null ? null : AssessmentSourceType.parse(sourceType, null),
                 sourceId, runId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"),
-                QueryParams.share(maxAgreement, "max_agreement"), PageToken.decode(pageToken));
+                QueryParams.share(maxAgreement, "max_agreement"),
+                Boolean.TRUE.equals(QueryParams.bool(includeChallengers, "include_challengers")), PageToken.decode(pageToken));
         return service.search(query, QueryParams.integer(maxResults, "max_results"))
                 .map(page -> new AssessmentListView(page.items(), page.nextPageToken()));
     }

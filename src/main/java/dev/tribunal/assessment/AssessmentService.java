@@ -144,7 +144,7 @@ public class AssessmentService {
 
     /** A page of one trace's assessments, oldest first, within {@code allowance} bytes (one assessment at least). */
     public Uni<Page<AssessmentView>> ofTrace(String traceId, PageToken after, int maxResults, long allowance) {
-        return assessments.candidatesOfTrace(traceId, after, maxResults)
+        return assessments.candidatesOfTrace(traceId, after, maxResults, false)
                 .chain(candidates -> PageReader.read(candidates, maxResults, allowance, views()));
     }
 
@@ -153,7 +153,12 @@ public class AssessmentService {
      * shows the trace with them. Maybe none; the page's token leads to the rest.
      */
     public Uni<Page<AssessmentView>> firstOfTrace(String traceId, int maxResults, long allowance) {
-        return assessments.candidatesOfTrace(traceId, null, maxResults)
+        return firstOfTrace(traceId, maxResults, allowance, false);
+    }
+
+    /** The same, with a sweep's challengers' assessments when {@code includeChallengers}. */
+    public Uni<Page<AssessmentView>> firstOfTrace(String traceId, int maxResults, long allowance, boolean includeChallengers) {
+        return assessments.candidatesOfTrace(traceId, null, maxResults, includeChallengers)
                 .chain(candidates -> PageReader.readWhole(candidates, maxResults, allowance, views()));
     }
 

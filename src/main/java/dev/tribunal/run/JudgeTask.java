@@ -14,7 +14,8 @@ import java.util.UUID;
  * @param loggedBy who started the task's run: its result is logged in that name
  * @param samples the samples per judgment its run asked for; null for the judge's own
  * @param baselineTraceId the trace a pairwise judge compares this one (the candidate) with; null for other judges
+ * @param challenger whether it judges for a sweep's challenger: its result is marked {@code tribunal.role: challenger}
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId) {
+                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger) {
 }

@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -171,8 +172,13 @@ class ResultSink {
                 : new AssessmentError(j.errorCode().name(), j.errorMessage(), "judge " + j.judgeName() + " (" + j.sourceId() + "): "
                 + j.errorCode() + ": " + j.errorMessage());
         AssessmentSourceType source = j.kind().callsModels() ? AssessmentSourceType.LLM_JUDGE : AssessmentSourceType.CODE;
+        Map<String, String> metadata = j.metadata();
+        if (f.task().challenger()) {
+            metadata = new java.util.LinkedHashMap<>(metadata);
+            metadata.put(dev.tribunal.assessment.AssessmentQuery.ROLE_KEY, dev.tribunal.assessment.AssessmentQuery.CHALLENGER);
+        }
         return new JudgeFeedback(f.task().traceId(), j.spanId(), j.judgeName(), j.value(), j.rationale(), source, j.sourceId(), error,
-                j.metadata(), f.task().runId(), f.task().taskId(), f.task().attempt(), part, overrides,
+                metadata, f.task().runId(), f.task().taskId(), f.task().attempt(), part, overrides,
                 f.task().loggedBy() == null ? "tribunal" : f.task().loggedBy(), now);
     }
 }

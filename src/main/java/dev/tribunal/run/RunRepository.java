@@ -43,6 +43,16 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
         return count("runId", runId).map(count -> count > 0);
     }
 
+    /** The ids of a sweep's newest runs, at most {@code limit}. */
+    Uni<List<String>> ofSweep(String sweep, int limit) {
+        return pool.preparedQuery("select run_id from judge_run where sweep = $1 order by created_at desc limit $2")
+                .execute(Tuple.of(sweep, limit)).map(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getString("run_id")));
+                    return ids;
+                });
+    }
+
     /** Candidates of one page of runs, newest first, with their sizes: one more than {@code maxResults}. */
     Uni<List<SizedRow>> candidates(PageToken after, int maxResults) {
         String sql = "select run_id, created_at, answer_bytes from judge_run"

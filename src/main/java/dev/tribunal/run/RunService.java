@@ -107,9 +107,14 @@ public class RunService {
      * is nothing to judge.
      */
     public Uni<Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep,
-                                                 Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models) {
+                                                 Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models,
+                                                 List<ChallengerTasks> challengers) {
         List<TaskQueue.NewTasks> newTasks = new ArrayList<>();
         traceIdsByJudge.forEach((judge, traceIds) -> newTasks.add(new TaskQueue.NewTasks(traceIds, RunPlan.targets(List.of(judge), models))));
+        for (ChallengerTasks c : challengers) {
+            newTasks.add(TaskQueue.NewTasks.challenger(c.traceIds(), c.model() != null ? List.of(new RunPlan.Target(c.judge(), c.model()))
+                    : RunPlan.targets(List.of(c.judge()), models)));
+        }
         int total = newTasks.stream().mapToInt(TaskQueue.NewTasks::count).sum();
         if (total == 0) {
             return Uni.createFrom().item(Optional.empty());
@@ -118,6 +123,13 @@ public class RunService {
         run.trigger = "SWEEP";
         run.sweep = sweep;
         return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(run.runId));
+    }
+
+    /**
+     * A sweep's challenger for one tick: a judge (at its version) over the traces its champion judges, on a model of its
+     * own ({@code model}) or as the champion runs (null).
+     */
+    public record ChallengerTasks(JudgeDefinition judge, ModelId model, List<String> traceIds) {
     }
 
     /**
@@ -164,6 +176,11 @@ public class RunService {
             throw new dev.tribunal.system.InvalidRequestException(problem);
         });
         return models == null ? List.of() : ((RunOutcome.Done<List<ModelId>>) planner.models(models)).value();
+    }
+
+    /** The ids of a sweep's newest runs (at most {@code limit}), newest first. */
+    public Uni<List<String>> sweepRuns(String sweep, int limit) {
+        return runs.ofSweep(sweep, limit);
     }
 
     /** A run's progress, or null when there is no such run. */

@@ -48,7 +48,7 @@ class TaskQueue {
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id "
             + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired, "
-            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id";
+            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -94,7 +94,7 @@ class TaskQueue {
      * loops): a trace's judgments are claimed together, and its rows are read once per claim.
      */
     private static final String INSERT_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, "
-            + "status, created_at) select " + TASK_ID + ", $1, t.trace_id, g.judge_name, g.judge_version, g.model_id, 'PENDING', $2 "
+            + "status, created_at, challenger) select " + TASK_ID + ", $1, t.trace_id, g.judge_name, g.judge_version, g.model_id, 'PENDING', $2, $7 "
             + "from (select trace_id from unnest($3::text[]) as u(trace_id) order by trace_id) t "
             + "cross join lateral (select * from unnest($4::text[], $5::text[], $6::text[]) as g(judge_name, judge_version, model_id) "
             + "where t.trace_id is not null offset 0) g";
@@ -253,7 +253,7 @@ class TaskQueue {
      *
      * @param traceIds distinct ids of stored traces
      */
-    record NewTasks(List<String> traceIds, List<RunPlan.Target> targets, List<String> baselineTraceIds) {
+    record NewTasks(List<String> traceIds, List<RunPlan.Target> targets, List<String> baselineTraceIds, boolean challenger) {
 
         NewTasks {
             traceIds = List.copyOf(traceIds);
@@ -265,12 +265,17 @@ class TaskQueue {
         }
 
         NewTasks(List<String> traceIds, List<RunPlan.Target> targets) {
-            this(traceIds, targets, null);
+            this(traceIds, targets, null, false);
         }
 
         /** Pairs of a pairwise judge: each candidate with its baseline, on each target. */
         static NewTasks pairs(List<String> candidates, List<String> baselines, List<RunPlan.Target> targets) {
-            return new NewTasks(candidates, targets, baselines);
+            return new NewTasks(candidates, targets, baselines, false);
+        }
+
+        /** A sweep's challenger beside its champion: its results are marked and kept from consumers. */
+        static NewTasks challenger(List<String> traceIds, List<RunPlan.Target> targets) {
+            return new NewTasks(traceIds, targets, null, true);
         }
 
         int count() {
@@ -313,7 +318,7 @@ class TaskQueue {
         return Tuple.tuple(List.of(run.runId, utc(run.createdAt), group.traceIds().toArray(String[]::new),
                 targets.stream().map(t -> t.judge().name()).toArray(String[]::new),
                 targets.stream().map(t -> t.judge().version()).toArray(String[]::new),
-                targets.stream().map(RunPlan.Target::modelName).toArray(String[]::new)));
+                targets.stream().map(RunPlan.Target::modelName).toArray(String[]::new), group.challenger()));
     }
 
     /**
@@ -464,7 +469,7 @@ class TaskQueue {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
                 row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"),
-                row.getString("baseline_trace_id"));
+                row.getString("baseline_trace_id"), Boolean.TRUE.equals(row.getBoolean("challenger")));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

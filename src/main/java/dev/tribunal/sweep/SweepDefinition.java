@@ -32,12 +32,33 @@ public record SweepDefinition(
         int maxTracesPerTick,
         boolean rejudgeOnVersionChange,
         boolean enabled,
+        List<Challenger> challengers,
         String file) {
 
     public SweepDefinition {
+        challengers = List.copyOf(challengers);
         judges = List.copyOf(judges);
         models = List.copyOf(models);
         tags = Map.copyOf(tags);
+    }
+
+    /**
+     * A challenger judged beside one of the sweep's judges on the same sampled traces: {@code <judge>@<version>} (a past
+     * or new version of that judge) or {@code <judge>@<model>} (the champion's definition on another model). Exactly one
+     * of version and model.
+     */
+    public record Challenger(String judge, String version, ModelId model) {
+
+        public Challenger {
+            if ((version == null) == (model == null)) {
+                throw new IllegalArgumentException("a challenger names a version or a model");
+            }
+        }
+
+        /** As written in the sweep file. */
+        public String written() {
+            return judge + "@" + (version != null ? version : model.toString());
+        }
     }
 
     /** How the schedule is written: {@code every 10m} or {@code cron 0 0 2 * * ?}. */

@@ -27,7 +27,8 @@ final class SweepFileReader {
 
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\S+)");
     private static final Set<String> KEYS = Set.of("name", "judges", "models", "schedule", "cron", "filter", "sample_rate", "delay",
-            "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled");
+            "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled",
+            "challengers");
     private static final Set<String> STATES = Set.of("OK", "ERROR", "IN_PROGRESS");
     static final int MAX_TRACES_PER_TICK = 10_000;
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ));
@@ -130,11 +131,12 @@ final class SweepFileReader {
         }
         boolean rejudge = bool(doc, root, "rejudge_on_version_change", false);
         boolean enabled = bool(doc, root, "enabled", true);
+        List<SweepDefinition.Challenger> challengers = challengers(doc, root, judgeList);
         if (!doc.problems().isEmpty()) {
             return null;
         }
         return new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
-                rejudge, enabled, displayName);
+                rejudge, enabled, challengers, displayName);
     }
 
     private List<JudgeDefinition> judges(YamlDocument doc, ObjectNode root) {
@@ -161,6 +163,62 @@ final class SweepFileReader {
                             + "(POST /api/comparisons), not in a sweep");
                 }
                 found.add(judges.get(judge));
+            }
+        }
+        return found;
+    }
+
+    /** {@code challengers: [correctness@3f2a9c1b0d4e, correctness@openai:/gpt-4.1-mini]}: each of one of the sweep's judges. */
+    private List<SweepDefinition.Challenger> challengers(YamlDocument doc, ObjectNode root, List<JudgeDefinition> judgeList) {
+        JsonNode node = root.get("challengers");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            doc.problem("/challengers", "challengers must list <judge>@<version> or <judge>@<provider>:/<model>, e.g. "
+                    + "[correctness@openai:/gpt-4.1-mini]");
+            return List.of();
+        }
+        List<SweepDefinition.Challenger> found = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            String pointer = "/challengers/" + i;
+            String text = node.get(i).isTextual() ? node.get(i).asText() : null;
+            int at = text == null ? -1 : text.indexOf('@');
+            if (at <= 0 || at == text.length() - 1) {
+                doc.problem(pointer, "a challenger is <judge>@<version> or <judge>@<provider>:/<model>, not '" + text + "'");
+                continue;
+            }
+            String judge = text.substring(0, at);
+            String what = text.substring(at + 1);
+            JudgeDefinition base = judgeList.stream().filter(j -> j.name().equals(judge)).findFirst().orElse(null);
+            if (base == null) {
+                doc.problem(pointer, "challenger '" + text + "' challenges '" + judge + "', which the sweep does not judge; its judges: "
+                        + String.join(", ", judgeList.stream().map(JudgeDefinition::name).toList()));
+                continue;
+            }
+            if (!seen.add(text)) {
+                doc.problem(pointer, "challenger '" + text + "' is listed twice");
+                continue;
+            }
+            if (what.contains(":/")) {
+                ModelId model = ModelId.parse(what).orElse(null);
+                if (model == null) {
+                    doc.problem(pointer, "model '" + what + "' must look like <provider>:/<model>, e.g. openai:/gpt-4o-mini");
+                } else if (!providers.contains(model.provider())) {
+                    doc.problem(pointer, "unknown provider '" + model.provider() + "' in challenger '" + text + "'; configured providers: "
+                            + String.join(", ", new java.util.TreeSet<>(providers)));
+                } else if (base.kind() != JudgeDefinition.Kind.LLM) {
+                    doc.problem(pointer, "judge '" + judge + "' is not asked through one model (a jury or a code judge): challenge it "
+                            + "with another version (<judge>@<version>)");
+                } else {
+                    found.add(new SweepDefinition.Challenger(judge, null, model));
+                }
+            } else if (!what.matches("[0-9a-f]{12}")) {
+                doc.problem(pointer, "'" + what + "' is neither a version (12 hexadecimal digits, see GET /api/judges/" + judge
+                        + "/versions) nor a model (<provider>:/<model>)");
+            } else {
+                found.add(new SweepDefinition.Challenger(judge, what, null));
             }
         }
         return found;

@@ -69,7 +69,11 @@ public class SweepTicker {
 
     private final dev.tribunal.judge.JudgeChampions champions;
 
-    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness, dev.tribunal.judge.JudgeChampions champions) {
+    private final dev.tribunal.judge.JudgeVersions versions;
+
+    SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness, dev.tribunal.judge.JudgeChampions champions,
+                dev.tribunal.judge.JudgeVersions versions) {
+        this.versions = versions;
         this.champions = champions;
         this.readiness = readiness;
         this.catalog = catalog;
@@ -155,10 +159,43 @@ public class SweepTicker {
 
     private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now) {
         // each judge as its champion at this tick: a version promoted since the last one takes over now
-        return champions.champions(sweep.judges()).chain(judges -> runTick(connection, sweep, now, judges));
+        return champions.champions(sweep.judges()).chain(judges -> challengers(sweep, judges)
+                .chain(challengers -> runTick(connection, sweep, now, judges, challengers)));
     }
 
-    private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now, List<JudgeDefinition> judges) {
+    /** A challenger as it runs at this tick: its judge at its version (or the champion), on its own model or as the champion runs. */
+    private record Challenging(String champion, JudgeDefinition judge, dev.tribunal.llm.ModelId model) {
+    }
+
+    /**
+     * The sweep's challengers at this tick; one that is now its judge's champion (same version and model), or cannot run
+     * here, is left out.
+     */
+    private Uni<List<Challenging>> challengers(SweepDefinition sweep, List<JudgeDefinition> judges) {
+        List<Uni<Challenging>> found = new ArrayList<>();
+        for (SweepDefinition.Challenger c : sweep.challengers()) {
+            JudgeDefinition champion = judges.stream().filter(j -> j.name().equals(c.judge())).findFirst().orElse(null);
+            if (champion == null) {
+                continue;
+            }
+            if (c.model() != null) {
+                found.add(Uni.createFrom().item(champion.model().equals(c.model()) ? null : new Challenging(champion.name(), champion, c.model())));
+            } else if (!c.version().equals(champion.version())) {
+                found.add(versions.find(c.judge(), c.version()).map(v -> {
+                    if (v.judge() == null) {
+                        LOG.warnf("Sweep %s: challenger %s does not run: %s", sweep.name(), c.written(), v.problem());
+                        return null;
+                    }
+                    return new Challenging(champion.name(), v.judge(), null);
+                }));
+            }
+        }
+        return found.isEmpty() ? Uni.createFrom().item(List.of())
+                : Uni.join().all(found).andFailFast().map(all -> all.stream().filter(java.util.Objects::nonNull).toList());
+    }
+
+    private Uni<Tick> runTick(SqlConnection connection, SweepDefinition sweep, OffsetDateTime now, List<JudgeDefinition> judges,
+                              List<Challenging> challengers) {
         return connection.preparedQuery(CHECKPOINTS).execute(Tuple.of(sweep.name()))
                 .chain(stored -> {
                     Map<String, Row> byJudge = new LinkedHashMap<>();
@@ -185,7 +222,10 @@ public class SweepTicker {
                                 .replaceWithVoid());
                     }
                     return selected
-                            .chain(() -> runs.createForSweep(connection, sweep.name(), traceIdsByJudge, sweep.models()))
+                            .chain(() -> runs.createForSweep(connection, sweep.name(), traceIdsByJudge, sweep.models(),
+                                    challengers.stream().map(c -> new RunService.ChallengerTasks(c.judge(), c.model(), traceIdsByJudge
+                                            .entrySet().stream().filter(e -> e.getKey().name().equals(c.champion())).findFirst()
+                                            .map(Map.Entry::getValue).orElse(List.of()))).toList()))
                             .call(runId -> saveCheckpoints(connection, sweep, reached))
                             .chain(runId -> {
                                 Set<String> traces = new LinkedHashSet<>();

@@ -27,7 +27,9 @@ public class MlflowTraceResource {
     @GET
     @Path("/{trace_id}")
     @Operation(summary = "Trace info with its assessments (MLflow GetTraceInfoV3)")
-    public Uni<MlflowTraceView> get(@RestPath("trace_id") String traceId) {
-        return service.mlflowTraceInfo(traceId);
+    public Uni<MlflowTraceView> get(@RestPath("trace_id") String traceId,
+                                    @org.jboss.resteasy.reactive.RestQuery("include_challengers") String includeChallengers) {
+        return service.mlflowTraceInfo(traceId, Boolean.TRUE.equals(dev.tribunal.system.QueryParams.bool(includeChallengers,
+                "include_challengers")));
     }
 }

@@ -241,13 +241,13 @@ public class TraceService {
      * first assessments that fit whole; when not all did, {@code tribunal.assessments.next_page_token} in the metadata
      * leads to the rest at {@code GET /api/traces/{trace_id}/assessments}.
      */
-    public Uni<MlflowTraceView> mlflowTraceInfo(String traceId) {
+    public Uni<MlflowTraceView> mlflowTraceInfo(String traceId, boolean includeChallengers) {
         long bound = bound();
         return traces.preview(traceId, PREVIEW_LENGTH, bound - PREVIEW_ALLOWANCE)
                 .onItem().ifNull().failWith(() -> notFound(traceId))
                 .chain(trace -> {
                     long used = Page.ROW_OVERHEAD + PREVIEW_ALLOWANCE + utf8(trace.tags) + utf8(trace.metadata);
-                    return assessments.firstOfTrace(traceId, PageToken.MAX_RESULTS_LIMIT, bound - used)
+                    return assessments.firstOfTrace(traceId, PageToken.MAX_RESULTS_LIMIT, bound - used, includeChallengers)
                             .map(assessed -> {
                                 Map<String, String> metadata = new LinkedHashMap<>(Json.readStringMap(trace.metadata));
                                 if (trace.tags == null) {

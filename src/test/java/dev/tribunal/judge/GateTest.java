@@ -41,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class GateTest {
 
     private static final String FILE = "src/test/resources/verdict-judges/gated.yaml";
+    /** The runs of the sweep "gated" so far. */
+    private static final List<String> SWEEP_RUNS = new java.util.ArrayList<>();
 
     @Inject
     Pool pool;
@@ -115,6 +117,7 @@ class GateTest {
         }
         String run = sweep.getString("last_run_id");
         assertNotNull(run, "the tick judged " + traceId);
+        SWEEP_RUNS.add(run);
         RunTestSupport.awaitCompleted(run, Duration.ofSeconds(60));
         List<Map<String, Object>> results = RunTestSupport.assessments(run);
         assertTrue(results.stream().anyMatch(a -> traceId.equals(a.get("trace_id"))), "the tick judged " + traceId + ": " + results);
@@ -200,5 +203,108 @@ class GateTest {
         given().contentType(ContentType.JSON).body("{}").post("/api/judges/consistent/versions/" + ungated + "/validate").then().statusCode(409)
                 .body("detail", containsString("has no gate"));
         given().contentType(ContentType.JSON).body("{}").post("/api/judges/gated/versions/ffffffffffff/validate").then().statusCode(404);
+
+        challengersJudgeBesideTheChampionUnseen(text, costly);
+    }
+
+    /**
+     * The sweep "gated" names two challengers: the champion on fake:/acc-60, and a version on fake:/acc-70. They judge the
+     * sweep's traces beside the champion; consumers do not see their verdicts unless they ask; their figures are those of
+     * the stored assessments.
+     */
+    private void challengersJudgeBesideTheChampionUnseen(String text, String champion) throws Exception {
+        String challenger = newVersion(text.replace("fake:/acc-95", "fake:/acc-70"));
+        String named = Files.readString(Path.of("src/test/resources/verdict-sweeps/gated.yaml"));
+        assertTrue(named.contains("gated@" + challenger), "the sweep file must name the version challenger gated@" + challenger);
+
+        java.util.Map<String, Boolean> truth = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 30; i++) {
+            boolean right = i % 3 != 0;
+            String id = trace("gated", right);
+            truth.put(id, right);
+            label(id, right);
+        }
+        long ticks = given().get("/api/sweeps/gated").then().statusCode(200).extract().jsonPath().getLong("ticks");
+        given().post("/api/sweeps/gated/trigger").then().statusCode(202);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (given().get("/api/sweeps/gated").then().statusCode(200).extract().jsonPath().getLong("ticks") == ticks) {
+            assertTrue(System.nanoTime() < deadline, "the sweep ticked");
+            Thread.sleep(100);
+        }
+        String run = given().get("/api/sweeps/gated").then().extract().path("last_run_id");
+        RunTestSupport.awaitCompleted(run, Duration.ofSeconds(90));
+
+        // consumers see the champion's verdicts only
+        List<Map<String, Object>> seen = RunTestSupport.assessments(run);
+        assertEquals(30, seen.size());
+        assertTrue(seen.stream().allMatch(a -> champion.equals(((Map<?, ?>) a.get("metadata")).get("tribunal.judge.version"))));
+        List<Map<String, Object>> all = new java.util.ArrayList<>(RunTestSupport.assessments(run, Map.of("include_challengers", "true")));
+        assertEquals(90, all.size());
+        SWEEP_RUNS.forEach(earlier -> all.addAll(RunTestSupport.assessments(earlier, Map.of("include_challengers", "true"))));
+        List<Map<String, Object>> challengers = all.stream().filter(a -> "challenger".equals(((Map<?, ?>) a.get("metadata")).get("tribunal.role")))
+                .toList();
+        assertEquals(60, challengers.stream().filter(a -> run.equals(((Map<?, ?>) a.get("metadata")).get("mlflow.assessment.sourceRunId")))
+                .count());
+        assertEquals(Set.of("fake:/acc-60", "fake:/acc-70"), Set.copyOf(challengers.stream()
+                .map(a -> (String) ((Map<?, ?>) a.get("source")).get("source_id")).toList()));
+        assertTrue(challengers.stream().allMatch(a -> "LLM_JUDGE".equals(((Map<?, ?>) a.get("source")).get("source_type"))));
+        String someTrace = truth.keySet().iterator().next();
+        // the challengers' two verdicts only when asked for
+        List<Map<String, Object>> info = given().get("/api/3.0/mlflow/traces/" + someTrace).then().statusCode(200).extract().jsonPath()
+                .getList("trace.trace_info.assessments");
+        assertTrue(info.stream().noneMatch(a -> "challenger".equals(((Map<?, ?>) a.get("metadata")).get("tribunal.role"))), info.toString());
+        List<Map<String, Object>> asked = given().queryParam("include_challengers", "true").get("/api/3.0/mlflow/traces/" + someTrace).then()
+                .statusCode(200).extract().jsonPath().getList("trace.trace_info.assessments");
+        assertEquals(info.size() + 2, asked.size(), asked.toString());
+
+        // the figures are those of the stored assessments
+        JsonPath report = given().get("/api/sweeps/gated/challengers").then().statusCode(200).extract().jsonPath();
+        for (String model : List.of("fake:/acc-60", "fake:/acc-70")) {
+            Map<String, Object> figures = model.equals("fake:/acc-60")
+                    ? report.getMap("challengers.find { it.model == 'fake:/acc-60' }")
+                    : report.getMap("challengers.find { it.version == '" + challenger + "' }");
+            assertNotNull(figures, report.prettify());
+            java.util.Map<String, Object> championValue = new java.util.HashMap<>();
+            all.stream().filter(a -> ((Map<?, ?>) a.get("metadata")).get("tribunal.role") == null)
+                    .forEach(a -> championValue.put((String) a.get("trace_id"), ((Map<?, ?>) a.get("feedback")).get("value")));
+            int compared = 0;
+            int agree = 0;
+            int championRight = 0;
+            int challengerRight = 0;
+            int differ = 0;
+            int labelled = 0;
+            for (Map<String, Object> a : challengers) {
+                if (!model.equals(((Map<?, ?>) a.get("source")).get("source_id"))) {
+                    continue;
+                }
+                Object mine = ((Map<?, ?>) a.get("feedback")).get("value");
+                Object theirs = championValue.get((String) a.get("trace_id"));
+                compared++;
+                if (mine.equals(theirs)) {
+                    agree++;
+                } else {
+                    differ++;
+                    Boolean label = truth.get((String) a.get("trace_id"));
+                    if (label != null) {
+                        labelled++;
+                        championRight += label.equals(theirs) ? 1 : 0;
+                        challengerRight += label.equals(mine) ? 1 : 0;
+                    }
+                }
+            }
+            assertTrue(compared >= 30, "this tick's 30 and any earlier ones");
+            assertEquals(compared, figures.get("compared"), figures.toString());
+            double share = (double) agree / compared;
+            assertEquals(share, ((Number) figures.get("agreement")).doubleValue(), 1e-6, figures.toString());
+            assertEquals(differ, figures.get("differ"));
+            assertEquals(differ, ((List<?>) figures.get("differences")).size());
+            assertEquals(labelled, figures.get("labelled"));
+            assertEquals(championRight, figures.get("champion_right"));
+            assertEquals(challengerRight, figures.get("challenger_right"));
+            List<?> ci = (List<?>) figures.get("agreement_ci");
+            assertTrue(((Number) ci.get(0)).doubleValue() <= share && share <= ((Number) ci.get(1)).doubleValue(), ci.toString());
+            assertEquals(champion, figures.get("champion_version"));
+        }
+        given().get("/api/sweeps/nosuch/challengers").then().statusCode(404);
     }
 }

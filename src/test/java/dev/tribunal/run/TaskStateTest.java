@@ -55,7 +55,7 @@ class TaskStateTest {
 
         // the first attempt's holder comes back from a long pause and writes its result after all
         JudgeTask stale = new JudgeTask(row.getUUID("task_id"), runId, row.getString("trace_id"), "relevance", row.getString("judge_version"),
-                row.getString("model_id"), 1, null, 1, "tester", null, null);
+                row.getString("model_id"), 1, null, 1, "tester", null, null, false);
         Judgment late = new Judgment("relevance", row.getString("judge_version"), dev.tribunal.judge.JudgeDefinition.Kind.LLM, "fake-retry:/bad-request", null,
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("yes"), "late", null, null, Map.of(),
                 new Judgment.Outcome(1, 5, 0, 0, null));

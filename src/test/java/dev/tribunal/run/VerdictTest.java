@@ -311,7 +311,7 @@ class VerdictTest {
         pool.preparedQuery("update judge_task set status = 'RUNNING' where task_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(
                 row.getUUID("task_id"))).await().indefinitely();
         JudgeTask again = new JudgeTask(row.getUUID("task_id"), runId, row.getString("trace_id"), "panel", row.getString("judge_version"),
-                row.getString("model_id"), row.getInteger("attempt"), null, 2, "tester", null, null);
+                row.getString("model_id"), row.getInteger("attempt"), null, 2, "tester", null, null, false);
         dev.tribunal.judge.Judgment member = new dev.tribunal.judge.Judgment("panel", row.getString("judge_version"),
                 dev.tribunal.judge.JudgeDefinition.Kind.LLM, "fake:/acc-60", null, com.fasterxml.jackson.databind.node.BooleanNode.TRUE,
                 "late", null, null, Map.of(), new dev.tribunal.judge.Judgment.Outcome(1, 1, 0, 0, null));
