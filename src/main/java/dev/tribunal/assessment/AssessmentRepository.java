@@ -278,6 +278,20 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
                 });
     }
 
+    private static final String LATEST_HUMAN = "select distinct on (trace_id) trace_id, " + LABEL + " from assessment a "
+            + "where a.name = $1 and a.trace_id = any($2) and a.kind = 'FEEDBACK' and a.source_type = 'HUMAN' and a.valid "
+            + "and a.error_code is null order by a.trace_id, a.create_time desc, a.assessment_id desc";
+
+    /** The latest valid feedback of a person under a name on each of these traces that has one: its value's JSON text, by trace. */
+    public Uni<Map<String, String>> latestHumanFeedback(String name, Collection<String> traceIds) {
+        return pool.preparedQuery(LATEST_HUMAN).execute(Tuple.of(name, traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, String> found = new java.util.HashMap<>();
+                    rows.forEach(row -> found.put(row.getString("trace_id"), row.getString("value")));
+                    return found;
+                });
+    }
+
     /** The names judges have given verdicts under, alphabetically (the first 500). */
     public Uni<List<JudgedName>> judgedNames() {
         return pool.query(JUDGED_NAMES).execute().map(rows -> {

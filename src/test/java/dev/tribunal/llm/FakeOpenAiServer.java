@@ -36,6 +36,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code first-<percent>}: a pairwise judge that prefers the response shown first that often, and otherwise answers
  *       rightly: each response carries its quality as {@code quality=<n>}, the higher one is better, equal ones tie. The
  *       draw is fixed per prompt, as at temperature 0</li>
+ *   <li>{@code flip-<percent>}: a judge that answers the prompt's {@code truth=<value>}, but each request independently
+ *       gives a wrong answer with that probability, whatever the temperature (seeded by the prompt and how many times it
+ *       was asked, so a test's numbers repeat): a judge with a set flip rate</li>
+ *   <li>{@code verbose-<percent>}: a judge that answers the prompt's {@code truth=<value>}, except that when the response it
+ *       is shown is long it gives the top verdict ({@code true}, the first choice, the maximum) with that probability
+ *       (seeded like {@code flip}). Long means padded: the prompt holds at least {@link #LONG_SENTENCES} sentence breaks
+ *       (a lower-case letter, a full stop, a space and a capital), which short test responses and judge instructions do
+ *       not, and a paragraph of padding does</li>
  *   <li>like a careless gateway, the key it was sent echoed back in every form of {@link #echoes}: {@code echo-key} in a
  *       valid verdict's rationale, {@code echo-key-value} as the verdict's result (which no judge accepts),
  *       {@code echo-key-error} in a 400's error message</li>
@@ -64,6 +72,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, AtomicInteger> requestsByModel = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> drawsByPrompt = new ConcurrentHashMap<>();
     private static final java.util.regex.Pattern QUALITY = java.util.regex.Pattern.compile("quality=([0-9]+)");
+    private static final java.util.regex.Pattern SENTENCE_BREAK = java.util.regex.Pattern.compile("[a-z]\\. [A-Z]");
+    /** Sentence breaks in a prompt from which {@code verbose-<percent>} takes the response as long. */
+    public static final int LONG_SENTENCES = 3;
     private static final java.util.regex.Pattern TRUTH = java.util.regex.Pattern.compile("truth=([A-Za-z0-9_.-]+)");
 
     private volatile boolean down = true;
@@ -153,7 +164,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
         switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model.startsWith("acc-") ? "acc"
-                : model.startsWith("first-") ? "first" : model) {
+                : model.startsWith("first-") ? "first" : model.startsWith("flip-") ? "flip" : model.startsWith("verbose-") ? "verbose" : model) {
             case "first" -> {
                 double bias = Integer.parseInt(model.substring("first-".length())) / 100.0;
                 java.util.regex.Matcher quality = QUALITY.matcher(user);
@@ -163,6 +174,18 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 String result = first ? "A" : a > b ? "A" : b > a ? "B" : "tie";
                 send(request, 200, completion(model, new JsonObject().put("rationale", first ? "The first one reads better." : "Compared "
                         + a + " with " + b + ".").put("result", result).encode()), null, finish);
+            }
+            case "flip" -> {
+                double flip = Integer.parseInt(model.substring("flip-".length())) / 100.0;
+                boolean right = draw(model, user) >= flip;
+                send(request, 200, completion(model, new JsonObject().put("rationale", right ? "Matches the reference." : "Looks off to me.")
+                        .put("result", answer(body, truth(user), right)).encode()), null, finish);
+            }
+            case "verbose" -> {
+                double bias = Integer.parseInt(model.substring("verbose-".length())) / 100.0;
+                boolean swayed = sentenceBreaks(user) >= LONG_SENTENCES && draw(model, user) < bias;
+                send(request, 200, completion(model, new JsonObject().put("rationale", swayed ? "Thorough and detailed." : "Matches the reference.")
+                        .put("result", swayed ? top(body) : answer(body, truth(user), true)).encode()), null, finish);
             }
             case "acc" -> {
                 double accuracy = Integer.parseInt(model.substring("acc-".length())) / 100.0;
@@ -238,6 +261,37 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "echo-key-error" -> send(request, 400, error("Key rejected: " + String.join(" ", echoes(bearer(request)))), null, finish);
             default -> send(request, 200, verdict(model, body), null, finish);
         }
+    }
+
+    /** A draw in [0, 1) for the n-th request of a prompt to a model: independent per request, the same in every test run. */
+    private double draw(String model, String user) {
+        long count = drawsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+        return new java.util.SplittableRandom((model + "|" + user).hashCode() * 1_000_003L + count).nextDouble();
+    }
+
+    private static int sentenceBreaks(String text) {
+        java.util.regex.Matcher m = SENTENCE_BREAK.matcher(text);
+        int count = 0;
+        while (m.find()) {
+            count++;
+        }
+        return count;
+    }
+
+    /** The top verdict the request's schema allows: true, the first choice, or the maximum. */
+    private static Object top(JsonObject body) {
+        JsonObject result = body.getJsonObject("response_format", new JsonObject()).getJsonObject("json_schema", new JsonObject())
+                .getJsonObject("schema", new JsonObject()).getJsonObject("properties", new JsonObject())
+                .getJsonObject("result", new JsonObject());
+        if (result.containsKey("enum")) {
+            return result.getJsonArray("enum").getValue(0);
+        }
+        if ("boolean".equals(result.getString("type"))) {
+            return true;
+        }
+        java.util.regex.Matcher range = java.util.regex.Pattern.compile("to (-?[0-9.]+)").matcher(result.getString("description", ""));
+        double max = range.find() ? Double.parseDouble(range.group(1)) : 1;
+        return "integer".equals(result.getString("type")) ? (Object) (long) max : (Object) max;
     }
 
     /** The true verdict a prompt carries as {@code truth=<value>}. */
