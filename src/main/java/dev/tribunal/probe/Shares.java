@@ -5,7 +5,6 @@ import java.util.List;
 /** Shares with their 95 % intervals. */
 final class Shares {
 
-    private static final double Z95 = 1.959963984540054;
 
     private Shares() {
     }
@@ -17,14 +16,7 @@ final class Shares {
 
     /** The 95 % Wilson score interval of count successes in n trials; null for n = 0. */
     static List<Double> wilson(int count, int n) {
-        if (n == 0) {
-            return null;
-        }
-        double share = (double) count / n;
-        double z2 = Z95 * Z95;
-        double centre = (share + z2 / (2 * n)) / (1 + z2 / n);
-        double half = Z95 * Math.sqrt(share * (1 - share) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-        return List.of(Math.max(0, centre - half), Math.min(1, centre + half));
+        return n == 0 ? null : dev.tribunal.metaeval.Agreement.wilson((double) count / n, n);
     }
 
     /**
