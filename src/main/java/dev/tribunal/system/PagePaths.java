@@ -10,7 +10,7 @@ public final class PagePaths {
     }
 
     public static boolean isPage(String path) {
-        return within(path, "/meta-evaluation") || within(path, "/traces") || within(path, "/comparisons") || within(path, "/q/swagger-ui");
+        return within(path, "/meta-evaluation") || within(path, "/traces") || within(path, "/comparisons") || within(path, "/judges") || within(path, "/q/swagger-ui");
     }
 
     /** The path is {@code base} or below it (not merely a longer name that starts alike). */

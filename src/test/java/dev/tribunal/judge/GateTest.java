@@ -47,6 +47,9 @@ class GateTest {
     @Inject
     Pool pool;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
     @TempDir
     Path dir;
 
@@ -306,5 +309,48 @@ class GateTest {
             assertEquals(champion, figures.get("champion_version"));
         }
         given().get("/api/sweeps/nosuch/challengers").then().statusCode(404);
+
+        judgePageShowsItAll(champion, challenger, List.copyOf(truth.keySet()).subList(0, 10));
+    }
+
+    /** The judge's page: versions with their status and figures, the champion, a probe, the challengers; accessible. */
+    private void judgePageShowsItAll(String champion, String challenger, List<String> traces) throws Exception {
+        String probe = given().contentType(ContentType.JSON).body("{\"traces\": {\"trace_ids\": " + RunTestSupport.jsonList(traces)
+                + "}, \"probes\": [{\"type\": \"repeat\", \"k\": 3}]}").post("/api/judges/gated/probes").then().statusCode(202)
+                .extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!"completed".equals(given().get("/api/judges/gated/probes/" + probe).then().statusCode(200).extract().path("status"))) {
+            assertTrue(System.nanoTime() < deadline, "the probe completed");
+            Thread.sleep(200);
+        }
+        given().get("/judges/nosuch").then().statusCode(404);
+        if (!Files.isExecutable(dev.tribunal.TestBrowser.CHROMIUM)) {
+            return;
+        }
+        String reader = TestSecurity.key("judge-page-reader", "read");
+        try (com.microsoft.playwright.Playwright playwright = dev.tribunal.TestBrowser.playwright();
+             com.microsoft.playwright.Browser browser = dev.tribunal.TestBrowser.launch(playwright);
+             com.microsoft.playwright.BrowserContext context = browser.newContext();
+             com.microsoft.playwright.Page page = context.newPage()) {
+            page.navigate(base + "judges/gated");
+            page.fill("#key", reader);
+            page.click("#sign-in");
+            page.waitForSelector("#judge-name");
+            assertEquals("gated", page.textContent("#judge-name"));
+            assertTrue(page.textContent("#champion").contains(champion), page.textContent("#champion"));
+            assertTrue(page.textContent("#gate").contains("kappa"), page.textContent("#gate"));
+            assertTrue(page.locator("#versions tbody tr").count() >= 5);
+            assertTrue(page.textContent("#versions tr[data-version='" + champion + "'] .status").startsWith("passed"));
+            assertTrue(page.textContent("#versions tr[data-version='" + champion + "']").contains("champion"));
+            assertTrue(page.textContent("#definition").contains("gate:"));
+            assertEquals(1, page.locator("#probes tr[data-probe='repeat']").count());
+            assertEquals(2, page.locator("#challengers tbody tr").count());
+            assertTrue(page.textContent("#challengers tr[data-challenger='gated@" + challenger + "']").contains("gated@" + challenger));
+            assertTrue(page.getAttribute("#meta-eval-link", "href").startsWith("/meta-evaluation?name=gated"));
+            java.nio.file.Files.createDirectories(Path.of("target/screenshots"));
+            page.screenshot(new com.microsoft.playwright.Page.ScreenshotOptions().setPath(Path.of("target/screenshots/judge.png"))
+                    .setFullPage(true));
+            dev.tribunal.TestBrowser.assertAccessible(page);
+        }
     }
 }
