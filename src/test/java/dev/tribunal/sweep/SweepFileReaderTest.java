@@ -53,6 +53,22 @@ class SweepFileReaderTest {
     }
 
     @Test
+    void challengersNameAVersionOrAModelOfOneOfTheSweepsJudges() throws IOException {
+        String head = "name: s\njudges: [correctness]\nschedule: every 10m\n";
+        SweepDefinition sweep = read(head + "challengers: [\"correctness@3f2a9c1b0d4e\"]\n").definition();
+        assertEquals(List.of(new SweepDefinition.Challenger("correctness", "3f2a9c1b0d4e", null)), sweep.challengers());
+        assertEquals("correctness@3f2a9c1b0d4e", sweep.challengers().get(0).written());
+        assertEquals(List.of(), read(head).definition().challengers());
+        assertProblem(head + "challengers: [\"relevance@3f2a9c1b0d4e\"]\n", 4, "which the sweep does not judge");
+        assertProblem(head + "challengers: [\"correctness\"]\n", 4, "a challenger is <judge>@<version> or <judge>@<provider>:/<model>");
+        assertProblem(head + "challengers: [\"correctness@latest\"]\n", 4, "is neither a version");
+        assertProblem(head + "challengers: [\"correctness@nowhere:/m\"]\n", 4, "unknown provider 'nowhere'");
+        assertProblem(head + "challengers: [\"correctness@openai:/gpt-4.1-mini\"]\n", 4, "not asked through one model");
+        assertProblem(head + "challengers: [\"correctness@3f2a9c1b0d4e\", \"correctness@3f2a9c1b0d4e\"]\n", 4, "listed twice");
+        assertProblem(head + "challengers: correctness\n", 4, "challengers must list");
+    }
+
+    @Test
     void theExampleOfTheDocsReadsCompletely() throws IOException {
         SweepDefinition sweep = read("""
                 name: nightly-quality
