@@ -42,8 +42,10 @@ public final class AssessmentRows {
      * parts of that attempt's result (a jury's members).
      */
     private static final String INVALIDATE = "update assessment set valid = false, last_update_time = $2 "
-            + "where valid and (assessment_id = any($1) or (task_id, task_attempt) in (select o.task_id, o.task_attempt "
-            + "from assessment o where o.assessment_id = any($1) and o.task_id is not null))";
+            // each arm by an index (the primary key; the task's attempt): an OR of the two would read the whole table
+            + "where valid and assessment_id in (select assessment_id from assessment where assessment_id = any($1) "
+            + "union select m.assessment_id from assessment o join assessment m on m.task_id = o.task_id "
+            + "and m.task_attempt = o.task_attempt where o.assessment_id = any($1) and o.task_id is not null)";
     /** The latest valid expectation of each name is the ground truth: later rows replace earlier ones. */
     private static final String EXPECTATIONS = "select trace_id, name, value::text as value from assessment "
             + "where trace_id = any($1) and kind = 'EXPECTATION' and valid order by create_time, assessment_id";
