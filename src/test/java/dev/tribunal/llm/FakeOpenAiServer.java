@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code acc-<percent>}: a judge right that often: the prompt carries the true verdict as {@code truth=<value>}; the
  *       answer is it with that probability, else a wrong one. At temperature 0 (or none) a prompt always gets the same
  *       answer; above 0 each request draws anew (seeded by the prompt and its count, so a test's numbers repeat)</li>
+ *   <li>{@code slow-acc-<ms>-<percent>}: {@code acc-<percent>} answering after {@code <ms>} milliseconds, e.g. a judge
+ *       that is right and slow enough to be interrupted midway</li>
  *   <li>{@code first-<percent>}: a pairwise judge that prefers the response shown first that often, and otherwise answers
  *       rightly: each response carries its quality as {@code quality=<n>}, the higher one is better, equal ones tie. The
  *       draw is fixed per prompt, as at temperature 0</li>
@@ -163,8 +165,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
-        switch (model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited" : model.startsWith("acc-") ? "acc"
-                : model.startsWith("first-") ? "first" : model.startsWith("flip-") ? "flip" : model.startsWith("verbose-") ? "verbose" : model) {
+        switch (model.startsWith("slow-acc-") ? "slow-acc" : model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited"
+                : model.startsWith("acc-") ? "acc" : model.startsWith("first-") ? "first" : model.startsWith("flip-") ? "flip"
+                : model.startsWith("verbose-") ? "verbose" : model) {
             case "first" -> {
                 double bias = Integer.parseInt(model.substring("first-".length())) / 100.0;
                 java.util.regex.Matcher quality = QUALITY.matcher(user);
@@ -187,14 +190,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 send(request, 200, completion(model, new JsonObject().put("rationale", swayed ? "Thorough and detailed." : "Matches the reference.")
                         .put("result", swayed ? top(body) : answer(body, truth(user), true)).encode()), null, finish);
             }
-            case "acc" -> {
-                double accuracy = Integer.parseInt(model.substring("acc-".length())) / 100.0;
-                Double temperature = body.getDouble("temperature");
-                long draw = temperature == null || temperature == 0 ? 0
-                        : drawsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
-                boolean right = new java.util.SplittableRandom((model + "|" + user).hashCode() * 1_000_003L + draw).nextDouble() < accuracy;
-                send(request, 200, completion(model, new JsonObject().put("rationale", right ? "Matches the reference." : "Looks off to me.")
-                        .put("result", answer(body, truth(user), right)).encode()), null, finish);
+            case "acc" -> send(request, 200, accurate(model, body, user, Integer.parseInt(model.substring("acc-".length()))), null, finish);
+            case "slow-acc" -> {
+                String[] parts = model.substring("slow-acc-".length()).split("-");
+                String reply = accurate(model, body, user, Integer.parseInt(parts[1]));
+                vertx.setTimer(Long.parseLong(parts[0]), id -> send(request, 200, reply, null, finish));
             }
             case "limited" -> {
                 long retryAfterMs = admit(model, Integer.parseInt(model.substring("limited-".length())));
@@ -261,6 +261,20 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "echo-key-error" -> send(request, 400, error("Key rejected: " + String.join(" ", echoes(bearer(request)))), null, finish);
             default -> send(request, 200, verdict(model, body), null, finish);
         }
+    }
+
+    /**
+     * The completion of a judge right {@code percent} % of the time about the prompt's {@code truth=<value>}: at temperature 0
+     * (or none) the same for every request of a prompt, above 0 drawn anew for each.
+     */
+    private String accurate(String model, JsonObject body, String user, int percent) {
+        double accuracy = percent / 100.0;
+        Double temperature = body.getDouble("temperature");
+        long draw = temperature == null || temperature == 0 ? 0
+                : drawsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+        boolean right = new java.util.SplittableRandom((model + "|" + user).hashCode() * 1_000_003L + draw).nextDouble() < accuracy;
+        return completion(model, new JsonObject().put("rationale", right ? "Matches the reference." : "Looks off to me.")
+                .put("result", answer(body, truth(user), right)).encode());
     }
 
     /** A draw in [0, 1) for the n-th request of a prompt to a model: independent per request, the same in every test run. */

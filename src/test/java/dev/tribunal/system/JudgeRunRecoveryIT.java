@@ -158,6 +158,91 @@ class JudgeRunRecoveryIT {
         assertTrue(candidates.stream().allMatch(id -> id.startsWith("tr-v2-")), "stored on the candidates");
     }
 
+    /**
+     * A gate's validation run is a run like any other: killed in the middle of it, the process leaves it to be finished
+     * after a restart, and the version is decided once, from that one run, over every labelled trace. The traces and
+     * their labels are written by a process that does not know the gated judge yet, so that its validation starts with all
+     * 60 of them.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aValidationKilledMidwayFinishesAfterARestartAndIsCountedOnce() throws IOException {
+        // a provider that reads every prompt (not one per model and schema, as for load): each carries its truth=
+        provider.close();
+        provider = new FakeOpenAiServer();
+        Path workDir = Files.createDirectories(tempDir.resolve("gate")).toRealPath();
+        Path judges = Files.createDirectories(tempDir.resolve("gate-judges"));
+        TribunalProcess labelling = start(workDir, judges);
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < 60; i++) {
+            String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ").append(i)
+                    .append("\", \"outputs\": \"Answer ").append(i).append(" truth=").append(i % 2 == 0).append("\"}");
+        }
+        HttpResponse<String> ingested = labelling.postJson("/api/traces", body.append("]}").toString());
+        assertEquals(200, ingested.statusCode(), ingested.body());
+        for (int i = 0; i < ids.size(); i++) {
+            HttpResponse<String> label = labelling.postJson("/api/3.0/mlflow/traces/" + ids.get(i) + "/assessments", "{\"assessment\": "
+                    + "{\"assessment_name\": \"gate_truth\", \"source\": {\"source_type\": \"HUMAN\"}, \"feedback\": {\"value\": "
+                    + (i % 2 == 0) + "}}}");
+            assertEquals(200, label.statusCode(), label.body());
+        }
+        int exitCode = labelling.stop();
+        assertTrue(exitCode == 0 || exitCode == 143, "exit code " + exitCode + labelling.logTailMessage());
+
+        // right every time, and slow: 60 judgments of 1 s, 8 at a time, take about 8 s
+        Files.writeString(judges.resolve("gated.yaml"), """
+                name: gated
+                model: itp:/slow-acc-1000-100
+                instructions: "Is this response right? Response: {{ outputs }}"
+                output: {type: boolean}
+                gate:
+                  reference: {human_feedback: gate_truth}
+                  min_kappa: 0.5
+                  min_traces: 40
+                  max_cost: 1.00
+                """);
+        String[] settings = {"-Dtribunal.worker.lease=3s", "-Dtribunal.gates.check-every=1s"};
+        TribunalProcess first = start(workDir, judges, settings);
+        String version = JsonPath.from(first.get("/api/judges/gated").body()).getString("version");
+        String runId = (String) awaitVersion(first, version, v -> v.get("validation_run_id") != null, "started its validation")
+                .get("validation_run_id");
+        awaitCompleted(first, runId, 8);
+        first.kill9();
+
+        TribunalProcess second = start(workDir, judges, settings);
+        Map<String, Object> decided = awaitVersion(second, version, v -> !"pending".equals(v.get("status")), "was decided");
+        assertEquals("passed", decided.get("status"), String.valueOf(decided));
+        assertEquals(runId, decided.get("validation_run_id"), "decided from the run the killed process started");
+        List<String> validations = JsonPath.from(second.get("/api/judge-runs?max_results=1000").body())
+                .getList("runs.findAll { it.trigger == 'VALIDATION' }.run_id");
+        assertEquals(List.of(runId), validations, "one validation run");
+        JsonPath run = JsonPath.from(second.get("/api/judge-runs/" + runId).body());
+        assertEquals("COMPLETED", run.getString("status"), run.prettify());
+        assertOneAssessmentPerTask(second, runId, 60, run);
+        Map<?, ?> figures = (Map<?, ?>) decided.get("figures");
+        assertEquals(60, ((Number) figures.get("judged")).intValue(), String.valueOf(figures));
+        assertEquals(60, ((Number) figures.get("compared")).intValue(), String.valueOf(figures));
+    }
+
+    /** Waits up to 2 minutes until the gated judge's version satisfies the condition, and returns it. */
+    private static Map<String, Object> awaitVersion(TribunalProcess app, String version, java.util.function.Predicate<Map<String, Object>> condition,
+                                                    String what) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Map<String, Object> last = null;
+        while (System.nanoTime() < deadline) {
+            last = JsonPath.from(app.get("/api/judges/gated/versions").body()).getMap("versions.find { it.version == '" + version + "' }");
+            if (last != null && condition.test(last)) {
+                return last;
+            }
+            TribunalProcess.pause(100);
+        }
+        fail("version " + version + " of gated never " + what + ": " + last + app.logTailMessage());
+        return last;
+    }
+
     private static List<String> pages(TribunalProcess app, String runId) throws IOException {
         List<String> pages = new ArrayList<>();
         String token = null;
