@@ -45,6 +45,14 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
     private static final HexFormat HEX = HexFormat.of();
 
     static OtlpBatch of(ExportTraceServiceRequest request) {
+        return of(request, null);
+    }
+
+    /**
+     * @param experimentId the MLflow experiment the spans were sent to (MLflow's exporter names it in the header
+     *                     {@code x-mlflow-experiment-id}), kept in each trace's metadata; null when none was named
+     */
+    static OtlpBatch of(ExportTraceServiceRequest request, String experimentId) {
         List<SpanRow> spans = new ArrayList<>();
         Map<String, TraceParts> traces = new HashMap<>();
         Set<String> seen = new HashSet<>();
@@ -86,7 +94,7 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
         }
         TreeMap<String, TraceParts> sorted = new TreeMap<>(traces);
         List<TraceRow> rows = new ArrayList<>(sorted.size());
-        sorted.forEach((id, parts) -> rows.add(parts.row(id)));
+        sorted.forEach((id, parts) -> rows.add(parts.row(id, experimentId)));
         return new OtlpBatch(rows, spans, refused, refusal);
     }
 
@@ -210,9 +218,12 @@ record OtlpBatch(List<TraceRow> traces, List<SpanRow> spans, int refused, String
             }
         }
 
-        TraceRow row(String traceId) {
+        TraceRow row(String traceId, String experimentId) {
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("tribunal.ingest", "otlp");
+            if (experimentId != null && !experimentId.isBlank() && experimentId.length() <= MAX_TAG_VALUE) {
+                metadata.put(dev.tribunal.trace.MlflowTraceView.EXPERIMENT_KEY, experimentId);
+            }
             if (root == null) {
                 OffsetDateTime time = earliest == null ? OffsetDateTime.now(ZoneOffset.UTC) : earliest;
                 return new TraceRow(traceId, time, null, "IN_PROGRESS", null, null, Json.write(tags), Json.write(metadata), true, false);

@@ -55,7 +55,8 @@ public class OtlpResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> export(byte[] body, @HeaderParam("Content-Type") String contentType,
-                                @HeaderParam("Content-Encoding") String contentEncoding, RoutingContext routing) {
+                                @HeaderParam("Content-Encoding") String contentEncoding,
+                                @HeaderParam("x-mlflow-experiment-id") String experimentId, RoutingContext routing) {
         Encoding encoding = Encoding.of(contentType);
         if (encoding == null) {
             return Uni.createFrom().item(status(415, Encoding.JSON,
@@ -65,7 +66,7 @@ public class OtlpResource {
         try {
             InputStream bytes = OtlpCodec.decompress(body == null ? new byte[0] : body, contentEncoding, maxUncompressedSize,
                     bodies.reservation(routing));
-            batch = OtlpBatch.of(OtlpCodec.decode(bytes, encoding));
+            batch = OtlpBatch.of(OtlpCodec.decode(bytes, encoding), experimentId);
         } catch (BadBody e) {
             return Uni.createFrom().item(status(e.status, encoding, e.getMessage()));
         } catch (TemporarilyUnavailableException e) {

@@ -261,7 +261,8 @@ public class ApiErrorMapper {
     }
 
     static boolean isMlflowPath(String path) {
-        return path.startsWith("/api/3.0/mlflow/");
+        // MLflow's client reads {"error_code", "message"} on every path it calls: v3, v2 (its fallbacks, runs) and /version
+        return path.startsWith("/api/3.0/mlflow/") || path.startsWith("/api/2.0/mlflow/") || path.equals("/version");
     }
 
     private static boolean isTruncated(JacksonException e) {

@@ -89,6 +89,30 @@ class SpanRepository implements PanacheRepositoryBase<Span, Span.Key> {
                 });
     }
 
+    /** Every span of these traces, in the order they started, with all their columns. */
+    Uni<List<Span>> ofTraces(List<String> traceIds) {
+        return pool.preparedQuery("select trace_id, " + COLUMNS + ", inputs::text as inputs, outputs::text as outputs, "
+                        + "attributes::text as attributes from span where trace_id = any($1) order by start_time nulls last, span_id")
+                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    List<Span> found = new java.util.ArrayList<>();
+                    rows.forEach(row -> {
+                        Span span = fromRow(row);
+                        span.traceId = row.getString("trace_id");
+                        found.add(span);
+                    });
+                    return found;
+                });
+    }
+
+    /** What the spans of these traces add to an answer, in all. */
+    Uni<Long> bytesOf(List<String> traceIds) {
+        return pool.preparedQuery("select coalesce(sum(answer_bytes), 0) + count(*) * " + Page.ROW_OVERHEAD + " as bytes from span "
+                        + "where trace_id = any($1)")
+                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> rows.iterator().next().getLong("bytes"));
+    }
+
     private static Span fromRow(Row row) {
         Span s = new Span();
         s.spanId = row.getString("span_id");

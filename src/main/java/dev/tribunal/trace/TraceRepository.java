@@ -102,6 +102,40 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
                 });
     }
 
+    /**
+     * The ids of one page of MLflow's trace search: traces meeting every condition (on alias {@code t}), in the order
+     * given, from {@code offset}; one more than {@code limit}, which tells whether a next page exists.
+     */
+    Uni<List<String>> search(List<String> conditions, List<Object> params, String orderBy, int limit, long offset) {
+        String sql = "select t.trace_id from trace t" + (conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions))
+                + " order by " + orderBy + " limit " + (limit + 1) + " offset " + offset;
+        return pool.preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
+            List<String> ids = new ArrayList<>();
+            rows.forEach(row -> ids.add(row.getString("trace_id")));
+            return ids;
+        });
+    }
+
+    /**
+     * MLflow's StartTraceV3 merged into the trace table. A trace not stored yet is stored awaiting its root span (which,
+     * when it arrives over OTLP, replaces the previews with the whole request and response and gives the times and
+     * state); a trace already stored keeps its request and response (filled from the previews where it has none) and
+     * takes the info's tags, metadata and, when the info says the trace ended, its state.
+     */
+    Uni<Void> mergeInfo(String traceId, java.time.Instant requestTime, Long durationMs, String state, String inputs, String outputs,
+                        String tags, String metadata) {
+        return pool.preparedQuery("insert into trace (trace_id, request_time, execution_duration_ms, state, inputs, outputs, tags, metadata, "
+                        + "created_at, awaiting_root, root_remote) values ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7::text::jsonb, "
+                        + "$8::text::jsonb, now(), true, false) on conflict (trace_id) do update set "
+                        + "tags = trace.tags || excluded.tags, metadata = trace.metadata || excluded.metadata, "
+                        + "state = case when excluded.state = 'IN_PROGRESS' then trace.state else excluded.state end, "
+                        + "inputs = coalesce(trace.inputs, excluded.inputs), outputs = coalesce(trace.outputs, excluded.outputs), "
+                        + "execution_duration_ms = coalesce(trace.execution_duration_ms, excluded.execution_duration_ms)")
+                .execute(Tuple.tuple(java.util.Arrays.asList(traceId, requestTime.atOffset(ZoneOffset.UTC), durationMs, state, inputs, outputs,
+                        tags, metadata)))
+                .replaceWithVoid();
+    }
+
     /** Those of these traces whose tags hold every one of {@code tags} (GIN-indexed containment). */
     Uni<Set<String>> withTags(Collection<String> traceIds, Map<String, String> tags) {
         return pool.preparedQuery("select trace_id from trace where trace_id = any($1) and tags @> cast($2::text as jsonb)")

@@ -258,7 +258,7 @@ public class TraceService {
                                 }
                                 return new MlflowTraceView(new MlflowTraceView.TraceBody(new TraceInfo(
                                         trace.traceId,
-                                        MlflowTraceView.TraceLocation.DEFAULT,
+                                        MlflowTraceView.TraceLocation.of(Json.readStringMap(trace.metadata).get(EXPERIMENT_KEY)),
                                         trace.inputs,
                                         trace.outputs,
                                         trace.requestTime,
@@ -267,9 +267,191 @@ public class TraceService {
                                         trace.state.name(),
                                         metadata,
                                         assessed.items(),
-                                        trace.tags == null ? null : Json.readStringMap(trace.tags))));
+                                        trace.tags == null ? null : withSpansLocation(Json.readStringMap(trace.tags)))));
                             });
                 });
+    }
+
+    /** MLflow's client reads the spans of a trace whose info says so from {@code batchGet}; without the tag it finds none. */
+    private static Map<String, String> withSpansLocation(Map<String, String> tags) {
+        Map<String, String> all = new LinkedHashMap<>(tags);
+        all.put(SPANS_LOCATION_KEY, SPANS_IN_TRACKING_STORE);
+        return all;
+    }
+
+    static final String SPANS_LOCATION_KEY = "mlflow.trace.spansLocation";
+    static final String SPANS_IN_TRACKING_STORE = "TRACKING_STORE";
+
+    /**
+     * Traces with their spans as MLflow's {@code batchGet} and {@code GetTrace} answer them: the info of each trace found
+     * (ids naming none are left out) and all its spans, within tribunal.api.max-answer-bytes (a 400 says to ask fewer).
+     */
+    public Uni<List<MlflowTraceView.TraceWithSpans>> mlflowTraces(List<String> traceIds) {
+        List<String> ids = traceIds.stream().distinct().toList();
+        return spans.bytesOf(ids).chain(bytes -> {
+            if (bytes > bound()) {
+                throw new dev.tribunal.system.InvalidRequestException("The spans of these " + ids.size() + " traces take " + bytes
+                        + " bytes, more than an answer holds (tribunal.api.max-answer-bytes " + bound() + "): ask for fewer traces, or read "
+                        + "a trace's spans page by page at GET /api/traces/{trace_id}/spans");
+            }
+            return traces.load(ids, LeftOut.nothing(0)).chain(found -> spans.ofTraces(ids).chain(all -> {
+                Map<String, List<Span>> byTrace = new java.util.HashMap<>();
+                all.forEach(span -> byTrace.computeIfAbsent(span.traceId, k -> new java.util.ArrayList<>()).add(span));
+                Map<String, Trace> byId = new java.util.HashMap<>();
+                found.forEach(t -> byId.put(t.traceId, t));
+                List<Uni<MlflowTraceView.TraceWithSpans>> each = ids.stream().filter(byId::containsKey)
+                        .map(id -> mlflowTraceInfo(id, false).map(info -> new MlflowTraceView.TraceWithSpans(info.trace().traceInfo(),
+                                MlflowSpans.of(byId.get(id), byTrace.getOrDefault(id, List.of())))))
+                        .toList();
+                return each.isEmpty() ? Uni.createFrom().item(List.<MlflowTraceView.TraceWithSpans>of())
+                        : Uni.join().all(each).andFailFast();
+            }));
+        });
+    }
+
+    private static final String EXPERIMENT_KEY = MlflowTraceView.EXPERIMENT_KEY;
+
+    /**
+     * MLflow's StartTraceV3, which its tracing exporter sends when a trace's root span ends: the trace info merged into
+     * the trace its spans build, in either order of arrival (see {@link TraceRepository#mergeInfo}). The answer is the
+     * trace's info as stored, saying its spans are in the tracking store.
+     */
+    public Uni<MlflowTraceView> startTrace(com.fasterxml.jackson.databind.JsonNode body) {
+        com.fasterxml.jackson.databind.JsonNode info = body == null ? null : body.path("trace").path("trace_info");
+        dev.tribunal.system.InvalidRequestException.require(info != null && info.isObject(),
+                "The body must be {\"trace\": {\"trace_info\": {...}}} (MLflow StartTraceV3)");
+        String traceId = info.path("trace_id").asText("");
+        dev.tribunal.system.InvalidRequestException.require(!traceId.isBlank() && traceId.length() <= 64,
+                "trace_info.trace_id is required (at most 64 characters)");
+        java.time.Instant requestTime;
+        try {
+            requestTime = info.hasNonNull("request_time") ? java.time.Instant.parse(info.get("request_time").asText()) : dev.tribunal.system.Times.now();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new dev.tribunal.system.InvalidRequestException("trace_info.request_time must be an RFC 3339 time, not '"
+                    + info.get("request_time").asText() + "'");
+        }
+        Long duration = null;
+        if (info.hasNonNull("execution_duration")) {
+            String text = info.get("execution_duration").asText();
+            try {
+                duration = new BigDecimal(text.endsWith("s") ? text.substring(0, text.length() - 1) : text).movePointRight(3).longValue();
+            } catch (NumberFormatException e) {
+                throw new dev.tribunal.system.InvalidRequestException("trace_info.execution_duration must be a duration such as \"1.234s\", not '"
+                        + text + "'");
+            }
+            dev.tribunal.system.InvalidRequestException.require(duration >= 0, "trace_info.execution_duration must not be negative");
+        }
+        String stateText = info.path("state").asText("IN_PROGRESS");
+        String state = switch (stateText) {
+            case "OK", "ERROR", "IN_PROGRESS" -> stateText;
+            case "STATE_UNSPECIFIED", "" -> "IN_PROGRESS";
+            default -> throw new dev.tribunal.system.InvalidRequestException("trace_info.state must be OK, ERROR or IN_PROGRESS, not '"
+                    + stateText + "'");
+        };
+        Map<String, String> metadata = stringMap(info.path("trace_metadata"), "trace_metadata");
+        String experiment = info.path("trace_location").path("mlflow_experiment").path("experiment_id").asText("");
+        if (!experiment.isBlank()) {
+            metadata.put(EXPERIMENT_KEY, experiment);
+        }
+        Map<String, String> tags = stringMap(info.path("tags"), "tags");
+        return traces.mergeInfo(traceId, requestTime, duration, state, preview(info.path("request_preview")), preview(info.path("response_preview")),
+                        Json.write(tags), Json.write(metadata))
+                .chain(() -> mlflowTraceInfo(traceId, false));
+    }
+
+    /** A preview as the trace's request or response: its JSON when it is whole JSON, else the text itself. */
+    private static String preview(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode() || node.asText().isEmpty()) {
+            return null;
+        }
+        String text = node.asText();
+        try {
+            return Json.write(Json.parseStrict(text));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            return Json.write(com.fasterxml.jackson.databind.node.TextNode.valueOf(text));
+        }
+    }
+
+    private static Map<String, String> stringMap(com.fasterxml.jackson.databind.JsonNode node, String field) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return map;
+        }
+        dev.tribunal.system.InvalidRequestException.require(node.isObject(), "trace_info." + field + " must be an object of strings");
+        node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        return map;
+    }
+
+    /** MLflow's default page of a trace search, and the most one answer holds. */
+    static final int SEARCH_DEFAULT = 100;
+    static final int SEARCH_MAX = 500;
+
+    /**
+     * MLflow's trace search: the traces meeting its filter, in its order (by time, newest first unless it says
+     * otherwise), a page at a time, each with its trace info (assessments included).
+     */
+    public Uni<MlflowTraceView.SearchView> mlflowSearch(MlflowTraceView.SearchRequest request) {
+        MlflowTraceView.SearchRequest r = request == null ? new MlflowTraceView.SearchRequest(null, null, null, null, null, null) : request;
+        int limit = r.maxResults() == null ? SEARCH_DEFAULT : r.maxResults();
+        dev.tribunal.system.InvalidRequestException.require(limit >= 1 && limit <= SEARCH_MAX, "max_results must be 1 to " + SEARCH_MAX
+                + ", not " + limit);
+        long offset = searchOffset(r.pageToken());
+        List<Object> params = new java.util.ArrayList<>();
+        List<String> conditions = MlflowTraceFilter.parse(r.filter(), params);
+        String orderBy = searchOrder(r.orderBy());
+        return traces.search(conditions, params, orderBy, limit, offset).chain(ids -> {
+            List<String> page = ids.size() > limit ? ids.subList(0, limit) : ids;
+            String next = ids.size() > limit ? java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(("offset:" + (offset + limit)).getBytes(StandardCharsets.UTF_8)) : null;
+            if (page.isEmpty()) {
+                return Uni.createFrom().item(new MlflowTraceView.SearchView(List.of(), null));
+            }
+            return Uni.join().all(page.stream().map(id -> mlflowTraceInfo(id, false).map(v -> v.trace().traceInfo())).toList())
+                    .andFailFast()
+                    .map(infos -> new MlflowTraceView.SearchView(infos, next));
+        });
+    }
+
+    private static long searchOffset(String token) {
+        if (token == null || token.isEmpty()) {
+            return 0;
+        }
+        try {
+            String text = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            long offset = Long.parseLong(text.substring(text.indexOf(':') + 1));
+            if (!text.startsWith("offset:") || offset < 0) {
+                throw new IllegalArgumentException(text);
+            }
+            return offset;
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new dev.tribunal.system.InvalidRequestException("page_token is not one this server gave");
+        }
+    }
+
+    /** MLflow's order_by: by time ({@code timestamp_ms}) or duration ({@code execution_time_ms}), ASC or DESC. */
+    private static String searchOrder(List<String> orderBy) {
+        List<String> parts = new java.util.ArrayList<>();
+        String tieBreak = "desc";
+        for (String clause : orderBy == null ? List.<String>of() : orderBy) {
+            String[] words = clause.trim().split("\\s+");
+            String field = words[0].toLowerCase(java.util.Locale.ROOT).replaceFirst("^(attributes|attribute|trace)\\.", "");
+            String direction = words.length > 1 ? words[1].toLowerCase(java.util.Locale.ROOT) : "asc";
+            dev.tribunal.system.InvalidRequestException.require(words.length <= 2 && (direction.equals("asc") || direction.equals("desc")),
+                    "order_by '" + clause + "' must be <field> [ASC|DESC]");
+            String column = switch (field) {
+                case "timestamp_ms", "timestamp" -> "t.request_time";
+                case "execution_time_ms", "execution_duration_ms" -> "t.execution_duration_ms";
+                default -> throw new dev.tribunal.system.InvalidRequestException("Traces are ordered by timestamp_ms or execution_time_ms, "
+                        + "not '" + words[0] + "'");
+            };
+            parts.add(column + " " + direction + " nulls last");
+            tieBreak = direction;
+        }
+        if (parts.isEmpty()) {
+            parts.add("t.request_time desc");
+        }
+        parts.add("t.trace_id " + tieBreak);
+        return String.join(", ", parts);
     }
 
     private long bound() {

@@ -1,0 +1,112 @@
+package dev.tribunal.mlflow;
+
+import dev.tribunal.TestSecurity;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * An application traced with {@code @mlflow.trace}, its tracking URI at Tribunal: MLflow's exporter sends each ended span
+ * to {@code /v1/traces} with {@code x-mlflow-experiment-id}, and at the root's end StartTraceV3 with the trace info.
+ * Either may arrive first; the trace ends up whole either way.
+ */
+@QuarkusTest
+class MlflowTracingTest {
+
+    private static final Instant START = Instant.parse("2026-12-02T09:00:00Z");
+
+    /** The root span as MLflow's exporter sends it (OTLP/JSON here; the exporter sends protobuf). */
+    private static void exportRoot(String key, String hex, String experiment) {
+        long start = START.getEpochSecond() * 1_000_000_000L;
+        String body = """
+                {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "qa-app"}}]},
+                  "scopeSpans": [{"scope": {"name": "mlflow.tracing"}, "spans": [{
+                    "traceId": "%s", "spanId": "00f067aa0ba902b7", "name": "predict", "kind": 1,
+                    "startTimeUnixNano": "%d", "endTimeUnixNano": "%d", "status": {"code": 1},
+                    "attributes": [
+                      {"key": "mlflow.traceRequestId", "value": {"stringValue": "\\"tr-%s\\""}},
+                      {"key": "mlflow.spanType", "value": {"stringValue": "\\"CHAIN\\""}},
+                      {"key": "mlflow.spanInputs", "value": {"stringValue": "{\\"question\\": \\"What is the capital of France? %s\\"}"}},
+                      {"key": "mlflow.spanOutputs", "value": {"stringValue": "\\"Paris is the capital of France.\\""}}
+                    ]}]}]}]}""".formatted(hex, start, start + 1_500_000_000L, hex, "x".repeat(1200));
+        given().header("Authorization", "Bearer " + key).header("x-mlflow-experiment-id", experiment).contentType(ContentType.JSON)
+                .body(body).post("/v1/traces").then().statusCode(200);
+    }
+
+    /** StartTraceV3 as MLflow's client sends it; the previews are cut as the client cuts them. */
+    private static JsonPath startTrace(String key, String hex, String experiment) {
+        String body = """
+                {"trace": {"trace_info": {"trace_id": "tr-%s",
+                  "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "%s"}},
+                  "request_preview": "{\\"question\\": \\"What is the capital of France? xxxx",
+                  "response_preview": "\\"Paris is the capital of France.\\"",
+                  "request_time": "2026-12-02T09:00:00Z", "execution_duration": "1.500s", "state": "OK",
+                  "trace_metadata": {"mlflow.trace_schema.version": "3", "mlflow.traceInputs": "{\\"question\\": ...}", "mlflow.user": "ana"},
+                  "tags": {"mlflow.traceName": "predict", "mlflow.artifactLocation": "mlflow-artifacts:/0/traces/tr-%s/artifacts"}}}}"""
+                .formatted(hex, experiment, hex);
+        return given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON).body(body)
+                .post("/api/3.0/mlflow/traces").then().statusCode(200).contentType(ContentType.JSON).extract().jsonPath();
+    }
+
+    private static void assertWhole(String traceId, String experiment) {
+        JsonPath trace = given().get("/api/traces/" + traceId).then().statusCode(200).extract().jsonPath();
+        // the root span's whole request, not the preview's first characters
+        assertEquals("What is the capital of France? " + "x".repeat(1200), trace.getString("inputs.question"));
+        assertEquals("Paris is the capital of France.", trace.getString("outputs"));
+        assertEquals("OK", trace.getString("state"));
+        assertEquals(1500, trace.getInt("execution_duration_ms"));
+        assertEquals("predict", trace.getString("tags.'mlflow.traceName'"));
+        assertEquals("ana", trace.getString("metadata.'mlflow.user'"));
+        JsonPath info = given().get("/api/3.0/mlflow/traces/" + traceId).then().statusCode(200).extract().jsonPath();
+        assertEquals(experiment, info.getString("trace.trace_info.trace_location.mlflow_experiment.experiment_id"));
+        assertEquals("TRACKING_STORE", info.getString("trace.trace_info.tags.'mlflow.trace.spansLocation'"));
+        assertEquals(1, given().queryParam("trace_ids", traceId).get("/api/3.0/mlflow/traces/batchGet").then().statusCode(200)
+                .extract().jsonPath().getList("traces[0].spans").size());
+    }
+
+    @Test
+    void spansThenTraceInfo() {
+        String key = TestSecurity.key("mlflow-app-1", "ingest");
+        String hex = HexFormat.of().formatHex(UUID.randomUUID().toString().replace("-", "").getBytes(), 0, 16);
+        exportRoot(key, hex, "7");
+        JsonPath answer = startTrace(key, hex, "7");
+        assertEquals("tr-" + hex, answer.getString("trace.trace_info.trace_id"));
+        assertEquals("TRACKING_STORE", answer.getString("trace.trace_info.tags.'mlflow.trace.spansLocation'"));
+        assertWhole("tr-" + hex, "7");
+    }
+
+    @Test
+    void traceInfoThenSpans() {
+        String key = TestSecurity.key("mlflow-app-2", "ingest");
+        String hex = HexFormat.of().formatHex(UUID.randomUUID().toString().replace("-", "").getBytes(), 0, 16);
+        startTrace(key, hex, "0");
+        exportRoot(key, hex, "0");
+        assertWhole("tr-" + hex, "0");
+    }
+
+    @Test
+    void startTraceNeedsTheIngestRoleAndATraceInfo() {
+        String reader = TestSecurity.key("mlflow-reader", "read");
+        given().header("Authorization", "Bearer " + reader).contentType(ContentType.JSON).body("{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-x\"}}}")
+                .post("/api/3.0/mlflow/traces").then().statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+        String key = TestSecurity.key("mlflow-app-3", "ingest");
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON).body("{\"trace_info\": {}}")
+                .post("/api/3.0/mlflow/traces").then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON)
+                .body("{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-y\", \"execution_duration\": \"soon\"}}}")
+                .post("/api/3.0/mlflow/traces").then().statusCode(400);
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON)
+                .body("{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-z\", \"state\": \"DONE\"}}}")
+                .post("/api/3.0/mlflow/traces").then().statusCode(400);
+        assertEquals(404, given().get("/api/traces/tr-y").then().extract().statusCode(), "nothing written by a refused call");
+    }
+}
