@@ -79,7 +79,15 @@ final class MlflowTraceFilter {
             case "timestamp_ms", "timestamp" -> number("t.request_time", op,
                     Instant.ofEpochMilli(millis(value, field)).atOffset(ZoneOffset.UTC), field, params);
             case "execution_time_ms", "execution_duration_ms" -> number("t.execution_duration_ms", op, millis(value, field), field, params);
-            case "run_id" -> text("t.metadata ->> 'mlflow.sourceRun'", op, value, field, params);
+            case "run_id" -> {
+                if (!"=".equals(op) || !(value instanceof String run)) {
+                    throw refuse(field + " compares with = and a quoted run id");
+                }
+                // the run that made the trace, or one it was linked to (traces/link-to-run)
+                String p = param(params, run);
+                yield "(t.metadata ->> 'mlflow.sourceRun' = " + p + " or exists (select 1 from trace_run_link l where l.run_id = " + p
+                        + " and l.trace_id = t.trace_id))";
+            }
             case "name" -> text("t.tags ->> 'mlflow.traceName'", op, value, field, params);
             case "trace_id", "request_id" -> text("t.trace_id", op, value, field, params);
             default -> throw refuse("Tribunal cannot filter traces on '" + field + "'; it filters on tags.<key>, metadata.<key>, status, "

@@ -136,6 +136,15 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
                 .replaceWithVoid();
     }
 
+    /** Links these traces to an MLflow run (those that exist; a link made before stays); how many exist. */
+    Uni<Integer> linkToRun(String runId, List<String> traceIds) {
+        return pool.preparedQuery("with found as (select trace_id from trace where trace_id = any($2)), "
+                        + "linked as (insert into trace_run_link (run_id, trace_id) select $1, trace_id from found on conflict do nothing) "
+                        + "select count(*) as n from found")
+                .execute(Tuple.of(runId, traceIds.toArray(String[]::new)))
+                .map(rows -> rows.iterator().next().getLong("n").intValue());
+    }
+
     /** Those of these traces whose tags hold every one of {@code tags} (GIN-indexed containment). */
     Uni<Set<String>> withTags(Collection<String> traceIds, Map<String, String> tags) {
         return pool.preparedQuery("select trace_id from trace where trace_id = any($1) and tags @> cast($2::text as jsonb)")

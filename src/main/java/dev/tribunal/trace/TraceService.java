@@ -382,6 +382,19 @@ public class TraceService {
         return map;
     }
 
+    /** MLflow's traces/link-to-run: the traces (up to 100) are found by {@code attribute.run_id = '<run>'} from then on. */
+    public Uni<Void> linkToRun(String runId, List<String> traceIds) {
+        dev.tribunal.system.InvalidRequestException.require(runId != null && !runId.isBlank() && runId.length() <= 32,
+                "run_id is required (at most 32 characters)");
+        dev.tribunal.system.InvalidRequestException.require(traceIds != null && !traceIds.isEmpty() && traceIds.size() <= 100,
+                "trace_ids must name 1 to 100 traces");
+        return traces.linkToRun(runId, traceIds).invoke(found -> {
+            if (found == 0) {
+                throw new dev.tribunal.system.ResourceNotFoundException("None of the trace_ids names a trace");
+            }
+        }).replaceWithVoid();
+    }
+
     /** MLflow's default page of a trace search, and the most one answer holds. */
     static final int SEARCH_DEFAULT = 100;
     static final int SEARCH_MAX = 500;
