@@ -68,6 +68,7 @@ public class MlflowRuns {
 
     /** {@code {"experiment_id": "..."}} of a new experiment; a name already taken is refused (409 RESOURCE_ALREADY_EXISTS). */
     Uni<ObjectNode> createExperiment(JsonNode body) {
+        requireObject(body);
         String name = text(body, "name");
         InvalidRequestException.require(name != null && !name.isBlank() && name.length() <= 500, "name is required (at most 500 characters)");
         long now = Times.now().toEpochMilli();
@@ -103,6 +104,7 @@ public class MlflowRuns {
 
     /** runs/create: {@code {"run": {...}}}; experiment "0" unless another (existing) is named. */
     Uni<ObjectNode> createRun(JsonNode body, String createdBy) {
+        requireObject(body);
         String experiment = text(body, "experiment_id");
         String experimentId = experiment == null || experiment.isBlank() ? "0" : experiment;
         Map<String, String> tags = keyValues(body.path("tags"), "tags");
@@ -152,6 +154,7 @@ public class MlflowRuns {
 
     /** runs/update: status, end time, name; {@code {"run_info": {...}}}. */
     Uni<ObjectNode> updateRun(JsonNode body) {
+        requireObject(body);
         String runId = runId(body);
         String status = text(body, "status");
         InvalidRequestException.require(status == null || STATUSES.contains(status), "status must be one of " + STATUSES + ", not '" + status + "'");
@@ -171,6 +174,7 @@ public class MlflowRuns {
 
     /** runs/set-tag. */
     Uni<ObjectNode> setTag(JsonNode body) {
+        requireObject(body);
         String key = text(body, "key");
         InvalidRequestException.require(key != null && !key.isBlank(), "key is required");
         return merge(runId(body), Map.of(key, textOr(body, "value", "")), Map.of(), List.of(), NODES.arrayNode());
@@ -178,6 +182,7 @@ public class MlflowRuns {
 
     /** runs/log-batch: metrics (the value may be "NaN" or "Infinity", as proto JSON writes them), params and tags. */
     Uni<ObjectNode> logBatch(JsonNode body) {
+        requireObject(body);
         String runId = runId(body);
         List<Object[]> metrics = new ArrayList<>();
         for (JsonNode m : array(body.path("metrics"), "metrics")) {
@@ -191,6 +196,7 @@ public class MlflowRuns {
 
     /** runs/log-inputs: datasets kept as sent. */
     Uni<ObjectNode> logInputs(JsonNode body) {
+        requireObject(body);
         ArrayNode datasets = NODES.arrayNode();
         array(body.path("datasets"), "datasets").forEach(datasets::add);
         return merge(runId(body), Map.of(), Map.of(), List.of(), datasets);
@@ -259,6 +265,10 @@ public class MlflowRuns {
     }
 
     // --- reading MLflow's proto JSON
+
+    private static void requireObject(JsonNode body) {
+        InvalidRequestException.require(body != null && body.isObject(), "The body must be a JSON object (MLflow's request message)");
+    }
 
     private static String runId(JsonNode body) {
         String id = text(body, "run_id");
