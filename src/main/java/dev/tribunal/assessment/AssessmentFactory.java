@@ -49,6 +49,10 @@ public final class AssessmentFactory {
         if (source.type() != AssessmentSourceType.HUMAN || !caller.authenticated()) {
             return source;
         }
+        if (caller.client() && !AssessmentSource.DEFAULT_ID.equals(source.id())) {
+            // an evaluation client logs what its data says people expect, in their names; the key stays in tribunal.logged_by
+            return source;
+        }
         PermissionDeniedException.require(AssessmentSource.DEFAULT_ID.equals(source.id()) || source.id().equals(caller.name()),
                 "HUMAN assessments are recorded in the name of the key that writes them ('" + caller.name() + "'); source_id '"
                         + source.id() + "' names someone else");
@@ -174,10 +178,9 @@ public final class AssessmentFactory {
                     "expectation.serialized_value.serialization_format must be JSON_FORMAT");
             InvalidRequestException.require(serialized.value() != null, "expectation.serialized_value.value is required");
             value = Json.parseClientJson(serialized.value(), "expectation.serialized_value.value");
-            InvalidRequestException.require(!value.isNull(), "An expectation needs a value; it is null");
         }
-        InvalidRequestException.require(value != null, "An expectation needs a value; it has none");
-        a.valueJson = Json.write(value);
+        // MLflow accepts an expectation without a value (log_expectation(value=None)), and so does Tribunal
+        a.valueJson = value == null ? null : Json.write(value);
         a.error(null);
     }
 

@@ -190,6 +190,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             + "order by a.create_time, a.assessment_id";
     private static final String REFERENCES = "select a.trace_id, " + LABEL + " from assessment a "
             + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
+            + "and a.value is not null "
             + "order by a.create_time, a.assessment_id";
     /**
      * Names judges have given verdicts under, each with the traces whose valid verdict of a judge (not an error) has a

@@ -84,8 +84,16 @@ public final class AssessmentRows {
         return connection.preparedQuery(EXPECTATIONS).execute(Tuple.of(traceIds.toArray(String[]::new)))
                 .map(rows -> {
                     Map<String, Map<String, JsonNode>> byTrace = new HashMap<>();
-                    rows.forEach(row -> byTrace.computeIfAbsent(row.getString("trace_id"), k -> new HashMap<>())
-                            .put(row.getString("name"), Json.read(row.getString("value"))));
+                    rows.forEach(row -> {
+                        Map<String, JsonNode> ofTrace = byTrace.computeIfAbsent(row.getString("trace_id"), k -> new HashMap<>());
+                        JsonNode value = Json.read(row.getString("value"));
+                        // an expectation logged without a value (MLflow's log_expectation(value=None)) withdraws the name
+                        if (value == null) {
+                            ofTrace.remove(row.getString("name"));
+                        } else {
+                            ofTrace.put(row.getString("name"), value);
+                        }
+                    });
                     return byTrace;
                 });
     }

@@ -25,8 +25,11 @@ import java.util.List;
 @RolesAllowed(Roles.ADMIN)
 public class AdminKeyResource {
 
-    /** A key to create: its name and roles. */
-    public record CreateKeyRequest(String name, List<String> roles) {
+    /**
+     * A key to create: its name and roles; {@code client: true} for an evaluation client (MLflow's evaluate, a CI job),
+     * which may log HUMAN assessments in the names its data gives, recorded with the key.
+     */
+    public record CreateKeyRequest(String name, List<String> roles, Boolean client) {
     }
 
     private final ApiKeys keys;
@@ -40,7 +43,7 @@ public class AdminKeyResource {
     @POST
     public Uni<Response> create(CreateKeyRequest request) {
         dev.tribunal.system.InvalidRequestException.require(request != null, "The body must be {\"name\": ..., \"roles\": [...]}");
-        return keys.create(request.name(), request.roles(), Caller.of(identity).name())
+        return keys.create(request.name(), request.roles(), Boolean.TRUE.equals(request.client()), Caller.of(identity).name())
                 .map(created -> Response.status(201).entity(created).build());
     }
 

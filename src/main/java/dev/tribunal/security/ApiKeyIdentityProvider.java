@@ -47,7 +47,8 @@ class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationReq
                     QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                             .setPrincipal(new QuarkusPrincipal(holder.name()))
                             .addRoles(holder.roles())
-                            .addAttribute(ApiKeyMechanism.API_KEY, Boolean.TRUE);
+                            .addAttribute(ApiKeyMechanism.API_KEY, Boolean.TRUE)
+                            .addAttribute(Caller.CLIENT, holder.client());
                     if (request.viaCookie()) {
                         identity.addAttribute(ApiKeyMechanism.SESSION, request.key());
                     }

@@ -35,15 +35,16 @@ import java.util.regex.Pattern;
 public class ApiKeys {
 
     /** A key's holder: the key's name (or {@code bootstrap}) and its effective roles. */
-    public record Holder(String name, Set<String> roles) {
+    /** @param client an evaluation client: may log HUMAN assessments in the names its data gives */
+    public record Holder(String name, Set<String> roles, boolean client) {
     }
 
     /** A key as listed: never the key itself. */
-    public record KeyView(String name, String keyPrefix, List<String> roles, java.time.Instant createdAt, String createdBy) {
+    public record KeyView(String name, String keyPrefix, List<String> roles, boolean client, java.time.Instant createdAt, String createdBy) {
     }
 
     /** A new key, returned once. */
-    public record CreatedKeyView(String name, String key, List<String> roles) {
+    public record CreatedKeyView(String name, String key, List<String> roles, boolean client) {
     }
 
     static final String BOOTSTRAP = "bootstrap";
@@ -83,16 +84,17 @@ public class ApiKeys {
     Uni<Optional<Holder>> holderOfHash(String hash) {
         if (bootstrapHash.isPresent() && MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
                 bootstrapHash.get().getBytes(StandardCharsets.US_ASCII))) {
-            return Uni.createFrom().item(Optional.of(new Holder(BOOTSTRAP, Roles.effective(List.of(Roles.ADMIN)))));
+            return Uni.createFrom().item(Optional.of(new Holder(BOOTSTRAP, Roles.effective(List.of(Roles.ADMIN)), false)));
         }
-        return pool.preparedQuery("select name, roles from api_key where key_hash = $1")
+        return pool.preparedQuery("select name, roles, client from api_key where key_hash = $1")
                 .execute(Tuple.of(hash))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         return Optional.empty();
                     }
                     Row row = rows.iterator().next();
-                    return Optional.of(new Holder(row.getString("name"), Roles.effective(Arrays.asList(row.getArrayOfStrings("roles")))));
+                    return Optional.of(new Holder(row.getString("name"), Roles.effective(Arrays.asList(row.getArrayOfStrings("roles"))),
+                            Boolean.TRUE.equals(row.getBoolean("client"))));
                 });
     }
 
@@ -101,6 +103,11 @@ public class ApiKeys {
     }
 
     public Uni<CreatedKeyView> create(String name, List<String> roles, String createdBy) {
+        return create(name, roles, false, createdBy);
+    }
+
+    /** @param client an evaluation client's key: see {@link Holder#client()} */
+    public Uni<CreatedKeyView> create(String name, List<String> roles, boolean client, String createdBy) {
         InvalidRequestException.require(name != null && NAME.matcher(name).matches(),
                 "'name' must be 1 to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
         InvalidRequestException.require(name == null || !RESERVED.contains(name.toLowerCase(java.util.Locale.ROOT)),
@@ -110,16 +117,16 @@ public class ApiKeys {
         InvalidRequestException.require(unknown.isEmpty(), "Unknown roles " + unknown + "; roles are " + Roles.ALL);
         String key = newSecret("trb_");
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(roles));
-        return pool.preparedQuery("insert into api_key (name, key_hash, key_prefix, roles, created_at, created_by) "
-                        + "values ($1, $2, $3, $4, $5, $6) on conflict (name) do nothing")
-                .execute(Tuple.of(name, sha256Hex(key), key.substring(0, 8), distinct.toArray(String[]::new),
-                        Times.now().atOffset(ZoneOffset.UTC), createdBy))
+        return pool.preparedQuery("insert into api_key (name, key_hash, key_prefix, roles, created_at, created_by, client) "
+                        + "values ($1, $2, $3, $4, $5, $6, $7) on conflict (name) do nothing")
+                .execute(Tuple.tuple(Arrays.asList(name, sha256Hex(key), key.substring(0, 8), distinct.toArray(String[]::new),
+                        Times.now().atOffset(ZoneOffset.UTC), createdBy, client)))
                 .map(rows -> {
                     if (rows.rowCount() == 0) {
                         throw new ConflictException("A key named '" + name + "' exists; revoke it first or choose another name");
                     }
-                    LOG.infof("API key '%s' with roles %s created by %s", name, distinct, createdBy);
-                    return new CreatedKeyView(name, key, distinct);
+                    LOG.infof("API key '%s' with roles %s%s created by %s", name, distinct, client ? " (an evaluation client)" : "", createdBy);
+                    return new CreatedKeyView(name, key, distinct, client);
                 });
     }
 
@@ -129,14 +136,15 @@ public class ApiKeys {
      */
     public Uni<Page<KeyView>> list(PageToken after, Integer maxResults) {
         int limit = PageToken.maxResults(maxResults);
-        String sql = "select name, key_prefix, roles, created_at, created_by from api_key"
+        String sql = "select name, key_prefix, roles, client, created_at, created_by from api_key"
                 + (after == null ? "" : " where (created_at, name) < ($1, $2)")
                 + " order by created_at desc, name desc limit " + (limit + 1);
         return pool.preparedQuery(sql).execute(after == null ? Tuple.tuple() : Tuple.of(after.time().atOffset(ZoneOffset.UTC), after.id()))
                 .map(rows -> {
                     List<KeyView> keys = new ArrayList<>();
                     rows.forEach(row -> keys.add(new KeyView(row.getString("name"), row.getString("key_prefix"),
-                            Arrays.asList(row.getArrayOfStrings("roles")), row.getOffsetDateTime("created_at").toInstant(),
+                            Arrays.asList(row.getArrayOfStrings("roles")), Boolean.TRUE.equals(row.getBoolean("client")),
+                            row.getOffsetDateTime("created_at").toInstant(),
                             row.getString("created_by"))));
                     return Page.of(keys, limit, key -> new PageToken(key.createdAt(), key.name()));
                 });

@@ -200,6 +200,17 @@ class MlflowAssessmentApiTest {
     }
 
     @Test
+    void anExpectationWithoutAValueIsKeptAsMlflowKeepsIt() {
+        // log_expectation(name, value=None) sends "value": null; a proto without the field sends {}
+        String trace = newTrace();
+        create(trace, "{\"assessment_name\": \"expected_response\", \"expectation\": {\"value\": null}}").statusCode(200)
+                .body("assessment.expectation", org.hamcrest.Matchers.anEmptyMap());
+        create(trace, "{\"assessment_name\": \"expected_facts\", \"expectation\": {}}").statusCode(200)
+                .body("assessment.expectation", org.hamcrest.Matchers.anEmptyMap());
+        assertEquals(2, assessmentCount(trace));
+    }
+
+    @Test
     void exactlyOneOfFeedbackOrExpectation() {
         String trace = newTrace();
         assertInvalid(create(trace, "{\"assessment_name\": \"x\"}"), "neither");
@@ -220,8 +231,6 @@ class MlflowAssessmentApiTest {
         String trace = newTrace();
         assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {\"value\": \"a\", \"error\": {\"error_code\": \"E\"}}}"), "error");
         assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {\"value\": \"a\"}, \"error\": {\"error_code\": \"E\"}}"), "error");
-        assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {}}"), "needs a value");
-        assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {\"value\": null}}"), "needs a value");
         assertInvalid(create(trace, "{\"expectation\": {\"value\": \"a\"}}"), "assessment_name");
         assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {\"serialized_value\": {\"serialization_format\": \"PICKLE\", \"value\": \"1\"}}}"), "JSON_FORMAT");
         assertInvalid(create(trace, "{\"assessment_name\": \"x\", \"expectation\": {\"serialized_value\": {\"serialization_format\": \"JSON_FORMAT\", \"value\": \"{not json\"}}}"), "not valid JSON");

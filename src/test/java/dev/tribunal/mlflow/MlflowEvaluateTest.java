@@ -113,6 +113,35 @@ class MlflowEvaluateTest {
     }
 
     @Test
+    void anEvaluationClientLogsExpectationsInTheNamesItsDataGives() {
+        String trace = "tr-" + HexFormat.of().formatHex(UUID.randomUUID().toString().replace("-", "").getBytes(), 0, 16);
+        given().contentType(ContentType.JSON).body("{\"traces\": [{\"trace_id\": \"" + trace + "\", \"inputs\": \"q\", \"outputs\": \"a\"}]}")
+                .post("/api/traces").then().statusCode(200);
+        // evaluate logs each row's expectations as HUMAN under the operating-system user
+        String expectation = "{\"assessment\": {\"assessment_name\": \"expected_response\", \"trace_id\": \"" + trace + "\", "
+                + "\"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"ana\"}, \"expectation\": {\"value\": \"a\"}}}";
+        String person = TestSecurity.key("mlflow-person", "read", "ingest", "annotate", "judge");
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.JSON).body(expectation)
+                .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+
+        given().delete("/api/admin/keys/mlflow-ci");
+        JsonPath created = given().contentType(ContentType.JSON).body("{\"name\": \"mlflow-ci\", \"roles\": [\"read\", \"ingest\", \"annotate\", "
+                + "\"judge\"], \"client\": true}").post("/api/admin/keys").then().statusCode(201).extract().jsonPath();
+        assertEquals(Boolean.TRUE, created.get("client"));
+        JsonPath logged = given().header("Authorization", "Bearer " + created.getString("key")).contentType(ContentType.JSON).body(expectation)
+                .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(200).extract().jsonPath();
+        assertEquals("ana", logged.getString("assessment.source.source_id"));
+        assertEquals("mlflow-ci", logged.getString("assessment.metadata.'tribunal.logged_by'"), "the key stays on record");
+        // a scorer's feedback without a source: CODE, "default"
+        given().header("Authorization", "Bearer " + created.getString("key")).contentType(ContentType.JSON)
+                .body("{\"assessment\": {\"assessment_name\": \"is_concise\", \"trace_id\": \"" + trace + "\", \"feedback\": {\"value\": true}}}")
+                .post("/api/3.0/mlflow/traces/" + trace + "/assessments").then().statusCode(200)
+                .body("assessment.source.source_type", equalTo("CODE"));
+        assertEquals(Boolean.TRUE, given().get("/api/admin/keys").then().statusCode(200).extract().jsonPath()
+                .get("keys.find { it.name == 'mlflow-ci' }.client"));
+    }
+
+    @Test
     void setExperimentFindsOrCreatesIt() {
         assertEquals("0", client().queryParam("experiment_name", "Default").get("/api/2.0/mlflow/experiments/get-by-name").then().statusCode(200)
                 .extract().path("experiment.experiment_id"));
