@@ -73,8 +73,13 @@ public class Assessment {
 
     public boolean valid = true;
 
+    /** The Tribunal judge run that made it; null for one logged through the API. */
     @Column(name = "run_id")
     public String runId;
+
+    /** The MLflow run an MLflow client logged it for (its run_id, or metadata mlflow.assessment.sourceRunId). */
+    @Column(name = "mlflow_run_id")
+    public String mlflowRunId;
 
     /** The judge task whose result this is: set by Tribunal's runs only, never through the API. */
     @Column(name = "task_id", insertable = false, updatable = false)

@@ -104,7 +104,7 @@ public final class AssessmentFactory {
         metadata.put(LOGGED_BY_KEY, caller.name());
         metadata.remove(UPDATED_BY_KEY);
         a.metadataJson = Json.write(metadata);
-        a.runId = runId(view.runId() != null ? view.runId() : metadata.get(SOURCE_RUN_ID_KEY));
+        a.mlflowRunId = runId(view.runId() != null ? view.runId() : metadata.get(SOURCE_RUN_ID_KEY));
         a.overrides = view.overrides() == null || view.overrides().isEmpty() ? null : view.overrides();
         a.valid = true;
         Instant now = Times.now();

@@ -5,6 +5,8 @@ import dev.tribunal.system.PageToken;
 /**
  * Filters of {@code GET /api/assessments}; null means "any".
  *
+ * @param runId        a Tribunal judge run's results
+ * @param mlflowRunId  what MLflow clients logged for an MLflow run (its run_id, or mlflow.assessment.sourceRunId)
  * @param maxAgreement only verdicts of several samples or jury members whose agreement is at most this share
  * @param includeChallengers whether a sweep's challengers' assessments ({@code tribunal.role: challenger}) are listed too;
  *                           consumers of verdicts never see them unless they ask
@@ -15,6 +17,7 @@ public record AssessmentQuery(
         AssessmentSourceType sourceType,
         String sourceId,
         String runId,
+        String mlflowRunId,
         Boolean valid,
         Boolean hasError,
         Double maxAgreement,

@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
 public class AssessmentRepository implements PanacheRepositoryBase<Assessment, String> {
 
     private static final String COLUMNS = "assessment_id, trace_id, span_id, name, kind, error_code, source_type, source_id, create_time, "
-            + "last_update_time, overrides, valid, run_id, task_id";
+            + "last_update_time, overrides, valid, run_id, mlflow_run_id, task_id";
     /** The characters JSON escapes in a text: a control character (as up to 6 bytes), a quote, a backslash. */
     private static final String TEXT_ESCAPES = "'[\\x01-\\x1f\"\\\\]'";
     /**
@@ -103,6 +103,9 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         }
         if (query.sourceId() != null) {
             where.add("source_id = " + param(params, query.sourceId()));
+        }
+        if (query.mlflowRunId() != null) {
+            where.add("mlflow_run_id = " + param(params, query.mlflowRunId()));
         }
         if (query.runId() != null) {
             where.add("run_id = " + param(params, query.runId()));
@@ -379,6 +382,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
         a.overrides = row.getString("overrides");
         a.valid = row.getBoolean("valid");
         a.runId = row.getString("run_id");
+        a.mlflowRunId = row.getString("mlflow_run_id");
         a.taskId = row.getUUID("task_id");
         return a;
     }

@@ -39,6 +39,7 @@ public class AssessmentResource {
                                         @RestQuery("source_type") String sourceType,
                                         @RestQuery("source_id") String sourceId,
                                         @RestQuery("run_id") String runId,
+                                        @RestQuery("mlflow_run_id") String mlflowRunId,
                                         @RestQuery("valid") String valid,
                                         @RestQuery("has_error") String hasError,
                                         @RestQuery("max_agreement") String maxAgreement,
@@ -47,7 +48,7 @@ public class AssessmentResource {
                                         @RestQuery("max_results") String maxResults) {
         AssessmentQuery query = new AssessmentQuery(traceId, name,
                 sourceType == null ? null : AssessmentSourceType.parse(sourceType, null),
-                sourceId, runId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"),
+                sourceId, runId, mlflowRunId, QueryParams.bool(valid, "valid"), QueryParams.bool(hasError, "has_error"),
                 QueryParams.share(maxAgreement, "max_agreement"),
                 Boolean.TRUE.equals(QueryParams.bool(includeChallengers, "include_challengers")), PageToken.decode(pageToken));
         return service.search(query, QueryParams.integer(maxResults, "max_results"))

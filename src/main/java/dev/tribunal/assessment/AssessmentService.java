@@ -222,11 +222,11 @@ public class AssessmentService {
 
     /** A run's results are written by the run: no client logs one in its name. */
     private Uni<Void> requireNotARunsId(Assessment assessment) {
-        if (assessment.runId == null) {
+        if (assessment.mlflowRunId == null) {
             return Uni.createFrom().voidItem();
         }
-        return runs.exists(assessment.runId)
-                .invoke(exists -> InvalidRequestException.require(!exists, "run_id '" + assessment.runId
+        return runs.exists(assessment.mlflowRunId)
+                .invoke(exists -> InvalidRequestException.require(!exists, "run_id '" + assessment.mlflowRunId
                         + "' names one of Tribunal's judge runs; its results are written by the run itself"))
                 .replaceWithVoid();
     }

@@ -92,6 +92,6 @@ public record AssessmentView(
         return new AssessmentView(a.id, a.name, a.traceId, a.spanId,
                 new SourceView(a.sourceType.name(), a.sourceId),
                 a.createTime, a.lastUpdateTime, feedback, expectation, a.rationale, null,
-                a.metadataJson == null ? null : Json.readStringMap(a.metadataJson), a.overrides, a.valid, a.runId, truncated);
+                a.metadataJson == null ? null : Json.readStringMap(a.metadataJson), a.overrides, a.valid, a.runId != null ? a.runId : a.mlflowRunId, truncated);
     }
 }

@@ -40,7 +40,10 @@ class AssessmentListTest {
         assertIds(given().queryParam("name", name).queryParam("trace_id", trace), human, judge);
         assertIds(given().queryParam("name", name).queryParam("source_type", "llm_judge"), failed, judge);
         assertIds(given().queryParam("name", name).queryParam("source_id", "local:/llama3"), failed);
-        assertIds(given().queryParam("run_id", runId), failed, judge);
+        // logged by MLflow clients for an MLflow run: found by mlflow_run_id, never among Tribunal's judge runs
+        assertIds(given().queryParam("mlflow_run_id", runId), failed, judge);
+        given().queryParam("run_id", runId).get("/api/assessments").then().statusCode(200)
+                .body("assessments", org.hamcrest.Matchers.empty());
         assertIds(given().queryParam("name", name).queryParam("valid", "false"), judge);
         assertIds(given().queryParam("name", name).queryParam("valid", "true"), human, failed);
         assertIds(given().queryParam("name", name).queryParam("has_error", "true"), failed);

@@ -95,6 +95,14 @@ class MlflowEvaluateTest {
         assertTrue(infos.stream().allMatch(t -> ((List<?>) t.get("assessments")).stream()
                 .anyMatch(a -> "is_concise".equals(((Map<?, ?>) a).get("assessment_name")))));
 
+        // MLflow's run and Tribunal's judge runs are apart: run_id filters judge runs, mlflow_run_id MLflow's
+        assertEquals(0, client().queryParam("run_id", run).get("/api/assessments").then().statusCode(200).extract().jsonPath()
+                .getList("assessments").size());
+        List<Map<String, Object>> scored = client().queryParam("mlflow_run_id", run).get("/api/assessments").then().statusCode(200).extract()
+                .jsonPath().getList("assessments");
+        assertEquals(3, scored.size());
+        assertTrue(scored.stream().allMatch(a -> run.equals(a.get("run_id"))), "MLflow reads its run back in run_id");
+
         JsonPath ended = post("runs/update", "{\"run_id\": \"" + run + "\", \"run_uuid\": \"" + run + "\", \"status\": \"FINISHED\", "
                 + "\"end_time\": " + (start + 9000) + "}");
         assertEquals("FINISHED", ended.getString("run_info.status"));
