@@ -189,7 +189,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             + "not " + AssessmentQuery.notChallenger("a.") + " as challenger "
             + "from assessment a "
             + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
-            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2)) "
+            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2) or a.mlflow_run_id = any($2)) "
             + "order by a.create_time, a.assessment_id";
     private static final String REFERENCES = "select a.trace_id, " + LABEL + " from assessment a "
             + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
@@ -255,7 +255,22 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
     public record JudgedName(String name, long compared) {
     }
 
-    /** The valid feedback of judges (LLM and code) under {@code name}, oldest first; of these runs only, unless none is named. */
+    /** The MLflow runs (at most {@code limit}, the latest first) whose clients logged assessments of this name. */
+    public Uni<List<String>> mlflowRunsOf(String name, int limit) {
+        return pool.preparedQuery("select mlflow_run_id from assessment where name = $1 and mlflow_run_id is not null "
+                        + "group by mlflow_run_id order by max(create_time) desc limit $2")
+                .execute(Tuple.of(name, limit))
+                .map(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getString("mlflow_run_id")));
+                    return ids;
+                });
+    }
+
+    /**
+     * The valid feedback of judges (LLM and code) under {@code name}, oldest first; of these runs only (Tribunal's judge
+     * runs or MLflow's evaluation runs), unless none is named.
+     */
     public Uni<List<Judgment>> judgments(String name, String[] runIds) {
         return pool.preparedQuery(JUDGMENTS).execute(Tuple.of(name, runIds))
                 .map(rows -> {

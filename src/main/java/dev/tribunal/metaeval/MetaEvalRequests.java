@@ -37,9 +37,12 @@ public final class MetaEvalRequests {
      * The report.
      *
      * @param judgesLeftOut judges found but not compared, beyond the most a report holds (absent when none)
+     * @param evaluationRuns the MLflow evaluation runs (mlflow.genai.evaluate) whose scorers logged assessments of this
+     *                       name, latest first (at most 20), with their metrics named {@code <name>/...}; their verdicts
+     *                       are among the judges compared (a request's {@code run_ids} may name them)
      */
     public record MetaEvalView(String name, Map<String, String> reference, int referenceTraces, List<JudgeReportView> judges,
-                               List<PairView> pairwise, Integer judgesLeftOut) {
+                               List<PairView> pairwise, Integer judgesLeftOut, List<dev.tribunal.mlflow.MlflowRuns.RunSummary> evaluationRuns) {
     }
 
     /**

@@ -72,7 +72,10 @@ public class MetaEvalService {
     private final TraceService traces;
     private final ApiConfig api;
 
-    MetaEvalService(AssessmentRepository assessments, TraceService traces, ApiConfig api) {
+    private final dev.tribunal.mlflow.MlflowRuns mlflowRuns;
+
+    MetaEvalService(AssessmentRepository assessments, TraceService traces, ApiConfig api, dev.tribunal.mlflow.MlflowRuns mlflowRuns) {
+        this.mlflowRuns = mlflowRuns;
         this.assessments = assessments;
         this.traces = traces;
         this.api = api;
@@ -130,8 +133,15 @@ public class MetaEvalService {
 
     public Uni<MetaEvalView> evaluate(MetaEvalRequest request) {
         Check check = check(request);
-        return load(request, check).map(data -> report(request, check, data));
+        return load(request, check).map(data -> report(request, check, data))
+                .chain(view -> assessments.mlflowRunsOf(request.name(), EVALUATION_RUNS_SHOWN)
+                        .chain(ids -> mlflowRuns.summaries(ids, request.name() + "/"))
+                        .map(runs -> new MetaEvalView(view.name(), view.reference(), view.referenceTraces(), view.judges(), view.pairwise(),
+                                view.judgesLeftOut(), runs)));
     }
+
+    /** MLflow evaluation runs a report lists. */
+    static final int EVALUATION_RUNS_SHOWN = 20;
 
     /**
      * A page of the traces where a judge and the reference differ, in the order the judge's verdicts were written: at
@@ -320,7 +330,7 @@ public class MetaEvalService {
         }
         Map<String, String> reference = Map.of(check.referenceKind() == AssessmentKind.FEEDBACK ? "human_feedback" : "expectation", check.referenceName());
         int leftOut = data.byJudge().size() - keys.size();
-        return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs, leftOut == 0 ? null : leftOut);
+        return new MetaEvalView(request.name(), reference, data.reference().size(), judges, pairs, leftOut == 0 ? null : leftOut, List.of());
     }
 
     private JudgeReportView judgeReport(MetaEvalRequest request, Check check, Data data, String key, Map<String, Judged> judged) {

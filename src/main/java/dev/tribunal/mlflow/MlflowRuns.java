@@ -264,6 +264,35 @@ public class MlflowRuns {
         return info;
     }
 
+    /** An MLflow run as the meta-evaluation lists it: its name, status and latest metrics whose key starts with a prefix. */
+    public record RunSummary(String runId, String runName, String status, Map<String, Object> metrics) {
+    }
+
+    /** The summaries of these runs (those that exist), with the metrics named {@code <prefix>...}. */
+    public Uni<List<RunSummary>> summaries(List<String> runIds, String prefix) {
+        if (runIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return pool.preparedQuery("select r.run_id, r.run_name, r.status, (select jsonb_object_agg(m.key, m.value) from (select distinct on "
+                        + "(key) key, case when value in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) then to_jsonb(value::text) "
+                        + "else to_jsonb(value) end as value from mlflow_metric where run_id = r.run_id "
+                        + "and left(key, length($2)) = $2 order by key, step desc, timestamp desc) m)::text as metrics "
+                        + "from mlflow_run r where r.run_id = any($1) order by r.start_time desc")
+                .execute(Tuple.of(runIds.toArray(String[]::new), prefix))
+                .map(rows -> {
+                    List<RunSummary> found = new ArrayList<>();
+                    rows.forEach(row -> {
+                        Map<String, Object> metrics = new java.util.TreeMap<>();
+                        JsonNode m = Json.read(row.getString("metrics"));
+                        if (m != null) {
+                            m.fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().asDouble()));
+                        }
+                        found.add(new RunSummary(row.getString("run_id"), row.getString("run_name"), row.getString("status"), metrics));
+                    });
+                    return found;
+                });
+    }
+
     // --- reading MLflow's proto JSON
 
     private static void requireObject(JsonNode body) {

@@ -103,6 +103,14 @@ class MlflowEvaluateTest {
         assertEquals(3, scored.size());
         assertTrue(scored.stream().allMatch(a -> run.equals(a.get("run_id"))), "MLflow reads its run back in run_id");
 
+        // the meta-evaluation shows the run's scorer among the judges, and the run's metrics
+        JsonPath report = client().queryParam("name", "is_concise").queryParam("human_feedback", "is_concise").queryParam("run_id", run)
+                .get("/api/meta-evaluations").then().statusCode(200).extract().jsonPath()
+                .using(new io.restassured.path.json.config.JsonPathConfig(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE));
+        assertEquals(3, report.getInt("judges.find { it.model == 'is_concise' }.coverage.judged"));
+        assertEquals(0.6666666666666666, report.getDouble("evaluation_runs.find { it.run_id == '" + run + "' }.metrics.'is_concise/mean'"), 1e-12);
+        assertEquals("eval-qa", report.getString("evaluation_runs.find { it.run_id == '" + run + "' }.run_name"));
+
         JsonPath ended = post("runs/update", "{\"run_id\": \"" + run + "\", \"run_uuid\": \"" + run + "\", \"status\": \"FINISHED\", "
                 + "\"end_time\": " + (start + 9000) + "}");
         assertEquals("FINISHED", ended.getString("run_info.status"));
