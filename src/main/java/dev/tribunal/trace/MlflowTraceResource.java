@@ -19,9 +19,11 @@ import org.jboss.resteasy.reactive.RestPath;
 public class MlflowTraceResource {
 
     private final TraceService service;
+    private final io.quarkus.security.identity.SecurityIdentity identity;
 
-    MlflowTraceResource(TraceService service) {
+    MlflowTraceResource(TraceService service, io.quarkus.security.identity.SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     /** MLflow's client asks for 10 at a time; more is refused. */
@@ -57,7 +59,7 @@ public class MlflowTraceResource {
     @Operation(summary = "Start (record) a trace's info (MLflow StartTraceV3), as MLflow's tracing exporter sends it when the root span "
             + "ends: merged into the trace its spans build over /v1/traces, in either order")
     public Uni<MlflowTraceView> start(com.fasterxml.jackson.databind.JsonNode body) {
-        return service.startTrace(body);
+        return service.startTrace(body, dev.tribunal.security.Caller.of(identity));
     }
 
     @jakarta.ws.rs.POST

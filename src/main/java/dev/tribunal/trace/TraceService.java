@@ -49,7 +49,11 @@ public class TraceService {
     private final AssessmentService assessments;
     private final ApiConfig api;
 
-    TraceService(TraceRepository traces, SpanRepository spans, AssessmentService assessments, ApiConfig api) {
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
+
+    TraceService(TraceRepository traces, SpanRepository spans, AssessmentService assessments, ApiConfig api,
+                 com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        this.mapper = mapper;
         this.traces = traces;
         this.spans = spans;
         this.assessments = assessments;
@@ -310,13 +314,14 @@ public class TraceService {
     }
 
     private static final String EXPERIMENT_KEY = MlflowTraceView.EXPERIMENT_KEY;
+    private static final org.jboss.logging.Logger LOG_MLFLOW = org.jboss.logging.Logger.getLogger(TraceService.class);
 
     /**
      * MLflow's StartTraceV3, which its tracing exporter sends when a trace's root span ends: the trace info merged into
      * the trace its spans build, in either order of arrival (see {@link TraceRepository#mergeInfo}). The answer is the
      * trace's info as stored, saying its spans are in the tracking store.
      */
-    public Uni<MlflowTraceView> startTrace(com.fasterxml.jackson.databind.JsonNode body) {
+    public Uni<MlflowTraceView> startTrace(com.fasterxml.jackson.databind.JsonNode body, dev.tribunal.security.Caller caller) {
         com.fasterxml.jackson.databind.JsonNode info = body == null ? null : body.path("trace").path("trace_info");
         dev.tribunal.system.InvalidRequestException.require(info != null && info.isObject(),
                 "The body must be {\"trace\": {\"trace_info\": {...}}} (MLflow StartTraceV3)");
@@ -354,9 +359,47 @@ public class TraceService {
             metadata.put(EXPERIMENT_KEY, experiment);
         }
         Map<String, String> tags = stringMap(info.path("tags"), "tags");
+        List<dev.tribunal.assessment.AssessmentView> logged = loggedDuringTheTrace(info.path("assessments"));
         return traces.mergeInfo(traceId, requestTime, duration, state, preview(info.path("request_preview")), preview(info.path("response_preview")),
                         Json.write(tags), Json.write(metadata))
+                .call(() -> logAll(traceId, logged, caller))
                 .chain(() -> mlflowTraceInfo(traceId, false));
+    }
+
+    /** The assessments an app logged on its active trace, sent with the trace info; read before anything is stored. */
+    private List<dev.tribunal.assessment.AssessmentView> loggedDuringTheTrace(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return List.of();
+        }
+        dev.tribunal.system.InvalidRequestException.require(node.isArray(), "trace_info.assessments must be a list");
+        List<dev.tribunal.assessment.AssessmentView> views = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode item : node) {
+            try {
+                views.add(mapper.treeToValue(item, dev.tribunal.assessment.AssessmentView.class));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                throw new dev.tribunal.system.InvalidRequestException("trace_info.assessments holds one that is not an MLflow assessment: "
+                        + e.getMessage());
+            }
+        }
+        return views;
+    }
+
+    /**
+     * Logs them one after the other, as if each had been sent on its own: one the key may not log (a HUMAN label from an
+     * ingest key, say) or that breaks MLflow's rules is left out with a warning, as MLflow's client only warns too.
+     */
+    private Uni<Void> logAll(String traceId, List<dev.tribunal.assessment.AssessmentView> views, dev.tribunal.security.Caller caller) {
+        Uni<Void> done = Uni.createFrom().voidItem();
+        for (dev.tribunal.assessment.AssessmentView view : views) {
+            done = done.chain(() -> assessments.create(traceId, view, caller)
+                    .onFailure(f -> f instanceof dev.tribunal.system.PermissionDeniedException || f instanceof dev.tribunal.system.InvalidRequestException)
+                    .recoverWithItem(f -> {
+                        LOG_MLFLOW.warnf("An assessment sent with trace %s's info was not logged: %s", traceId, f.getMessage());
+                        return null;
+                    })
+                    .replaceWithVoid());
+        }
+        return done;
     }
 
     /** A preview as the trace's request or response: its JSON when it is whole JSON, else the text itself. */
@@ -411,6 +454,19 @@ public class TraceService {
         long offset = searchOffset(r.pageToken());
         List<Object> params = new java.util.ArrayList<>();
         List<String> conditions = MlflowTraceFilter.parse(r.filter(), params);
+        List<String> experiments = new java.util.ArrayList<>();
+        if (r.locations() != null) {
+            r.locations().stream().filter(l -> l != null && l.mlflowExperiment() != null && l.mlflowExperiment().experimentId() != null)
+                    .forEach(l -> experiments.add(l.mlflowExperiment().experimentId()));
+        }
+        if (r.experimentIds() != null) {
+            experiments.addAll(r.experimentIds());
+        }
+        if (!experiments.isEmpty()) {
+            // a trace sent to no experiment in particular is in the default one, "0"
+            params.add(experiments.toArray(String[]::new));
+            conditions.add("coalesce(t.metadata ->> '" + EXPERIMENT_KEY + "', '0') = any($" + params.size() + ")");
+        }
         String orderBy = searchOrder(r.orderBy());
         return traces.search(conditions, params, orderBy, limit, offset).chain(ids -> {
             List<String> page = ids.size() > limit ? ids.subList(0, limit) : ids;

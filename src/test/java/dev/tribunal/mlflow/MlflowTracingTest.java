@@ -82,6 +82,22 @@ class MlflowTracingTest {
         assertEquals("tr-" + hex, answer.getString("trace.trace_info.trace_id"));
         assertEquals("TRACKING_STORE", answer.getString("trace.trace_info.tags.'mlflow.trace.spansLocation'"));
         assertWhole("tr-" + hex, "7");
+
+        // judged by a Tribunal run, it comes back through search_traces with the judge's verdict in its row
+        String traceId = "tr-" + hex;
+        given().contentType(ContentType.JSON).body("{\"assessment\": {\"assessment_name\": \"expected_response\", \"expectation\": "
+                + "{\"value\": \"Paris is the capital of France.\"}}}").post("/api/3.0/mlflow/traces/" + traceId + "/assessments").then().statusCode(200);
+        String run = dev.tribunal.run.RunTestSupport.startRun(java.util.List.of("exact_match"), java.util.List.of(traceId), null);
+        dev.tribunal.run.RunTestSupport.awaitCompleted(run, java.time.Duration.ofSeconds(60));
+        JsonPath found = given().contentType(ContentType.JSON).body("{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": "
+                + "{\"experiment_id\": \"7\"}}], \"filter\": \"attributes.trace_id = '" + traceId + "'\", \"max_results\": 100}")
+                .post("/api/3.0/mlflow/traces/search").then().statusCode(200).extract().jsonPath();
+        assertEquals(java.util.List.of(traceId), found.getList("traces.trace_id"));
+        assertEquals(Boolean.TRUE, found.get("traces[0].assessments.find { it.assessment_name == 'exact_match' }.feedback.value"));
+        // another experiment's search does not see it
+        assertEquals(java.util.List.of(), given().contentType(ContentType.JSON).body("{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", "
+                + "\"mlflow_experiment\": {\"experiment_id\": \"0\"}}], \"filter\": \"attributes.trace_id = '" + traceId + "'\"}")
+                .post("/api/3.0/mlflow/traces/search").then().statusCode(200).extract().jsonPath().getList("traces"));
     }
 
     @Test
@@ -91,6 +107,31 @@ class MlflowTracingTest {
         startTrace(key, hex, "0");
         exportRoot(key, hex, "0");
         assertWhole("tr-" + hex, "0");
+    }
+
+    @Test
+    void assessmentsLoggedDuringTheTraceComeWithItsInfo() {
+        String key = TestSecurity.key("mlflow-app-4", "ingest", "judge");
+        String hex = HexFormat.of().formatHex(UUID.randomUUID().toString().replace("-", "").getBytes(), 0, 16);
+        String body = """
+                {"trace": {"trace_info": {"trace_id": "tr-%s", "request_time": "2026-12-02T09:00:00Z", "execution_duration": "0.100s",
+                  "state": "OK", "request_preview": "\"hi\"", "response_preview": "\"hello\"",
+                  "assessments": [
+                    {"assessment_name": "polite", "trace_id": "tr-%s", "source": {"source_type": "CODE", "source_id": "polite_check"},
+                     "create_time": "2026-12-02T09:00:00.050Z", "last_update_time": "2026-12-02T09:00:00.050Z",
+                     "feedback": {"value": true}, "rationale": "Says hello.", "valid": true},
+                    {"assessment_name": "polite", "trace_id": "tr-%s", "source": {"source_type": "HUMAN", "source_id": "bob"},
+                     "feedback": {"value": false}}
+                  ]}}}""".formatted(hex, hex, hex);
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON).body(body).post("/api/3.0/mlflow/traces").then()
+                .statusCode(200)
+                // the app's own check is logged; a label in another person's name is not this key's to log, and is left out
+                .body("trace.trace_info.assessments.size()", equalTo(1))
+                .body("trace.trace_info.assessments[0].source.source_id", equalTo("polite_check"))
+                .body("trace.trace_info.assessments[0].rationale", equalTo("Says hello."));
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON)
+                .body("{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-" + hex + "\", \"assessments\": {\"not\": \"a list\"}}}}")
+                .post("/api/3.0/mlflow/traces").then().statusCode(400);
     }
 
     @Test
