@@ -115,7 +115,7 @@ class MlflowTracingTest {
         String hex = HexFormat.of().formatHex(UUID.randomUUID().toString().replace("-", "").getBytes(), 0, 16);
         String body = """
                 {"trace": {"trace_info": {"trace_id": "tr-%s", "request_time": "2026-12-02T09:00:00Z", "execution_duration": "0.100s",
-                  "state": "OK", "request_preview": "\"hi\"", "response_preview": "\"hello\"",
+                  "state": "OK", "request_preview": "\\"hi\\"", "response_preview": "\\"hello\\"",
                   "assessments": [
                     {"assessment_name": "polite", "trace_id": "tr-%s", "source": {"source_type": "CODE", "source_id": "polite_check"},
                      "create_time": "2026-12-02T09:00:00.050Z", "last_update_time": "2026-12-02T09:00:00.050Z",
