@@ -85,8 +85,9 @@ final class MlflowTraceFilter {
                 }
                 // the run that made the trace, or one it was linked to (traces/link-to-run)
                 String p = param(params, run);
-                yield "(t.metadata ->> 'mlflow.sourceRun' = " + p + " or exists (select 1 from trace_run_link l where l.run_id = " + p
-                        + " and l.trace_id = t.trace_id))";
+                // each by its index (an OR of the two would read every trace)
+                yield "t.trace_id in (select s.trace_id from trace s where s.metadata ->> 'mlflow.sourceRun' = " + p
+                        + " union select l.trace_id from trace_run_link l where l.run_id = " + p + ")";
             }
             case "name" -> text("t.tags ->> 'mlflow.traceName'", op, value, field, params);
             case "trace_id", "request_id" -> text("t.trace_id", op, value, field, params);

@@ -24,22 +24,39 @@ class MlflowTracingTest {
 
     private static final Instant START = Instant.parse("2026-12-02T09:00:00Z");
 
-    /** The root span as MLflow's exporter sends it (OTLP/JSON here; the exporter sends protobuf). */
+    private static io.opentelemetry.proto.common.v1.KeyValue attribute(String key, String json) {
+        return io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey(key)
+                .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(json)).build();
+    }
+
+    /**
+     * The root span as MLflow's exporter sends it: OTLP protobuf to /v1/traces, the experiment in x-mlflow-experiment-id,
+     * each MLflow attribute a string of JSON.
+     */
     private static void exportRoot(String key, String hex, String experiment) {
         long start = START.getEpochSecond() * 1_000_000_000L;
-        String body = """
-                {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "qa-app"}}]},
-                  "scopeSpans": [{"scope": {"name": "mlflow.tracing"}, "spans": [{
-                    "traceId": "%s", "spanId": "00f067aa0ba902b7", "name": "predict", "kind": 1,
-                    "startTimeUnixNano": "%d", "endTimeUnixNano": "%d", "status": {"code": 1},
-                    "attributes": [
-                      {"key": "mlflow.traceRequestId", "value": {"stringValue": "\\"tr-%s\\""}},
-                      {"key": "mlflow.spanType", "value": {"stringValue": "\\"CHAIN\\""}},
-                      {"key": "mlflow.spanInputs", "value": {"stringValue": "{\\"question\\": \\"What is the capital of France? %s\\"}"}},
-                      {"key": "mlflow.spanOutputs", "value": {"stringValue": "\\"Paris is the capital of France.\\""}}
-                    ]}]}]}]}""".formatted(hex, start, start + 1_500_000_000L, hex, "x".repeat(1200));
-        given().header("Authorization", "Bearer " + key).header("x-mlflow-experiment-id", experiment).contentType(ContentType.JSON)
-                .body(body).post("/v1/traces").then().statusCode(200);
+        io.opentelemetry.proto.trace.v1.Span span = io.opentelemetry.proto.trace.v1.Span.newBuilder()
+                .setTraceId(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(hex)))
+                .setSpanId(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex("00f067aa0ba902b7")))
+                .setName("predict").setKind(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_INTERNAL)
+                .setStartTimeUnixNano(start).setEndTimeUnixNano(start + 1_500_000_000L)
+                .setStatus(io.opentelemetry.proto.trace.v1.Status.newBuilder().setCode(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_OK))
+                .addAttributes(attribute("mlflow.traceRequestId", "\"tr-" + hex + "\""))
+                .addAttributes(attribute("mlflow.spanType", "\"CHAIN\""))
+                .addAttributes(attribute("mlflow.spanInputs", "{\"question\": \"What is the capital of France? " + "x".repeat(1200) + "\"}"))
+                .addAttributes(attribute("mlflow.spanOutputs", "\"Paris is the capital of France.\""))
+                .build();
+        io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest export = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest
+                .newBuilder().addResourceSpans(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder()
+                        .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+                                .addAttributes(io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey("service.name")
+                                        .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("qa-app"))))
+                        .addScopeSpans(io.opentelemetry.proto.trace.v1.ScopeSpans.newBuilder()
+                                .setScope(io.opentelemetry.proto.common.v1.InstrumentationScope.newBuilder().setName("mlflow.tracing"))
+                                .addSpans(span)))
+                .build();
+        given().header("Authorization", "Bearer " + key).header("x-mlflow-experiment-id", experiment)
+                .contentType("application/x-protobuf").body(export.toByteArray()).post("/v1/traces").then().statusCode(200);
     }
 
     /** StartTraceV3 as MLflow's client sends it; the previews are cut as the client cuts them. */
