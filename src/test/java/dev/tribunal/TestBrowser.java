@@ -50,4 +50,43 @@ public final class TestBrowser {
                 .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync")));
     }
+
+    /** Where the page tests leave a screenshot of each page. */
+    public static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+    /**
+     * Opens {@code path} in a fresh page, which the server first sends to the login page, where {@code key} is entered;
+     * the browser then comes back to {@code path}.
+     */
+    public static com.microsoft.playwright.Page signedIn(com.microsoft.playwright.BrowserContext context, java.net.URL base, String key, String path) {
+        com.microsoft.playwright.Page page = context.newPage();
+        String relative = path.startsWith("/") ? path.substring(1) : path;
+        page.navigate(base + relative);
+        org.junit.jupiter.api.Assertions.assertTrue(page.url().contains("/login?next="),
+                "a browser without a session is sent to the login page: " + page.url());
+        page.fill("#key", key);
+        page.click("#sign-in");
+        page.waitForLoadState();
+        org.junit.jupiter.api.Assertions.assertTrue(page.url().endsWith(relative), "back to " + relative + " once signed in: " + page.url());
+        return page;
+    }
+
+    /** A full-page screenshot under target/screenshots. */
+    public static void screenshot(com.microsoft.playwright.Page page, String name) {
+        try {
+            Files.createDirectories(SCREENSHOTS);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        page.screenshot(new com.microsoft.playwright.Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    /** The header every page carries: the sections, the signed-in name, sign-out. */
+    public static void assertHeader(com.microsoft.playwright.Page page, String signedInName) {
+        org.junit.jupiter.api.Assertions.assertEquals(signedInName, page.textContent("#viewer-name").strip(), "the signed-in name in the header");
+        for (String section : List.of("/traces", "/runs", "/dashboard", "/sweeps", "/judges", "/meta-evaluation")) {
+            org.junit.jupiter.api.Assertions.assertEquals(1, page.locator("header nav a[href='" + section + "']").count(), "the header links " + section);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(page.isVisible("#sign-out"), "sign-out in the header");
+    }
 }

@@ -29,8 +29,10 @@ public class ComparisonPage {
 
     private final ComparisonService service;
     private final Template page;
+    private final io.quarkus.security.identity.SecurityIdentity identity;
 
-    ComparisonPage(ComparisonService service, @Location("comparison/page.html") Template page) {
+    ComparisonPage(ComparisonService service, @Location("comparison/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity) {
+        this.identity = identity;
         this.service = service;
         this.page = page;
     }
@@ -44,6 +46,7 @@ public class ComparisonPage {
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> show(@RestPath("comparison_id") String comparisonId) {
         return service.report(comparisonId, 0, PAIRS_SHOWN).map(report -> page
+                .data("viewer", dev.tribunal.security.Viewer.of(identity))
                 .data("c", report)
                 .data("rows", report.models().stream().map(ComparisonPage::row).toList())
                 .data("chart", Charts.agreementBars(report.models().stream().map(m -> new Charts.Bar(m.model(), m.winRate(),

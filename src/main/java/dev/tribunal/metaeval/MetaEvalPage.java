@@ -3,6 +3,7 @@ package dev.tribunal.metaeval;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.security.Csrf;
+import dev.tribunal.security.Viewer;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -69,7 +70,7 @@ public class MetaEvalPage {
         return service.judgedNames().chain(names -> {
             boolean asked = name != null && !name.isBlank();
             if (asked && names.stream().noneMatch(n -> n.name().equals(name))) {
-                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation)
+                return Uni.createFrom().item(page.data("viewer", Viewer.of(identity)).data("names", names).data("name", null).data("report", null).data("expectation", expectation)
                         .data("unknown", name).render());
             }
             // without a name, the one with the most traces to compare: a page of dashes helps nobody
@@ -78,10 +79,10 @@ public class MetaEvalPage {
                             .thenComparing(MetaEvalRequests.JudgedName::name, java.util.Comparator.reverseOrder()))
                     .orElse(null);
             if (!asked && best == null) {
-                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation).render());
+                return Uni.createFrom().item(page.data("viewer", Viewer.of(identity)).data("names", names).data("name", null).data("report", null).data("expectation", expectation).render());
             }
             if (!asked && best.compared() == 0 && (expectation == null || expectation.isBlank())) {
-                return Uni.createFrom().item(page.data("names", names).data("name", null).data("report", null).data("expectation", expectation)
+                return Uni.createFrom().item(page.data("viewer", Viewer.of(identity)).data("names", names).data("name", null).data("report", null).data("expectation", expectation)
                         .data("unlabelled", true).render());
             }
             String chosen = asked ? name : best.name();
@@ -144,7 +145,7 @@ public class MetaEvalPage {
         List<Map<String, Object>> pairs = report.pairwise().stream().map(p -> Map.<String, Object>of("a", p.a(), "b", p.b(),
                 "compared", p.compared(), "agreement", Charts.figure(p.agreement()), "kappa", Charts.figure(p.kappa()),
                 "spearman", Charts.figure(p.spearman()))).toList();
-        return page.data("names", names)
+        return page.data("viewer", Viewer.of(identity)).data("names", names)
                 .data("name", name)
                 .data("expectation", expectation)
                 .data("report", report)
@@ -174,9 +175,9 @@ public class MetaEvalPage {
         Uni<java.util.Optional<String>> trace = traceId != null && !traceId.isBlank()
                 ? Uni.createFrom().item(java.util.Optional.of(traceId)) : service.nextToLabel(name);
         return trace.chain(found -> found.isEmpty()
-                ? Uni.createFrom().item(label.data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved)
+                ? Uni.createFrom().item(label.data("viewer", Viewer.of(identity)).data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved)
                 .data("error", error).data("reviewer", reviewer).data("csrf", csrf).render())
-                : service.labelTrace(found.get(), name).map(t -> label.data("name", name).data("trace", t).data("choices", choices(name))
+                : service.labelTrace(found.get(), name).map(t -> label.data("viewer", Viewer.of(identity)).data("name", name).data("trace", t).data("choices", choices(name))
                 .data("saved", saved).data("error", error).data("back", "/meta-evaluation?name=" + encode(name)).data("reviewer", reviewer)
                 .data("csrf", csrf).render()));
     }

@@ -6,11 +6,15 @@ package dev.tribunal.system;
  */
 public final class PagePaths {
 
+    /** The console's sections and the pages under them. */
+    private static final java.util.List<String> PAGES = java.util.List.of("/traces", "/runs", "/dashboard", "/sweeps", "/judges",
+            "/meta-evaluation", "/comparisons", "/admin", "/q/swagger-ui");
+
     private PagePaths() {
     }
 
     public static boolean isPage(String path) {
-        return within(path, "/meta-evaluation") || within(path, "/traces") || within(path, "/comparisons") || within(path, "/judges") || within(path, "/q/swagger-ui");
+        return PAGES.stream().anyMatch(page -> within(path, page));
     }
 
     /** The path is {@code base} or below it (not merely a longer name that starts alike). */

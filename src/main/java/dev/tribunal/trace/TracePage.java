@@ -37,8 +37,10 @@ public class TracePage {
 
     private final TraceService traces;
     private final Template page;
+    private final io.quarkus.security.identity.SecurityIdentity identity;
 
-    TracePage(TraceService traces, @Location("trace/page.html") Template page) {
+    TracePage(TraceService traces, @Location("trace/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity) {
+        this.identity = identity;
         this.traces = traces;
         this.page = page;
     }
@@ -57,6 +59,7 @@ public class TracePage {
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> show(@RestPath("trace_id") String traceId) {
         return traces.get(traceId).map(trace -> page
+                .data("viewer", dev.tribunal.security.Viewer.of(identity))
                 .data("trace", trace)
                 .data("inputs", text(trace.inputs()))
                 .data("outputs", text(trace.outputs()))

@@ -41,9 +41,11 @@ public class JudgePage {
     private final SweepCatalog sweeps;
     private final JudgeCatalog catalog;
     private final Template page;
+    private final io.quarkus.security.identity.SecurityIdentity identity;
 
     JudgePage(JudgeVersionResource versions, ChallengerResource challengers, ProbeService probes, SweepCatalog sweeps, JudgeCatalog catalog,
-              @Location("judge/page.html") Template page) {
+              @Location("judge/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity) {
+        this.identity = identity;
         this.versions = versions;
         this.challengers = challengers;
         this.probes = probes;
@@ -74,6 +76,7 @@ public class JudgePage {
                 .filter(s -> s.challengers().stream().anyMatch(c -> c.judge().equals(name))).toList();
         return versions.list(name).chain(history -> probes.list(name, null, PROBES_SHOWN).chain(probeList -> challengerRows(name, challenged)
                 .map(rows -> page
+                        .data("viewer", dev.tribunal.security.Viewer.of(identity))
                         .data("name", name)
                         .data("h", history)
                         .data("loaded", loaded)
