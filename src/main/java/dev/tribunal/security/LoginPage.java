@@ -55,6 +55,15 @@ public class LoginPage {
         this.browserSso = ssoEnabled && !"service".equalsIgnoreCase(applicationType.strip());
     }
 
+    /** Where the console opens: the newest traces with their verdicts. */
+    static final String HOME = "/traces";
+
+    /** The server's root opens the console (its pages send a browser without a session to sign in first). */
+    @GET
+    public Response home() {
+        return Redirects.seeOther(HOME).build();
+    }
+
     @GET
     @Path("login")
     @Produces(MediaType.TEXT_HTML)
@@ -162,7 +171,7 @@ public class LoginPage {
     /** Only a path on this server: never another site. */
     static String safeNext(String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")) {
-            return "/meta-evaluation";
+            return HOME;
         }
         return next;
     }

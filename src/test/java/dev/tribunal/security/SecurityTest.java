@@ -308,7 +308,10 @@ class SecurityTest {
         assertTrue(refused.body().contains("unknown or revoked"));
         HttpResponse<String> offsite = send("POST", "/login", null, "application/x-www-form-urlencoded",
                 "key=" + reviewer + "&next=" + URLEncoder.encode("//evil.example.com/x", StandardCharsets.UTF_8));
-        assertEquals("/meta-evaluation", offsite.headers().firstValue("Location").orElse(null), "never sent to another site");
+        assertEquals("/traces", offsite.headers().firstValue("Location").orElse(null), "never sent to another site: to the console's first page");
+        HttpResponse<String> root = send("GET", "/", null, null, null);
+        assertEquals(303, root.statusCode(), "the root opens the console");
+        assertEquals("/traces", root.headers().firstValue("Location").orElse(null));
         HttpResponse<String> signedIn = send("POST", "/login", null, "application/x-www-form-urlencoded",
                 "key=" + reviewer + "&next=" + URLEncoder.encode("/meta-evaluation/label?name=tone&trace_id=" + traceId, StandardCharsets.UTF_8));
         assertEquals(303, signedIn.statusCode());
