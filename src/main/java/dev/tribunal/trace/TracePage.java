@@ -88,9 +88,14 @@ public class TracePage {
      *
      * @param runLink the judge run's page, when the run is one of Tribunal's (else the run id is an MLflow run's)
      * @param overriddenBy the assessments on this trace that override this one
+     * @param overrides the assessment this one overrides, when it does
      */
     public record AssessmentRow(AssessmentView assessment, String kind, String value, String error, String runLink,
-                                String judgeVersion, List<String> overriddenBy, List<String> choices, boolean overridable) {
+                                String judgeVersion, List<Link> overriddenBy, Link overrides, List<String> choices, boolean overridable) {
+    }
+
+    /** Another assessment of the trace, by its id (the row's anchor) and who made it. */
+    public record Link(String assessmentId, String by) {
     }
 
     /** A judged name of the trace that a person may label, with the labels its judge chooses from (none: free text). */
@@ -326,10 +331,15 @@ public class TracePage {
     static List<AssessmentRow> rows(List<AssessmentView> assessments, Set<String> judgeRuns,
                                     java.util.function.Function<String, List<String>> choices) {
         List<AssessmentView> all = assessments == null ? List.of() : assessments;
-        Map<String, List<String>> overriddenBy = new HashMap<>();
+        Map<String, Link> links = new HashMap<>();
+        Map<String, List<Link>> overriddenBy = new HashMap<>();
+        for (AssessmentView a : all) {
+            links.put(a.assessmentId(), new Link(a.assessmentId(), a.source() == null ? a.assessmentId()
+                    : a.source().sourceId() == null ? a.source().sourceType() : a.source().sourceId() + " (" + a.source().sourceType() + ")"));
+        }
         for (AssessmentView a : all) {
             if (a.overrides() != null) {
-                overriddenBy.computeIfAbsent(a.overrides(), k -> new ArrayList<>()).add(a.assessmentId());
+                overriddenBy.computeIfAbsent(a.overrides(), k -> new ArrayList<>()).add(links.get(a.assessmentId()));
             }
         }
         List<AssessmentRow> rows = new ArrayList<>();
@@ -344,6 +354,7 @@ public class TracePage {
                     a.runId() == null || !judgeRuns.contains(a.runId()) ? null : "/runs/" + URLEncoder.encode(a.runId(), StandardCharsets.UTF_8),
                     a.metadata() == null ? null : a.metadata().get(JudgeRunner.VERSION_KEY),
                     overriddenBy.getOrDefault(a.assessmentId(), List.of()),
+                    a.overrides() == null ? null : links.getOrDefault(a.overrides(), new Link(a.overrides(), a.overrides())),
                     judged ? choices.apply(a.assessmentName()) : List.of(),
                     judged && Boolean.TRUE.equals(a.valid())));
         }

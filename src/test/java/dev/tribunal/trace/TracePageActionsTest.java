@@ -130,6 +130,9 @@ class TracePageActionsTest {
             assertTrue(page.textContent(verdictRow + " td.valid").contains("no (overridden)"));
             assertEquals("#a-" + seeded.get("human"), page.getAttribute(verdictRow + " .overridden-by a", "href"));
             assertEquals("#a-" + seeded.get("verdict"), page.getAttribute(humanRow + " .overrides a", "href"));
+            assertEquals("ann@example.com (HUMAN)", page.textContent(verdictRow + " .overridden-by a").trim(), "who overrode it");
+            assertEquals("openai:/gpt-4o-mini (LLM_JUDGE)", page.textContent(humanRow + " .overrides a").trim(), "whose verdict it replaces");
+            assertTrue(page.textContent(humanRow + " td.valid").startsWith("yes"));
             assertEquals("v7", page.textContent(verdictRow + " td.version").trim(), "the judge version the verdict was made with");
             // a reader sees no action
             assertEquals(0, page.locator("form[action$='/label'], form[action$='/override'], form[action$='/rejudge']").count());
