@@ -241,4 +241,27 @@ class TracePageActionsTest {
             assertTrue(none.text().contains("Tick at least one judge"), none.text());
         }
     }
+
+    @Test
+    void badFormsAreRefusedWithAClearAnswerAndWriteNothing() {
+        Map<String, String> seeded = seed();
+        String traceId = seeded.get("trace");
+        String person = TestSecurity.key("trace-actions-all", "read", "annotate", "judge");
+        int before = human(traceId).size();
+        // with a key (no session, so no form token is needed): each mistake is a 4xx that names it
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).formParam("name", "relevance")
+                .post("/traces/" + traceId + "/label").then().statusCode(400).body(org.hamcrest.Matchers.containsString("value is required"));
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).formParam("name", "relevance").formParam("value", "yes")
+                .post("/traces/tr-no-such-trace-" + UUID.randomUUID() + "/label").then().statusCode(404);
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).formParam("assessment_id", "a-nope").formParam("value", "no")
+                .post("/traces/" + traceId + "/override").then().statusCode(404);
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC)
+                .formParam("assessment_id", seeded.get("human")).formParam("value", "no")
+                .post("/traces/" + traceId + "/override").then().statusCode(400).body(org.hamcrest.Matchers.containsString("not a judge's"));
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).body("name=relevance&value=%zz")
+                .post("/traces/" + traceId + "/label").then().statusCode(400);
+        given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).formParam("judge:relevance", "on")
+                .formParam("models", "nosuchprovider:/model").post("/traces/" + traceId + "/rejudge").then().statusCode(400);
+        assertEquals(before, human(traceId).size(), "nothing was written");
+    }
 }
