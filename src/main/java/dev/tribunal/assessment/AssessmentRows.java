@@ -114,6 +114,12 @@ public final class AssessmentRows {
                 + " and a.task_part = 0)";
     }
 
+    /** SQL: the error message of the assessment a task's attempt produced (null when none), for a statement of the run feature. */
+    public static String errorMessageOfTask(String taskId, String attempt) {
+        return "(select a.error_message from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt
+                + " and a.task_part = 0)";
+    }
+
     public static String namedNone(String traceId, String names) {
         return "not exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.name = any(" + names + "))";
     }

@@ -71,6 +71,9 @@ public class JudgeRun {
     @Column(name = "finished_at")
     public Instant finishedAt;
 
+    /** What the run's judgments have cost so far, retried errors included; null while none had a price. */
+    public Double cost;
+
     /** Samples per judgment the run asked for; null: each judge's own. */
     public Integer samples;
 }

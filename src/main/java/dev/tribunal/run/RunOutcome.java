@@ -69,6 +69,23 @@ sealed interface RunOutcome<T> permits RunOutcome.Done, RunOutcome.Refused {
         return new Refused<>(Reason.CONFLICT, message);
     }
 
+    /**
+     * The answer of a request that was carried out; a refusal is thrown as the API's error, which ApiErrorMapper writes
+     * (400, 403, 404 or 409, with the refusal's words).
+     */
+    default T orThrow() {
+        if (this instanceof Done<T> done) {
+            return done.value();
+        }
+        Refused<T> refused = (Refused<T>) this;
+        throw switch (refused.reason()) {
+            case INVALID -> new dev.tribunal.system.InvalidRequestException(refused.message());
+            case FORBIDDEN -> new dev.tribunal.system.PermissionDeniedException(refused.message());
+            case NOT_FOUND -> new dev.tribunal.system.ResourceNotFoundException(refused.message());
+            case CONFLICT -> new dev.tribunal.system.ConflictException(refused.message());
+        };
+    }
+
     /** The answer transformed; a refusal stays as it is. */
     default <R> RunOutcome<R> map(Function<? super T, ? extends R> next) {
         if (this instanceof Done<T> done) {

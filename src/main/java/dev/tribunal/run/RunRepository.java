@@ -43,6 +43,16 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
         return count("runId", runId).map(count -> count > 0);
     }
 
+    /** Which of these ids are judge runs. */
+    Uni<java.util.Set<String>> existing(java.util.Collection<String> runIds) {
+        return pool.preparedQuery("select run_id from judge_run where run_id = any($1)").execute(Tuple.of(runIds.toArray(String[]::new)))
+                .map(rows -> {
+                    java.util.Set<String> ids = new java.util.HashSet<>();
+                    rows.forEach(row -> ids.add(row.getString("run_id")));
+                    return ids;
+                });
+    }
+
     /** The ids of a sweep's newest runs, at most {@code limit}. */
     Uni<List<String>> ofSweep(String sweep, int limit) {
         return pool.preparedQuery("select run_id from judge_run where sweep = $1 order by created_at desc limit $2")
@@ -76,7 +86,7 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
     Uni<List<JudgeRun>> load(List<String> ids, LeftOut leftOut) {
         String large = LARGE.stream().map(c -> (leftOut.has(c) ? "null" : c + "::text") + " as " + c).collect(Collectors.joining(", "));
         return pool.preparedQuery("select run_id, status, total, completed, errored, cancelled, errors_by_code::text as errors_by_code, "
-                        + "trigger, created_by, sweep, created_at, started_at, finished_at, " + large + " from judge_run where run_id = any($1)")
+                        + "trigger, created_by, sweep, created_at, started_at, finished_at, cost, " + large + " from judge_run where run_id = any($1)")
                 .execute(Tuple.of(ids.toArray(String[]::new)))
                 .map(rows -> {
                     Map<String, JudgeRun> byId = new HashMap<>();
@@ -118,6 +128,7 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
         run.createdAt = row.getOffsetDateTime("created_at").toInstant();
         run.startedAt = instant(row.getOffsetDateTime("started_at"));
         run.finishedAt = instant(row.getOffsetDateTime("finished_at"));
+        run.cost = row.getDouble("cost");
         return run;
     }
 

@@ -111,6 +111,9 @@ public final class RunRequests {
     /**
      * A run with its progress.
      *
+     * @param cost what its judgments have cost so far (retried errors included); null while none had a price
+     * @param errorExamples on a single run's read, a few errored judgments of each error code (trace, judge, model and
+     *                      the start of the message); absent from lists
      * @param truncated the fields left out because the run alone is larger than an answer may hold
      *                  ({@code tribunal.api.max-answer-bytes}): {@code judges}, {@code models}
      */
@@ -134,7 +137,24 @@ public final class RunRequests {
             Instant finishedAt,
             Long etaSeconds,
             Double judgmentsPerSecond,
+            Double cost,
+            Map<String, List<ErrorExampleView>> errorExamples,
             List<String> truncated) {
+
+        /** The same run with examples of its errors. */
+        RunView withErrorExamples(Map<String, List<ErrorExampleView>> examples) {
+            return new RunView(runId, status, judges, models, samples, total, completed, succeeded, errored, errorsByCode, cancelled,
+                    trigger, sweep, createdBy, createdAt, startedAt, finishedAt, etaSeconds, judgmentsPerSecond, cost, examples, truncated);
+        }
+
+        /** Whether the run will not move any more (unless its errors are retried). */
+        public boolean finished() {
+            return status == RunStatus.COMPLETED || status == RunStatus.CANCELLED;
+        }
+    }
+
+    /** An errored judgment of a run, as an example of its error code; {@code errorMessage} is cut to a few hundred characters. */
+    public record ErrorExampleView(String traceId, String judge, String model, String errorMessage) {
     }
 
     /** {@code {"runs": [...], "next_page_token": "..."}}. */

@@ -1,9 +1,6 @@
 package dev.tribunal.run;
 
-import dev.tribunal.system.ConflictException;
-import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.PermissionDeniedException;
-import dev.tribunal.system.ResourceNotFoundException;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
@@ -107,21 +104,9 @@ public class RunResource {
                 .map(page -> new RunListView(page.items(), page.nextPageToken()));
     }
 
-    /**
-     * The answer of a request the service carried out; a refusal leaves as the API's error, which ApiErrorMapper writes
-     * (400, 403, 404 or 409, with the refusal's words).
-     */
+    /** The answer of a request the service carried out; a refusal leaves as the API's error. */
     private static <T> T answer(RunOutcome<T> outcome) {
-        if (outcome instanceof RunOutcome.Done<T> done) {
-            return done.value();
-        }
-        RunOutcome.Refused<T> refused = (RunOutcome.Refused<T>) outcome;
-        throw switch (refused.reason()) {
-            case INVALID -> new InvalidRequestException(refused.message());
-            case FORBIDDEN -> new PermissionDeniedException(refused.message());
-            case NOT_FOUND -> new ResourceNotFoundException(refused.message());
-            case CONFLICT -> new ConflictException(refused.message());
-        };
+        return outcome.orThrow();
     }
 
 }

@@ -178,6 +178,11 @@ public class RunService {
         return models == null ? List.of() : ((RunOutcome.Done<List<ModelId>>) planner.models(models)).value();
     }
 
+    /** Which of these ids are judge runs (an assessment's run id may also be an MLflow run's). */
+    public Uni<java.util.Set<String>> judgeRuns(java.util.Collection<String> runIds) {
+        return runIds.isEmpty() ? Uni.createFrom().item(java.util.Set.of()) : runs.existing(runIds);
+    }
+
     /** The ids of a sweep's newest runs (at most {@code limit}), newest first. */
     public Uni<List<String>> sweepRuns(String sweep, int limit) {
         return runs.ofSweep(sweep, limit);
@@ -223,13 +228,41 @@ public class RunService {
                                         requeued.values().stream().mapToInt(Integer::intValue).sum(), requeued))))));
     }
 
-    /** A run's progress; a run naming more models than an answer may hold comes without them, saying so. */
+    /**
+     * A run's progress, with a few examples of each of its error codes; a run naming more models than an answer may hold
+     * comes without them, saying so.
+     */
     Uni<RunOutcome<RunView>> get(String runId) {
         return runs.sized(runId)
                 .chain(run -> run == null ? Uni.createFrom().<RunView>nullItem()
                         : PageReader.read(List.of(run), 1, api.maxAnswerBytes().asLongValue(), views())
                                 .map(page -> page.items().isEmpty() ? null : page.items().get(0)))
+                .chain(view -> view == null || view.errorsByCode().isEmpty() ? Uni.createFrom().item(view) : withErrorExamples(view))
                 .map(view -> view == null ? RunOutcome.notFound("No judge run '" + runId + "'") : RunOutcome.done(view));
+    }
+
+    /** Errored judgments shown per error code: enough to see what went wrong, few enough to read every second. */
+    private static final int EXAMPLES_PER_CODE = 3;
+    /** An example's message is cut here: the start of an error says what it is. */
+    private static final int EXAMPLE_MESSAGE_CHARS = 300;
+
+    private Uni<RunView> withErrorExamples(RunView view) {
+        return queue.errorExamples(view.runId(), view.errorsByCode().keySet(), EXAMPLES_PER_CODE, EXAMPLE_MESSAGE_CHARS)
+                .map(byCode -> {
+                    Map<String, List<RunRequests.ErrorExampleView>> examples = new TreeMap<>();
+                    byCode.forEach((code, list) -> examples.put(code, list.stream()
+                            .map(e -> new RunRequests.ErrorExampleView(e.traceId(), e.judge(), e.model(), e.message())).toList()));
+                    return view.withErrorExamples(examples);
+                });
+    }
+
+    /**
+     * Starts a run as {@code POST /api/judge-runs} does, for a page's form: a refusal is thrown as the API's error (400,
+     * 403, 404 or 409 with the refusal's words).
+     */
+    public Uni<RunCreatedView> startFromPage(JudgeRunRequest request, Caller caller) {
+        return start(request, caller)
+                .map(RunOutcome::orThrow);
     }
 
     /** A page of runs, newest first: at most {@code maxResults} and tribunal.api.max-answer-bytes. */
@@ -272,7 +305,7 @@ public class RunService {
         }
         return new RunView(run.runId, run.status, run.judges == null ? null : readList(run.judges), run.models == null ? null : readList(run.models),
                 run.samples, run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
-                run.finishedAt, eta, rate, truncated);
+                run.finishedAt, eta, rate, run.cost, null, truncated);
     }
 
     private static List<String> readList(String json) {

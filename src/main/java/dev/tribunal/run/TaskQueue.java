@@ -65,8 +65,12 @@ class TaskQueue {
             + "$10::float8[]) as d(task_id, attempt, error_code, judge_version, attempts, latency_ms, prompt_tokens, "
             + "completion_tokens, cost) "
             + "where t.task_id = d.task_id and t.attempt = d.attempt and t.status = 'RUNNING' returning t.task_id";
-    /** Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per code. */
+    /**
+     * Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per
+     * code; its cost ($5, null when none of it had a price) is added, and never taken off.
+     */
     private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
+            + "cost = case when $5::float8 is null then r.cost else coalesce(r.cost, 0) + $5::float8 end, "
             + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
             + "select key as code, value::int as n from jsonb_each_text(r.errors_by_code) union all "
             + "select key, value::int from jsonb_each_text(cast($4::text as jsonb))) each group by code having sum(n) <> 0) summed) "
@@ -156,6 +160,19 @@ class TaskQueue {
             + "update judge_run r set cancelled = r.cancelled + x.n from (select run_id, count(*) as n from c group by run_id) x "
             + "where r.run_id = x.run_id";
 
+    /**
+     * A few errored judgments of each code, for a person to look at: by the errored-tasks index, stopping at the limit
+     * per code (no sort), with the start of their error messages.
+     */
+    private static final String ERROR_EXAMPLES = "select c.code, e.trace_id, e.judge_name, e.model_id, e.message "
+            + "from unnest($2::text[]) as c(code) cross join lateral (select t.trace_id, t.judge_name, t.model_id, left("
+            + AssessmentRows.errorMessageOfTask("t.task_id", "t.attempt") + ", $4) as message from judge_task t "
+            + "where t.run_id = $1 and t.status = 'DONE' and t.error_code = c.code limit $3) e";
+
+    /** An errored judgment of a run: which trace, judge and model, and what went wrong (null when the message is gone). */
+    record ErrorExample(String traceId, String judge, String model, String message) {
+    }
+
     private final Pool pool;
     private final String holder;
 
@@ -167,6 +184,17 @@ class TaskQueue {
     /** Settles the left-over tasks of cancelled runs; returns the number of runs that had some. */
     Uni<Integer> settleCancelledRuns() {
         return pool.preparedQuery(SWEEP_CANCELLED).execute().map(rows -> rows.rowCount());
+    }
+
+    /** Up to {@code perCode} errored judgments of each of these codes in a run, messages cut to {@code messageChars}. */
+    Uni<Map<String, List<ErrorExample>>> errorExamples(String runId, Collection<String> codes, int perCode, int messageChars) {
+        return pool.preparedQuery(ERROR_EXAMPLES).execute(Tuple.of(runId, codes.toArray(String[]::new), perCode, messageChars))
+                .map(rows -> {
+                    Map<String, List<ErrorExample>> byCode = new java.util.TreeMap<>();
+                    rows.forEach(row -> byCode.computeIfAbsent(row.getString("code"), c -> new ArrayList<>()).add(new ErrorExample(
+                            row.getString("trace_id"), row.getString("judge_name"), row.getString("model_id"), row.getString("message"))));
+                    return byCode;
+                });
     }
 
     /** The tasks waiting to be claimed by any process. */
@@ -243,7 +271,7 @@ class TaskQueue {
                     int n = byCode.values().stream().mapToInt(Integer::intValue).sum();
                     Map<String, Integer> minus = new java.util.TreeMap<>();
                     byCode.forEach((code, count) -> minus.put(code, -count));
-                    return connection.preparedQuery(COUNT).execute(Tuple.of(runId, -n, -n, Json.write(minus)))
+                    return connection.preparedQuery(COUNT).execute(Tuple.tuple(java.util.Arrays.asList(runId, -n, -n, Json.write(minus), null)))
                             .chain(() -> connection.preparedQuery(REOPEN).execute(Tuple.of(runId)));
                 }));
     }
@@ -414,10 +442,11 @@ class TaskQueue {
         // runs in id order: concurrent writers lock run rows in the same order and cannot deadlock
         Map<String, RunCount> byRun = new java.util.TreeMap<>();
         for (Finished f : counted) {
-            byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode());
+            byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode(), f.judgment().outcome().cost());
         }
         List<Tuple> rows = byRun.entrySet().stream()
-                .map(e -> Tuple.of(e.getKey(), e.getValue().completed, e.getValue().errored, Json.write(e.getValue().byCode)))
+                .map(e -> Tuple.tuple(java.util.Arrays.asList(e.getKey(), e.getValue().completed, e.getValue().errored,
+                        Json.write(e.getValue().byCode), e.getValue().cost)))
                 .toList();
         return rows.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery(COUNT).executeBatch(rows).replaceWithVoid();
     }
@@ -426,10 +455,14 @@ class TaskQueue {
     private static final class RunCount {
         int completed;
         int errored;
+        Double cost;
         final Map<String, Integer> byCode = new java.util.TreeMap<>();
 
-        void add(dev.tribunal.llm.ErrorCode errorCode) {
+        void add(dev.tribunal.llm.ErrorCode errorCode, Double spent) {
             completed++;
+            if (spent != null) {
+                cost = (cost == null ? 0 : cost) + spent;
+            }
             if (errorCode != null) {
                 errored++;
                 byCode.merge(errorCode.name(), 1, Integer::sum);

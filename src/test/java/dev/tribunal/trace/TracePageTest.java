@@ -105,7 +105,9 @@ class TracePageTest {
             String judged = page.textContent("#assessments tr[data-assessment='" + verdict + "']");
             assertTrue(judged.contains("LLM_JUDGE") && judged.contains("openai:/gpt-4o-mini") && judged.contains("yes")
                     && judged.contains("Names Paris.") && judged.contains("no (overridden)"), judged);
-            String people = page.locator("#assessments tr", new Page.LocatorOptions().setHasText("ann@example.com")).textContent();
+            // the person's row (the judge's row names them too, as the one who overrode it)
+            String people = page.locator("#assessments tr", new Page.LocatorOptions().setHas(
+                    page.locator("td.source", new Page.LocatorOptions().setHasText("ann@example.com")))).textContent();
             assertTrue(people.contains("HUMAN") && people.contains("Too short.") && people.contains("yes"), people);
             String failed = page.locator("#assessments tr", new Page.LocatorOptions().setHasText("RATE_LIMIT_EXCEEDED")).textContent();
             assertTrue(failed.contains("429 after 3 retries"), failed);

@@ -1,0 +1,176 @@
+package dev.tribunal.run;
+
+import dev.tribunal.run.RunRequests.ErrorExampleView;
+import dev.tribunal.run.RunRequests.RetryRequest;
+import dev.tribunal.run.RunRequests.RunView;
+import dev.tribunal.security.Csrf;
+import dev.tribunal.security.Roles;
+import dev.tribunal.security.Viewer;
+import dev.tribunal.system.FormBody;
+import dev.tribunal.system.PageToken;
+import dev.tribunal.system.PermissionDeniedException;
+import dev.tribunal.system.Redirects;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Judge runs as a person follows them: {@code /runs} lists them newest first, {@code /runs/{run_id}} shows one run's
+ * progress (updated in place by {@code /console/run-progress.js}, which reads {@code GET /api/judge-runs/{run_id}}), its
+ * errors by code with examples and its cost, with buttons to cancel it or judge its errors again. The buttons call the
+ * same service as the JSON API's {@code POST /api/judge-runs/{run_id}/cancel} and {@code /retry}.
+ */
+@Path("/runs")
+@RolesAllowed(Roles.READ)
+public class RunPage {
+
+    /** Runs per page of the list: a screenful. */
+    private static final int PAGE_SIZE = 25;
+
+    private final RunService service;
+    private final Template list;
+    private final Template page;
+    private final SecurityIdentity identity;
+
+    RunPage(RunService service, @Location("run/list.html") Template list, @Location("run/page.html") Template page, SecurityIdentity identity) {
+        this.service = service;
+        this.list = list;
+        this.page = page;
+        this.identity = identity;
+    }
+
+    /** A run as a row of the list, its figures as text. */
+    public record RunRow(RunView run, String link, String judges, String done, String percent, String cost, String created) {
+    }
+
+    /** An error code of a run with its count and a few examples. */
+    public record ErrorRow(String code, long count, List<ErrorExampleView> examples) {
+    }
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<String> list(@RestQuery("page_token") String pageToken) {
+        boolean first = pageToken == null || pageToken.isBlank();
+        return service.list(PageToken.decode(pageToken), PAGE_SIZE)
+                .map(found -> list.data("viewer", Viewer.of(identity))
+                        .data("runs", found.items().stream().map(RunPage::row).toList())
+                        .data("first", first)
+                        .data("next", found.nextPageToken() == null ? null : "/runs?page_token=" + encode(found.nextPageToken()))
+                        .render());
+    }
+
+    @GET
+    @Path("/{run_id}")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<String> show(@RestPath("run_id") String runId) {
+        return service.get(runId)
+                .map(RunOutcome::orThrow)
+                .map(run -> page.data("viewer", Viewer.of(identity))
+                        .data("row", row(run))
+                        .data("run", run)
+                        .data("errors", errors(run))
+                        .data("retryable", run.errored() > 0 && run.status() != RunStatus.CANCELLED)
+                        .data("rate", run.judgmentsPerSecond() == null ? "–" : run.judgmentsPerSecond() + " / s")
+                        .data("eta", eta(run))
+                        .data("started", time(run.startedAt()))
+                        .data("finished", time(run.finishedAt()))
+                        .data("models", run.models() == null ? "each judge's own" : String.join(", ", run.models()))
+                        .data("json", "/api/judge-runs/" + encode(run.runId()))
+                        .data("assessments", "/api/assessments?run_id=" + encode(run.runId()))
+                        .render());
+    }
+
+    /** Cancels the run as {@code POST /api/judge-runs/{run_id}/cancel} does, then back to its page. */
+    @POST
+    @RolesAllowed(Roles.JUDGE)
+    @Path("/{run_id}/cancel")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> cancel(@RestPath("run_id") String runId, byte[] body) {
+        checkToken(body);
+        return service.cancel(runId)
+                .map(RunOutcome::orThrow)
+                .map(run -> Redirects.seeOther(path(run.runId())).build());
+    }
+
+    /** Judges the run's errored judgments again as {@code POST /api/judge-runs/{run_id}/retry} does, then back to its page. */
+    @POST
+    @RolesAllowed(Roles.JUDGE)
+    @Path("/{run_id}/retry")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> retry(@RestPath("run_id") String runId, byte[] body) {
+        FormBody form = checkToken(body);
+        String code = form.get("error_code");
+        RetryRequest request = new RetryRequest(code == null || code.isBlank() ? List.of() : List.of(code));
+        return service.retry(runId, request)
+                .map(RunOutcome::orThrow)
+                .map(retried -> Redirects.seeOther(path(retried.runId())).build());
+    }
+
+    private FormBody checkToken(byte[] body) {
+        FormBody form = FormBody.parse(body);
+        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")), "The form's CSRF token is missing or wrong; reload the page and try again");
+        return form;
+    }
+
+    static RunRow row(RunView run) {
+        int percent = run.total() == 0 ? 100 : (int) (run.completed() * 100 / run.total());
+        return new RunRow(run, path(run.runId()), run.judges() == null ? "(too many to show)" : String.join(", ", run.judges()),
+                run.completed() + " / " + run.total(), percent + "%", cost(run.cost()), time(run.createdAt()));
+    }
+
+    private static List<ErrorRow> errors(RunView run) {
+        List<ErrorRow> rows = new ArrayList<>();
+        Map<String, List<ErrorExampleView>> examples = run.errorExamples() == null ? Map.of() : run.errorExamples();
+        run.errorsByCode().forEach((code, count) -> rows.add(new ErrorRow(code, count, examples.getOrDefault(code, List.of()))));
+        return rows;
+    }
+
+    /** A cost in the providers' currency, to three significant digits; a dash while nothing had a price. */
+    static String cost(Double cost) {
+        return cost == null ? "–" : new BigDecimal(cost).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    private static String eta(RunView run) {
+        if (run.finished()) {
+            return "–";
+        }
+        if (run.etaSeconds() == null) {
+            return "not known yet";
+        }
+        long seconds = run.etaSeconds();
+        return seconds < 60 ? seconds + " s" : seconds / 60 + " min " + seconds % 60 + " s";
+    }
+
+    private static String time(Instant time) {
+        return time == null ? "–" : time.truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC");
+    }
+
+    private static String path(String runId) {
+        return "/runs/" + encode(runId);
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
