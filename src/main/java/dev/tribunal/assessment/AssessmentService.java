@@ -53,6 +53,18 @@ public class AssessmentService {
         this.runResults = runResults;
     }
 
+    /**
+     * A person's label from a page: HUMAN feedback of {@code name} in the caller's name, optionally overriding another
+     * assessment (which then stops counting), with the rationale they gave, if any.
+     */
+    public Uni<AssessmentView> label(String traceId, String name, com.fasterxml.jackson.databind.JsonNode value, String rationale,
+                                     String overrides, Caller caller) {
+        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
+                new AssessmentView.FeedbackView(value, null), null, rationale == null || rationale.isBlank() ? null : rationale.strip(), null, null,
+                overrides == null || overrides.isBlank() ? null : overrides, null, null, null);
+        return create(traceId, feedback, caller);
+    }
+
     /** Logs an assessment; when it overrides another, that one becomes invalid in the same transaction. */
     @WithTransaction
     public Uni<AssessmentView> create(String traceId, AssessmentView view, Caller caller) {

@@ -10,4 +10,7 @@ public interface KnownRuns {
 
     /** Whether a judge run of this id exists, asked in the caller's Hibernate session. */
     Uni<Boolean> exists(String runId);
+
+    /** Which of these ids are judge runs (the others are MLflow clients' runs). */
+    Uni<java.util.Set<String>> existing(java.util.Collection<String> runIds);
 }

@@ -1,17 +1,13 @@
 package dev.tribunal.metaeval;
 
 import io.quarkus.security.identity.SecurityIdentity;
-import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Viewer;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tribunal.assessment.AssessmentService;
-import dev.tribunal.assessment.AssessmentView;
 import dev.tribunal.judge.JudgeCatalog;
-import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.metaeval.MetaEvalRequests.JudgeReportView;
 import dev.tribunal.metaeval.MetaEvalRequests.MetaEvalView;
 import dev.tribunal.system.InvalidRequestException;
@@ -192,58 +188,27 @@ public class MetaEvalPage {
     @Path("/label")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> saveLabel(byte[] body) {
-        // the form is read by FormBody, which answers a malformed one with a 400
-        dev.tribunal.system.FormBody form = dev.tribunal.system.FormBody.parse(body);
+        dev.tribunal.system.FormBody form = Csrf.form(identity, body);
         String name = form.get("name");
         String traceId = form.get("trace_id");
-        String csrf = form.get("csrf");
         String value = form.get("value");
         String rationale = form.get("rationale");
         String overrides = form.get("overrides");
         InvalidRequestException.require(name != null && !name.isBlank(), "name is required");
         InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required");
-        PermissionDeniedException.require(Csrf.accepts(identity, csrf), "The form's CSRF token is missing or wrong; reload the page and try again");
         Caller caller = Caller.of(identity);
         if (value == null || value.isBlank()) {
             return labelPage(name, traceId, null, "Pick a label before saving: nothing was saved.")
                     .map(html -> Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(html).build());
         }
-        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
-                new AssessmentView.FeedbackView(typed(name, value.trim()), null), null,
-                rationale == null || rationale.isBlank() ? null : rationale.trim(), null, null,
-                overrides == null || overrides.isBlank() ? null : overrides, null, null, null);
-        return assessments.create(traceId, feedback, caller)
+        return assessments.label(traceId, name, dev.tribunal.judge.HumanLabels.typed(judges.find(name).orElse(null), value.trim()), rationale,
+                        overrides, caller)
                 .map(created -> Redirects.seeOther("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId)).build());
     }
 
     /** The labels a judge of this name chooses from, when a loaded judge has the name. */
     private List<String> choices(String name) {
-        return judges.find(name).map(j -> {
-            if (j.output() instanceof OutputSpec.CategoricalOutput c) {
-                return c.choices();
-            }
-            if (j.output() instanceof OutputSpec.BooleanOutput) {
-                return List.of("true", "false");
-            }
-            return List.<String>of();
-        }).orElse(List.of());
-    }
-
-    /** The label typed as the judge's output is: true/false for boolean judges, a number for numeric ones, else text. */
-    private com.fasterxml.jackson.databind.JsonNode typed(String name, String value) {
-        OutputSpec output = judges.find(name).map(j -> j.output()).orElse(null);
-        if (output instanceof OutputSpec.BooleanOutput) {
-            InvalidRequestException.require(value.equals("true") || value.equals("false"), "the label must be true or false");
-            return JsonNodeFactory.instance.booleanNode(Boolean.parseBoolean(value));
-        }
-        if (output instanceof OutputSpec.NumericOutput) {
-            try {
-                return JsonNodeFactory.instance.numberNode(Double.parseDouble(value));
-            } catch (NumberFormatException e) {
-                throw new InvalidRequestException("the label must be a number");
-            }
-        }
-        return JsonNodeFactory.instance.textNode(value);
+        return dev.tribunal.judge.HumanLabels.choices(judges.find(name).orElse(null));
     }
 
     private static String encode(String text) {

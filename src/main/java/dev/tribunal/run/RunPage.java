@@ -8,7 +8,6 @@ import dev.tribunal.security.Roles;
 import dev.tribunal.security.Viewer;
 import dev.tribunal.system.FormBody;
 import dev.tribunal.system.PageToken;
-import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -52,9 +51,12 @@ public class RunPage {
     private final Template list;
     private final Template page;
     private final SecurityIdentity identity;
+    private final dev.tribunal.judge.JudgeCatalog judges;
 
-    RunPage(RunService service, @Location("run/list.html") Template list, @Location("run/page.html") Template page, SecurityIdentity identity) {
+    RunPage(RunService service, dev.tribunal.judge.JudgeCatalog judges, @Location("run/list.html") Template list, @Location("run/page.html") Template page,
+            SecurityIdentity identity) {
         this.service = service;
+        this.judges = judges;
         this.list = list;
         this.page = page;
         this.identity = identity;
@@ -101,13 +103,37 @@ public class RunPage {
                         .render());
     }
 
+    /**
+     * A run started from a page (the trace page's "judge again"): the judges ticked (optionally on other models) over
+     * the traces named, as {@code POST /api/judge-runs} does; then to the new run's page.
+     */
+    @POST
+    @RolesAllowed(Roles.JUDGE)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> start(byte[] body) {
+        FormBody form = Csrf.form(identity, body);
+        String traceId = form.get("trace_id");
+        dev.tribunal.system.InvalidRequestException.require(traceId != null && !traceId.isBlank(), "trace_id is required: the trace to judge");
+        List<RunRequests.JudgeRef> chosen = judges.all().stream()
+                .filter(judge -> form.get("judge:" + judge.name()) != null)
+                .map(judge -> RunRequests.JudgeRef.named(judge.name()))
+                .toList();
+        dev.tribunal.system.InvalidRequestException.require(!chosen.isEmpty(), "Tick at least one judge to judge the trace with");
+        String models = form.get("models");
+        List<String> modelList = models == null || models.isBlank() ? null
+                : java.util.Arrays.stream(models.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+        RunRequests.JudgeRunRequest request = new RunRequests.JudgeRunRequest(chosen, List.of(traceId.strip()), null, modelList, null, null, null);
+        return service.startFromPage(request, dev.tribunal.security.Caller.of(identity))
+                .map(created -> Redirects.seeOther(path(created.runId())).build());
+    }
+
     /** Cancels the run as {@code POST /api/judge-runs/{run_id}/cancel} does, then back to its page. */
     @POST
     @RolesAllowed(Roles.JUDGE)
     @Path("/{run_id}/cancel")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> cancel(@RestPath("run_id") String runId, byte[] body) {
-        checkToken(body);
+        Csrf.form(identity, body);
         return service.cancel(runId)
                 .map(RunOutcome::orThrow)
                 .map(run -> Redirects.seeOther(path(run.runId())).build());
@@ -119,7 +145,7 @@ public class RunPage {
     @Path("/{run_id}/retry")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> retry(@RestPath("run_id") String runId, byte[] body) {
-        FormBody form = checkToken(body);
+        FormBody form = Csrf.form(identity, body);
         String code = form.get("error_code");
         RetryRequest request = new RetryRequest(code == null || code.isBlank() ? List.of() : List.of(code));
         return service.retry(runId, request)
@@ -127,11 +153,6 @@ public class RunPage {
                 .map(retried -> Redirects.seeOther(path(retried.runId())).build());
     }
 
-    private FormBody checkToken(byte[] body) {
-        FormBody form = FormBody.parse(body);
-        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")), "The form's CSRF token is missing or wrong; reload the page and try again");
-        return form;
-    }
 
     static RunRow row(RunView run) {
         int percent = run.total() == 0 ? 100 : (int) (run.completed() * 100 / run.total());

@@ -43,9 +43,9 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
         return count("runId", runId).map(count -> count > 0);
     }
 
-    /** Which of these ids are judge runs. */
-    Uni<java.util.Set<String>> existing(java.util.Collection<String> runIds) {
-        return pool.preparedQuery("select run_id from judge_run where run_id = any($1)").execute(Tuple.of(runIds.toArray(String[]::new)))
+    @Override
+    public Uni<java.util.Set<String>> existing(java.util.Collection<String> runIds) {
+        return runIds.isEmpty() ? Uni.createFrom().item(java.util.Set.of()) : pool.preparedQuery("select run_id from judge_run where run_id = any($1)").execute(Tuple.of(runIds.toArray(String[]::new)))
                 .map(rows -> {
                     java.util.Set<String> ids = new java.util.HashSet<>();
                     rows.forEach(row -> ids.add(row.getString("run_id")));

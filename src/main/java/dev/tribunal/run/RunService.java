@@ -179,10 +179,6 @@ public class RunService {
     }
 
     /** Which of these ids are judge runs (an assessment's run id may also be an MLflow run's). */
-    public Uni<java.util.Set<String>> judgeRuns(java.util.Collection<String> runIds) {
-        return runIds.isEmpty() ? Uni.createFrom().item(java.util.Set.of()) : runs.existing(runIds);
-    }
-
     /** The ids of a sweep's newest runs (at most {@code limit}), newest first. */
     public Uni<List<String>> sweepRuns(String sweep, int limit) {
         return runs.ofSweep(sweep, limit);

@@ -35,4 +35,15 @@ public final class Csrf {
                 && MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
+
+    /**
+     * A page's form, read by FormBody (a malformed one is a 400), once its CSRF token is checked: a form without the
+     * session's token is refused (403) before anything in it is read.
+     */
+    public static dev.tribunal.system.FormBody form(SecurityIdentity identity, byte[] body) {
+        dev.tribunal.system.FormBody form = dev.tribunal.system.FormBody.parse(body);
+        dev.tribunal.system.PermissionDeniedException.require(accepts(identity, form.get("csrf")),
+                "The form's CSRF token is missing or wrong; reload the page and try again");
+        return form;
+    }
 }

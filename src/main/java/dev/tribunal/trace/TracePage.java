@@ -7,14 +7,11 @@ import dev.tribunal.judge.HumanLabels;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.JudgeRunner;
-import dev.tribunal.run.RunRequests;
-import dev.tribunal.run.RunService;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Roles;
 import dev.tribunal.system.FormBody;
 import dev.tribunal.system.InvalidRequestException;
-import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -38,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,12 +52,12 @@ public class TracePage {
 
     private final TraceService traces;
     private final AssessmentService assessments;
-    private final RunService runs;
+    private final dev.tribunal.assessment.KnownRuns runs;
     private final JudgeCatalog judges;
     private final Template page;
     private final io.quarkus.security.identity.SecurityIdentity identity;
 
-    TracePage(TraceService traces, AssessmentService assessments, RunService runs, JudgeCatalog judges,
+    TracePage(TraceService traces, AssessmentService assessments, dev.tribunal.assessment.KnownRuns runs, JudgeCatalog judges,
               @Location("trace/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity) {
         this.identity = identity;
         this.traces = traces;
@@ -115,7 +111,7 @@ public class TracePage {
     @Path("/{trace_id}")
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> show(@RestPath("trace_id") String traceId, @RestQuery("done") String done) {
-        return traces.get(traceId).chain(trace -> runs.judgeRuns(runIds(trace.assessments())).map(known -> {
+        return traces.get(traceId).chain(trace -> runs.existing(runIds(trace.assessments())).map(known -> {
             List<AssessmentRow> rows = rows(trace.assessments(), known, this::choices);
             List<AssessmentRow> feedback = rows.stream().filter(r -> r.kind().equals("feedback")).toList();
             List<AssessmentRow> expectations = rows.stream().filter(r -> r.kind().equals("expectation")).toList();
@@ -146,7 +142,7 @@ public class TracePage {
     @Path("/{trace_id}/label")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> label(@RestPath("trace_id") String traceId, byte[] body) {
-        FormBody form = checkToken(body);
+        FormBody form = dev.tribunal.security.Csrf.form(identity, body);
         String name = required(form, "name", "the judged name to label");
         String value = required(form, "value", "the label");
         return saveHuman(traceId, name, value, form.get("rationale"), null)
@@ -162,7 +158,7 @@ public class TracePage {
     @Path("/{trace_id}/override")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> override(@RestPath("trace_id") String traceId, byte[] body) {
-        FormBody form = checkToken(body);
+        FormBody form = dev.tribunal.security.Csrf.form(identity, body);
         String overridden = required(form, "assessment_id", "the judge's assessment to override");
         String value = required(form, "value", "the value that replaces the judge's");
         return assessments.get(traceId, overridden)
@@ -172,45 +168,11 @@ public class TracePage {
                 .map(saved -> Redirects.seeOther("/traces/" + encode(traceId) + "?done=override").build());
     }
 
-    /**
-     * Judges this trace again with the judges ticked (optionally on other models), as {@code POST /api/judge-runs}
-     * does; then to the new run's page.
-     */
-    @POST
-    @RolesAllowed(Roles.JUDGE)
-    @Path("/{trace_id}/rejudge")
-    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> rejudge(@RestPath("trace_id") String traceId, byte[] body) {
-        FormBody form = checkToken(body);
-        List<RunRequests.JudgeRef> chosen = new ArrayList<>();
-        for (JudgeDefinition judge : sortedJudges()) {
-            if (form.get("judge:" + judge.name()) != null) {
-                chosen.add(RunRequests.JudgeRef.named(judge.name()));
-            }
-        }
-        InvalidRequestException.require(!chosen.isEmpty(), "Tick at least one judge to judge the trace with");
-        String models = form.get("models");
-        List<String> modelList = models == null || models.isBlank() ? null
-                : java.util.Arrays.stream(models.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
-        RunRequests.JudgeRunRequest request = new RunRequests.JudgeRunRequest(chosen, List.of(traceId), null, modelList, null, null, null);
-        return runs.startFromPage(request, Caller.of(identity))
-                .map(created -> Redirects.seeOther("/runs/" + encode(created.runId())).build());
-    }
-
     private Uni<AssessmentView> saveHuman(String traceId, String name, String value, String rationale, String overrides) {
-        JudgeDefinition judge = judges.find(name).orElse(null);
-        Caller caller = Caller.of(identity);
-        AssessmentView feedback = new AssessmentView(null, name, traceId, null, new AssessmentView.SourceView("HUMAN", caller.name()), null, null,
-                new AssessmentView.FeedbackView(HumanLabels.typed(judge, value.strip()), null), null,
-                rationale == null || rationale.isBlank() ? null : rationale.strip(), null, null, overrides, null, null, null);
-        return assessments.create(traceId, feedback, caller);
+        return assessments.label(traceId, name, HumanLabels.typed(judges.find(name).orElse(null), value.strip()), rationale, overrides,
+                Caller.of(identity));
     }
 
-    private FormBody checkToken(byte[] body) {
-        FormBody form = FormBody.parse(body);
-        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")), "The form's CSRF token is missing or wrong; reload the page and try again");
-        return form;
-    }
 
     private static String required(FormBody form, String field, String what) {
         String value = form.get(field);

@@ -135,7 +135,7 @@ class TracePageActionsTest {
             assertTrue(page.textContent(humanRow + " td.valid").startsWith("yes"));
             assertEquals("v7", page.textContent(verdictRow + " td.version").trim(), "the judge version the verdict was made with");
             // a reader sees no action
-            assertEquals(0, page.locator("form[action$='/label'], form[action$='/override'], form[action$='/rejudge']").count());
+            assertEquals(0, page.locator("form[action$='/label'], form[action$='/override'], form[action='/runs']").count());
             TestBrowser.assertAccessible(page);
             TestBrowser.screenshot(page, "trace");
         }
@@ -191,15 +191,15 @@ class TracePageActionsTest {
         }
         // a reader's key is refused, whatever it sends
         String reader = TestSecurity.key("trace-actions-reader2", "read");
-        for (String action : List.of("label", "override", "rejudge")) {
+        for (String action : List.of("/traces/" + traceId + "/label", "/traces/" + traceId + "/override", "/runs")) {
             given().header("Authorization", "Bearer " + reader).contentType(ContentType.URLENC)
                     .formParam("name", "relevance").formParam("assessment_id", seeded.get("verdict")).formParam("value", "no")
-                    .formParam("judge:relevance", "on")
-                    .post("/traces/" + traceId + "/" + action).then().statusCode(403);
+                    .formParam("judge:relevance", "on").formParam("trace_id", traceId)
+                    .post(action).then().statusCode(403);
         }
         // an annotator may not start runs
         given().header("Authorization", "Bearer " + annotator).contentType(ContentType.URLENC).formParam("judge:relevance", "on")
-                .post("/traces/" + traceId + "/rejudge").then().statusCode(403);
+                .formParam("trace_id", traceId).post("/runs").then().statusCode(403);
     }
 
     @Test
@@ -212,8 +212,8 @@ class TracePageActionsTest {
             assertEquals(0, page.locator("form[action$='/label']").count(), "labelling needs the annotate role");
             assertTrue(page.locator("#rejudge input[type=checkbox]").count() >= 2, "a checkbox per loaded judge");
 
-            APIResponse refused = context.request().post(base + "traces/" + traceId + "/rejudge",
-                    RequestOptions.create().setForm(FormData.create().set("judge:relevance", "on").set("models", "fake:/ok")));
+            APIResponse refused = context.request().post(base + "runs",
+                    RequestOptions.create().setForm(FormData.create().set("trace_id", traceId).set("judge:relevance", "on").set("models", "fake:/ok")));
             assertEquals(403, refused.status(), "re-judge without the form's token");
 
             page.check("#rejudge input[name='judge:relevance']");
@@ -235,8 +235,8 @@ class TracePageActionsTest {
             assertEquals("/runs/" + runId, link);
 
             // nothing ticked: a 400 that says so, and no run
-            APIResponse none = context.request().post(base + "traces/" + traceId + "/rejudge",
-                    RequestOptions.create().setForm(FormData.create().set("csrf", page.getAttribute("#rejudge input[name=csrf]", "value"))));
+            APIResponse none = context.request().post(base + "runs",
+                    RequestOptions.create().setForm(FormData.create().set("trace_id", traceId).set("csrf", page.getAttribute("#rejudge input[name=csrf]", "value"))));
             assertEquals(400, none.status());
             assertTrue(none.text().contains("Tick at least one judge"), none.text());
         }
@@ -261,7 +261,7 @@ class TracePageActionsTest {
         given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).body("name=relevance&value=%zz")
                 .post("/traces/" + traceId + "/label").then().statusCode(400);
         given().header("Authorization", "Bearer " + person).contentType(ContentType.URLENC).formParam("judge:relevance", "on")
-                .formParam("models", "nosuchprovider:/model").post("/traces/" + traceId + "/rejudge").then().statusCode(400);
+                .formParam("models", "nosuchprovider:/model").formParam("trace_id", traceId).post("/runs").then().statusCode(400);
         assertEquals(before, human(traceId).size(), "nothing was written");
     }
 }
