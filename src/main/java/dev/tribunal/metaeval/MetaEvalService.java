@@ -507,7 +507,7 @@ public class MetaEvalService {
     }
 
     /** A value as a label: text trimmed and lower-cased (Yes = yes), true/false, numbers as written. */
-    static String label(JsonNode value) {
+    public static String label(JsonNode value) {
         if (value == null || value.isNull()) {
             return null;
         }

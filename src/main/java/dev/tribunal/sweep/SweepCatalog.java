@@ -26,15 +26,21 @@ public class SweepCatalog {
     private static final Logger LOG = Logger.getLogger(SweepCatalog.class);
 
     private final Map<String, SweepDefinition> sweeps;
+    private final Path dir;
 
     SweepCatalog(SweepsConfig config, JudgesConfig judgesConfig, JudgeCatalog judges, ProvidersConfig providers) {
-        Path dir = Path.of(config.dir().orElse(Path.of(judgesConfig.dir()).resolve("sweeps").toString()));
+        this.dir = Path.of(config.dir().orElse(Path.of(judgesConfig.dir()).resolve("sweeps").toString()));
         Map<String, dev.tribunal.judge.JudgeDefinition> byName = new TreeMap<>();
         judges.all().forEach(j -> byName.put(j.name(), j));
         this.sweeps = load(dir, new SweepFileReader(byName, providers.providers().keySet()));
         if (!sweeps.isEmpty()) {
             LOG.infof("Loaded %d sweeps from %s: %s", sweeps.size(), dir.toAbsolutePath().normalize(), String.join(", ", sweeps.keySet()));
         }
+    }
+
+    /** The directory the sweep files are read from, as the server sees it. */
+    public Path dir() {
+        return dir.toAbsolutePath().normalize();
     }
 
     /** Every sweep by name, in name order. */

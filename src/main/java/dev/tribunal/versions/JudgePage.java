@@ -42,9 +42,14 @@ public class JudgePage {
     private final JudgeCatalog catalog;
     private final Template page;
     private final io.quarkus.security.identity.SecurityIdentity identity;
+    private final JudgeList list;
+    private final Template listPage;
 
     JudgePage(JudgeVersionResource versions, ChallengerResource challengers, ProbeService probes, SweepCatalog sweeps, JudgeCatalog catalog,
-              @Location("judge/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity) {
+              @Location("judge/page.html") Template page, io.quarkus.security.identity.SecurityIdentity identity, JudgeList list,
+              @Location("judge/list.html") Template listPage) {
+        this.list = list;
+        this.listPage = listPage;
         this.identity = identity;
         this.versions = versions;
         this.challengers = challengers;
@@ -65,6 +70,13 @@ public class JudgePage {
 
     /** A challenger's figures as the page shows them. */
     public record ChallengerRow(String sweep, ChallengerResource.ChallengerView c, String agreement, String kappa) {
+    }
+
+    /** Every loaded judge: kind, model, output, the version runs use, and its agreement with its reference. */
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<String> list() {
+        return list.rows().map(rows -> listPage.data("viewer", dev.tribunal.security.Viewer.of(identity)).data("judges", rows).render());
     }
 
     @GET
