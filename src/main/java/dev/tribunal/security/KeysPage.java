@@ -4,7 +4,6 @@ import dev.tribunal.system.ConflictException;
 import dev.tribunal.system.FormBody;
 import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.PageToken;
-import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -37,7 +36,6 @@ import java.util.Map;
 @RolesAllowed(Roles.ADMIN)
 public class KeysPage {
 
-    private static final String CSRF_REFUSED = "The form's CSRF token is missing or wrong; reload the page and try again";
 
     private final ApiKeys keys;
     private final SecurityIdentity identity;
@@ -89,8 +87,7 @@ public class KeysPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
     public Uni<Response> create(byte[] body) {
-        FormBody form = FormBody.parse(body);
-        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")), CSRF_REFUSED);
+        FormBody form = Csrf.form(identity, body);
         String name = form.get("name") == null ? null : form.get("name").trim();
         List<String> roles = new ArrayList<>();
         for (String role : Roles.ALL) {
@@ -121,8 +118,7 @@ public class KeysPage {
     @Path("/{name}/revoke")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> revoke(@RestPath("name") String name, byte[] body) {
-        FormBody form = FormBody.parse(body);
-        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")), CSRF_REFUSED);
+        FormBody form = Csrf.form(identity, body);
         return keys.revoke(name, Caller.of(identity).name())
                 .map(ignored -> Redirects.seeOther("/admin/keys?revoked=" + encode(name)).build());
     }

@@ -3,8 +3,6 @@ package dev.tribunal.sweep;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Roles;
 import dev.tribunal.security.Viewer;
-import dev.tribunal.system.FormBody;
-import dev.tribunal.system.PermissionDeniedException;
 import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -65,9 +63,7 @@ public class SweepPage {
     @Path("/{name}/run")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> run(@RestPath("name") String name, byte[] body) {
-        FormBody form = FormBody.parse(body);
-        PermissionDeniedException.require(Csrf.accepts(identity, form.get("csrf")),
-                "The form's CSRF token is missing or wrong; reload the page and try again");
+        Csrf.form(identity, body);
         return service.trigger(name).map(triggered -> Redirects.seeOther("/sweeps?ran="
                 + URLEncoder.encode(name, StandardCharsets.UTF_8) + "#sweep-" + URLEncoder.encode(name, StandardCharsets.UTF_8)).build());
     }
