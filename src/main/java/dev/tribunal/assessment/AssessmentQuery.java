@@ -31,4 +31,14 @@ public record AssessmentQuery(
     public static String notChallenger(String alias) {
         return "not (" + alias + "metadata @> '{\"" + ROLE_KEY + "\": \"" + CHALLENGER + "\"}'::jsonb)";
     }
+
+    /**
+     * SQL: a judge's verdict as it is compared with people: valid, or overridden by a person. A person's override is
+     * their disagreement with the verdict; leaving the verdict out would keep exactly the judge's mistakes out of its
+     * agreement. A verdict replaced by a judge's later attempt (a retry) does not count.
+     */
+    public static String standsForComparison(String alias) {
+        return "(" + alias + "valid or exists (select 1 from assessment o where o.overrides = " + alias + "assessment_id "
+                + "and o.source_type = 'HUMAN' and o.valid))";
+    }
 }

@@ -188,8 +188,8 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
             + "a.metadata->>'mlflow.assessment.judgeCost' as cost, a.metadata->>'tribunal.agreement' as agreement, "
             + "not " + AssessmentQuery.notChallenger("a.") + " as challenger "
             + "from assessment a "
-            + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and a.valid "
-            + "and (cardinality($2::text[]) = 0 or a.run_id = any($2) or a.mlflow_run_id = any($2)) "
+            + "where a.name = $1 and a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and " + AssessmentQuery.standsForComparison("a.")
+            + " and (cardinality($2::text[]) = 0 or a.run_id = any($2) or a.mlflow_run_id = any($2)) "
             + "order by a.create_time, a.assessment_id";
     private static final String REFERENCES = "select a.trace_id, " + LABEL + " from assessment a "
             + "where a.name = $1 and a.kind = $2 and ($2 = 'EXPECTATION' or a.source_type = 'HUMAN') and a.valid and a.error_code is null "
@@ -201,7 +201,7 @@ public class AssessmentRepository implements PanacheRepositoryBase<Assessment, S
      */
     private static final String JUDGED_NAMES = "select j.name, count(distinct h.trace_id) as compared from assessment j "
             + "left join assessment h on h.trace_id = j.trace_id and h.name = j.name and h.kind = 'FEEDBACK' and h.source_type = 'HUMAN' "
-            + "and h.valid and h.error_code is null and j.valid and j.error_code is null "
+            + "and h.valid and h.error_code is null and " + AssessmentQuery.standsForComparison("j.") + " and j.error_code is null "
             + "where j.kind = 'FEEDBACK' and j.source_type in ('LLM_JUDGE', 'CODE') group by j.name order by j.name limit 500";
     /** The oldest trace a judge of the name judged that no person has labelled yet. */
     private static final String NEXT_TO_LABEL = "select a.trace_id from assessment a where a.name = $1 and a.kind = 'FEEDBACK' "

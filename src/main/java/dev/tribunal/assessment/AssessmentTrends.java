@@ -133,7 +133,8 @@ public class AssessmentTrends {
     }
 
     /**
-     * How often a pair of labels met on a trace: the judge's latest valid verdict (no error) and the reference's latest
+     * How often a pair of labels met on a trace: the judge's latest verdict (no error; valid, or overridden by a person:
+     * {@link AssessmentQuery#standsForComparison}) and the reference's latest
      * valid value, both as JSON text.
      */
     public record Pairing(String name, String judged, String reference, long count) {
@@ -150,7 +151,8 @@ public class AssessmentTrends {
                 + "judged as (select distinct on (w.name, a.trace_id) w.name, a.trace_id, " + value + " as value "
                 + "from wanted w join assessment a on a.name = w.name and a.source_id = w.source_id "
                 + "and a.metadata ->> '" + JudgeRunner.VERSION_KEY + "' = w.version "
-                + "where " + JUDGE_FEEDBACK + " and a.error_code is null and a.value is not null "
+                + "where a.kind = 'FEEDBACK' and a.source_type in ('LLM_JUDGE', 'CODE') and " + AssessmentQuery.standsForComparison("a.")
+                + " and " + AssessmentQuery.notChallenger("a.") + " and a.error_code is null and a.value is not null "
                 + "order by w.name, a.trace_id, a.create_time desc, a.assessment_id desc), "
                 + "reference as (select distinct on (w.name, a.trace_id) w.name, a.trace_id, " + value + " as value "
                 + "from wanted w join assessment a on a.name = w.ref_name and a.kind = w.ref_kind "

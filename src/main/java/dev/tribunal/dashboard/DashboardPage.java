@@ -84,11 +84,15 @@ public class DashboardPage {
         if (text == null || text.isBlank()) {
             return null;
         }
+        LocalDate day;
         try {
-            return LocalDate.parse(text.trim());
+            day = LocalDate.parse(text.trim());
         } catch (DateTimeParseException e) {
             throw new InvalidRequestException(parameter + " must be a day as 2026-12-01, not '" + text + "'");
         }
+        // PostgreSQL's timestamps end with the year 294276; days this side of 1970..9999 are all a verdict can carry
+        InvalidRequestException.require(day.getYear() >= 1970 && day.getYear() <= 9999, parameter + " must be a day between 1970 and 9999, not '" + text + "'");
+        return day;
     }
 
     /** {@code tag=key=value}, as the trace list takes them; empty fields (a form's blank input) are no filter. */

@@ -170,7 +170,7 @@ public class LoginPage {
 
     /** Only a path on this server: never another site. */
     static String safeNext(String next) {
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")) {
+        if (!Redirects.isLocalPath(next)) {
             return HOME;
         }
         return next;

@@ -217,7 +217,9 @@ public class ApiErrorMapper {
         String title = known == null ? "Error" : known.getReasonPhrase();
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + title + " · Tribunal</title></head>\n"
                 + "<body><main><h1>" + title + "</h1><p id=\"error\">" + escapeHtml(message) + "</p>"
-                + "<p><a href=\"/meta-evaluation\">Judges compared with people</a></p></main></body></html>\n";
+                + "<nav aria-label=\"Sections\"><p><a href=\"/traces\">Traces</a> · <a href=\"/runs\">Runs</a> · <a href=\"/dashboard\">Quality over time</a>"
+                + " · <a href=\"/sweeps\">Sweeps</a> · <a href=\"/judges\">Judges</a> · <a href=\"/meta-evaluation\">Judges compared with people</a></p></nav>"
+                + "</main></body></html>\n";
     }
 
     private static String escapeHtml(String text) {

@@ -21,9 +21,20 @@ public final class Redirects {
 
     /** The answer's {@code Location}: a path on this server, sent as it is. */
     public static Response.ResponseBuilder located(Response.ResponseBuilder response, String path) {
-        if (!path.startsWith("/") || path.startsWith("//") || path.contains("\\")) {
+        if (!isLocalPath(path)) {
             throw new IllegalArgumentException("A Location must be a path on this server: " + path);
         }
         return response.header(HttpHeaders.LOCATION, path);
+    }
+
+    /**
+     * A path on this server, read as browsers read a {@code Location}: they drop tabs and line breaks and take a
+     * backslash for a slash, so {@code /\t/elsewhere.example} would be {@code //elsewhere.example}, another site.
+     */
+    public static boolean isLocalPath(String path) {
+        if (path == null || !path.startsWith("/") || path.startsWith("//") || path.contains("\\")) {
+            return false;
+        }
+        return path.chars().noneMatch(c -> c <= 0x20 || c == 0x7f);
     }
 }

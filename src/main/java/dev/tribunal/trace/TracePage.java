@@ -308,7 +308,9 @@ public class TracePage {
         for (AssessmentView a : all) {
             String kind = a.feedback() != null ? "feedback" : "expectation";
             JsonNode value = a.feedback() != null ? a.feedback().value()
-                    : a.expectation().value() != null ? a.expectation().value() : dev.tribunal.system.Json.read(a.expectation().serializedValue().value());
+                    : a.expectation().value() != null ? a.expectation().value()
+                    // an expectation logged without a value (a withdrawn one) has neither
+                    : a.expectation().serializedValue() == null ? null : dev.tribunal.system.Json.read(a.expectation().serializedValue().value());
             AssessmentView.ErrorView error = a.feedback() == null ? null : a.feedback().error();
             boolean judged = a.feedback() != null && a.source() != null && "LLM_JUDGE".equals(a.source().sourceType());
             rows.add(new AssessmentRow(a, kind, value == null || value.isNull() ? "" : text(value),

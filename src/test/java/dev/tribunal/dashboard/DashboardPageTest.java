@@ -232,6 +232,9 @@ class DashboardPageTest {
             assertEquals(400, bad.status());
             assertTrue(page.textContent("#error").contains("must not be after"), page.textContent("body"));
             assertEquals(400, page.navigate(base + "dashboard?tag=service").status());
+            for (String far : List.of("to=%2B999999999-12-31", "from=0001-01-01&to=0001-01-02", "to=20000-01-01")) {
+                assertEquals(400, page.navigate(base + "dashboard?" + far).status(), far);
+            }
         }
     }
 }

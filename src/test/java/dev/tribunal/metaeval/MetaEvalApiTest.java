@@ -277,4 +277,22 @@ class MetaEvalApiTest {
                 .post("/api/meta-evaluations").then().statusCode(400).body("detail", containsString("exactly one"));
         given().get("/api/meta-evaluations?name=verdict&human_feedback=verdict").then().statusCode(200);
     }
+
+    @Test
+    void aVerdictAPersonOverrodeCountsAsTheDisagreementItIs() {
+        seed();
+        List<String> ids = ingest(4, "override-" + TAG);
+        String name = "overridden_" + TAG.replace("-", "_");
+        for (int i = 0; i < ids.size(); i++) {
+            String verdict = given().contentType(ContentType.JSON).body("{\"assessment\": " + judgeFeedback(name, "openai:/overridden", "\"yes\"", 10, 0) + "}")
+                    .post("/api/3.0/mlflow/traces/" + ids.get(i) + "/assessments").then().statusCode(200).extract().path("assessment.assessment_id");
+            // two labels agree; two people override the verdict, which then is no longer valid
+            log(ids.get(i), "{\"assessment_name\": \"" + name + "\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"ann@example.com\"}, "
+                    + "\"feedback\": {\"value\": \"" + (i < 2 ? "yes" : "no") + "\"}" + (i < 2 ? "" : ", \"overrides\": \"" + verdict + "\"") + "}");
+        }
+        JsonPath report = evaluate("{\"name\": \"" + name + "\", \"reference\": {\"human_feedback\": \"" + name + "\"}}");
+        assertEquals(4, report.getInt("judges[0].coverage.compared"), "the overridden verdicts are compared too");
+        assertEquals(0.5, report.getDouble("judges[0].statistics.accuracy"), 1e-9);
+        assertEquals(2, report.getInt("judges[0].disagreements"));
+    }
 }

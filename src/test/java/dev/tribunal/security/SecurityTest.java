@@ -309,6 +309,11 @@ class SecurityTest {
         HttpResponse<String> offsite = send("POST", "/login", null, "application/x-www-form-urlencoded",
                 "key=" + reviewer + "&next=" + URLEncoder.encode("//evil.example.com/x", StandardCharsets.UTF_8));
         assertEquals("/traces", offsite.headers().firstValue("Location").orElse(null), "never sent to another site: to the console's first page");
+        for (String elsewhere : List.of("/\t/evil.example.com/x", "/\n/evil.example.com", "/\\evil.example.com", "https://evil.example.com")) {
+            HttpResponse<String> sent = send("POST", "/login", null, "application/x-www-form-urlencoded",
+                    "key=" + reviewer + "&next=" + URLEncoder.encode(elsewhere, StandardCharsets.UTF_8));
+            assertEquals("/traces", sent.headers().firstValue("Location").orElse(null), "browsers read " + elsewhere + " as another site");
+        }
         HttpResponse<String> root = send("GET", "/", null, null, null);
         assertEquals(303, root.statusCode(), "the root opens the console");
         assertEquals("/traces", root.headers().firstValue("Location").orElse(null));

@@ -264,4 +264,15 @@ class TracePageActionsTest {
                 .formParam("models", "nosuchprovider:/model").formParam("trace_id", traceId).post("/runs").then().statusCode(400);
         assertEquals(before, human(traceId).size(), "nothing was written");
     }
+
+    @Test
+    void anExpectationLoggedWithoutAValueIsShownAsSuch() {
+        String traceId = "tr-act-empty-" + UUID.randomUUID();
+        given().contentType(ContentType.JSON).body("{\"traces\": [{\"trace_id\": \"" + traceId + "\", \"inputs\": \"q\", \"outputs\": \"a\"}]}")
+                .post("/api/traces").then().statusCode(200);
+        // MLflow's log_expectation(name, value=None)
+        log(traceId, "{\"assessment_name\": \"expected_response\", \"expectation\": {\"value\": null}}");
+        String html = given().accept("text/html").get("/traces/" + traceId).then().statusCode(200).extract().asString();
+        assertTrue(html.contains("expected_response"), "the withdrawn expectation is listed");
+    }
 }
