@@ -40,10 +40,18 @@
     return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + (s % 60) + " s";
   }
 
+  // the errors as last drawn: the table is drawn again only when they change, so a link that has the keyboard's focus stays
+  var drawnErrors = null;
+
   function errors(run) {
     var section = document.getElementById("errors-section");
     var codes = Object.keys(run.errors_by_code || {}).sort();
     var examples = run.error_examples || {};
+    var drawn = JSON.stringify([run.errors_by_code || {}, examples]);
+    if (drawn === drawnErrors) {
+      return;
+    }
+    drawnErrors = drawn;
     section.textContent = "";
     if (codes.length === 0) {
       var none = document.createElement("p");
@@ -99,8 +107,9 @@
     var finished = run.status === "COMPLETED" || run.status === "CANCELLED";
     var bar = document.getElementById("run-progress");
     var percent = run.total === 0 ? 100 : Math.floor(run.completed * 100 / run.total);
-    bar.max = run.total;
-    bar.value = run.completed;
+    // a progress bar's maximum must be above zero: a run of nothing is whole
+    bar.max = run.total === 0 ? 1 : run.total;
+    bar.value = run.total === 0 ? 1 : run.completed;
     bar.textContent = percent + "%";
     set("status", run.status);
     set("done-text", run.completed + " / " + run.total);
@@ -130,12 +139,24 @@
   function poll() {
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (response.status === 401 || response.status === 403 || response.status === 404) {
+          // signed out, no longer allowed, or the run is gone: asking again would not change that
+          var note = document.getElementById("live-note");
+          if (note) {
+            note.textContent = "No longer updated (" + response.status + "): reload the page.";
+            note.hidden = false;
+          }
+          return null;
+        }
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
         }
         return response.json();
       })
       .then(function (run) {
+        if (run === null) {
+          return;
+        }
         if (show(run)) {
           main.setAttribute("data-finished", "true");
         } else {
