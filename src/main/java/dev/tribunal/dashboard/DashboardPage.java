@@ -61,7 +61,7 @@ public class DashboardPage {
         return trends.daily(window).chain(groups -> trends.versionStarts(groups.stream().map(AssessmentTrends.DayGroup::name).distinct().toList(),
                         window.to().plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC))
                 .map(starts -> render(window, QualityReport.build(groups, starts, window.from(), window.to()),
-                        groups.size() >= AssessmentTrends.MAX_GROUPS)));
+                        groups.size() >= AssessmentTrends.MAX_GROUPS, blankToNull(from) != null || blankToNull(to) != null)));
     }
 
     /** The window the URL asks for: {@code from}/{@code to} (UTC days, both included) or the last {@code days} days up to today. */
@@ -121,13 +121,16 @@ public class DashboardPage {
         return text == null || text.isBlank() ? null : text.trim();
     }
 
-    private String render(AssessmentTrends.Window window, List<QualityReport.NameReport> reports, boolean cut) {
+    /** @param dated the URL named its days ({@code from}/{@code to}): the form shows them again */
+    private String render(AssessmentTrends.Window window, List<QualityReport.NameReport> reports, boolean cut, boolean dated) {
         List<Map<String, Object>> names = new ArrayList<>();
         for (int i = 0; i < reports.size(); i++) {
             names.add(view(window, reports.get(i), i));
         }
         return page.data("viewer", Viewer.of(identity))
                 .data("window", window)
+                .data("fromValue", dated ? window.from().toString() : "")
+                .data("toValue", dated ? window.to().toString() : "")
                 .data("days", ChronoUnit.DAYS.between(window.from(), window.to()) + 1)
                 .data("tags", window.tags().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                 .data("names", names)
@@ -142,9 +145,17 @@ public class DashboardPage {
 
     /** This view over the last {@code days} days. */
     private static String link(AssessmentTrends.Window window, int days) {
-        StringBuilder link = new StringBuilder("/dashboard?days=").append(days);
-        if (window.name() != null) {
-            link.append("&name=").append(encode(window.name()));
+        return filters(new StringBuilder("/dashboard?days=").append(days), window.name(), window);
+    }
+
+    /** This view's days and filters, of one name only. */
+    private static String only(AssessmentTrends.Window window, String name) {
+        return filters(new StringBuilder("/dashboard?from=").append(window.from()).append("&to=").append(window.to()), name, window);
+    }
+
+    private static String filters(StringBuilder link, String name, AssessmentTrends.Window window) {
+        if (name != null) {
+            link.append("&name=").append(encode(name));
         }
         if (window.version() != null) {
             link.append("&version=").append(encode(window.version()));
@@ -165,7 +176,7 @@ public class DashboardPage {
         view.put("numeric", report.days().stream().anyMatch(d -> d.numbers() != null));
         view.put("marks", report.marks().stream().map(m -> Map.of("day", m.day().toString(), "version", m.version(),
                 "short", TrendCharts.shortVersion(m.version()))).toList());
-        view.put("link", "/dashboard?days=" + (ChronoUnit.DAYS.between(window.from(), window.to()) + 1) + "&name=" + encode(report.name()));
+        view.put("link", only(window, report.name()));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (QualityReport.Day day : report.days()) {
             Map<String, Object> row = new LinkedHashMap<>();

@@ -38,9 +38,10 @@ public class SweepCatalog {
         }
     }
 
-    /** The directory the sweep files are read from, as the server sees it. */
+    /** The directory the sweep files are read from, as configured. */
     public Path dir() {
-        return dir.toAbsolutePath().normalize();
+        // as configured (relative to the working directory by default): the pages show it, and need not show the server's layout
+        return dir.normalize();
     }
 
     /** Every sweep by name, in name order. */

@@ -199,6 +199,11 @@ class DashboardPageTest {
             assertEquals(share(0, 3), cell(page, LABELS, D2, "td.error-rate"));
             assertEquals("1", cell(page, NUMBERS, D2, "td.count"), "day 2's tagged trace has one number");
             assertEquals(1, page.locator("#filters input[name=tag][value='service=" + TAG + "']").count(), "the form keeps the tag");
+            // one name's view keeps the tag
+            page.click("section[data-name='" + LABELS + "'] a:text('only this name')");
+            page.waitForLoadState();
+            assertTrue(page.url().contains("tag=" + encode("service=" + TAG)), page.url());
+            assertEquals(share(3, 4), cell(page, LABELS, D1, "td[data-label='yes']"));
 
             page.navigate(base + "dashboard?name=" + encode(LABELS) + "&version=v1");
             assertEquals(1, page.locator("section.quality").count(), "one name");
@@ -212,6 +217,7 @@ class DashboardPageTest {
             // a window that ends before day 2 holds day 1 only
             page.navigate(base + "dashboard?name=" + encode(LABELS) + "&from=" + D1 + "&to=" + D1);
             assertEquals("7", cell(page, LABELS, D1, "td.judged"));
+            assertEquals(D1.toString(), page.inputValue("#from"), "the form keeps the days asked for");
             assertEquals(0, page.locator("tr[data-day='" + D2 + "']").count());
         }
     }
