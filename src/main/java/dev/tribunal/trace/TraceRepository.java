@@ -87,6 +87,23 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
         if (!query.lacksAssessment().isEmpty()) {
             where.add(AssessmentRows.namedNone("t.trace_id", param(params, query.lacksAssessment().toArray(String[]::new)) + "::text[]"));
         }
+        if (!query.states().isEmpty()) {
+            where.add("t.state = any(" + param(params, query.states().stream().map(Enum::name).toArray(String[]::new)) + "::text[])");
+        }
+        // values and errors: one condition each, which PostgreSQL may drive from the assessment side when it is rare
+        String sources = query.sources().isEmpty() ? null
+                : param(params, query.sources().stream().map(Enum::name).toArray(String[]::new)) + "::text[]";
+        for (TraceQuery.AssessmentValue value : query.values()) {
+            where.add(AssessmentRows.validValue("t.trace_id", param(params, value.name()), param(params, value.value()), sources));
+        }
+        for (String errored : query.errored()) {
+            String condition = AssessmentRows.validError("t.trace_id", errored.equals("true") || errored.equals("false") ? null
+                    : param(params, errored), sources);
+            where.add(errored.equals("false") ? "not " + condition : condition);
+        }
+        if (sources != null && query.values().isEmpty() && query.errored().stream().noneMatch(e -> !e.equals("false"))) {
+            where.add(AssessmentRows.validFrom("t.trace_id", sources));
+        }
         if (query.pageToken() != null) {
             where.add("(t.request_time, t.trace_id) < (" + param(params, query.pageToken().time().atOffset(ZoneOffset.UTC)) + ", "
                     + param(params, query.pageToken().id()) + ")");
