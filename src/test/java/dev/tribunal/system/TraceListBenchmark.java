@@ -96,8 +96,9 @@ class TraceListBenchmark {
         System.out.printf("%nSeeded %,d traces and %,d assessments in %.0f s%n", count("trace"), count("assessment"),
                 (System.nanoTime() - seedStart) / 1e9);
         if (Boolean.getBoolean("bench.traces.without-indexes")) {
-            execute("drop index assessment_valid_value_idx", "drop index assessment_valid_error_idx");
-            System.out.println("Without assessment_valid_value_idx and assessment_valid_error_idx (V26)");
+            execute("drop index assessment_valid_value_idx", "drop index assessment_valid_error_idx",
+                    "drop statistics assessment_value_stats", "analyze assessment");
+            System.out.println("Without what V26 adds: assessment_valid_value_idx, assessment_valid_error_idx, assessment_value_stats");
         }
 
         Map<String, String> pages = new LinkedHashMap<>();
@@ -109,7 +110,8 @@ class TraceListBenchmark {
         pages.put("value matching nothing", "/traces?assessment=correctness=never-given");
         pages.put("errored=safety", "/traces?errored=safety");
         pages.put("source=HUMAN + correctness=no", "/traces?source=HUMAN&assessment=correctness=no");
-        pages.put("state=ERROR + app=app-3", "/traces?state=ERROR&tag=app=app-3");
+        pages.put("source=HUMAN", "/traces?source=HUMAN");
+        pages.put("state=ERROR + app=app-7", "/traces?state=ERROR&tag=app=app-7");
 
         System.out.printf("%n%-38s %6s %9s %9s %12s %12s%n", "GET /traces", "rows", "median ms", "p95 ms", "app CPU ms/page",
                 "pg CPU ms/page");
@@ -122,6 +124,8 @@ class TraceListBenchmark {
                 + "and (a.value #>> '{}') = 'no')");
         explain("assessment=correctness=never-given", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
                 + "and a.name = 'correctness' and (a.value #>> '{}') = 'never-given')");
+        explain("assessment=correctness=partially (rare)", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
+                + "and a.name = 'correctness' and (a.value #>> '{}') = 'partially')");
         explain("errored=safety", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
                 + "and a.error_code is not null and a.name = 'safety')");
     }
@@ -164,8 +168,11 @@ class TraceListBenchmark {
         return next.group(1).replace("&amp;", "&");
     }
 
+    /** The server and its backends, live ones and those that exited (parallel workers), which the postmaster's children times hold. */
     private static long pgCpuMs() {
-        return ProcessFigures.postgresPids(pgDir()).stream().mapToLong(ProcessFigures::cpuMs).sum();
+        long exited = TribunalProcess.postmasterPid(pgDir())
+                .map(pid -> cpuMs(pid, ProcessFigures.CHILDREN_UTIME) + cpuMs(pid, ProcessFigures.CHILDREN_STIME)).orElse(0L);
+        return exited + ProcessFigures.postgresPids(pgDir()).stream().mapToLong(ProcessFigures::cpuMs).sum();
     }
 
     private static int count(String text, String part) {

@@ -4,7 +4,6 @@ import dev.tribunal.TestSecurity;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -28,12 +27,18 @@ class TraceListFilterApiTest {
     private final String suite = "api-list-" + UUID.randomUUID().toString().substring(0, 8);
     private final String[] t = new String[5];
 
-    @BeforeAll
-    void seed() {
+    private boolean seeded;
+
+    /** Seeds once, from the first test (REST Assured knows the server's port only once a test runs). */
+    private synchronized void seed() {
+        if (seeded) {
+            return;
+        }
+        seeded = true;
         StringBuilder body = new StringBuilder("{\"traces\": [");
         for (int i = 1; i <= 4; i++) {
             t[i] = "tr-api-list-" + i + "-" + UUID.randomUUID().toString().substring(0, 8);
-            body.append(i == 1 ? "" : ",").append("{\"trace_id\": \"%s\", \"request_time\": \"2026-03-02T10:00:0%dZ\", \"state\": \"%s\", \"tags\": {\"suite\": \"%s\"}}"
+            body.append(i == 1 ? "" : ",").append("{\"trace_id\": \"%s\", \"request_time\": \"2026-03-02T10:00:0%dZ\", \"state\": \"%s\", \"inputs\": \"q\", \"tags\": {\"suite\": \"%s\"}}"
                     .formatted(t[i], i, i == 4 ? "ERROR" : "OK", suite));
         }
         given().contentType(ContentType.JSON).body(body.append("]}").toString()).post("/api/traces").then().statusCode(200);
@@ -76,6 +81,7 @@ class TraceListFilterApiTest {
 
     @Test
     void valuesErrorsStateAndSourceNarrowTheList() {
+        seed();
         assertEquals(traces(1, 2, 3, 4), ids(mine()));
         assertEquals(traces(3), ids(mine().queryParam("assessment", "correctness=no")), "the overridden no of trace 2 is left out");
         assertEquals(traces(1, 2), ids(mine().queryParam("assessment", "correctness=yes")));
@@ -95,6 +101,7 @@ class TraceListFilterApiTest {
 
     @Test
     void aMalformedFilterIsA400NamingIt() {
+        seed();
         mine().queryParam("assessment", "correctness").get("/api/traces").then().statusCode(400)
                 .body("detail", containsString("assessment must be name=value"));
         mine().queryParam("state", "DONE").get("/api/traces").then().statusCode(400)

@@ -57,11 +57,21 @@ class TraceListPageTest {
     /** t[1] is the oldest, t[6] the newest. */
     private final String[] t = new String[7];
 
+    private boolean seeded;
+
     @BeforeAll
-    void seed() {
+    void startBrowser() {
         TestBrowser.assumeChromium();
         playwright = TestBrowser.playwright();
         browser = TestBrowser.launch(playwright);
+    }
+
+    /** Seeds once, from the first test (REST Assured knows the server's port only once a test runs). */
+    private synchronized void seed() {
+        if (seeded) {
+            return;
+        }
+        seeded = true;
         StringBuilder body = new StringBuilder("{\"traces\": [");
         for (int i = 1; i <= 6; i++) {
             t[i] = "tr-list-" + i + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -130,6 +140,7 @@ class TraceListPageTest {
 
     @Test
     void theListShowsTracesNewestFirstAndEachFilterNarrowsIt() {
+        seed();
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
              Page page = TestBrowser.signedIn(context, base, reader, "traces?" + MINE)) {
             TestBrowser.assertHeader(page, "traces-reader");
@@ -194,6 +205,7 @@ class TraceListPageTest {
 
     @Test
     void aFilteredListIsALinkToShareAndTheFormSubmitsWithEnter() {
+        seed();
         String shared = "traces?" + MINE + "&assessment=correctness=no&tag=env=prod";
         try (BrowserContext context = browser.newContext();
              Page page = TestBrowser.signedIn(context, base, reader, shared)) {
@@ -223,6 +235,7 @@ class TraceListPageTest {
 
     @Test
     void pagingReachesEveryMatchingTraceOnce() {
+        seed();
         try (BrowserContext context = browser.newContext();
              Page page = TestBrowser.signedIn(context, base, reader, "traces?" + MINE + "&max_results=2")) {
             List<String> seen = new ArrayList<>(shown(page));
@@ -250,6 +263,7 @@ class TraceListPageTest {
 
     @Test
     void aMalformedFilterIsA400PageThatNamesIt() {
+        seed();
         try (BrowserContext context = browser.newContext();
              Page page = TestBrowser.signedIn(context, base, reader, "traces?" + MINE)) {
             Map<String, String> bad = Map.of(
@@ -272,6 +286,7 @@ class TraceListPageTest {
 
     @Test
     void emptyStatesSayWhatToDoNext() {
+        seed();
         try (BrowserContext context = browser.newContext();
              Page page = TestBrowser.signedIn(context, base, reader, "traces?tag=suite=" + SUITE + "-none")) {
             assertEquals(0, page.locator("#traces").count());
