@@ -7,6 +7,7 @@ import dev.tribunal.security.Viewer;
 import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
+import dev.tribunal.system.Redirects;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import java.net.URLEncoder;
@@ -89,13 +91,19 @@ public class TraceListPage {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Uni<String> list(@Context UriInfo uri) {
+    public Uni<Response> list(@Context UriInfo uri) {
         Map<String, List<String>> params = uri.getQueryParameters();
         TraceQuery query = query(params);
         Integer maxResults = QueryParams.integer(first(params, "max_results"), "max_results");
         int limit = maxResults == null ? PAGE_SIZE : PageToken.maxResults(maxResults);
+        if (params.values().stream().flatMap(List::stream).anyMatch(v -> v == null || v.isBlank())) {
+            // the form sends its empty fields too: the list's address keeps the filters only, in the API's style
+            String token = query.pageToken() == null ? null : first(params, "page_token");
+            return Uni.createFrom().item(Redirects.seeOther(link(withToken(pairs(params), maxResults, token))).build());
+        }
         return traces.search(query, limit)
-                .map(page -> render(list, Viewer.of(identity), params, page.items(), page.nextPageToken(), uri.getBaseUri().toString()));
+                .map(page -> Response.ok(render(list, Viewer.of(identity), params, page.items(), page.nextPageToken(),
+                        uri.getBaseUri().toString()), MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).build());
     }
 
     /** The page of these traces, found with the filters of {@code params}; {@code base} is where the server is reached. */

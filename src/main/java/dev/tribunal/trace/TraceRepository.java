@@ -111,7 +111,12 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
         String sql = "select t.trace_id, t.request_time, t.answer_bytes from trace t"
                 + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
                 + " order by t.request_time desc, t.trace_id desc limit " + (maxResults + 1);
-        return pool.preparedQuery(sql).execute(Tuple.from(params))
+        // The best plan depends on the values: a rare or absent value is found through its index first, a common one by
+        // reading the newest traces and checking each. A prepared statement's generic plan, chosen for the same text
+        // after a few executions, would decide once for all values (and read a million traces for a value that
+        // matches none): each execution here is planned for its own values.
+        return pool.withTransaction(connection -> connection.query("set local plan_cache_mode = force_custom_plan").execute()
+                        .chain(() -> connection.preparedQuery(sql).execute(Tuple.from(params))))
                 .map(rows -> {
                     List<SizedRow> sized = new ArrayList<>();
                     rows.forEach(row -> sized.add(sizedRow(row)));

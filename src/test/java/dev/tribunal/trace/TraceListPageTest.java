@@ -217,13 +217,16 @@ class TraceListPageTest {
             page.focus("#filter-assessment-0");
             page.keyboard().type("correctness=yes");
             page.keyboard().press("Enter");
-            page.waitForURL(url -> url.contains("assessment=correctness%3Dyes"));
+            page.waitForURL(url -> url.contains("assessment="));
+            assertTrue(page.url().endsWith("/traces?" + MINE + "&assessment=correctness=yes"),
+                    "the form leads to the list's address with its filters only, in the API's style: " + page.url());
             assertEquals(List.of(t[6], t[3], t[1]), shown(page));
             // and submitted again, every filter is kept
             page.focus("#filter-tag-1");
             page.keyboard().type("env=prod");
             page.keyboard().press("Enter");
-            page.waitForURL(url -> url.contains("env%3Dprod"));
+            page.waitForURL(url -> url.contains("env=prod"));
+            assertTrue(page.url().endsWith("/traces?" + MINE + "&tag=env=prod&assessment=correctness=yes"), page.url());
             assertEquals(List.of(t[6], t[3], t[1]), shown(page));
             page.focus("#filter-tag-2");
             page.keyboard().type("env=staging");
