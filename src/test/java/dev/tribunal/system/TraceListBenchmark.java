@@ -97,8 +97,9 @@ class TraceListBenchmark {
                 (System.nanoTime() - seedStart) / 1e9);
         if (Boolean.getBoolean("bench.traces.without-indexes")) {
             execute("drop index assessment_valid_value_idx", "drop index assessment_valid_error_idx",
+                    "drop index assessment_valid_unjudged_idx",
                     "drop statistics assessment_value_stats", "analyze assessment");
-            System.out.println("Without what V26 adds: assessment_valid_value_idx, assessment_valid_error_idx, assessment_value_stats");
+            System.out.println("Without what V26 adds: assessment_valid_value_idx, assessment_valid_error_idx, assessment_valid_unjudged_idx, assessment_value_stats");
         }
 
         Map<String, String> pages = new LinkedHashMap<>();
@@ -126,6 +127,10 @@ class TraceListBenchmark {
                 + "and a.name = 'correctness' and (a.value #>> '{}') = 'never-given')");
         explain("assessment=correctness=partially (rare)", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
                 + "and a.name = 'correctness' and (a.value #>> '{}') = 'partially')");
+        explain("source=HUMAN + assessment=correctness=no", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
+                + "and a.name = 'correctness' and (a.value #>> '{}') = 'no' and a.source_type = any('{HUMAN}'::text[]))");
+        explain("source=HUMAN", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
+                + "and a.source_type = any('{HUMAN}'::text[]))");
         explain("errored=safety", "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid "
                 + "and a.error_code is not null and a.name = 'safety')");
     }
