@@ -107,6 +107,36 @@ public final class AssessmentRows {
                 + "where a.trace_id = " + traceId + " and a.name = wanted.name))";
     }
 
+    /**
+     * The SQL condition that a trace (its id at {@code traceId}) has a valid assessment of the name at {@code name} whose
+     * value, as text ({@code no} for the JSON string "no", {@code 0.5}, {@code true}), is the one at {@code value}; from
+     * one of the source types at {@code sources} (a {@code text[]} expression) unless that is null. Written as an
+     * {@code exists} of its own so that PostgreSQL may start from either side: from the newest traces when the value is
+     * common, from assessment_valid_value_idx when it is rare (or matches nothing).
+     */
+    public static String validValue(String traceId, String name, String value, String sources) {
+        return "exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.valid and a.name = " + name
+                + " and (a.value #>> '{}') = " + value + fromSources(sources) + ")";
+    }
+
+    /**
+     * The SQL condition that a trace has a valid assessment that is an error: of the name at {@code name}, or of any
+     * name when that is null; from one of {@code sources} unless that is null. By assessment_valid_error_idx when rare.
+     */
+    public static String validError(String traceId, String name, String sources) {
+        return "exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.valid and a.error_code is not null"
+                + (name == null ? "" : " and a.name = " + name) + fromSources(sources) + ")";
+    }
+
+    /** The SQL condition that a trace has a valid assessment from one of the source types at {@code sources}. */
+    public static String validFrom(String traceId, String sources) {
+        return "exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.valid" + fromSources(sources) + ")";
+    }
+
+    private static String fromSources(String sources) {
+        return sources == null ? "" : " and a.source_type = any(" + sources + ")";
+    }
+
     /** The SQL condition that a trace (its id at {@code traceId}) has no assessment of any name in {@code names}. */
     /** SQL: the id of the assessment a task's attempt produced (null when none), for a statement of the run feature. */
     public static String resultOfTask(String taskId, String attempt) {

@@ -87,6 +87,23 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
         if (!query.lacksAssessment().isEmpty()) {
             where.add(AssessmentRows.namedNone("t.trace_id", param(params, query.lacksAssessment().toArray(String[]::new)) + "::text[]"));
         }
+        if (!query.states().isEmpty()) {
+            where.add("t.state = any(" + param(params, query.states().stream().map(Enum::name).toArray(String[]::new)) + "::text[])");
+        }
+        // values and errors: one condition each, which PostgreSQL may drive from the assessment side when it is rare
+        String sources = query.sources().isEmpty() ? null
+                : param(params, query.sources().stream().map(Enum::name).toArray(String[]::new)) + "::text[]";
+        for (TraceQuery.AssessmentValue value : query.values()) {
+            where.add(AssessmentRows.validValue("t.trace_id", param(params, value.name()), param(params, value.value()), sources));
+        }
+        for (String errored : query.errored()) {
+            String condition = AssessmentRows.validError("t.trace_id", errored.equals("true") || errored.equals("false") ? null
+                    : param(params, errored), sources);
+            where.add(errored.equals("false") ? "not " + condition : condition);
+        }
+        if (sources != null && query.values().isEmpty() && query.errored().stream().noneMatch(e -> !e.equals("false"))) {
+            where.add(AssessmentRows.validFrom("t.trace_id", sources));
+        }
         if (query.pageToken() != null) {
             where.add("(t.request_time, t.trace_id) < (" + param(params, query.pageToken().time().atOffset(ZoneOffset.UTC)) + ", "
                     + param(params, query.pageToken().id()) + ")");
@@ -94,7 +111,12 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
         String sql = "select t.trace_id, t.request_time, t.answer_bytes from trace t"
                 + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
                 + " order by t.request_time desc, t.trace_id desc limit " + (maxResults + 1);
-        return pool.preparedQuery(sql).execute(Tuple.from(params))
+        // The best plan depends on the values: a rare or absent value is found through its index first, a common one by
+        // reading the newest traces and checking each. A prepared statement's generic plan, chosen for the same text
+        // after a few executions, would decide once for all values (and read a million traces for a value that
+        // matches none): each execution here is planned for its own values.
+        return pool.withTransaction(connection -> connection.query("set local plan_cache_mode = force_custom_plan").execute()
+                        .chain(() -> connection.preparedQuery(sql).execute(Tuple.from(params))))
                 .map(rows -> {
                     List<SizedRow> sized = new ArrayList<>();
                     rows.forEach(row -> sized.add(sizedRow(row)));

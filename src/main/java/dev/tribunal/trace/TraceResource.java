@@ -4,7 +4,6 @@ import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Caller;
 import dev.tribunal.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
-import dev.tribunal.system.InvalidRequestException;
 import dev.tribunal.system.PageToken;
 import dev.tribunal.system.QueryParams;
 import dev.tribunal.trace.TraceRequests.TraceBatchRequest;
@@ -23,9 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Tribunal's own trace API. */
 @Path("/api/traces")
@@ -88,38 +85,31 @@ public class TraceResource {
     }
 
     @GET
-    @Operation(summary = "Traces newest first; filter by request time, tags (tag=key=value), assessment names present or absent")
+    @Operation(summary = "Traces newest first; filter by request time, tags (tag=key=value), state, assessment names present or "
+            + "absent, valid assessments' values (assessment=name=value), errors (errored=true|false|<name>) and source type")
     public Uni<TraceListView> list(@RestQuery("start_time") String startTime,
                                    @RestQuery("end_time") String endTime,
                                    @RestQuery("tag") List<String> tags,
                                    @RestQuery("has_assessment") List<String> hasAssessment,
                                    @RestQuery("lacks_assessment") List<String> lacksAssessment,
+                                   @RestQuery("state") List<String> states,
+                                   @RestQuery("assessment") List<String> values,
+                                   @RestQuery("errored") List<String> errored,
+                                   @RestQuery("source_type") List<String> sources,
                                    @RestQuery("page_token") String pageToken,
                                    @RestQuery("max_results") String maxResults) {
         TraceQuery query = new TraceQuery(
                 QueryParams.instant(startTime, "start_time"),
                 QueryParams.instant(endTime, "end_time"),
-                tagFilters(tags),
-                hasAssessment == null ? List.of() : hasAssessment,
-                lacksAssessment == null ? List.of() : lacksAssessment,
+                TraceQuery.tags(tags, "tag"),
+                TraceQuery.names(hasAssessment, "has_assessment"),
+                TraceQuery.names(lacksAssessment, "lacks_assessment"),
+                TraceQuery.states(states, "state"),
+                TraceQuery.values(values, "assessment"),
+                TraceQuery.errored(errored, "errored"),
+                TraceQuery.sources(sources, "source_type"),
                 PageToken.decode(pageToken));
         return service.search(query, QueryParams.integer(maxResults, "max_results"))
                 .map(page -> new TraceListView(page.items(), page.nextPageToken()));
-    }
-
-    private static Map<String, String> tagFilters(List<String> tags) {
-        Map<String, String> filters = new LinkedHashMap<>();
-        if (tags != null) {
-            for (String tag : tags) {
-                int eq = tag.indexOf('=');
-                InvalidRequestException.require(eq > 0, "tag must be key=value, not '" + tag + "'");
-                String key = tag.substring(0, eq);
-                String value = tag.substring(eq + 1);
-                InvalidRequestException.require(!filters.containsKey(key) || filters.get(key).equals(value),
-                        "tag '" + key + "' is given twice with different values");
-                filters.put(key, value);
-            }
-        }
-        return filters;
     }
 }
