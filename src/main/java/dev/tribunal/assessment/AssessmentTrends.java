@@ -82,21 +82,36 @@ public class AssessmentTrends {
 
     /** The groups of a window, by name, day, part and label; at most {@link #MAX_GROUPS}. */
     public Uni<List<DayGroup>> daily(Window window) {
-        String sql = "select a.name, (a.create_time at time zone 'UTC')::date as day, "
-                + "case when a.error_code is not null then 'ERROR' when jsonb_typeof(a.value) = 'number' then 'NUMBER' else 'LABEL' end as part, "
-                + "case when a.error_code is null and jsonb_typeof(a.value) <> 'number' then " + LABEL + " end as label, "
-                + "count(*) as n, avg(" + NUMBER + ") as mean, "
-                + "percentile_cont(0.25) within group (order by " + NUMBER + ") as q1, "
-                + "percentile_cont(0.75) within group (order by " + NUMBER + ") as q3 "
-                + "from assessment a where " + JUDGE_FEEDBACK + " and a.create_time >= $1 and a.create_time < $2 "
-                + "and ($3::text is null or a.name = $3::text) "
-                + "and ($4::text is null or a.metadata ->> '" + JudgeRunner.VERSION_KEY + "' = $4::text) "
-                + "and ($5::text is null or " + traces.carrying("a.trace_id", "$5::text") + ") "
-                + "group by 1, 2, 3, 4 order by 1, 2, 3, 4 limit " + MAX_GROUPS;
-        Window w = window;
-        Tuple params = Tuple.tuple(Arrays.asList(w.from().atStartOfDay().atOffset(ZoneOffset.UTC),
-                w.to().plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC), w.name(), w.version(),
-                w.tags().isEmpty() ? null : Json.write(w.tags())));
+        // only the filters asked for are in the statement: "$n is null or ..." would leave a cached generic plan
+        // checking every filter on every row
+        List<Object> values = new ArrayList<>(List.of(window.from().atStartOfDay().atOffset(ZoneOffset.UTC),
+                window.to().plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC)));
+        StringBuilder where = new StringBuilder(JUDGE_FEEDBACK + " and a.create_time >= $1 and a.create_time < $2");
+        if (window.name() != null) {
+            values.add(window.name());
+            where.append(" and a.name = $").append(values.size());
+        }
+        if (window.version() != null) {
+            values.add(window.version());
+            where.append(" and a.metadata ->> '" + JudgeRunner.VERSION_KEY + "' = $").append(values.size());
+        }
+        if (!window.tags().isEmpty()) {
+            values.add(Json.write(window.tags()));
+            where.append(" and ").append(traces.carrying("a.trace_id", "$" + values.size() + "::text"));
+        }
+        // labels and errors are only counted (a hash of the groups); numbers alone are sorted, for their quartiles
+        String isNumber = "(a.error_code is null and coalesce(jsonb_typeof(a.value), '') = 'number')";
+        String sql = "select * from (select a.name, (a.create_time at time zone 'UTC')::date as day, "
+                + "case when a.error_code is not null then 'ERROR' else 'LABEL' end as part, "
+                + "case when a.error_code is null then " + LABEL + " end as label, "
+                + "count(*) as n, null::float8 as mean, null::float8 as q1, null::float8 as q3 "
+                + "from assessment a where " + where + " and not (" + isNumber + ") group by 1, 2, 3, 4 "
+                + "union all select a.name, (a.create_time at time zone 'UTC')::date, 'NUMBER', null, count(*), avg(" + NUMBER + "), "
+                + "percentile_cont(0.25) within group (order by " + NUMBER + "), "
+                + "percentile_cont(0.75) within group (order by " + NUMBER + ") "
+                + "from assessment a where " + where + " and " + isNumber + " group by 1, 2) g "
+                + "order by 1, 2, 3, 4 limit " + MAX_GROUPS;
+        Tuple params = Tuple.from(values);
         return pool.preparedQuery(sql).execute(params).map(rows -> {
             List<DayGroup> groups = new ArrayList<>();
             rows.forEach(row -> groups.add(new DayGroup(row.getString("name"), row.getLocalDate("day"), Part.valueOf(row.getString("part")),

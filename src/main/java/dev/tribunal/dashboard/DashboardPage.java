@@ -175,7 +175,7 @@ public class DashboardPage {
         view.put("moreLabels", report.moreLabels());
         view.put("numeric", report.days().stream().anyMatch(d -> d.numbers() != null));
         view.put("marks", report.marks().stream().map(m -> Map.of("day", m.day().toString(), "version", m.version(),
-                "short", TrendCharts.shortVersion(m.version()))).toList());
+                "short", dev.tribunal.judge.JudgeVersions.shortForm(m.version()))).toList());
         view.put("link", only(window, report.name()));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (QualityReport.Day day : report.days()) {

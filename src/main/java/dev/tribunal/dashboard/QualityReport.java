@@ -38,7 +38,7 @@ public final class QualityReport {
         }
     }
 
-    /** Mean and quartiles of a day's numbers, weighted by how many each group counted when a day has several. */
+    /** Mean and quartiles of a day's numbers (a day's numbers are one group of the sums). */
     public record Numbers(long count, double mean, double q1, double q3) {
     }
 

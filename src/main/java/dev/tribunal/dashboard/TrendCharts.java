@@ -66,7 +66,7 @@ final class TrendCharts {
             svg.append(String.format(Locale.ROOT, "<g class=\"version-mark\"><title>Judge version %s gave its first verdict on %s</title>"
                             + "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"version-line\"/>", Charts.escape(mark.version()), mark.day(),
                     x, TOP - 6, x, TOP + HEIGHT));
-            svg.append(text(x + 3, TOP - 10, "version " + shortVersion(mark.version()), "start", "label")).append("</g>");
+            svg.append(text(x + 3, TOP - 10, "version " + dev.tribunal.judge.JudgeVersions.shortForm(mark.version()), "start", "label")).append("</g>");
         }
         for (Series s : series) {
             StringBuilder path = new StringBuilder();
@@ -94,10 +94,6 @@ final class TrendCharts {
     }
 
     /** A version as the chart names it: the first 8 characters of a hash are enough to tell versions apart. */
-    static String shortVersion(String version) {
-        return version.length() <= 10 ? version : version.substring(0, 8) + "…";
-    }
-
     static String percent(double share) {
         return String.format(Locale.ROOT, "%.0f %%", share * 100);
     }

@@ -206,4 +206,9 @@ public class JudgeVersions {
             return "# the file " + judge.file() + " could not be read again: " + e.getMessage();
         }
     }
+
+    /** A version as pages show it where space is short: ten characters at most. */
+    public static String shortForm(String version) {
+        return version.length() <= 10 ? version : version.substring(0, 8) + "…";
+    }
 }

@@ -178,7 +178,6 @@ public class RunService {
         return models == null ? List.of() : ((RunOutcome.Done<List<ModelId>>) planner.models(models)).value();
     }
 
-    /** Which of these ids are judge runs (an assessment's run id may also be an MLflow run's). */
     /** The ids of a sweep's newest runs (at most {@code limit}), newest first. */
     public Uni<List<String>> sweepRuns(String sweep, int limit) {
         return runs.ofSweep(sweep, limit);

@@ -118,7 +118,7 @@ public class KeysPage {
     @Path("/{name}/revoke")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> revoke(@RestPath("name") String name, byte[] body) {
-        FormBody form = Csrf.form(identity, body);
+        Csrf.form(identity, body);
         return keys.revoke(name, Caller.of(identity).name())
                 .map(ignored -> Redirects.seeOther("/admin/keys?revoked=" + encode(name)).build());
     }

@@ -5,6 +5,7 @@ import dev.tribunal.assessment.AssessmentTrends;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeChampions;
 import dev.tribunal.judge.JudgeDefinition;
+import dev.tribunal.judge.JudgeVersions;
 import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.metaeval.Agreement;
 import dev.tribunal.metaeval.Charts;
@@ -54,7 +55,7 @@ public class JudgeList {
 
         /** The version as the list shows it: a hash's first 8 characters tell versions apart. */
         public String shortVersion() {
-            return version.length() <= 10 ? version : version.substring(0, 8) + "…";
+            return JudgeVersions.shortForm(version);
         }
     }
 

@@ -119,6 +119,13 @@ class TraceListBenchmark {
         for (Map.Entry<String, String> page : pages.entrySet()) {
             measure(page.getKey(), page.getValue(), repeats);
         }
+        // quality over time over the same verdicts (seeded over January 2026; rows: the days' rows of its tables)
+        System.out.printf("%n%-38s %6s %9s %9s %12s %12s%n", "GET /dashboard", "rows", "median ms", "p95 ms", "app CPU ms/page",
+                "pg CPU ms/page");
+        for (String path : List.of("/dashboard?from=2026-01-01&to=2026-01-31", "/dashboard?from=2026-01-01&to=2026-01-31&tag=env=prod",
+                "/dashboard?from=2026-01-10&to=2026-01-16&name=correctness")) {
+            measure(path, path, Math.min(repeats, 5));
+        }
         System.out.println();
         explain("assessment=correctness=no + tag env=prod", "t.tags @> cast('{\"env\":\"prod\"}'::text as jsonb) and "
                 + "exists (select 1 from assessment a where a.trace_id = t.trace_id and a.valid and a.name = 'correctness' "
@@ -151,7 +158,7 @@ class TraceListBenchmark {
         long appCpu = cpuMs(app.pid()) - appBefore;
         long pgCpu = pgCpuMs() - pgBefore;
         Collections.sort(millis);
-        int rows = count(body, "<tr data-trace=");
+        int rows = path.startsWith("/traces") ? count(body, "<tr data-trace=") : count(body, "<tr data-day=");
         System.out.printf("%-38s %6d %9d %9d %12.1f %12.1f%n", label, rows, percentile(millis, 0.5), percentile(millis, 0.95),
                 appCpu / (double) repeats, pgCpu / (double) repeats);
     }
