@@ -178,34 +178,46 @@ class SingleSignOnPagesIT {
         try (var realm = getClass().getResourceAsStream("/keycloak/team-realm.json")) {
             Files.write(imports.resolve("team-realm.json"), realm.readAllBytes());
         }
-        int port = TribunalProcess.freePort();
-        keycloakLog = tempDir.resolve("keycloak.log");
-        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm",
-                "--http-port=" + port, "--http-management-port=" + TribunalProcess.freePort(), "--cache=local")
-                .directory(home.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(keycloakLog.toFile());
-        builder.environment().put("JAVA_HOME", jdk.toString());
-        keycloak = builder.start();
-        String issuer = "http://localhost:" + port + "/realms/team";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
-            if (!keycloak.isAlive()) {
-                fail("Keycloak exited: " + Files.readString(keycloakLog));
-            }
-            try {
-                HttpResponse<String> discovery = HTTP.send(HttpRequest.newBuilder(URI.create(issuer + "/.well-known/openid-configuration")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (discovery.statusCode() == 200) {
-                    return issuer;
+        for (int attempt = 1; ; attempt++) {
+            int port = TribunalProcess.freePort();
+            keycloakLog = tempDir.resolve("keycloak-" + attempt + ".log");
+            ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm",
+                    "--http-port=" + port, "--http-management-port=" + TribunalProcess.freePort(), "--cache=local")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(keycloakLog.toFile());
+            builder.environment().put("JAVA_HOME", jdk.toString());
+            // on JDK 24 and later the server's thread pool asks for this, else it logs an IllegalAccessError per thread
+            builder.environment().put("JAVA_OPTS_APPEND", "--add-opens=java.base/java.lang=ALL-UNNAMED");
+            keycloak = builder.start();
+            String issuer = "http://localhost:" + port + "/realms/team";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() < deadline) {
+                if (!keycloak.isAlive()) {
+                    String log = Files.readString(keycloakLog);
+                    // a port free when chosen can be taken by another process before Keycloak binds it, seconds later
+                    if (log.contains("Port already bound") && attempt < 3) {
+                        break;
+                    }
+                    fail("Keycloak exited: " + log);
                 }
-            } catch (IOException e) {
-                // not listening yet
+                try {
+                    HttpResponse<String> discovery = HTTP.send(HttpRequest.newBuilder(URI.create(issuer + "/.well-known/openid-configuration")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (discovery.statusCode() == 200) {
+                        return issuer;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                TribunalProcess.pause(500);
             }
-            TribunalProcess.pause(500);
+            if (keycloak.isAlive()) {
+                break;
+            }
         }
         fail("Keycloak did not serve the realm within 180 s: " + Files.readString(keycloakLog));
-        return issuer;
+        return null;
     }
 
     /** A token from the provider for a user (the resource-owner password grant, enabled for the test's client). */

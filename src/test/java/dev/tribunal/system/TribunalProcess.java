@@ -371,10 +371,44 @@ final class TribunalProcess implements AutoCloseable {
         }
     }
 
+    /** Ports this JVM handed out already: two calls never return the same port, even before either is bound. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port nothing listens on, below the kernel's range for outgoing connections' local ports: a port from that range
+     * (what binding port 0 gives) may be taken by any outgoing connection in the seconds before a slow server binds it.
+     */
     static int freePort() throws IOException {
+        int below = ephemeralRangeStart();
+        int from = Math.max(1024, below - 12_000);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = from + random.nextInt(below - from);
+            if (HANDED_OUT.contains(candidate)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(candidate)) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(candidate)) {
+                    return candidate;
+                }
+            } catch (IOException inUse) {
+                // taken; try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
+        }
+    }
+
+    private static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int start = Integer.parseInt(range.split("\\s+")[0]);
+            return start > 3_000 ? start : 32_768;
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
