@@ -212,7 +212,7 @@ class JudgmentCacheTest {
 
     /** Makes a run's cache entries older by an SQL interval. */
     private void age(String runId, String interval) {
-        pool.preparedQuery("update judgment_cache set created_at = created_at - cast($2 as interval) where assessment_id = any($1)")
+        pool.preparedQuery("update judgment_cache set created_at = created_at - cast($2::text as interval) where assessment_id = any($1)")
                 .execute(Tuple.of(assessmentIds(runId), interval)).await().indefinitely();
     }
 
