@@ -129,14 +129,24 @@ class JudgmentCacheTest {
         String second = run(List.of("helpfulness"), ids, "fake-cache:/ok");
         assertEquals(10, calls(ids));
         given().get("/api/judge-runs/" + second).then().statusCode(200).body("cached", org.hamcrest.Matchers.equalTo(0));
+        // relevance sets temperature 0: the same provider caches it
+        run(List.of("relevance"), ids, "fake-cache:/ok");
+        String again = run(List.of("relevance"), ids, "fake-cache:/ok");
+        assertEquals(11, calls(ids));
+        given().get("/api/judge-runs/" + again).then().statusCode(200).body("cached", org.hamcrest.Matchers.equalTo(1));
     }
 
     @Test
     void aProviderWithCacheFalseIsAlwaysAsked() {
         List<String> ids = traces(2, null);
         run(List.of("relevance"), ids, "fake-uncached:/ok");
-        run(List.of("relevance"), ids, "fake-uncached:/ok");
+        String second = run(List.of("relevance"), ids, "fake-uncached:/ok");
         assertEquals(4, calls(ids));
+        given().get("/api/judge-runs/" + second).then().statusCode(200).body("cached", org.hamcrest.Matchers.equalTo(0));
+        // the same judgments on a provider that keeps the default are answered from the cache the second time
+        run(List.of("relevance"), ids, "fake-cache:/ok");
+        run(List.of("relevance"), ids, "fake-cache:/ok");
+        assertEquals(6, calls(ids));
     }
 
     @Test
