@@ -107,6 +107,9 @@ public final class AssessmentRows {
                 + "where a.trace_id = " + traceId + " and a.name = wanted.name))";
     }
 
+    /** How much of a value assessment_valid_value_idx holds (V26): an index row has a size limit that long values exceed. */
+    private static final int INDEXED_VALUE_LENGTH = 200;
+
     /**
      * The SQL condition that a trace (its id at {@code traceId}) has a valid assessment of the name at {@code name} whose
      * value, as text ({@code no} for the JSON string "no", {@code 0.5}, {@code true}), is the one at {@code value}; from
@@ -116,6 +119,7 @@ public final class AssessmentRows {
      */
     public static String validValue(String traceId, String name, String value, String sources) {
         return "exists (select 1 from assessment a where a.trace_id = " + traceId + " and a.valid and a.name = " + name
+                + " and left(a.value #>> '{}', " + INDEXED_VALUE_LENGTH + ") = left(" + value + ", " + INDEXED_VALUE_LENGTH + ")"
                 + " and (a.value #>> '{}') = " + value + fromSources(sources) + ")";
     }
 

@@ -110,4 +110,17 @@ class TraceListFilterApiTest {
                 .body("detail", containsString("source_type must be one of HUMAN, LLM_JUDGE, CODE"));
         given().queryParam("tag", "env").get("/api/traces").then().statusCode(400).body("detail", containsString("tag must be key=value"));
     }
+
+    @Test
+    void longValuesAreStoredAndFoundWhole() {
+        seed();
+        String head = "A long answer. ".repeat(20);
+        String one = head + "x".repeat(10_000);
+        String other = head + "y".repeat(300);
+        judge(t[1], "summary", "\"" + one + "\"");
+        judge(t[2], "summary", "\"" + other + "\"");
+        assertEquals(traces(2), ids(mine().queryParam("assessment", "summary=" + other)),
+                "the whole value is compared, not the first 200 characters the index holds");
+        assertEquals(Set.of(), ids(mine().queryParam("assessment", "summary=" + head)));
+    }
 }
