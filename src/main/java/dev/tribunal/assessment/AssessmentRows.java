@@ -148,6 +148,12 @@ public final class AssessmentRows {
                 + " and a.task_part = 0)";
     }
 
+    /** SQL: the id of the assessment a task's attempt produced as one of its parts (null when none), for another feature's statement. */
+    public static String resultOfTaskPart(String taskId, String attempt, String part) {
+        return "(select a.assessment_id from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt
+                + " and a.task_part = " + part + ")";
+    }
+
     /** SQL: the error message of the assessment a task's attempt produced (null when none), for a statement of the run feature. */
     public static String errorMessageOfTask(String taskId, String attempt) {
         return "(select a.error_message from assessment a where a.task_id = " + taskId + " and a.task_attempt = " + attempt

@@ -1,6 +1,8 @@
 package dev.tribunal.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.cache.CacheKey;
+import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.JudgeDefinition.Kind;
 import dev.tribunal.judge.PromptRenderer.Rendered;
 import dev.tribunal.judge.VerdictFormat.Verdict;
@@ -14,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -29,6 +32,8 @@ import java.util.Map;
 @ApplicationScoped
 public class JudgeRunner {
 
+    private static final Logger LOG = Logger.getLogger(JudgeRunner.class);
+
     public static final String VERSION_KEY = "tribunal.judge.version";
     public static final String LATENCY_KEY = "tribunal.latency_ms";
     public static final String ATTEMPTS_KEY = "tribunal.attempts";
@@ -41,12 +46,15 @@ public class JudgeRunner {
     private final JudgeModelClient models;
     private final ProvidersConfig providers;
     private final CodeScorers scorers;
+    private final JudgmentCache cache;
     private final MeterRegistry metrics;
     private final Map<String, io.micrometer.core.instrument.Counter> judgments = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, io.micrometer.core.instrument.Counter> costs = new java.util.concurrent.ConcurrentHashMap<>();
 
-    JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics) {
+    JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics,
+                JudgmentCache cache) {
         this.models = models;
+        this.cache = cache;
         this.providers = providers;
         this.scorers = new CodeScorers(embeddings);
         this.metrics = metrics;
@@ -96,7 +104,7 @@ public class JudgeRunner {
         LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
                 judge.temperature(1), judge.inference().maxTokens(), judge.timeout(), scope);
         return models.complete(request).map(result -> toJudgment(judge, model, new Target(trace, null, null), result,
-                OutputSpec.PairwiseOutput.ASKED));
+                OutputSpec.PairwiseOutput.ASKED, null));
     }
 
     private Uni<Judgment> finish(Uni<Judgment> judgment, JudgeDefinition judge, ModelId model, TraceData trace) {
@@ -126,18 +134,35 @@ public class JudgeRunner {
         dev.tribunal.llm.SecretRedactor redactor = models.redactor();
         return new Judgment(j.judgeName(), j.judgeVersion(), j.kind(), j.sourceId(), j.spanId(), redactor.redact(j.value()),
                 redactor.redact(j.rationale()), j.errorCode(), redactor.redact(j.errorMessage()), redactor.redact(j.metadata()), j.outcome(),
-                j.members().stream().map(this::withoutSecrets).toList());
+                j.members().stream().map(this::withoutSecrets).toList(),
+                j.answers().stream().map(a -> new JudgmentCache.NewAnswer(a.keyHash(), redactor.redact(a.answer()))).toList());
     }
 
     /**
      * What one judgment would cost, without making it: prompt tokens as the provider budget counts them
      * (characters / 4), the completion's upper bound (the judge's max_tokens, else {@link LlmRequest#DEFAULT_COMPLETION_TOKENS}), and the price.
      */
-    public record Estimate(long calls, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+    public record Estimate(long calls, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost,
+                           List<CacheableCall> cacheable) {
+
+        public Estimate {
+            cacheable = List.copyOf(cacheable);
+        }
+
+        public Estimate(long calls, boolean missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+            this(calls, missingInput, promptTokens, maxCompletionTokens, cost, List.of());
+        }
 
         public boolean call() {
             return calls > 0;
         }
+    }
+
+    /**
+     * One call of an estimate that the judgment cache may answer: its key, and what it adds to the estimate (its
+     * tokens, its cost: null without prices), which an answer already cached takes off again.
+     */
+    public record CacheableCall(String key, long promptTokens, long maxCompletionTokens, Double cost) {
     }
 
     /**
@@ -160,12 +185,15 @@ public class JudgeRunner {
         long promptTokens = prompt.systemMessage().length() / 4 + prompt.userMessage().length() / 4;
         long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
         Double cost = 0.0;
+        List<CacheableCall> cacheable = new ArrayList<>();
         for (ModelId each : called) {
             Double one = cost(each, (int) promptTokens, (int) completion);
             cost = cost == null || one == null ? null : cost + one * samples;
+            cacheKeys(judge, each, prompt, judge.temperature(samples), samples)
+                    .forEach(key -> cacheable.add(new CacheableCall(key, promptTokens, completion, one)));
         }
         long calls = (long) called.size() * samples;
-        return new Estimate(calls, false, promptTokens * calls, completion * calls, cost);
+        return new Estimate(calls, false, promptTokens * calls, completion * calls, cost, cacheable);
     }
 
     /** What a pairwise judge's two calls on one pair would cost, without making them. */
@@ -201,16 +229,63 @@ public class JudgeRunner {
         }
         LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
                 judge.temperature(samples), judge.inference().maxTokens(), judge.timeout(), scope);
-        if (samples == 1) {
-            return models.complete(request).map(result -> toJudgment(judge, model, target, result));
+        List<String> keys = cacheKeys(judge, model, prompt, request.temperature(), samples);
+        return cached(model, keys).chain(found -> {
+            List<Uni<Judgment>> calls = new ArrayList<>();
+            for (int i = 0; i < samples; i++) {
+                String key = keys.isEmpty() ? null : keys.get(i);
+                JudgmentCache.Hit hit = key == null ? null : found.get(key);
+                calls.add(hit != null ? Uni.createFrom().item(() -> fromCache(judge, model, target, hit))
+                        : models.complete(request).map(result -> toJudgment(judge, model, target, result, judge.output(), key)));
+            }
+            if (samples == 1) {
+                return calls.get(0);
+            }
+            List<Uni<Judgment>> recovered = calls.stream()
+                    .map(call -> call.onFailure().recoverWithItem(failure -> error(judge, model, target, ErrorCode.INTERNAL_ERROR,
+                            failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
+                    .toList();
+            return Uni.join().all(recovered).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
+        });
+    }
+
+    /**
+     * The keys of a model's calls for one judgment, one per sample, when the provider caches them ({@code cache}, by
+     * default only at temperature 0); none when it does not.
+     */
+    private List<String> cacheKeys(JudgeDefinition judge, ModelId model, Rendered prompt, Double temperature, int samples) {
+        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+        boolean caching = provider != null && provider.cache().orElse(temperature != null && temperature == 0.0);
+        if (!caching) {
+            return List.of();
         }
-        List<Uni<Judgment>> calls = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (int i = 0; i < samples; i++) {
-            calls.add(models.complete(request).map(result -> toJudgment(judge, model, target, result))
-                    .onFailure().recoverWithItem(failure -> error(judge, model, target, ErrorCode.INTERNAL_ERROR,
-                            failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)));
+            keys.add(CacheKey.of(judge.name(), judge.version(), model.toString(), prompt.systemMessage(), prompt.userMessage(), temperature,
+                    judge.inference().maxTokens(), i));
         }
-        return Uni.join().all(calls).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
+        return keys;
+    }
+
+    /** The cached answers of these keys; none when the cache cannot be read (the calls are then made). */
+    private Uni<Map<String, JudgmentCache.Hit>> cached(ModelId model, List<String> keys) {
+        if (keys.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return cache.lookup(model.toString(), keys)
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("Reading the judgment cache failed; calling %s instead: %s", model, failure.toString());
+                    return Map.of();
+                });
+    }
+
+    /** A call answered from the cache: the stored answer read again, with no tokens, no cost and where it came from. */
+    private Judgment fromCache(JudgeDefinition judge, ModelId model, Target target, JudgmentCache.Hit hit) {
+        Judgment read = toJudgment(judge, model, target, new LlmResult.Completed(hit.answer(), 0, 0, 0, 0), judge.output(), null);
+        Map<String, String> metadata = new LinkedHashMap<>(read.metadata());
+        metadata.put(JudgmentCache.CACHED_FROM_KEY, hit.assessmentId());
+        return new Judgment(read.judgeName(), read.judgeVersion(), read.kind(), read.sourceId(), read.spanId(), read.value(),
+                read.rationale(), read.errorCode(), read.errorMessage(), metadata, read.outcome());
     }
 
     /**
@@ -234,11 +309,8 @@ public class JudgeRunner {
         return Uni.join().all(members).andCollectFailures().map(answers -> Sampling.jury(judge, target.spanId(), answers));
     }
 
-    private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result) {
-        return toJudgment(judge, model, target, result, judge.output());
-    }
-
-    private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result, OutputSpec output) {
+    /** @param cacheKey the call's key in the judgment cache, which keeps a valid answer; null when it is not cached */
+    private Judgment toJudgment(JudgeDefinition judge, ModelId model, Target target, LlmResult result, OutputSpec output, String cacheKey) {
         if (result instanceof LlmResult.Failed failed) {
             return error(judge, model, target, failed.code(), failed.message(),
                     new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
@@ -251,7 +323,8 @@ public class JudgeRunner {
             return error(judge, model, target, ErrorCode.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
         }
         return new Judgment(judge.name(), judge.version(), Kind.LLM, model.toString(), target.spanId(), verdict.value(),
-                verdict.rationale(), null, null, metadata(judge, outcome), outcome);
+                verdict.rationale(), null, null, metadata(judge, outcome), outcome, List.of(),
+                cacheKey == null ? List.of() : List.of(new JudgmentCache.NewAnswer(cacheKey, done.content())));
     }
 
     private Judgment runCode(JudgeDefinition judge, TraceData trace) {

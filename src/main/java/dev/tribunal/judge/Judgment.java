@@ -1,6 +1,7 @@
 package dev.tribunal.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.llm.ErrorCode;
 
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param sourceId the model id ({@code openai:/gpt-4o-mini}) or the code judge's name
  * @param spanId the judged span, for span-level judges
  * @param members a jury's verdict: each member's judgment, each stored as a Feedback of its own; empty for any other judge
+ * @param answers the model's answers that this judgment got from calls (not from the cache) and that the judgment cache
+ *                keeps, stored with it; a jury's are its members'
  */
 public record Judgment(
         String judgeName,
@@ -27,16 +30,27 @@ public record Judgment(
         String errorMessage,
         Map<String, String> metadata,
         Outcome outcome,
-        List<Judgment> members) {
+        List<Judgment> members,
+        List<JudgmentCache.NewAnswer> answers) {
 
     public Judgment {
         members = List.copyOf(members);
+        answers = List.copyOf(answers);
+    }
+
+    /** A judgment whose answers are not kept by the cache. */
+    public Judgment(String judgeName, String judgeVersion, JudgeDefinition.Kind kind, String sourceId, String spanId, JsonNode value,
+                    String rationale, ErrorCode errorCode, String errorMessage, Map<String, String> metadata, Outcome outcome,
+                    List<Judgment> members) {
+        this(judgeName, judgeVersion, kind, sourceId, spanId, value, rationale, errorCode, errorMessage, metadata, outcome, members,
+                List.of());
     }
 
     /** A judgment of one model or code judge: no members. */
     public Judgment(String judgeName, String judgeVersion, JudgeDefinition.Kind kind, String sourceId, String spanId, JsonNode value,
                     String rationale, ErrorCode errorCode, String errorMessage, Map<String, String> metadata, Outcome outcome) {
-        this(judgeName, judgeVersion, kind, sourceId, spanId, value, rationale, errorCode, errorMessage, metadata, outcome, List.of());
+        this(judgeName, judgeVersion, kind, sourceId, spanId, value, rationale, errorCode, errorMessage, metadata, outcome, List.of(),
+                List.of());
     }
 
     /** Figures kept on the task for run statistics. */
@@ -65,5 +79,10 @@ public record Judgment(
 
     public boolean succeeded() {
         return errorCode == null;
+    }
+
+    /** Whether every call of this judgment was answered from the cache, none sent. */
+    public boolean cached() {
+        return metadata != null && metadata.containsKey(JudgmentCache.CACHED_FROM_KEY);
     }
 }

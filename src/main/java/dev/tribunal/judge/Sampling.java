@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.JudgeDefinition.Kind;
 import dev.tribunal.llm.ErrorCode;
 import dev.tribunal.llm.ModelId;
@@ -49,16 +50,21 @@ final class Sampling {
             metadata.put(SAMPLES_FAILED_KEY, Integer.toString(failed.size()));
             metadata.put(SAMPLES_ERRORS_KEY, Json.write(codeCounts(failed)));
         }
+        if (samples.stream().allMatch(Judgment::cached)) {
+            metadata.put(JudgmentCache.CACHED_FROM_KEY, first.metadata().get(JudgmentCache.CACHED_FROM_KEY));
+        }
+        // the samples that answered are kept even when the judgment fails: a retry asks only the others again
+        List<JudgmentCache.NewAnswer> answers = samples.stream().flatMap(j -> j.answers().stream()).toList();
         if (answered.size() * 2 < samples.size()) {
             return new Judgment(first.judgeName(), first.judgeVersion(), first.kind(), first.sourceId(), first.spanId(), null, null,
                     mostFrequent(failed), failed.size() + " of " + samples.size() + " samples failed, too few left for a verdict: "
-                    + describe(failed, j -> null), metadata, outcome);
+                    + describe(failed, j -> null), metadata, outcome, List.of(), answers);
         }
         Verdicts.Combined combined = Verdicts.combine(judge.output(), Verdicts.samplesRule(judge.output()),
                 answered.stream().map(Judgment::value).toList());
         agreement(metadata, answered.size(), combined);
         return new Judgment(first.judgeName(), first.judgeVersion(), first.kind(), first.sourceId(), first.spanId(), combined.value(),
-                agreeingRationale(judge, answered, combined.value()), null, null, metadata, outcome);
+                agreeingRationale(judge, answered, combined.value()), null, null, metadata, outcome, List.of(), answers);
     }
 
     /** A jury's verdict from its members' judgments, which it carries to be stored with it. */

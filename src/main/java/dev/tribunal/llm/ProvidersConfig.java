@@ -100,6 +100,13 @@ public interface ProvidersConfig {
         @WithDefault("json_schema")
         String structuredOutput();
 
+        /**
+         * Whether a judge's call whose answer is already in the judgment cache (same judge version, model, prompt,
+         * inference settings and sample) reuses it instead of being sent. Unset: on for calls at temperature 0,
+         * whose answer a new call would repeat, and off otherwise, where a new call is a new draw.
+         */
+        Optional<Boolean> cache();
+
         /** Price in the provider's currency per million input tokens, for cost figures. */
         Optional<BigDecimal> inputPricePerMillion();
 

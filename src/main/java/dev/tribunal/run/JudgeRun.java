@@ -42,6 +42,10 @@ public class JudgeRun {
     @Column(nullable = false)
     public int errored;
 
+    /** Tasks answered wholly from the judgment cache, no call sent; kept up to date by the result writer. */
+    @Column(nullable = false)
+    public int cached;
+
     /** Tasks never started because the run was cancelled. */
     @Column(nullable = false)
     public int cancelled;

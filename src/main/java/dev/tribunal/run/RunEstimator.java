@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.TraceData;
 import dev.tribunal.llm.ModelId;
@@ -17,15 +18,18 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * What a checked run would take before it is made. The dry run renders every prompt to count judgments, LLM calls,
- * tokens and cost by model, storing nothing and calling no provider; the cost check holds a run estimated above
- * {@code tribunal.runs.confirm-cost-above} until its request confirms the cost.
+ * tokens and cost by model, net of the calls the judgment cache would answer, storing nothing and calling no provider;
+ * the cost check holds a run estimated above {@code tribunal.runs.confirm-cost-above} until its request confirms the
+ * cost.
  */
 @ApplicationScoped
 class RunEstimator {
@@ -35,11 +39,13 @@ class RunEstimator {
 
     private final JudgeRunner runner;
     private final TraceDataLoader loader;
+    private final JudgmentCache cache;
     private final double confirmCostAbove;
 
-    RunEstimator(JudgeRunner runner, TraceDataLoader loader, RunsConfig runs) {
+    RunEstimator(JudgeRunner runner, TraceDataLoader loader, JudgmentCache cache, RunsConfig runs) {
         this.runner = runner;
         this.loader = loader;
+        this.cache = cache;
         this.confirmCostAbove = runs.confirmCostAbove();
     }
 
@@ -48,18 +54,15 @@ class RunEstimator {
         List<Target> targets = plan.targets();
         Map<String, Tally> byModel = new TreeMap<>();
         if (plan.traces() instanceof InlineTraces inline) {
-            return Uni.createFrom().item(() -> {
-                count(plan, inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel);
-                return view(byModel);
-            });
+            return Uni.createFrom().deferred(() -> count(plan, inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel))
+                    .map(ignored -> view(byModel));
         }
         List<String> ids = ((StoredTraces) plan.traces()).ids();
         Uni<Void> counted = Uni.createFrom().voidItem();
         for (int from = 0; from < ids.size(); from += CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
             counted = counted.chain(() -> loader.load(chunk)
-                    .invoke(found -> count(plan, found.values(), targets, byModel))
-                    .replaceWithVoid());
+                    .chain(found -> count(plan, found.values(), targets, byModel)));
         }
         return counted.map(ignored -> view(byModel));
     }
@@ -87,13 +90,20 @@ class RunEstimator {
         return !called.isEmpty() && called.stream().allMatch(runner::priced);
     }
 
-    private void count(RunPlan plan, Collection<TraceData> batch, List<Target> targets, Map<String, Tally> byModel) {
+    /** Adds a batch of traces' judgments to the tallies, net of the calls the judgment cache would answer. */
+    private Uni<Void> count(RunPlan plan, Collection<TraceData> batch, List<Target> targets, Map<String, Tally> byModel) {
+        List<Map.Entry<String, JudgeRunner.Estimate>> estimates = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
         for (TraceData trace : batch) {
             for (Target target : targets) {
                 JudgeRunner.Estimate estimate = runner.estimate(target.judge(), target.model(), trace, plan.samplesOf(target.judge()));
-                byModel.merge(target.modelName(), Tally.of(estimate), Tally::plus);
+                estimates.add(Map.entry(target.modelName(), estimate));
+                estimate.cacheable().forEach(call -> keys.add(call.key()));
             }
         }
+        return cache.present(keys)
+                .invoke(hits -> estimates.forEach(e -> byModel.merge(e.getKey(), Tally.of(e.getValue(), hits), Tally::plus)))
+                .replaceWithVoid();
     }
 
     private static DryRunView view(Map<String, Tally> byModel) {
@@ -101,11 +111,11 @@ class RunEstimator {
         Tally total = Tally.NONE;
         for (Map.Entry<String, Tally> entry : byModel.entrySet()) {
             Tally tally = entry.getValue();
-            models.add(new ModelEstimateView(entry.getKey(), tally.judgments(), tally.llmCalls(), tally.missingInput(),
+            models.add(new ModelEstimateView(entry.getKey(), tally.judgments(), tally.llmCalls(), tally.cacheHits(), tally.missingInput(),
                     tally.promptTokens(), tally.maxCompletionTokens(), round(tally.cost())));
             total = total.plus(tally);
         }
-        return new DryRunView(true, (int) total.judgments(), total.llmCalls(), total.missingInput(), total.promptTokens(),
+        return new DryRunView(true, (int) total.judgments(), total.llmCalls(), total.cacheHits(), total.missingInput(), total.promptTokens(),
                 total.maxCompletionTokens(), round(total.cost()), models);
     }
 
@@ -129,25 +139,39 @@ class RunEstimator {
      *
      * @param cost null when a judgment calls a model without prices: then the sum has no cost, not a cost of zero
      */
-    record Tally(long judgments, long llmCalls, long missingInput, long promptTokens, long maxCompletionTokens, Double cost) {
+    record Tally(long judgments, long llmCalls, long cacheHits, long missingInput, long promptTokens, long maxCompletionTokens,
+                 Double cost) {
 
-        static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0.0);
+        static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0, 0.0);
 
         Tally {
-            if (judgments < 0 || llmCalls < 0 || missingInput < 0 || promptTokens < 0 || maxCompletionTokens < 0) {
+            if (judgments < 0 || llmCalls < 0 || cacheHits < 0 || missingInput < 0 || promptTokens < 0 || maxCompletionTokens < 0) {
                 throw new IllegalArgumentException("a tally counts up from zero");
             }
         }
 
-        /** One judgment's estimate. */
-        static Tally of(JudgeRunner.Estimate e) {
+        /** One judgment's estimate, without the calls whose keys are among {@code hits} (the cache answers those). */
+        static Tally of(JudgeRunner.Estimate e, Set<String> hits) {
             Double cost = e.call() && e.cost() == null ? null : e.cost() == null ? 0.0 : e.cost();
-            return new Tally(1, e.calls(), e.missingInput() ? 1 : 0, e.promptTokens(), e.maxCompletionTokens(), cost);
+            long calls = e.calls();
+            long cached = 0;
+            long prompt = e.promptTokens();
+            long completion = e.maxCompletionTokens();
+            for (JudgeRunner.CacheableCall call : e.cacheable()) {
+                if (hits.contains(call.key())) {
+                    cached++;
+                    calls--;
+                    prompt -= call.promptTokens();
+                    completion -= call.maxCompletionTokens();
+                    cost = cost == null || call.cost() == null ? cost : Double.valueOf(Math.max(0, cost - call.cost()));
+                }
+            }
+            return new Tally(1, calls, cached, e.missingInput() ? 1 : 0, prompt, completion, cost);
         }
 
         Tally plus(Tally other) {
-            return new Tally(judgments + other.judgments, llmCalls + other.llmCalls, missingInput + other.missingInput,
-                    promptTokens + other.promptTokens, maxCompletionTokens + other.maxCompletionTokens,
+            return new Tally(judgments + other.judgments, llmCalls + other.llmCalls, cacheHits + other.cacheHits,
+                    missingInput + other.missingInput, promptTokens + other.promptTokens, maxCompletionTokens + other.maxCompletionTokens,
                     cost == null || other.cost == null ? null : cost + other.cost);
         }
     }

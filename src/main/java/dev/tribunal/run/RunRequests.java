@@ -44,15 +44,18 @@ public final class RunRequests {
     /**
      * What a run would do and cost, from its prompts, without storing or calling anything.
      *
+     * @param llmCalls the calls that would be sent: those the judgment cache would answer are not, and neither their
+     *                 tokens nor their cost are counted
+     * @param cacheHits the calls the judgment cache would answer
      * @param estimatedCost null when a provider used has no prices configured
      */
-    public record DryRunView(boolean dryRun, int total, long llmCalls, long missingInput, long estimatedPromptTokens,
+    public record DryRunView(boolean dryRun, int total, long llmCalls, long cacheHits, long missingInput, long estimatedPromptTokens,
                              long maxCompletionTokens, Double estimatedCost, List<ModelEstimateView> byModel) {
     }
 
     /** One model's (or code judge's) share of a dry run. */
-    public record ModelEstimateView(String model, long judgments, long llmCalls, long missingInput, long estimatedPromptTokens,
-                                    long maxCompletionTokens, Double estimatedCost) {
+    public record ModelEstimateView(String model, long judgments, long llmCalls, long cacheHits, long missingInput,
+                                    long estimatedPromptTokens, long maxCompletionTokens, Double estimatedCost) {
     }
 
     /** Which errored tasks to judge again: those with these codes, or all when empty or absent. */
@@ -112,6 +115,7 @@ public final class RunRequests {
      * A run with its progress.
      *
      * @param cost what its judgments have cost so far (retried errors included); null while none had a price
+     * @param cached its judgments answered wholly from the judgment cache (no call sent, no cost)
      * @param errorExamples on a single run's read, a few errored judgments of each error code (trace, judge, model and
      *                      the start of the message); absent from lists
      * @param truncated the fields left out because the run alone is larger than an answer may hold
@@ -138,13 +142,15 @@ public final class RunRequests {
             Long etaSeconds,
             Double judgmentsPerSecond,
             Double cost,
+            long cached,
             Map<String, List<ErrorExampleView>> errorExamples,
             List<String> truncated) {
 
         /** The same run with examples of its errors. */
         RunView withErrorExamples(Map<String, List<ErrorExampleView>> examples) {
             return new RunView(runId, status, judges, models, samples, total, completed, succeeded, errored, errorsByCode, cancelled,
-                    trigger, sweep, createdBy, createdAt, startedAt, finishedAt, etaSeconds, judgmentsPerSecond, cost, examples, truncated);
+                    trigger, sweep, createdBy, createdAt, startedAt, finishedAt, etaSeconds, judgmentsPerSecond, cost, cached, examples,
+                    truncated);
         }
 
         /** Whether the run will not move any more (unless its errors are retried). */

@@ -300,7 +300,7 @@ public class RunService {
         }
         return new RunView(run.runId, run.status, run.judges == null ? null : readList(run.judges), run.models == null ? null : readList(run.models),
                 run.samples, run.total, completed, completed - errored, errored, new LinkedHashMap<>(byCode), run.cancelled, run.trigger, run.sweep, run.createdBy, run.createdAt, run.startedAt,
-                run.finishedAt, eta, rate, run.cost, null, truncated);
+                run.finishedAt, eta, rate, run.cost, run.cached, null, truncated);
     }
 
     private static List<String> readList(String json) {

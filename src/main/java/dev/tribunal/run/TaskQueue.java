@@ -2,6 +2,7 @@ package dev.tribunal.run;
 
 import dev.tribunal.assessment.AssessmentRows;
 import dev.tribunal.assessment.AssessmentRows.JudgeFeedback;
+import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
@@ -67,9 +68,11 @@ class TaskQueue {
             + "where t.task_id = d.task_id and t.attempt = d.attempt and t.status = 'RUNNING' returning t.task_id";
     /**
      * Adds a batch's outcomes to its run's counters (or takes them off, with negative counts); error counts are summed per
-     * code; its cost ($5, null when none of it had a price) is added, and never taken off.
+     * code; its cost ($5, null when none of it had a price) is added, and never taken off; so are its judgments answered
+     * from the cache ($6).
      */
     private static final String COUNT = "update judge_run r set completed = r.completed + $2, errored = r.errored + $3, "
+            + "cached = r.cached + $6, "
             + "cost = case when $5::float8 is null then r.cost else coalesce(r.cost, 0) + $5::float8 end, "
             + "errors_by_code = (select coalesce(jsonb_object_agg(code, n), '{}'::jsonb) from (select code, sum(n) as n from ("
             + "select key as code, value::int as n from jsonb_each_text(r.errors_by_code) union all "
@@ -174,10 +177,12 @@ class TaskQueue {
     }
 
     private final Pool pool;
+    private final JudgmentCache cache;
     private final String holder;
 
-    TaskQueue(Pool pool) {
+    TaskQueue(Pool pool, JudgmentCache cache) {
         this.pool = pool;
+        this.cache = cache;
         this.holder = holderName();
     }
 
@@ -271,7 +276,7 @@ class TaskQueue {
                     int n = byCode.values().stream().mapToInt(Integer::intValue).sum();
                     Map<String, Integer> minus = new java.util.TreeMap<>();
                     byCode.forEach((code, count) -> minus.put(code, -count));
-                    return connection.preparedQuery(COUNT).execute(Tuple.tuple(java.util.Arrays.asList(runId, -n, -n, Json.write(minus), null)))
+                    return connection.preparedQuery(COUNT).execute(Tuple.tuple(java.util.Arrays.asList(runId, -n, -n, Json.write(minus), null, 0)))
                             .chain(() -> connection.preparedQuery(REOPEN).execute(Tuple.of(runId)));
                 }));
     }
@@ -394,7 +399,9 @@ class TaskQueue {
                             counted.add(batch.get(i));
                         }
                     }
-                    return AssessmentRows.insert(connection, written).chain(() -> count(connection, counted));
+                    return AssessmentRows.insert(connection, written)
+                            .chain(() -> cache.store(connection, answers(counted), now))
+                            .chain(() -> count(connection, counted));
                 })
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
                 .replaceWithVoid());
@@ -434,6 +441,21 @@ class TaskQueue {
                 });
     }
 
+    /** The answers the judgment cache keeps of these judgments, each with the part its assessment is written as. */
+    private static List<JudgmentCache.Stored> answers(List<Finished> written) {
+        List<JudgmentCache.Stored> answers = new ArrayList<>();
+        for (Finished f : written) {
+            JudgeTask task = f.task();
+            f.judgment().answers().forEach(a -> answers.add(new JudgmentCache.Stored(a, task.taskId(), task.attempt(), 0)));
+            List<Judgment> members = f.judgment().members();
+            for (int i = 0; i < members.size(); i++) {
+                int part = i + 1;
+                members.get(i).answers().forEach(a -> answers.add(new JudgmentCache.Stored(a, task.taskId(), task.attempt(), part)));
+            }
+        }
+        return answers;
+    }
+
     /**
      * Counts the tasks this batch actually marked done (a task already done by an earlier write is not
      * counted twice) into their runs.
@@ -442,11 +464,12 @@ class TaskQueue {
         // runs in id order: concurrent writers lock run rows in the same order and cannot deadlock
         Map<String, RunCount> byRun = new java.util.TreeMap<>();
         for (Finished f : counted) {
-            byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode(), f.judgment().outcome().cost());
+            byRun.computeIfAbsent(f.task().runId(), id -> new RunCount()).add(f.judgment().errorCode(), f.judgment().outcome().cost(),
+                    f.judgment().cached());
         }
         List<Tuple> rows = byRun.entrySet().stream()
                 .map(e -> Tuple.tuple(java.util.Arrays.asList(e.getKey(), e.getValue().completed, e.getValue().errored,
-                        Json.write(e.getValue().byCode), e.getValue().cost)))
+                        Json.write(e.getValue().byCode), e.getValue().cost, e.getValue().cached)))
                 .toList();
         return rows.isEmpty() ? Uni.createFrom().voidItem() : connection.preparedQuery(COUNT).executeBatch(rows).replaceWithVoid();
     }
@@ -455,11 +478,15 @@ class TaskQueue {
     private static final class RunCount {
         int completed;
         int errored;
+        int cached;
         Double cost;
         final Map<String, Integer> byCode = new java.util.TreeMap<>();
 
-        void add(dev.tribunal.llm.ErrorCode errorCode, Double spent) {
+        void add(dev.tribunal.llm.ErrorCode errorCode, Double spent, boolean fromCache) {
             completed++;
+            if (fromCache) {
+                cached++;
+            }
             if (spent != null) {
                 cost = (cost == null ? 0 : cost) + spent;
             }

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code reset-limited}: the same with OpenAI's {@code x-ratelimit-reset-requests: 1s} instead of Retry-After</li>
  *   <li>{@code once-429}: the model's very first request gets 429 with Retry-After: 1, every other a verdict after 300 ms</li>
  *   <li>{@code switchable}: 500 until {@link #switchableUp(boolean)}, then verdicts</li>
- *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict</li>
+ *   <li>{@code always-429}: 429 with Retry-After: 0; {@code error-500}: 500; {@code flaky-500}: 500 once per prompt, then a verdict;
+ *       {@code fail-first-<n>}: 500 to the first n requests of each prompt, then verdicts</li>
  *   <li>{@code limited-<n>}: a verdict after 50 ms, within a limit of n requests per sliding minute; over it,
  *       429 with the Retry-After that the limit implies</li>
  *   <li>{@code hang}: never answers; {@code unauthorized}: 401; {@code bad-request}: 400 (context too long)</li>
@@ -166,6 +167,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> inFlight.get(model).decrementAndGet();
         switch (model.startsWith("slow-acc-") ? "slow-acc" : model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited"
+                : model.startsWith("fail-first-") ? "fail-first"
                 : model.startsWith("acc-") ? "acc" : model.startsWith("first-") ? "first" : model.startsWith("flip-") ? "flip"
                 : model.startsWith("verbose-") ? "verbose" : model) {
             case "first" -> {
@@ -240,6 +242,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             case "always-429" -> send(request, 429, error("Rate limit reached"), "0", finish);
             case "error-500" -> send(request, 500, error("The server had an error"), null, finish);
+            case "fail-first" -> {
+                if (attempt <= Integer.parseInt(model.substring("fail-first-".length()))) {
+                    send(request, 500, error("The server had an error"), null, finish);
+                } else {
+                    send(request, 200, verdict(model, body), null, finish);
+                }
+            }
             case "flaky-500" -> {
                 if (attempt == 1) {
                     send(request, 500, error("The server had an error"), null, finish);

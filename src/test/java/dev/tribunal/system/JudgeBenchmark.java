@@ -73,7 +73,11 @@ class JudgeBenchmark {
                 "-Dtribunal.providers.bench-limited.base-url=" + url,
                 "-Dtribunal.providers.bench-limited.api-key=sk-bench",
                 "-Dtribunal.providers.bench-limited.requests-per-minute=" + LIMIT_PER_MINUTE,
-                "-Dtribunal.providers.bench-limited.timeout=10s"));
+                "-Dtribunal.providers.bench-limited.timeout=10s",
+                // the figures are those of judgments that call the provider, not of answers from the judgment cache
+                "-Dtribunal.providers.bench.cache=false",
+                "-Dtribunal.providers.bench-wide.cache=false",
+                "-Dtribunal.providers.bench-limited.cache=false"));
         // more JVM arguments for Tribunal, e.g. -Dbench.jvm-args="-Dtribunal.worker.max-in-flight=1024"
         String extra = System.getProperty("bench.jvm-args", "").trim();
         if (!extra.isEmpty()) {
