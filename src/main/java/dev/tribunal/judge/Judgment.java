@@ -81,8 +81,11 @@ public record Judgment(
         return errorCode == null;
     }
 
-    /** Whether every call of this judgment was answered from the cache, none sent. */
+    /** Whether every call of this judgment was answered from the cache, none sent (a jury's: every member's). */
     public boolean cached() {
+        if (!members.isEmpty()) {
+            return members.stream().allMatch(Judgment::cached);
+        }
         return metadata != null && metadata.containsKey(JudgmentCache.CACHED_FROM_KEY);
     }
 }

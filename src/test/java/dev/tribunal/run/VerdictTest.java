@@ -225,6 +225,24 @@ class VerdictTest {
     }
 
     @Test
+    void aJuryAskedAgainIsAnsweredFromTheCacheAndCountedAsCached() {
+        List<String> ids = new ArrayList<>(traces(2, 11).keySet());
+        java.util.function.LongSupplier calls = () -> dev.tribunal.llm.FakeProviders.server.received().stream()
+                .filter(r -> ids.stream().anyMatch(r.userMessage()::contains)).count();
+        String first = run("{\"judges\": [\"panel_cached\"], \"trace_ids\": " + json(ids) + "}");
+        assertEquals(0, awaitCompleted(first, WAIT).getInt("cached"));
+        assertEquals(4, calls.getAsLong(), "two members for each of two traces");
+
+        String second = run("{\"judges\": [\"panel_cached\"], \"trace_ids\": " + json(ids) + "}");
+        JsonPath run = awaitCompleted(second, WAIT);
+        assertEquals(2, run.getInt("cached"), run.prettify());
+        assertEquals(4, calls.getAsLong(), "no member was asked again");
+        List<Map<String, Object>> members = assessments(second).stream().filter(a -> !"jury:panel_cached".equals(sourceId(a))).toList();
+        assertEquals(4, members.size());
+        members.forEach(m -> assertNotNull(metadata(m).get("tribunal.cached_from"), m.toString()));
+    }
+
+    @Test
     void aJuryStoresEachMembersVerdictAndItsOwn() {
         Map<String, Boolean> truth = traces(150, 3);
         List<String> ids = new ArrayList<>(truth.keySet());

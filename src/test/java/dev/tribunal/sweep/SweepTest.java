@@ -178,6 +178,35 @@ class SweepTest {
     }
 
     @Test
+    void judgingAgainAfterAVersionChangeReusesTheAnswersAlreadyPaidFor() throws InterruptedException {
+        // relevance at temperature 0 on a provider that caches by default
+        String marker = "cached-" + UUID.randomUUID();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < 3; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"inputs\": \"").append(marker).append(" question ").append(i)
+                    .append("\", \"outputs\": \"an answer\", \"tags\": {\"sweep\": \"rejudge-cached\"}}");
+        }
+        given().contentType(ContentType.JSON).body(body.append("]}").toString()).post("/api/traces").then().statusCode(200);
+        java.util.function.LongSupplier calls = () -> dev.tribunal.llm.FakeProviders.server.received().stream()
+                .filter(r -> r.userMessage().contains(marker)).count();
+
+        JsonPath first = tick("rejudge-cached");
+        assertEquals(3, first.getInt("last_tick_traces"));
+        assertEquals(0, awaitRun(first.getString("last_run_id")).getInt("cached"));
+        assertEquals(3, calls.getAsLong());
+
+        // as after a restart with another version of relevance.yaml, the sweep judges every trace again
+        pool.preparedQuery("update sweep_checkpoint set judge_version = 'old', versions = array['old'] where sweep = 'rejudge-cached'")
+                .execute().await().indefinitely();
+        JsonPath again = tick("rejudge-cached");
+        assertEquals(3, again.getInt("last_tick_traces"));
+        JsonPath run = awaitRun(again.getString("last_run_id"));
+        assertEquals(3, run.getInt("cached"), run.prettify());
+        assertEquals(3, run.getInt("succeeded"), run.prettify());
+        assertEquals(3, calls.getAsLong(), "the same judge version on unchanged traces: no call is paid twice");
+    }
+
+    @Test
     void aSweepTicksOnItsOwnSchedule() throws InterruptedException {
         List<String> ids = ingest(2, "auto");
         long deadline = System.nanoTime() + 30_000_000_000L;
