@@ -1,5 +1,6 @@
 package dev.tribunal.dashboard;
 
+import dev.tribunal.system.Urls;
 import dev.tribunal.assessment.AssessmentTrends;
 import dev.tribunal.security.Roles;
 import dev.tribunal.security.Viewer;
@@ -16,8 +17,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -155,12 +154,12 @@ public class DashboardPage {
 
     private static String filters(StringBuilder link, String name, AssessmentTrends.Window window) {
         if (name != null) {
-            link.append("&name=").append(encode(name));
+            link.append("&name=").append(Urls.encode(name));
         }
         if (window.version() != null) {
-            link.append("&version=").append(encode(window.version()));
+            link.append("&version=").append(Urls.encode(window.version()));
         }
-        window.tags().forEach((k, v) -> link.append("&tag=").append(encode(k + "=" + v)));
+        window.tags().forEach((k, v) -> link.append("&tag=").append(Urls.encode(k + "=" + v)));
         return link.toString();
     }
 
@@ -231,9 +230,5 @@ public class DashboardPage {
     /** A share and its interval as the table shows them. */
     public static String figure(QualityReport.Share share) {
         return String.format(Locale.ROOT, "%.2f (%.2f – %.2f)", share.share(), share.low(), share.high());
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tribunal.metaeval;
 
+import dev.tribunal.system.Urls;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Viewer;
@@ -24,8 +25,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -152,7 +151,7 @@ public class MetaEvalPage {
                 .data("figure", figure)
                 .data("bars", Charts.agreementBars(bars, figure))
                 .data("scatter", Charts.costVsAgreement(bars, figure))
-                .data("labelLink", "/meta-evaluation/label?name=" + encode(name))
+                .data("labelLink", "/meta-evaluation/label?name=" + Urls.encode(name))
                 .render();
     }
 
@@ -174,7 +173,7 @@ public class MetaEvalPage {
                 ? Uni.createFrom().item(label.data("viewer", Viewer.of(identity)).data("name", name).data("trace", null).data("choices", choices(name)).data("saved", saved)
                 .data("error", error).data("reviewer", reviewer).data("csrf", csrf).render())
                 : service.labelTrace(found.get(), name).map(t -> label.data("viewer", Viewer.of(identity)).data("name", name).data("trace", t).data("choices", choices(name))
-                .data("saved", saved).data("error", error).data("back", "/meta-evaluation?name=" + encode(name)).data("reviewer", reviewer)
+                .data("saved", saved).data("error", error).data("back", "/meta-evaluation?name=" + Urls.encode(name)).data("reviewer", reviewer)
                 .data("csrf", csrf).render()));
     }
 
@@ -203,15 +202,11 @@ public class MetaEvalPage {
         }
         return assessments.label(traceId, name, dev.tribunal.judge.HumanLabels.typed(judges.find(name).orElse(null), value.trim()), rationale,
                         overrides, caller)
-                .map(created -> Redirects.seeOther("/meta-evaluation/label?name=" + encode(name) + "&saved=" + encode(traceId)).build());
+                .map(created -> Redirects.seeOther("/meta-evaluation/label?name=" + Urls.encode(name) + "&saved=" + Urls.encode(traceId)).build());
     }
 
     /** The labels a judge of this name chooses from, when a loaded judge has the name. */
     private List<String> choices(String name) {
         return dev.tribunal.judge.HumanLabels.choices(judges.find(name).orElse(null));
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text == null ? "" : text, StandardCharsets.UTF_8);
     }
 }

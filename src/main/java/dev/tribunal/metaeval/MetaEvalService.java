@@ -1,5 +1,6 @@
 package dev.tribunal.metaeval;
 
+import dev.tribunal.system.Urls;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.assessment.AssessmentKind;
 import dev.tribunal.assessment.AssessmentRepository;
@@ -28,7 +29,6 @@ import dev.tribunal.trace.TraceService;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -354,9 +354,9 @@ public class MetaEvalService {
         boolean numeric = !traces.isEmpty() && traces.stream().allMatch(t -> judged.get(t).number() != null && data.referenceNumbers().containsKey(t));
         StatisticsView statistics = numeric ? numericStatistics(traces, judged, data, check) : labelStatistics(traces, judged, data, check);
         int disagreements = (int) traces.stream().filter(t -> !same(judged.get(t), data.reference().get(t), data.referenceNumbers().get(t))).count();
-        String link = "/api/meta-evaluations/disagreements?name=" + encode(request.name()) + "&model=" + encode(parts[1])
-                + (parts[2].isEmpty() ? "" : "&version=" + encode(parts[2]))
-                + (check.referenceKind() == AssessmentKind.FEEDBACK ? "&human_feedback=" : "&expectation=") + encode(check.referenceName());
+        String link = "/api/meta-evaluations/disagreements?name=" + Urls.encode(request.name()) + "&model=" + Urls.encode(parts[1])
+                + (parts[2].isEmpty() ? "" : "&version=" + Urls.encode(parts[2]))
+                + (check.referenceKind() == AssessmentKind.FEEDBACK ? "&human_feedback=" : "&expectation=") + Urls.encode(check.referenceName());
         return new JudgeReportView(key, parts[1], parts[2].isEmpty() ? null : parts[2], parts[0], numeric ? "numeric" : "categorical",
                 new CoverageView(traces.size(), valued, errored, errorsByCode, missing), statistics, operations(judged),
                 agreement(traces, judged, data), disagreements, link,
@@ -563,9 +563,5 @@ public class MetaEvalService {
         } catch (NumberFormatException e) {
             return null;
         }
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 }

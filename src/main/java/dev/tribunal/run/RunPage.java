@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.system.Urls;
 import dev.tribunal.run.RunRequests.ErrorExampleView;
 import dev.tribunal.run.RunRequests.RetryRequest;
 import dev.tribunal.run.RunRequests.RunView;
@@ -26,8 +27,6 @@ import org.jboss.resteasy.reactive.RestQuery;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -78,7 +77,7 @@ public class RunPage {
                 .map(found -> list.data("viewer", Viewer.of(identity))
                         .data("runs", found.items().stream().map(RunPage::row).toList())
                         .data("first", first)
-                        .data("next", found.nextPageToken() == null ? null : "/runs?page_token=" + encode(found.nextPageToken()))
+                        .data("next", found.nextPageToken() == null ? null : "/runs?page_token=" + Urls.encode(found.nextPageToken()))
                         .render());
     }
 
@@ -98,8 +97,8 @@ public class RunPage {
                         .data("started", time(run.startedAt()))
                         .data("finished", time(run.finishedAt()))
                         .data("models", run.models() == null ? "each judge's own" : String.join(", ", run.models()))
-                        .data("json", "/api/judge-runs/" + encode(run.runId()))
-                        .data("assessments", "/api/assessments?run_id=" + encode(run.runId()))
+                        .data("json", "/api/judge-runs/" + Urls.encode(run.runId()))
+                        .data("assessments", "/api/assessments?run_id=" + Urls.encode(run.runId()))
                         .render());
     }
 
@@ -153,7 +152,6 @@ public class RunPage {
                 .map(retried -> Redirects.seeOther(path(retried.runId())).build());
     }
 
-
     static RunRow row(RunView run) {
         int percent = run.total() == 0 ? 100 : (int) (run.completed() * 100 / run.total());
         return new RunRow(run, path(run.runId()), run.judges() == null ? "(too many to show)" : String.join(", ", run.judges()),
@@ -188,10 +186,6 @@ public class RunPage {
     }
 
     private static String path(String runId) {
-        return "/runs/" + encode(runId);
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+        return "/runs/" + Urls.encode(runId);
     }
 }

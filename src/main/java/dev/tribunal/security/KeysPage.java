@@ -1,5 +1,6 @@
 package dev.tribunal.security;
 
+import dev.tribunal.system.Urls;
 import dev.tribunal.system.ConflictException;
 import dev.tribunal.system.FormBody;
 import dev.tribunal.system.InvalidRequestException;
@@ -20,8 +21,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +34,6 @@ import java.util.Map;
 @Path("/admin/keys")
 @RolesAllowed(Roles.ADMIN)
 public class KeysPage {
-
 
     private final ApiKeys keys;
     private final SecurityIdentity identity;
@@ -65,7 +63,7 @@ public class KeysPage {
     private Uni<String> listPage(PageToken after, String revoked, String error, String name, List<String> roles) {
         return keys.list(after, null).map(found -> page.data("viewer", Viewer.of(identity))
                 .data("keys", found.items().stream().map(KeysPage::row).toList())
-                .data("next", found.nextPageToken() == null ? null : "/admin/keys?page_token=" + encode(found.nextPageToken()))
+                .data("next", found.nextPageToken() == null ? null : "/admin/keys?page_token=" + Urls.encode(found.nextPageToken()))
                 .data("revoked", revoked)
                 .data("error", error)
                 .data("name", name == null ? "" : name)
@@ -76,7 +74,7 @@ public class KeysPage {
     private static KeyRow row(ApiKeys.KeyView key) {
         return new KeyRow(key.name(), String.join(", ", key.roles()), key.client(),
                 key.createdAt().truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC"), key.createdBy(),
-                "/admin/keys/" + encode(key.name()) + "/revoke");
+                "/admin/keys/" + Urls.encode(key.name()) + "/revoke");
     }
 
     /**
@@ -111,7 +109,7 @@ public class KeysPage {
     @Path("/{name}/revoke")
     @Produces(MediaType.TEXT_HTML)
     public String confirm(@RestPath("name") String name) {
-        return revoke.data("viewer", Viewer.of(identity)).data("name", name).data("action", "/admin/keys/" + encode(name) + "/revoke").render();
+        return revoke.data("viewer", Viewer.of(identity)).data("name", name).data("action", "/admin/keys/" + Urls.encode(name) + "/revoke").render();
     }
 
     @POST
@@ -120,10 +118,6 @@ public class KeysPage {
     public Uni<Response> revoke(@RestPath("name") String name, byte[] body) {
         Csrf.form(identity, body);
         return keys.revoke(name, Caller.of(identity).name())
-                .map(ignored -> Redirects.seeOther("/admin/keys?revoked=" + encode(name)).build());
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+                .map(ignored -> Redirects.seeOther("/admin/keys?revoked=" + Urls.encode(name)).build());
     }
 }

@@ -1,5 +1,6 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.system.Urls;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.assessment.AssessmentView;
 import dev.tribunal.security.Roles;
@@ -209,14 +210,9 @@ public class TraceListPage {
     static String link(List<String[]> pairs) {
         StringBuilder link = new StringBuilder("/traces");
         for (int i = 0; i < pairs.size(); i++) {
-            link.append(i == 0 ? '?' : '&').append(encode(pairs.get(i)[0])).append('=').append(encode(pairs.get(i)[1]));
+            link.append(i == 0 ? '?' : '&').append(Urls.queryValue(pairs.get(i)[0])).append('=').append(Urls.queryValue(pairs.get(i)[1]));
         }
         return link.toString();
-    }
-
-    private static String encode(String text) {
-        // '=' stays readable in tag=env=prod: it needs no escape in a query value
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20").replace("%3D", "=");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.system.Urls;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tribunal.assessment.AssessmentService;
 import dev.tribunal.assessment.AssessmentView;
@@ -127,8 +128,8 @@ public class TracePage {
                     .data("labelTargets", labelTargets(feedback))
                     .data("judges", judgeChoices())
                     .data("done", done == null ? null : DONE.get(done))
-                    .data("json", "/api/traces/" + encode(traceId))
-                    .data("path", "/traces/" + encode(traceId))
+                    .data("json", "/api/traces/" + Urls.encode(traceId))
+                    .data("path", "/traces/" + Urls.encode(traceId))
                     .render();
         }));
     }
@@ -146,7 +147,7 @@ public class TracePage {
         String name = required(form, "name", "the judged name to label");
         String value = required(form, "value", "the label");
         return saveHuman(traceId, name, value, form.get("rationale"), null)
-                .map(saved -> Redirects.seeOther("/traces/" + encode(traceId) + "?done=label").build());
+                .map(saved -> Redirects.seeOther("/traces/" + Urls.encode(traceId) + "?done=label").build());
     }
 
     /**
@@ -165,14 +166,13 @@ public class TracePage {
                 .invoke(judged -> InvalidRequestException.require(judged.source() != null && "LLM_JUDGE".equals(judged.source().sourceType()),
                         "Assessment '" + overridden + "' is not a judge's (LLM_JUDGE) verdict; label the trace instead"))
                 .chain(judged -> saveHuman(traceId, judged.assessmentName(), value, form.get("rationale"), overridden))
-                .map(saved -> Redirects.seeOther("/traces/" + encode(traceId) + "?done=override").build());
+                .map(saved -> Redirects.seeOther("/traces/" + Urls.encode(traceId) + "?done=override").build());
     }
 
     private Uni<AssessmentView> saveHuman(String traceId, String name, String value, String rationale, String overrides) {
         return assessments.label(traceId, name, HumanLabels.typed(judges.find(name).orElse(null), value.strip()), rationale, overrides,
                 Caller.of(identity));
     }
-
 
     private static String required(FormBody form, String field, String what) {
         String value = form.get(field);
@@ -221,10 +221,6 @@ public class TracePage {
             }
         });
         return ids;
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static List<SpanNode> tree(TraceView trace) {

@@ -1,5 +1,6 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.system.Urls;
 import dev.tribunal.assessment.AssessmentKind;
 import dev.tribunal.assessment.AssessmentTrends;
 import dev.tribunal.judge.JudgeCatalog;
@@ -14,8 +15,6 @@ import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,10 +110,10 @@ public class JudgeList {
                 : "loaded; no champion yet";
         String referenceText = compared.referenceKind() == AssessmentKind.EXPECTATION ? "expectation " + compared.referenceName()
                 : "people's " + compared.referenceName();
-        String metaEval = "/meta-evaluation?name=" + encode(judge.name())
-                + (compared.referenceKind() == AssessmentKind.EXPECTATION ? "&expectation=" + encode(compared.referenceName()) : "");
+        String metaEval = "/meta-evaluation?name=" + Urls.encode(judge.name())
+                + (compared.referenceKind() == AssessmentKind.EXPECTATION ? "&expectation=" + Urls.encode(compared.referenceName()) : "");
         return new Row(judge.name(), judge.description(), kind(judge), model(judge), output(judge.output()), compared.version(), versionNote,
-                referenceText, total, accuracy, numeric ? "Spearman" : "kappa", figure, "/judges/" + encode(judge.name()), metaEval);
+                referenceText, total, accuracy, numeric ? "Spearman" : "kappa", figure, "/judges/" + Urls.encode(judge.name()), metaEval);
     }
 
     /** Cohen's kappa from the counts of each pair of labels; with a bootstrap interval when there are few enough traces to resample. */
@@ -212,9 +211,5 @@ public class JudgeList {
                     + (n.integer() ? ", whole numbers" : "");
         }
         return output.type() + ": true, false";
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.system.Urls;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.metaeval.Charts;
@@ -18,8 +19,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestPath;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -97,9 +96,9 @@ public class JudgePage {
                         .data("versions", history.versions().stream().map(JudgePage::versionRow).toList())
                         .data("probes", probeRows(probeList.probes()))
                         .data("challengers", rows)
-                        .data("metaEval", "/meta-evaluation?name=" + encode(name) + (loaded != null && loaded.gate() != null
-                                && loaded.gate().reference().expectation() != null ? "&expectation=" + encode(loaded.gate().reference().expectation()) : ""))
-                        .data("json", "/api/judges/" + encode(name) + "/versions")
+                        .data("metaEval", "/meta-evaluation?name=" + Urls.encode(name) + (loaded != null && loaded.gate() != null
+                                && loaded.gate().reference().expectation() != null ? "&expectation=" + Urls.encode(loaded.gate().reference().expectation()) : ""))
+                        .data("json", "/api/judges/" + Urls.encode(name) + "/versions")
                         .render())));
     }
 
@@ -147,9 +146,5 @@ public class JudgePage {
 
     private static String interval(List<Double> ci) {
         return ci == null || ci.size() != 2 ? "" : " (" + Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)) + ")";
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 }
