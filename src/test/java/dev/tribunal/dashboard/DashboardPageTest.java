@@ -1,19 +1,16 @@
 package dev.tribunal.dashboard;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import dev.tribunal.metaeval.Agreement;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.net.URLEncoder;
@@ -35,8 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * where a new judge version began.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DashboardPageTest {
+class DashboardPageTest extends PageTestBase {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
     private static final String LABELS = "dash_labels_" + RUN;
@@ -49,16 +45,7 @@ class DashboardPageTest {
     @TestHTTPResource("/")
     URL base;
 
-    private Playwright playwright;
-    private Browser browser;
     private String reader;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
 
     /** Seeds once, from the first test (REST Assured knows the server's port only once a test runs). */
     private synchronized void seed() {
@@ -92,16 +79,6 @@ class DashboardPageTest {
         }
         verdict(tagged2, NUMBERS, "2", D2, "n1");
         verdict(untagged2, NUMBERS, "4", D2, "n1");
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
     }
 
     private static String trace(boolean tagged) {

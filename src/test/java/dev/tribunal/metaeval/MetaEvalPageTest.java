@@ -1,16 +1,14 @@
 package dev.tribunal.metaeval;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.nio.file.Files;
@@ -30,9 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * target/screenshots.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
-class MetaEvalPageTest {
+class MetaEvalPageTest extends PageTestBase {
 
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String NAME = "page_quality_" + UUID.randomUUID().toString().substring(0, 6);
@@ -40,27 +37,12 @@ class MetaEvalPageTest {
     @TestHTTPResource("/")
     URL base;
 
-    private Playwright playwright;
-    private Browser browser;
     private final List<String> unlabelled = new ArrayList<>();
     private boolean seeded;
 
     @BeforeAll
-    void startBrowser() throws Exception {
-        dev.tribunal.TestBrowser.assumeChromium();
+    void screenshotsFolder() throws Exception {
         Files.createDirectories(SCREENSHOTS);
-        playwright = dev.tribunal.TestBrowser.playwright();
-        browser = dev.tribunal.TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
     }
 
     private static void log(String trace, String json) {

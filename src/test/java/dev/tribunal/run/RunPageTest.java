@@ -1,10 +1,10 @@
 package dev.tribunal.run;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.FormData;
 import com.microsoft.playwright.options.RequestOptions;
 import dev.tribunal.TestBrowser;
@@ -17,10 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.time.Duration;
@@ -40,8 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * code with examples, its cost, and the cancel and retry buttons, for the judge role with the form's token only.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RunPageTest {
+class RunPageTest extends PageTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -51,26 +47,6 @@ class RunPageTest {
     @Inject
     @Location("run/list.html")
     Template listTemplate;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     private static JsonPath run(String runId) {
         return given().get("/api/judge-runs/" + runId).then().statusCode(200).extract().jsonPath();

@@ -1,19 +1,16 @@
 package dev.tribunal.security;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.RequestOptions;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.util.UUID;
@@ -28,31 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no key and no hash; revoking asks first and then the key is refused. Only admins reach the page.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KeysPageTest {
+class KeysPageTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     private static RequestOptions form(String body) {
         return RequestOptions.create().setHeader("Content-Type", "application/x-www-form-urlencoded").setHeader("Accept", "text/html")

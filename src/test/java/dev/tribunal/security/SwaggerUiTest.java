@@ -1,18 +1,14 @@
 package dev.tribunal.security;
 
-import com.microsoft.playwright.Browser;
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.ConsoleMessage;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.util.ArrayList;
@@ -29,31 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * script at all).
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SwaggerUiTest {
+class SwaggerUiTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     @Test
     void swaggerUiListsTheOperationsAndTriesOneWithABearerKey() {

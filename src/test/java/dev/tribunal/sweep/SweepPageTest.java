@@ -1,19 +1,16 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.RequestOptions;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 
@@ -27,31 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * provider has no key, so a tick judges nothing and no other test's figures move.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SweepPageTest {
+class SweepPageTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     private static long ticks(String sweep) {
         return given().get("/api/sweeps/" + sweep).then().statusCode(200).extract().jsonPath().getLong("ticks");

@@ -1,9 +1,9 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Response;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
@@ -14,10 +14,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.util.ArrayList;
@@ -38,8 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the empty states say what to do. The traces carry a tag of this class's own, so other classes' traces do not count.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TraceListPageTest {
+class TraceListPageTest extends PageTestBase {
 
     private static final String SUITE = "list-" + UUID.randomUUID().toString().substring(0, 8);
     private static final String MINE = "tag=suite=" + SUITE;
@@ -51,20 +47,11 @@ class TraceListPageTest {
     @Location("trace/list.html")
     Template list;
 
-    private Playwright playwright;
-    private Browser browser;
     private String reader;
     /** t[1] is the oldest, t[6] the newest. */
     private final String[] t = new String[7];
 
     private boolean seeded;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
 
     /** Seeds once, from the first test (REST Assured knows the server's port only once a test runs). */
     private synchronized void seed() {
@@ -96,16 +83,6 @@ class TraceListPageTest {
         log(t[6], "{\"assessment_name\": \"tone\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"ann@example.com\"}, "
                 + "\"feedback\": {\"value\": \"friendly\"}}");
         reader = TestSecurity.key("traces-reader", "read");
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
     }
 
     private static String log(String traceId, String json) {

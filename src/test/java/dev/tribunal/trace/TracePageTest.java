@@ -1,20 +1,16 @@
 package dev.tribunal.trace;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.APIResponse;
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.RequestOptions;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.util.UUID;
@@ -29,31 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * validity and run; the page session may fetch the JSON behind it, but never write through the JSON API.
  */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TracePageTest {
+class TracePageTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     private static String log(String traceId, String json) {
         return TestSecurity.author(json).contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")

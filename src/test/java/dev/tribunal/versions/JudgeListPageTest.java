@@ -1,19 +1,16 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import dev.tribunal.metaeval.Agreement;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 import java.util.List;
@@ -26,31 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The list of judges in a real headless Chromium: every loaded judge, its kind, output and version, and its agreement with people. */
 @QuarkusTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JudgeListPageTest {
+class JudgeListPageTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     private static void log(String trace, String json) {
         TestSecurity.author(json).contentType(ContentType.JSON).body("{\"assessment\": " + json + "}")
