@@ -1,5 +1,6 @@
 package dev.tribunal.comparison;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.comparison.ComparisonRequests.ComparisonView;
 import dev.tribunal.comparison.ComparisonRequests.ModelFigures;
 import dev.tribunal.metaeval.Charts;
@@ -58,7 +59,7 @@ public class ComparisonPage {
 
     private static Row row(ModelFigures m) {
         List<Double> ci = m.winRateCi();
-        return new Row(m, Charts.figure(m.winRate()), ci == null ? "–" : Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)),
-                Charts.figure(m.positionConsistency()), Charts.figure(m.firstPositionPreference()));
+        return new Row(m, PageText.figure(m.winRate()), ci == null ? "–" : PageText.figure(ci.get(0)) + " – " + PageText.figure(ci.get(1)),
+                PageText.figure(m.positionConsistency()), PageText.figure(m.firstPositionPreference()));
     }
 }

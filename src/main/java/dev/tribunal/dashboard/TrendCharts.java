@@ -1,6 +1,6 @@
 package dev.tribunal.dashboard;
 
-import dev.tribunal.metaeval.Charts;
+import dev.tribunal.system.PageText;
 
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
@@ -47,8 +47,8 @@ final class TrendCharts {
         int width = LEFT + WIDTH + 24;
         int height = TOP + HEIGHT + 36;
         svg.append(String.format(Locale.ROOT, "<svg class=\"trend\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">",
-                Charts.escape(title), width, height, width, height));
-        svg.append("<title>").append(Charts.escape(title)).append("</title>");
+                PageText.escape(title), width, height, width, height));
+        svg.append("<title>").append(PageText.escape(title)).append("</title>");
         for (int i = 0; i <= 4; i++) {
             double value = min + span * i / 4;
             double y = y(value, min, span);
@@ -64,7 +64,7 @@ final class TrendCharts {
         for (QualityReport.VersionMark mark : marks) {
             double x = x(mark.day(), from, days);
             svg.append(String.format(Locale.ROOT, "<g class=\"version-mark\"><title>Judge version %s gave its first verdict on %s</title>"
-                            + "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"version-line\"/>", Charts.escape(mark.version()), mark.day(),
+                            + "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"version-line\"/>", PageText.escape(mark.version()), mark.day(),
                     x, TOP - 6, x, TOP + HEIGHT));
             svg.append(text(x + 3, TOP - 10, "version " + dev.tribunal.judge.JudgeVersions.shortForm(mark.version()), "start", "label")).append("</g>");
         }
@@ -74,7 +74,7 @@ final class TrendCharts {
                 path.append(path.length() == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x(p.day(), from, days),
                         y(p.value(), min, span)));
             }
-            svg.append(String.format(Locale.ROOT, "<g class=\"series\"><title>%s</title>", Charts.escape(s.name())));
+            svg.append(String.format(Locale.ROOT, "<g class=\"series\"><title>%s</title>", PageText.escape(s.name())));
             if (s.points().size() > 1) {
                 svg.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", path, s.colour()));
             }
@@ -85,7 +85,7 @@ final class TrendCharts {
                             x, y(p.low(), min, span), x, y(p.high(), min, span), s.colour()));
                 }
                 svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s on %s: %s%s</title></circle>",
-                        x, y(p.value(), min, span), s.colour(), Charts.escape(s.name()), p.day(), percent ? percent(p.value()) : number(p.value()),
+                        x, y(p.value(), min, span), s.colour(), PageText.escape(s.name()), p.day(), percent ? percent(p.value()) : number(p.value()),
                         p.low() == null ? "" : " (" + (percent ? percent(p.low()) + " – " + percent(p.high()) : number(p.low()) + " – " + number(p.high())) + ")"));
             }
             svg.append("</g>");
@@ -113,6 +113,6 @@ final class TrendCharts {
 
     private static String text(double x, double y, String content, String anchor, String css) {
         return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\">%s</text>", x, y, anchor, css,
-                Charts.escape(content));
+                PageText.escape(content));
     }
 }

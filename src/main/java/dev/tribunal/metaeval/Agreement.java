@@ -57,22 +57,35 @@ public final class Agreement {
      */
     public static double cohensKappa(List<String> judge, List<String> reference) {
         check(judge, reference);
-        int n = judge.size();
+        Map<LabelPair, Long> counts = new LinkedHashMap<>();
+        for (int i = 0; i < judge.size(); i++) {
+            counts.merge(new LabelPair(judge.get(i), reference.get(i)), 1L, Long::sum);
+        }
+        return cohensKappa(counts);
+    }
+
+    /** A judge's label and the reference's label for the same item. */
+    public record LabelPair(String judged, String reference) {
+    }
+
+    /** Cohen's kappa from how often each pair of labels occurs (as summed by a query); NaN as above. */
+    public static double cohensKappa(Map<LabelPair, Long> counts) {
+        long n = counts.values().stream().mapToLong(Long::longValue).sum();
         if (n == 0) {
             return Double.NaN;
         }
-        Map<String, Integer> a = new LinkedHashMap<>();
-        Map<String, Integer> b = new LinkedHashMap<>();
-        int same = 0;
-        for (int i = 0; i < n; i++) {
-            a.merge(judge.get(i), 1, Integer::sum);
-            b.merge(reference.get(i), 1, Integer::sum);
-            same += judge.get(i).equals(reference.get(i)) ? 1 : 0;
+        Map<String, Long> a = new LinkedHashMap<>();
+        Map<String, Long> b = new LinkedHashMap<>();
+        long same = 0;
+        for (Map.Entry<LabelPair, Long> e : counts.entrySet()) {
+            a.merge(e.getKey().judged(), e.getValue(), Long::sum);
+            b.merge(e.getKey().reference(), e.getValue(), Long::sum);
+            same += e.getKey().judged().equals(e.getKey().reference()) ? e.getValue() : 0;
         }
         double observed = (double) same / n;
         double expected = 0;
-        for (Map.Entry<String, Integer> e : a.entrySet()) {
-            expected += (e.getValue() / (double) n) * (b.getOrDefault(e.getKey(), 0) / (double) n);
+        for (Map.Entry<String, Long> e : a.entrySet()) {
+            expected += (e.getValue() / (double) n) * (b.getOrDefault(e.getKey(), 0L) / (double) n);
         }
         return expected >= 1.0 ? Double.NaN : (observed - expected) / (1 - expected);
     }

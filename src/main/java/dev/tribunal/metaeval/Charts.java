@@ -1,5 +1,9 @@
 package dev.tribunal.metaeval;
 
+import static dev.tribunal.system.PageText.escape;
+import static dev.tribunal.system.PageText.figure;
+import static dev.tribunal.system.PageText.plain;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -90,11 +94,6 @@ public final class Charts {
         return String.format(Locale.ROOT, "%.1f", value);
     }
 
-    /** A figure as the pages show it: two decimals; the JSON carries it whole. */
-    public static String figure(Double value) {
-        return value == null ? "–" : String.format(Locale.ROOT, "%.2f", value);
-    }
-
     /** Horizontal bars of the headline figure with 95 % interval whiskers, on a scale from −1 (or 0) to 1. */
     public static String agreementBars(List<Bar> bars, String figure) {
         if (bars.isEmpty()) {
@@ -179,17 +178,5 @@ public final class Charts {
     private static String text(double x, double y, String content, String anchor, String css, String transform) {
         return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\"%s>%s</text>", x, y, anchor, css,
                 transform == null ? "" : " transform=\"" + transform + "\"", escape(content));
-    }
-
-    /** A price as people write it: 0.0001, not 1.0E-4. */
-    static String plain(Double value) {
-        return value == null ? "–" : new java.math.BigDecimal(value).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
-    }
-
-    public static String escape(String text) {
-        if (text == null) {
-            return "";
-        }
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
     }
 }

@@ -1,5 +1,6 @@
 package dev.tribunal.metaeval;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.system.Urls;
 import io.quarkus.security.identity.SecurityIdentity;
 import dev.tribunal.security.Csrf;
@@ -122,24 +123,24 @@ public class MetaEvalPage {
                     ci == null ? null : ci.get(0), ci == null ? null : ci.get(1), judge.operations().costPerJudgment()));
             Map<String, Object> row = new java.util.HashMap<>();
             row.put("judge", judge);
-            row.put("value", Charts.figure(value));
-            row.put("accuracy", Charts.figure(s.accuracy()));
-            row.put("ci", ci == null ? null : Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)));
-            row.put("cost", Charts.plain(judge.operations().costPerJudgment()));
-            row.put("tokens", Charts.plain(judge.operations().tokensPerJudgment()));
+            row.put("value", PageText.figure(value));
+            row.put("accuracy", PageText.figure(s.accuracy()));
+            row.put("ci", ci == null ? null : PageText.figure(ci.get(0)) + " – " + PageText.figure(ci.get(1)));
+            row.put("cost", PageText.plain(judge.operations().costPerJudgment()));
+            row.put("tokens", PageText.plain(judge.operations().tokensPerJudgment()));
             MetaEvalRequests.SelfAgreementView self = judge.selfAgreement();
-            row.put("self", self == null ? "–" : Charts.figure(self.meanAgreement()) + " (right " + Charts.figure(self.lowAccuracy())
-                    + " when split, " + Charts.figure(self.highAccuracy()) + " when agreed)");
+            row.put("self", self == null ? "–" : PageText.figure(self.meanAgreement()) + " (right " + PageText.figure(self.lowAccuracy())
+                    + " when split, " + PageText.figure(self.highAccuracy()) + " when agreed)");
             row.put("heatmap", "numeric".equals(judge.kind()) ? "" : Charts.heatmap(s.labels(), s.confusion()));
             row.put("perLabel", s.perLabel() == null ? List.of() : s.perLabel().stream().map(l -> Map.of("label", l.label(),
-                    "precision", Charts.figure(l.precision()), "recall", Charts.figure(l.recall()), "f1", Charts.figure(l.f1()),
+                    "precision", PageText.figure(l.precision()), "recall", PageText.figure(l.recall()), "f1", PageText.figure(l.f1()),
                     "support", l.support())).toList());
             row.put("disagreements", disagreements.getOrDefault(judge.judge(), List.of()));
             rows.add(row);
         }
         List<Map<String, Object>> pairs = report.pairwise().stream().map(p -> Map.<String, Object>of("a", p.a(), "b", p.b(),
-                "compared", p.compared(), "agreement", Charts.figure(p.agreement()), "kappa", Charts.figure(p.kappa()),
-                "spearman", Charts.figure(p.spearman()))).toList();
+                "compared", p.compared(), "agreement", PageText.figure(p.agreement()), "kappa", PageText.figure(p.kappa()),
+                "spearman", PageText.figure(p.spearman()))).toList();
         return page.data("viewer", Viewer.of(identity)).data("names", names)
                 .data("name", name)
                 .data("expectation", expectation)

@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.system.Urls;
 import dev.tribunal.run.RunRequests.ErrorExampleView;
 import dev.tribunal.run.RunRequests.RetryRequest;
@@ -25,10 +26,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,8 +92,8 @@ public class RunPage {
                         .data("retryable", run.errored() > 0 && run.status() != RunStatus.CANCELLED)
                         .data("rate", run.judgmentsPerSecond() == null ? "–" : run.judgmentsPerSecond() + " / s")
                         .data("eta", eta(run))
-                        .data("started", time(run.startedAt()))
-                        .data("finished", time(run.finishedAt()))
+                        .data("started", PageText.time(run.startedAt()))
+                        .data("finished", PageText.time(run.finishedAt()))
                         .data("models", run.models() == null ? "each judge's own" : String.join(", ", run.models()))
                         .data("json", "/api/judge-runs/" + Urls.encode(run.runId()))
                         .data("assessments", "/api/assessments?run_id=" + Urls.encode(run.runId()))
@@ -155,7 +153,7 @@ public class RunPage {
     static RunRow row(RunView run) {
         int percent = run.total() == 0 ? 100 : (int) (run.completed() * 100 / run.total());
         return new RunRow(run, path(run.runId()), run.judges() == null ? "(too many to show)" : String.join(", ", run.judges()),
-                run.completed() + " / " + run.total(), percent + "%", cost(run.cost()), time(run.createdAt()));
+                run.completed() + " / " + run.total(), percent + "%", PageText.plain(run.cost()), PageText.time(run.createdAt()));
     }
 
     private static List<ErrorRow> errors(RunView run) {
@@ -165,10 +163,6 @@ public class RunPage {
         return rows;
     }
 
-    /** A cost in the providers' currency, to three significant digits; a dash while nothing had a price. */
-    static String cost(Double cost) {
-        return cost == null ? "–" : new BigDecimal(cost).round(new MathContext(3)).stripTrailingZeros().toPlainString();
-    }
 
     private static String eta(RunView run) {
         if (run.finished()) {
@@ -181,9 +175,6 @@ public class RunPage {
         return seconds < 60 ? seconds + " s" : seconds / 60 + " min " + seconds % 60 + " s";
     }
 
-    private static String time(Instant time) {
-        return time == null ? "–" : time.truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC");
-    }
 
     private static String path(String runId) {
         return "/runs/" + Urls.encode(runId);

@@ -1,5 +1,6 @@
 package dev.tribunal.security;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.system.Urls;
 import dev.tribunal.system.ConflictException;
 import dev.tribunal.system.FormBody;
@@ -21,7 +22,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +73,7 @@ public class KeysPage {
 
     private static KeyRow row(ApiKeys.KeyView key) {
         return new KeyRow(key.name(), String.join(", ", key.roles()), key.client(),
-                key.createdAt().truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC"), key.createdBy(),
+                PageText.time(key.createdAt()), key.createdBy(),
                 "/admin/keys/" + Urls.encode(key.name()) + "/revoke");
     }
 

@@ -1,5 +1,6 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.security.Csrf;
 import dev.tribunal.security.Roles;
 import dev.tribunal.security.Viewer;
@@ -22,7 +23,6 @@ import org.jboss.resteasy.reactive.RestQuery;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +73,8 @@ public class SweepPage {
         row.put("s", s);
         row.put("filter", filter(s));
         row.put("lag", s.lagSeconds() == null ? "–" : duration(s.lagSeconds()));
-        row.put("next", time(s.nextTickAt()));
-        row.put("last", time(s.lastTickAt()));
+        row.put("next", PageText.time(s.nextTickAt()));
+        row.put("last", PageText.time(s.lastTickAt()));
         row.put("errorRate", s.judgments() == 0 ? "" : String.format(java.util.Locale.ROOT, " (%.1f %%)", 100.0 * s.errored() / s.judgments()));
         return row;
     }
@@ -93,9 +93,6 @@ public class SweepPage {
         return String.join(" · ", parts);
     }
 
-    private static String time(Instant at) {
-        return at == null ? "–" : at.truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC");
-    }
 
     /** Seconds as a person reads a lag: 45 s, 12 min, 3 h 5 min, 2 d 4 h. */
     static String duration(long seconds) {

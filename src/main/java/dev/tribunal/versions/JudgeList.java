@@ -1,5 +1,6 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.system.Urls;
 import dev.tribunal.assessment.AssessmentKind;
 import dev.tribunal.assessment.AssessmentTrends;
@@ -9,7 +10,6 @@ import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.JudgeVersions;
 import dev.tribunal.judge.OutputSpec;
 import dev.tribunal.metaeval.Agreement;
-import dev.tribunal.metaeval.Charts;
 import dev.tribunal.metaeval.MetaEvalService;
 import dev.tribunal.system.Json;
 import io.smallrye.mutiny.Uni;
@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,7 +104,7 @@ public class JudgeList {
                     .mapToLong(AssessmentTrends.Pairing::count).sum();
             double share = (double) same / total;
             List<Double> ci = Agreement.wilson(share, (int) Math.min(Integer.MAX_VALUE, total));
-            accuracy = Charts.figure(share) + " (" + Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)) + ")";
+            accuracy = PageText.figure(share) + " (" + PageText.figure(ci.get(0)) + " – " + PageText.figure(ci.get(1)) + ")";
             figure = numeric ? spearman(pairings, total) : kappa(pairings, label, total);
         }
         String versionNote = isChampion ? (compared.version().equals(judge.version()) ? "champion, loaded" : "champion; loaded " + judge.version())
@@ -118,24 +119,14 @@ public class JudgeList {
 
     /** Cohen's kappa from the counts of each pair of labels; with a bootstrap interval when there are few enough traces to resample. */
     private static String kappa(List<AssessmentTrends.Pairing> pairings, Function<String, String> label, long total) {
-        Map<String, Long> byJudge = new HashMap<>();
-        Map<String, Long> byReference = new HashMap<>();
-        long same = 0;
-        for (AssessmentTrends.Pairing p : pairings) {
-            byJudge.merge(label.apply(p.judged()), p.count(), Long::sum);
-            byReference.merge(label.apply(p.reference()), p.count(), Long::sum);
-            same += label.apply(p.judged()).equals(label.apply(p.reference())) ? p.count() : 0;
-        }
-        double chance = 0;
-        for (Map.Entry<String, Long> e : byJudge.entrySet()) {
-            chance += (double) e.getValue() / total * byReference.getOrDefault(e.getKey(), 0L) / total;
-        }
-        if (chance >= 1) {
+        Map<Agreement.LabelPair, Long> counts = new LinkedHashMap<>();
+        pairings.forEach(p -> counts.merge(new Agreement.LabelPair(label.apply(p.judged()), label.apply(p.reference())), p.count(), Long::sum));
+        double kappa = Agreement.cohensKappa(counts);
+        if (Double.isNaN(kappa)) {
             return "–";
         }
-        double kappa = ((double) same / total - chance) / (1 - chance);
         if (total > MAX_BOOTSTRAP_ITEMS) {
-            return Charts.figure(kappa);
+            return PageText.figure(kappa);
         }
         List<String> judged = new ArrayList<>();
         List<String> reference = new ArrayList<>();
@@ -154,7 +145,7 @@ public class JudgeList {
             }
             return Agreement.cohensKappa(a, b);
         });
-        return Charts.figure(kappa) + (ci.low() == null ? "" : " (" + Charts.figure(ci.low()) + " – " + Charts.figure(ci.high()) + ")");
+        return PageText.figure(kappa) + (ci.low() == null ? "" : " (" + PageText.figure(ci.low()) + " – " + PageText.figure(ci.high()) + ")");
     }
 
     /** Spearman's rank correlation of the numeric pairs, when there are few enough traces to rank here. */
@@ -174,7 +165,7 @@ public class JudgeList {
             return "–";
         }
         double rho = Agreement.spearman(both.stream().mapToDouble(x -> x[0]).toArray(), both.stream().mapToDouble(x -> x[1]).toArray());
-        return Double.isNaN(rho) ? "–" : Charts.figure(rho);
+        return Double.isNaN(rho) ? "–" : PageText.figure(rho);
     }
 
     private static Double number(String json) {
@@ -207,7 +198,7 @@ public class JudgeList {
             return "pairwise: " + String.join(", ", OutputSpec.PairwiseOutput.STORED.choices());
         }
         if (output instanceof OutputSpec.NumericOutput n) {
-            return "numeric: " + Charts.figure(n.min()).replace(".00", "") + " to " + Charts.figure(n.max()).replace(".00", "")
+            return "numeric: " + PageText.figure(n.min()).replace(".00", "") + " to " + PageText.figure(n.max()).replace(".00", "")
                     + (n.integer() ? ", whole numbers" : "");
         }
         return output.type() + ": true, false";

@@ -1,9 +1,9 @@
 package dev.tribunal.versions;
 
+import dev.tribunal.system.PageText;
 import dev.tribunal.system.Urls;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
-import dev.tribunal.metaeval.Charts;
 import dev.tribunal.probe.ProbeRequests.ProbeView;
 import dev.tribunal.probe.ProbeService;
 import dev.tribunal.security.Roles;
@@ -108,18 +108,18 @@ public class JudgePage {
         }
         return Uni.join().all(challenged.stream().map(s -> challengers.list(s.name()).map(view -> view.challengers().stream()
                 .filter(c -> c.judge().equals(name))
-                .map(c -> new ChallengerRow(s.name(), c, Charts.figure(c.agreement()) + interval(c.agreementCi()),
-                        Charts.figure(c.kappa()) + interval(c.kappaCi())))
+                .map(c -> new ChallengerRow(s.name(), c, PageText.figure(c.agreement()) + interval(c.agreementCi()),
+                        PageText.figure(c.kappa()) + interval(c.kappaCi())))
                 .toList())).toList()).andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
     }
 
     private static VersionRow versionRow(JudgeVersionResource.VersionView v) {
         com.fasterxml.jackson.databind.JsonNode f = v.figures();
-        String figure = f == null || !f.has("value") ? "–" : f.path("metric").asText() + " " + Charts.figure(f.path("value").asDouble());
-        String interval = f == null || !f.has("ci") ? "–" : Charts.figure(f.path("ci").path(0).asDouble()) + " – "
-                + Charts.figure(f.path("ci").path(1).asDouble()) + " (needs ≥ " + Charts.figure(f.path("threshold").asDouble()) + ")";
+        String figure = f == null || !f.has("value") ? "–" : f.path("metric").asText() + " " + PageText.figure(f.path("value").asDouble());
+        String interval = f == null || !f.has("ci") ? "–" : PageText.figure(f.path("ci").path(0).asDouble()) + " – "
+                + PageText.figure(f.path("ci").path(1).asDouble()) + " (needs ≥ " + PageText.figure(f.path("threshold").asDouble()) + ")";
         return new VersionRow(v, figure, interval, f == null ? "–" : f.path("compared").asText(), v.errorRate() == null ? "–"
-                : Charts.figure(v.errorRate()), v.costPerJudgment() == null ? "–" : String.format(java.util.Locale.ROOT, "%.5f", v.costPerJudgment()));
+                : PageText.figure(v.errorRate()), v.costPerJudgment() == null ? "–" : String.format(java.util.Locale.ROOT, "%.5f", v.costPerJudgment()));
     }
 
     private static List<ProbeRow> probeRows(List<ProbeView> list) {
@@ -132,11 +132,11 @@ public class JudgePage {
             for (var f : p.probes()) {
                 String detail = switch (f.type()) {
                     case "verbosity" -> "raised " + (f.raised() == null ? 0 : f.raised()) + ", lowered " + (f.lowered() == null ? 0 : f.lowered());
-                    case "repeat" -> "k = " + f.k() + ", mean agreement " + Charts.figure(f.meanAgreement());
-                    case "position" -> "first position preferred " + Charts.figure(f.firstPositionPreference());
+                    case "repeat" -> "k = " + f.k() + ", mean agreement " + PageText.figure(f.meanAgreement());
+                    case "position" -> "first position preferred " + PageText.figure(f.firstPositionPreference());
                     default -> f.selfPreference() == null ? "" : "own family " + f.selfPreference().judgeFamily();
                 };
-                rows.add(new ProbeRow(p.id(), p.version(), p.status(), f.type(), Charts.figure(f.changedShare()),
+                rows.add(new ProbeRow(p.id(), p.version(), p.status(), f.type(), PageText.figure(f.changedShare()),
                         interval(f.changedShareCi()).isEmpty() ? "–" : interval(f.changedShareCi()).substring(1), detail + " · " + f.compared()
                         + " compared, " + f.errored() + " errored"));
             }
@@ -145,6 +145,6 @@ public class JudgePage {
     }
 
     private static String interval(List<Double> ci) {
-        return ci == null || ci.size() != 2 ? "" : " (" + Charts.figure(ci.get(0)) + " – " + Charts.figure(ci.get(1)) + ")";
+        return ci == null || ci.size() != 2 ? "" : " (" + PageText.figure(ci.get(0)) + " – " + PageText.figure(ci.get(1)) + ")";
     }
 }

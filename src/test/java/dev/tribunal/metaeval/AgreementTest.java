@@ -38,6 +38,13 @@ class AgreementTest {
         List<List<String>> data = classic();
         assertEquals(0.70, Agreement.accuracy(data.get(0), data.get(1)), 1e-12);
         assertEquals(0.40, Agreement.cohensKappa(data.get(0), data.get(1)), 1e-12);
+        // the same from the counts of each pair of labels, as a query sums them
+        java.util.Map<Agreement.LabelPair, Long> counts = new java.util.HashMap<>();
+        for (int i = 0; i < data.get(0).size(); i++) {
+            counts.merge(new Agreement.LabelPair(data.get(0).get(i), data.get(1).get(i)), 1L, Long::sum);
+        }
+        assertEquals(0.40, Agreement.cohensKappa(counts), 1e-12);
+        assertTrue(Double.isNaN(Agreement.cohensKappa(java.util.Map.of())));
     }
 
     @Test
