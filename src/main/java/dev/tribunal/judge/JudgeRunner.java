@@ -318,7 +318,7 @@ public class JudgeRunner {
                     new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
         }
         LlmResult.Completed done = (LlmResult.Completed) result;
-        Double cost = cost(model, done.promptTokens(), done.completionTokens());
+        Double cost = cost(model, done.promptTokens(), done.cachedPromptTokens(), done.completionTokens());
         Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.cachedPromptTokens(),
                 done.completionTokens(), cost);
         Verdict verdict = VerdictFormat.read(done.content(), output);
@@ -394,19 +394,35 @@ public class JudgeRunner {
 
     /** Whether the model's provider has prices, so that judgments on it have a cost. */
     public boolean priced(ModelId model) {
-        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent());
+        return priced(providers.providers().get(model.provider()));
     }
 
-    /** Price per million tokens times tokens, when the provider's prices are configured. */
+    private static boolean priced(ProvidersConfig.Provider provider) {
+        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent()
+                || provider.cachedInputPricePerMillion().isPresent());
+    }
+
+    /** What a call costs before it is made: nothing of its prompt can be counted on to come from the provider's cache. */
     private Double cost(ModelId model, int promptTokens, int completionTokens) {
+        return cost(model, promptTokens, 0, completionTokens);
+    }
+
+    /**
+     * Price per million tokens times tokens, when the provider's prices are configured: the prompt tokens read from the
+     * provider's prompt cache ({@code cachedPromptTokens}, part of {@code promptTokens}) at the cached-input price (the
+     * input price when there is none), the rest of the prompt at the input price, the completion at the output price.
+     */
+    private Double cost(ModelId model, int promptTokens, int cachedPromptTokens, int completionTokens) {
         ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-        if (provider == null || (provider.inputPricePerMillion().isEmpty() && provider.outputPricePerMillion().isEmpty())) {
+        if (!priced(provider)) {
             return null;
         }
         double input = provider.inputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
+        double cachedInput = provider.cachedInputPricePerMillion().map(BigDecimal::doubleValue).orElse(input);
         double output = provider.outputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
-        return (promptTokens * input + completionTokens * output) / 1_000_000d;
+        // a provider never reports more cached tokens than prompt tokens; should one, the prompt is not billed twice
+        int cached = Math.min(cachedPromptTokens, promptTokens);
+        return ((promptTokens - cached) * input + cached * cachedInput + completionTokens * output) / 1_000_000d;
     }
 
 }
