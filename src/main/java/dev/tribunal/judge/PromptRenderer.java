@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * Turns a judge and a trace into the two messages sent to the model. Trace content is untrusted:
  * it only ever appears inside {@code <data>} blocks, any delimiter inside it is neutralised, and the
- * system message tells the model that data is never instructions.
+ * system message tells the model that data is never instructions. The blocks follow the whole instructions, which name
+ * them where their placeholders stood, so that nothing before the first block depends on the trace.
  */
 public final class PromptRenderer {
 
@@ -77,7 +78,7 @@ public final class PromptRenderer {
 
     /**
      * The part of every prompt of a judge that no trace changes: the instructions, each placeholder replaced by a
-     * reference to the data block below that holds its value, and a blank line.
+     * reference to the data block below that holds its value, ending with a line break.
      */
     static String instructions(PromptTemplate instructions) {
         StringBuilder text = new StringBuilder();
