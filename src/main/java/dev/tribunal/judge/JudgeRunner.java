@@ -38,6 +38,8 @@ public class JudgeRunner {
     public static final String LATENCY_KEY = "tribunal.latency_ms";
     public static final String ATTEMPTS_KEY = "tribunal.attempts";
     public static final String PROMPT_TOKENS_KEY = "tribunal.tokens.prompt";
+    /** The prompt tokens the provider read from its prompt cache (part of {@link #PROMPT_TOKENS_KEY}); only when some were. */
+    public static final String CACHED_PROMPT_TOKENS_KEY = "tribunal.tokens.cached_prompt";
     public static final String COMPLETION_TOKENS_KEY = "tribunal.tokens.completion";
     public static final String COST_KEY = "mlflow.assessment.judgeCost";
     /** The share of a verdict's samples (or a jury's members that answered) equal to it, 0 to 1. */
@@ -281,7 +283,7 @@ public class JudgeRunner {
 
     /** A call answered from the cache: the stored answer read again, with no tokens, no cost and where it came from. */
     private Judgment fromCache(JudgeDefinition judge, ModelId model, Target target, JudgmentCache.Hit hit) {
-        Judgment read = toJudgment(judge, model, target, new LlmResult.Completed(hit.answer(), 0, 0, 0, 0), judge.output(), null);
+        Judgment read = toJudgment(judge, model, target, new LlmResult.Completed(hit.answer(), 0, 0, 0, 0, 0), judge.output(), null);
         Map<String, String> metadata = new LinkedHashMap<>(read.metadata());
         metadata.put(JudgmentCache.CACHED_FROM_KEY, hit.assessmentId());
         return new Judgment(read.judgeName(), read.judgeVersion(), read.kind(), read.sourceId(), read.spanId(), read.value(),
@@ -316,8 +318,9 @@ public class JudgeRunner {
                     new Judgment.Outcome(failed.attempts(), failed.latencyMs(), 0, 0, null));
         }
         LlmResult.Completed done = (LlmResult.Completed) result;
-        Double cost = cost(model, done.promptTokens(), done.completionTokens());
-        Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.completionTokens(), cost);
+        Double cost = cost(model, done.promptTokens(), done.cachedPromptTokens(), done.completionTokens());
+        Judgment.Outcome outcome = new Judgment.Outcome(done.attempts(), done.latencyMs(), done.promptTokens(), done.cachedPromptTokens(),
+                done.completionTokens(), cost);
         Verdict verdict = VerdictFormat.read(done.content(), output);
         if (!verdict.valid()) {
             return error(judge, model, target, ErrorCode.INVALID_JUDGE_OUTPUT, verdict.problem(), outcome);
@@ -378,6 +381,9 @@ public class JudgeRunner {
         metadata.put(ATTEMPTS_KEY, Integer.toString(outcome.attempts()));
         if (judge.kind().callsModels()) {
             metadata.put(PROMPT_TOKENS_KEY, Integer.toString(outcome.promptTokens()));
+            if (outcome.cachedPromptTokens() > 0) {
+                metadata.put(CACHED_PROMPT_TOKENS_KEY, Integer.toString(outcome.cachedPromptTokens()));
+            }
             metadata.put(COMPLETION_TOKENS_KEY, Integer.toString(outcome.completionTokens()));
         }
         if (outcome.cost() != null) {
@@ -388,19 +394,35 @@ public class JudgeRunner {
 
     /** Whether the model's provider has prices, so that judgments on it have a cost. */
     public boolean priced(ModelId model) {
-        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent());
+        return priced(providers.providers().get(model.provider()));
     }
 
-    /** Price per million tokens times tokens, when the provider's prices are configured. */
+    private static boolean priced(ProvidersConfig.Provider provider) {
+        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent()
+                || provider.cachedInputPricePerMillion().isPresent());
+    }
+
+    /** What a call costs before it is made: nothing of its prompt can be counted on to come from the provider's cache. */
     private Double cost(ModelId model, int promptTokens, int completionTokens) {
+        return cost(model, promptTokens, 0, completionTokens);
+    }
+
+    /**
+     * Price per million tokens times tokens, when the provider's prices are configured: the prompt tokens read from the
+     * provider's prompt cache ({@code cachedPromptTokens}, part of {@code promptTokens}) at the cached-input price (the
+     * input price when there is none), the rest of the prompt at the input price, the completion at the output price.
+     */
+    private Double cost(ModelId model, int promptTokens, int cachedPromptTokens, int completionTokens) {
         ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-        if (provider == null || (provider.inputPricePerMillion().isEmpty() && provider.outputPricePerMillion().isEmpty())) {
+        if (!priced(provider)) {
             return null;
         }
         double input = provider.inputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
+        double cachedInput = provider.cachedInputPricePerMillion().map(BigDecimal::doubleValue).orElse(input);
         double output = provider.outputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
-        return (promptTokens * input + completionTokens * output) / 1_000_000d;
+        // a provider never reports more cached tokens than prompt tokens; should one, the prompt is not billed twice
+        int cached = Math.min(cachedPromptTokens, promptTokens);
+        return ((promptTokens - cached) * input + cached * cachedInput + completionTokens * output) / 1_000_000d;
     }
 
 }

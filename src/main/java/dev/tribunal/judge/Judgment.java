@@ -54,26 +54,33 @@ public record Judgment(
     }
 
     /** Figures kept on the task for run statistics. */
-    public record Outcome(int attempts, long latencyMs, int promptTokens, int completionTokens, Double cost) {
+    public record Outcome(int attempts, long latencyMs, int promptTokens, int cachedPromptTokens, int completionTokens, Double cost) {
         static final Outcome NONE = new Outcome(0, 0, 0, 0, null);
+
+        /** Figures of calls whose prompts the provider did not take from its cache. */
+        public Outcome(int attempts, long latencyMs, int promptTokens, int completionTokens, Double cost) {
+            this(attempts, latencyMs, promptTokens, 0, completionTokens, cost);
+        }
 
         /** Several calls' figures together: made side by side, so the latency is the longest. */
         static Outcome sum(List<Outcome> outcomes) {
             int attempts = 0;
             long latency = 0;
             int prompt = 0;
+            int cached = 0;
             int completion = 0;
             Double cost = null;
             for (Outcome o : outcomes) {
                 attempts += o.attempts();
                 latency = Math.max(latency, o.latencyMs());
                 prompt += o.promptTokens();
+                cached += o.cachedPromptTokens();
                 completion += o.completionTokens();
                 if (o.cost() != null) {
                     cost = (cost == null ? 0 : cost) + o.cost();
                 }
             }
-            return new Outcome(attempts, latency, prompt, completion, cost);
+            return new Outcome(attempts, latency, prompt, cached, completion, cost);
         }
     }
 

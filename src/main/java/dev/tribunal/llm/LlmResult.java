@@ -7,8 +7,13 @@ public sealed interface LlmResult {
 
     long latencyMs();
 
-    /** The model answered; {@code content} is its raw text (to be parsed as the verdict JSON). */
-    record Completed(String content, int promptTokens, int completionTokens, int attempts, long latencyMs) implements LlmResult {
+    /**
+     * The model answered; {@code content} is its raw text (to be parsed as the verdict JSON). {@code cachedPromptTokens} are
+     * the prompt tokens the provider took from its cache of a recent request's prefix (billed at its cached-input price),
+     * included in {@code promptTokens}.
+     */
+    record Completed(String content, int promptTokens, int cachedPromptTokens, int completionTokens, int attempts, long latencyMs)
+            implements LlmResult {
     }
 
     /** No answer; {@code message} says what happened (status, attempts, last Retry-After). */

@@ -3,6 +3,7 @@ package dev.tribunal.llm;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.tribunal.llm.FailureClassifier.Failure;
 import dev.tribunal.llm.ProvidersConfig.Provider;
@@ -138,11 +139,21 @@ final class ProviderGateway implements AutoCloseable {
         TokenUsage usage = response.tokenUsage();
         int prompt = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
         int completion = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+        int cached = cachedPromptTokens(usage);
         admission.onSuccess(tokenEstimate, prompt + completion);
-        metrics.answered(prompt, completion);
+        metrics.answered(prompt, cached, completion);
         // the reply as the judge reads it, without any key the provider echoed into it
         String text = response.aiMessage() == null ? null : redactor.redact(response.aiMessage().text());
-        return new LlmResult.Completed(text, prompt, completion, attempts.count(), attempts.millisSinceStart());
+        return new LlmResult.Completed(text, prompt, cached, completion, attempts.count(), attempts.millisSinceStart());
+    }
+
+    /** The answer's {@code usage.prompt_tokens_details.cached_tokens}; 0 when the provider does not report it. */
+    private static int cachedPromptTokens(TokenUsage usage) {
+        if (usage instanceof OpenAiTokenUsage openAi && openAi.inputTokensDetails() != null
+                && openAi.inputTokensDetails().cachedTokens() != null) {
+            return openAi.inputTokensDetails().cachedTokens();
+        }
+        return 0;
     }
 
     /** This process's part of the max-concurrency when {@code processes} share the provider. */

@@ -23,6 +23,7 @@ final class ProviderMetrics {
     private final MeterRegistry registry;
     private final Timer latency;
     private final Counter promptTokens;
+    private final Counter cachedPromptTokens;
     private final Counter completionTokens;
     private final Counter throttled;
     private final Map<String, Counter> calls = new ConcurrentHashMap<>();
@@ -37,6 +38,8 @@ final class ProviderMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5)).maximumExpectedValue(Duration.ofMinutes(2))
                 .register(registry);
         this.promptTokens = registry.counter("tribunal.provider.tokens", "provider", provider, "kind", "prompt");
+        // the part of the prompt tokens that the provider read from its prompt cache, billed at the cached-input price
+        this.cachedPromptTokens = registry.counter("tribunal.provider.tokens", "provider", provider, "kind", "cached_prompt");
         this.completionTokens = registry.counter("tribunal.provider.tokens", "provider", provider, "kind", "completion");
         this.throttled = registry.counter("tribunal.provider.throttled", "provider", provider);
         Tags tags = Tags.of("provider", provider);
@@ -51,10 +54,11 @@ final class ProviderMetrics {
         latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** An answer and the tokens it took. */
-    void answered(int prompt, int completion) {
+    /** An answer and the tokens it took; {@code cachedPrompt} of the {@code prompt} tokens came from the provider's prompt cache. */
+    void answered(int prompt, int cachedPrompt, int completion) {
         outcome("ok");
         promptTokens.increment(prompt);
+        cachedPromptTokens.increment(cachedPrompt);
         completionTokens.increment(completion);
     }
 

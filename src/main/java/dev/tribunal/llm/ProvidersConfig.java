@@ -110,6 +110,13 @@ public interface ProvidersConfig {
         /** Price in the provider's currency per million input tokens, for cost figures. */
         Optional<BigDecimal> inputPricePerMillion();
 
+        /**
+         * Price per million input tokens that the provider read from its prompt cache (the answer's
+         * {@code usage.prompt_tokens_details.cached_tokens}: a prefix repeated from a recent request, which OpenAI bills at
+         * a discount). Unset: the input price, as for any other input token.
+         */
+        Optional<BigDecimal> cachedInputPricePerMillion();
+
         /** Price per million output tokens. */
         Optional<BigDecimal> outputPricePerMillion();
     }

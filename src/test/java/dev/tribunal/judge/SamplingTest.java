@@ -53,6 +53,22 @@ class SamplingTest {
     }
 
     @Test
+    void promptTokensFromTheProvidersCacheAreSummedOverSamplesAndShownOnlyWhenThereAreSome() {
+        Judgment cachedOnce = new Judgment("check", "v1", Kind.LLM, MODEL.toString(), null, BooleanNode.TRUE, "because", null, null,
+                Map.of(), new Judgment.Outcome(1, 40, 1500, 1280, 20, 0.001));
+        Judgment cachedTwice = new Judgment("check", "v1", Kind.LLM, MODEL.toString(), null, BooleanNode.TRUE, "because", null, null,
+                Map.of(), new Judgment.Outcome(1, 40, 1500, 1408, 20, 0.001));
+
+        Judgment combined = Sampling.combine(judge(3), List.of(ok(true), cachedOnce, cachedTwice));
+        Judgment uncached = Sampling.combine(judge(2), List.of(ok(true), ok(true)));
+
+        assertEquals("3100", combined.metadata().get("tribunal.tokens.prompt"));
+        assertEquals("2688", combined.metadata().get("tribunal.tokens.cached_prompt"));
+        assertEquals("200", uncached.metadata().get("tribunal.tokens.prompt"));
+        assertNull(uncached.metadata().get("tribunal.tokens.cached_prompt"), "no figure for a prompt the provider did not cache");
+    }
+
+    @Test
     void tooFewAnswersAreAnErrorWithTheMostFrequentCode() {
         Judgment combined = Sampling.combine(judge(5), List.of(ok(true), failed(ErrorCode.RATE_LIMIT_EXCEEDED, "429 after 3 tries"),
                 failed(ErrorCode.TIMEOUT, "no answer in 30s"), ok(false), failed(ErrorCode.TIMEOUT, "no answer in 30s")));

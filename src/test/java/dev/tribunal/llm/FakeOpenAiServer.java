@@ -52,6 +52,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code echo-key-error} in a 400's error message</li>
  * </ul>
  * It records every request (model, time, authorization) and the highest number in flight per model.
+ * <p>
+ * Its answers' {@code usage} counts a prompt (system and user message) as its characters / 4 tokens, as Tribunal's own
+ * budgets do, when that makes at least {@link #CACHEABLE_TOKENS}; a shorter prompt counts as 120 tokens, the round
+ * figure that tests of costs reckon with. Like OpenAI's prompt caching, a prompt of at least {@link #CACHEABLE_TOKENS}
+ * tokens that starts like a recent one (sent to the same model within {@link #CACHE_TTL_MINUTES} minutes) reports the
+ * shared prefix as {@code usage.prompt_tokens_details.cached_tokens}, in steps of {@link #CACHE_STEP} tokens and only
+ * when it is {@link #CACHEABLE_TOKENS} tokens or more; else 0. Load tests (prompts not recorded) get 120 and no cache.
  */
 public final class FakeOpenAiServer implements AutoCloseable {
 
@@ -79,6 +86,20 @@ public final class FakeOpenAiServer implements AutoCloseable {
     /** Sentence breaks in a prompt from which {@code verbose-<percent>} takes the response as long. */
     public static final int LONG_SENTENCES = 3;
     private static final java.util.regex.Pattern TRUTH = java.util.regex.Pattern.compile("truth=([A-Za-z0-9_.-]+)");
+
+    /** The shortest prompt, and the shortest prefix, that the simulated prompt cache serves. */
+    public static final int CACHEABLE_TOKENS = 1024;
+    /** The simulated prompt cache serves prefixes in steps of this many tokens. */
+    public static final int CACHE_STEP = 128;
+    /** How long a prompt stays in the simulated prompt cache. */
+    public static final int CACHE_TTL_MINUTES = 5;
+    /** Prompts kept per model by the simulated prompt cache: a test's few are enough, and memory stays bounded. */
+    private static final int CACHED_PROMPTS_PER_MODEL = 64;
+    private final Map<String, java.util.ArrayDeque<CachedPrompt>> promptCache = new ConcurrentHashMap<>();
+    private final Map<HttpServerRequest, JsonObject> usageByRequest = new ConcurrentHashMap<>();
+
+    private record CachedPrompt(long atNanos, String text) {
+    }
 
     private volatile boolean down = true;
 
@@ -160,12 +181,53 @@ public final class FakeOpenAiServer implements AutoCloseable {
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
             int attempt = recordPrompts ? attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet() : 1;
+            if (recordPrompts) {
+                usageByRequest.put(request, usage(model, system + user));
+            }
             respond(request, model, body, attempt, user);
         });
     }
 
+    /** A prompt's usage: its tokens, and those the simulated prompt cache holds from an earlier prompt to the model. */
+    private JsonObject usage(String model, String prompt) {
+        int tokens = prompt.length() / 4;
+        if (tokens < CACHEABLE_TOKENS) {
+            return new JsonObject().put("prompt_tokens", 120).put("completion_tokens", 30).put("total_tokens", 150)
+                    .put("prompt_tokens_details", new JsonObject().put("cached_tokens", 0));
+        }
+        java.util.ArrayDeque<CachedPrompt> recent = promptCache.computeIfAbsent(model, m -> new java.util.ArrayDeque<>());
+        int shared = 0;
+        synchronized (recent) {
+            long now = System.nanoTime();
+            while (!recent.isEmpty() && (now - recent.peekFirst().atNanos() > TimeUnit.MINUTES.toNanos(CACHE_TTL_MINUTES)
+                    || recent.size() >= CACHED_PROMPTS_PER_MODEL)) {
+                recent.pollFirst();
+            }
+            for (CachedPrompt earlier : recent) {
+                shared = Math.max(shared, commonPrefix(earlier.text(), prompt));
+            }
+            recent.addLast(new CachedPrompt(now, prompt));
+        }
+        int sharedTokens = shared / 4;
+        int cached = sharedTokens < CACHEABLE_TOKENS ? 0 : sharedTokens / CACHE_STEP * CACHE_STEP;
+        return new JsonObject().put("prompt_tokens", tokens).put("completion_tokens", 30).put("total_tokens", tokens + 30)
+                .put("prompt_tokens_details", new JsonObject().put("cached_tokens", cached));
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return i;
+    }
+
     private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
-        Runnable finish = () -> inFlight.get(model).decrementAndGet();
+        Runnable finish = () -> {
+            inFlight.get(model).decrementAndGet();
+            usageByRequest.remove(request);
+        };
         switch (model.startsWith("slow-acc-") ? "slow-acc" : model.startsWith("slow") ? "slow" : model.startsWith("limited-") ? "limited"
                 : model.startsWith("fail-first-") ? "fail-first"
                 : model.startsWith("acc-") ? "acc" : model.startsWith("first-") ? "first" : model.startsWith("flip-") ? "flip"
@@ -414,7 +476,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return count == null ? 0 : count.get();
     }
 
-    private static void send(HttpServerRequest request, int status, String body, String retryAfter, Runnable finish) {
+    private void send(HttpServerRequest request, int status, String body, String retryAfter, Runnable finish) {
+        JsonObject usage = usageByRequest.get(request);
+        if (status == 200 && usage != null && body.startsWith("{") && body.contains("\"usage\"")) {
+            // the completion's usage as this request's prompt makes it
+            body = new JsonObject(body).put("usage", usage).encode();
+        }
         var response = request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
         if (retryAfter != null) {
             response.putHeader("Retry-After", retryAfter);

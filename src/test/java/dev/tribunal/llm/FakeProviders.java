@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default) and {@code fake-uncached} (the same with {@code cache: false}), each with a 2 s timeout and prices.
+ * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default) and {@code fake-uncached} (the same with {@code cache: false}), each with a 2 s timeout and prices (cached input tokens at half the input price).
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -40,6 +40,8 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
             config.put(prefix + "max-retries", "2");
             config.put(prefix + "input-price-per-million", "0.15");
             config.put(prefix + "output-price-per-million", "0.60");
+            // half the input price, as OpenAI bills a prompt's prefix read from its cache
+            config.put(prefix + "cached-input-price-per-million", "0.075");
         }
         // the judgment cache as configured by default (on at temperature 0) only on fake-cache, and off on fake-uncached,
         // both without retries: every other provider calls for each judgment, so that each test counts its own calls

@@ -43,8 +43,8 @@ class ProviderMetricsTest {
     void callsAreCountedByOutcomeWithTheirTokens() {
         ProviderMetrics metrics = metrics("m-calls", new ProviderCircuitBreaker("m-calls", 20, 0.5, Duration.ofSeconds(30)));
 
-        metrics.answered(120, 30);
-        metrics.answered(80, 20);
+        metrics.answered(120, 0, 30);
+        metrics.answered(80, 16, 20);
         metrics.failed(new Failure(ErrorCode.RATE_LIMIT_EXCEEDED, "HTTP 429", true, Optional.empty(), false));
         metrics.failed(new Failure(ErrorCode.PROVIDER_ERROR, "circuit breaker open", true, Optional.empty(), true));
         metrics.outcome("cancelled");
@@ -56,6 +56,7 @@ class ProviderMetricsTest {
         assertEquals(1, counted("tribunal.provider.calls", "provider", "m-calls", "outcome", "circuit_open"));
         assertEquals(1, counted("tribunal.provider.calls", "provider", "m-calls", "outcome", "cancelled"));
         assertEquals(200, counted("tribunal.provider.tokens", "provider", "m-calls", "kind", "prompt"));
+        assertEquals(16, counted("tribunal.provider.tokens", "provider", "m-calls", "kind", "cached_prompt"));
         assertEquals(50, counted("tribunal.provider.tokens", "provider", "m-calls", "kind", "completion"));
         assertEquals(1, counted("tribunal.provider.throttled", "provider", "m-calls"));
         var latency = registry.get("tribunal.provider.latency").tag("provider", "m-calls").timer();

@@ -168,7 +168,7 @@ class ProbeTest {
                 wordy.getList("probes[0].raised_share_ci"), expected, wordy.getList("probes[0].net_ci"));
         // the padded prompts doubled the response at least, with true sentences, after a blank line
         String padded = dev.tribunal.llm.FakeProviders.server.received("verbose-80").stream().map(r -> r.userMessage())
-                .filter(u -> u.contains("answer pr-verb-0 ") && u.contains("\n\n")).findFirst().orElseThrow();
+                .filter(u -> u.contains("answer pr-verb-0 ") && u.substring(u.indexOf("<data")).contains("\n\n")).findFirst().orElseThrow();
         assertTrue(Padding.SENTENCES.stream().filter(padded::contains).count() >= Padding.MIN_SENTENCES, padded);
 
         JsonPath stable = probe("stable", "{\"traces\": " + ids(ids) + ", \"probes\": [\"verbosity\"]}");
