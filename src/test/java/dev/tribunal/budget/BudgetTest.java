@@ -137,4 +137,111 @@ class BudgetTest {
         given().header("Authorization", "Bearer " + reader).get("/api/budgets").then().statusCode(200);
         given().header("Authorization", "Bearer nope").get("/api/budgets").then().statusCode(401);
     }
+
+    private static void ingest(int count, String sweepTag) {
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < count; i++) {
+            String id = "tr-" + java.util.UUID.randomUUID().toString().replace("-", "");
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"q").append(i)
+                    .append("\", \"outputs\": \"a\", \"tags\": {\"sweep\": \"").append(sweepTag).append("\"}}");
+        }
+        given().contentType(io.restassured.http.ContentType.JSON).body(body.append("]}").toString()).post("/api/traces")
+                .then().statusCode(200);
+    }
+
+    private static JsonPath sweep(String name) {
+        return given().get("/api/sweeps/" + name).then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Triggers a sweep's tick and waits for it; returns the sweep's run of that tick. */
+    private static String tick(String name) throws InterruptedException {
+        long ticks = sweep(name).getLong("ticks");
+        given().post("/api/sweeps/" + name + "/trigger").then().statusCode(202);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath state = sweep(name);
+            if (state.getLong("ticks") > ticks) {
+                return state.getString("last_run_id");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("sweep " + name + " did not tick");
+    }
+
+    /** The run's tasks by state once none is being judged and none has changed for two seconds. */
+    private Map<String, Integer> settledTasks(String runId) throws InterruptedException {
+        Map<String, Integer> last = null;
+        long stableSince = System.nanoTime();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, Integer> now = new java.util.TreeMap<>();
+            pool.preparedQuery("select status, count(*) as n from judge_task where run_id = $1 group by status")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely()
+                    .forEach(row -> now.put(row.getString("status"), row.getInteger("n")));
+            if (!now.equals(last)) {
+                last = now;
+                stableSince = System.nanoTime();
+            } else if (!now.containsKey("RUNNING") && System.nanoTime() - stableSince > 2_000_000_000L) {
+                return now;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the tasks of run " + runId + " did not settle: " + last);
+    }
+
+    /**
+     * A sweep that waits once its budget is spent: the judgments that fit are made, the others stay pending (no error, no
+     * call) and the sweep's ticks start no new work; on a new day (nothing spent yet) they go on.
+     */
+    @Test
+    void aWaitingSweepLeavesItsJudgmentsPendingUntilTheNextDay() throws InterruptedException {
+        int callsBefore = FakeProviders.server.requestCount("budget-sweep-wait");
+        ingest(8, "budget-waiting");
+        String runId = tick("waiting");
+
+        assertEquals(Map.of("DONE", 3, "PENDING", 5), settledTasks(runId), "3 judgments fit in 0.0001; the rest wait");
+        assertEquals(3, FakeProviders.server.requestCount("budget-sweep-wait") - callsBefore);
+        List<Map<String, Object>> written = RunTestSupport.assessments(runId);
+        assertEquals(3, written.size());
+        assertTrue(written.stream().allMatch(a -> ((Map<?, ?>) a.get("feedback")).get("error") == null), "none errored: " + written);
+        assertEquals("RUNNING", given().get("/api/judge-runs/" + runId).then().extract().path("status"));
+
+        // a tick while the budget is spent takes no traces and makes no run
+        JsonPath before = sweep("waiting");
+        ingest(2, "budget-waiting");
+        given().post("/api/sweeps/waiting/trigger").then().statusCode(202);
+        Thread.sleep(2500);
+        JsonPath after = sweep("waiting");
+        assertEquals(before.getLong("ticks"), after.getLong("ticks"), "no tick while the budget is spent");
+        assertEquals(runId, after.getString("last_run_id"));
+
+        // the next day's budget: the waiting judgments are made, as many as fit again
+        freshDay();
+        Map<String, Integer> resumed = settledTasks(runId);
+        assertTrue(resumed.get("DONE") > 3, "judging went on: " + resumed);
+        assertTrue(FakeProviders.server.requestCount("budget-sweep-wait") - callsBefore <= 6, "at most 3 more calls on the new day");
+
+        // what still waits would go on with the next test's fresh day
+        pool.query("select run_id from judge_run where sweep = 'waiting' and status in ('QUEUED', 'RUNNING')").execute().await()
+                .indefinitely().forEach(row -> given().post("/api/judge-runs/" + row.getString("run_id") + "/cancel").then().statusCode(200));
+    }
+
+    /** A sweep whose budget says {@code on_exhausted: error}: the judgments past it end as BUDGET_EXCEEDED errors. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void anErroringSweepEndsItsJudgmentsPastTheBudgetAsErrors() throws InterruptedException {
+        int callsBefore = FakeProviders.server.requestCount("budget-sweep-error");
+        ingest(8, "budget-erroring");
+        String runId = tick("erroring");
+        RunTestSupport.awaitCompleted(runId, WAIT);
+
+        List<Map<String, Object>> written = RunTestSupport.assessments(runId);
+        List<Map<String, Object>> errors = written.stream().map(a -> (Map<String, Object>) ((Map<String, Object>) a.get("feedback")).get("error"))
+                .filter(java.util.Objects::nonNull).toList();
+        assertEquals(8, written.size());
+        assertEquals(5, errors.size(), "3 judgments fit in 0.0001");
+        assertTrue(errors.stream().allMatch(e -> "BUDGET_EXCEEDED".equals(e.get("error_code"))
+                && ((String) e.get("error_message")).startsWith("the sweep 'erroring' budget of 0.0001 per day is spent")), errors.toString());
+        assertEquals(3, FakeProviders.server.requestCount("budget-sweep-error") - callsBefore);
+    }
 }
