@@ -244,4 +244,30 @@ class BudgetTest {
                 && ((String) e.get("error_message")).startsWith("the sweep 'erroring' budget of 0.0001 per day is spent")), errors.toString());
         assertEquals(3, FakeProviders.server.requestCount("budget-sweep-error") - callsBefore);
     }
+
+    @Inject
+    BudgetLedger ledger;
+
+    /** A reservation whose judgment is never written (its process died) is handed back once it expires. */
+    @Test
+    void aReservationNeverSettledExpires() {
+        Limit capped = new Limit(Limit.Scope.JUDGE, "capped", 0.0001);
+        BudgetLedger.Outcome first = ledger.reserve(List.of(capped), 0.0003).await().indefinitely();
+        assertTrue(first instanceof BudgetLedger.Reserved, first.toString());
+        assertTrue(ledger.reserve(List.of(capped), 0.0003).await().indefinitely() instanceof BudgetLedger.Busy,
+                "the room is held by the call in flight");
+        assertEquals(0.0003, reservedNow("capped"), 1e-12);
+
+        pool.query("update budget_reservation set expires_at = now() - interval '1 second'").execute().await().indefinitely();
+        ledger.expire().await().indefinitely();
+        assertEquals(0.0, reservedNow("capped"), 1e-12, "handed back");
+        assertTrue(ledger.reserve(List.of(capped), 0.0003).await().indefinitely() instanceof BudgetLedger.Reserved,
+                "the budget has room again");
+    }
+
+    private static double reservedNow(String judge) {
+        JsonPath budgets = given().get("/api/budgets").then().statusCode(200).extract().jsonPath()
+                .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
+        return budgets.getDouble("budgets.find { it.scope == 'judge' && it.name == '" + judge + "' }.reserved_now");
+    }
 }
