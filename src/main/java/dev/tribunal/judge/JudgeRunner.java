@@ -385,7 +385,12 @@ public class JudgeRunner {
                         .onFailure().recoverWithItem(failure -> error(judge, member, target, ErrorCode.INTERNAL_ERROR,
                                 failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
                 .toList();
-        return Uni.join().all(members).andCollectFailures().map(answers -> Sampling.jury(judge, target.spanId(), answers));
+        return Uni.join().all(members).andCollectFailures().map(answers -> answers.stream()
+                // a member held back by a waiting sweep's budget holds the whole jury back: its task waits for the next day
+                .filter(answer -> answer.errorCode() == ErrorCode.BUDGET_DEFERRED).findFirst()
+                .map(deferred -> error(judge, null, target, ErrorCode.BUDGET_DEFERRED, deferred.errorMessage(),
+                        Judgment.Outcome.sum(answers.stream().map(Judgment::outcome).toList())))
+                .orElseGet(() -> Sampling.jury(judge, target.spanId(), answers)));
     }
 
     /** @param cacheKey the call's key in the judgment cache, which keeps a valid answer; null when it is not cached */

@@ -309,8 +309,9 @@ class WorkerLoop {
 
     /** @param spending the budget reservations of the judgment's calls, settled with its write or handed back when none follows */
     private void finished(JudgeTask task, Judgment judgment, Spending spending) {
-        if (judgment.errorCode() == ErrorCode.SHUTTING_DOWN || judgment.errorCode() == ErrorCode.CANCELLED) {
-            // nothing was sent: what the calls reserved goes back now
+        if (judgment.errorCode() == ErrorCode.SHUTTING_DOWN || judgment.errorCode() == ErrorCode.CANCELLED
+                || judgment.errorCode() == ErrorCode.BUDGET_DEFERRED) {
+            // no judgment is written: what the calls reserved goes back now (what a jury's members that did answer cost is spent)
             ledger.settle(spending.reservations()).subscribe().with(
                     ignored -> {
                     },

@@ -94,6 +94,13 @@ class BudgetTest {
         assertTrue(outcome.cost() >= limit, "the budget was used up: " + outcome.cost());
         assertEquals(outcome.made(), FakeProviders.server.requestCount(model) - callsBefore, "no call for the refused judgments");
         assertTrue(outcome.messages().get(0).startsWith(named + " is spent: "), outcome.messages().get(0));
+
+        // the refusals and the spend are counted by budget
+        String scope = judge.equals("capped") ? "judge" : judge.equals("open") ? "global" : "provider";
+        String name = judge.equals("capped") ? "capped" : judge.equals("open") ? "" : "fake-budget";
+        String metrics = given().get("/q/metrics").asString();
+        assertTrue(metrics.contains("tribunal_budget_refused_total{name=\"" + name + "\",scope=\"" + scope + "\"}"), metrics);
+        assertTrue(metrics.contains("tribunal_budget_spent_total{name=\"" + name + "\",scope=\"" + scope + "\"}"), metrics);
     }
 
     /** GET /api/budgets: every budget with its limit, and spend figures that are the sum of the stored judgments' costs. */
