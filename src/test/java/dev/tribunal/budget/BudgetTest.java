@@ -46,18 +46,27 @@ class BudgetTest {
     }
 
     /** A run's judgments: how many were made, how many the budget refused, and what the made ones cost. */
-    record Outcome(int made, int refused, double cost, List<String> messages) {
+    record Outcome(int made, int refused, double cost, List<String> messages, int cached) {
     }
 
     @SuppressWarnings("unchecked")
     static Outcome judge(String judge, int traces) {
-        String runId = RunTestSupport.startRun(List.of(judge), RunTestSupport.traces(traces, null), null);
+        return judge(judge, RunTestSupport.traces(traces, null));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Outcome judge(String judge, List<String> traceIds) {
+        String runId = RunTestSupport.startRun(List.of(judge), traceIds, null);
         RunTestSupport.awaitCompleted(runId, WAIT);
         int made = 0;
         int refused = 0;
         double cost = 0;
         List<String> messages = new java.util.ArrayList<>();
+        int cached = 0;
         for (Map<String, Object> a : RunTestSupport.assessments(runId)) {
+            if (((Map<String, String>) a.get("metadata")).containsKey("tribunal.cached_from")) {
+                cached++;
+            }
             Map<String, Object> feedback = (Map<String, Object>) a.get("feedback");
             Map<String, Object> error = feedback == null ? null : (Map<String, Object>) feedback.get("error");
             if (error == null) {
@@ -69,7 +78,7 @@ class BudgetTest {
                 messages.add((String) error.get("error_message"));
             }
         }
-        return new Outcome(made, refused, cost, messages);
+        return new Outcome(made, refused, cost, messages, cached);
     }
 
     /**
@@ -114,8 +123,8 @@ class BudgetTest {
                 .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         assertEquals(today, budgets.getString("day"));
-        assertEquals(List.of("global", "provider", "judge", "sweep", "sweep"), budgets.getList("budgets.scope"));
-        assertEquals(List.of("", "fake-budget", "capped", "erroring", "waiting"), budgets.getList("budgets.name"));
+        assertEquals(List.of("global", "provider", "judge", "judge", "sweep", "sweep"), budgets.getList("budgets.scope"));
+        assertEquals(List.of("", "fake-budget", "cached_capped", "capped", "erroring", "waiting"), budgets.getList("budgets.name"));
 
         Map<String, Object> global = budgets.getMap("budgets[0]");
         assertEquals(0.0005, ((Number) global.get("limit_per_day")).doubleValue(), 1e-12);
@@ -130,11 +139,11 @@ class BudgetTest {
         assertEquals(capped.cost() + open.cost(), ((Number) days.get(29).get("spent")).doubleValue(), 1e-12);
         assertEquals(0.0, ((Number) days.get(0).get("spent")).doubleValue());
 
-        Map<String, Object> judge = budgets.getMap("budgets[2]");
+        Map<String, Object> judge = budgets.getMap("budgets[3]");
         assertEquals(capped.cost(), ((Number) judge.get("spent_today")).doubleValue(), 1e-12);
         assertEquals(0.0, ((Number) budgets.getMap("budgets[1]").get("spent_today")).doubleValue());
-        assertEquals("wait", budgets.getString("budgets[4].on_exhausted"));
-        assertEquals("error", budgets.getString("budgets[3].on_exhausted"));
+        assertEquals("wait", budgets.getString("budgets[5].on_exhausted"));
+        assertEquals("error", budgets.getString("budgets[4].on_exhausted"));
     }
 
     /** The budgets can be read with the read role, like every other GET, and not without a key. */
@@ -276,5 +285,22 @@ class BudgetTest {
         JsonPath budgets = given().get("/api/budgets").then().statusCode(200).extract().jsonPath()
                 .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
         return budgets.getDouble("budgets.find { it.scope == 'judge' && it.name == '" + judge + "' }.reserved_now");
+    }
+
+    /** Judgments answered from the judgment cache cost nothing and are made even once the budget is spent. */
+    @Test
+    void cachedJudgmentsPassASpentBudget() {
+        List<String> traces = RunTestSupport.traces(4, null);
+        int callsBefore = FakeProviders.server.requestCount("budget-cached");
+        Outcome first = judge("cached_capped", traces);
+        assertEquals(3, first.made(), "3 calls fit in 0.0001");
+        assertEquals(1, first.refused());
+
+        Outcome again = judge("cached_capped", traces);
+        assertEquals(3, again.made(), "the three answered before come from the cache");
+        assertEquals(3, again.cached());
+        assertEquals(0.0, again.cost(), 1e-12);
+        assertEquals(1, again.refused(), "the one never answered still needs a call, which the spent budget refuses");
+        assertEquals(3, FakeProviders.server.requestCount("budget-cached") - callsBefore, "no call for the cached ones");
     }
 }
