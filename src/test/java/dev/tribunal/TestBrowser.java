@@ -84,7 +84,7 @@ public final class TestBrowser {
     /** The header every page carries: the sections, the signed-in name, sign-out. */
     public static void assertHeader(com.microsoft.playwright.Page page, String signedInName) {
         org.junit.jupiter.api.Assertions.assertEquals(signedInName, page.textContent("#viewer-name").strip(), "the signed-in name in the header");
-        for (String section : List.of("/traces", "/runs", "/dashboard", "/sweeps", "/judges", "/meta-evaluation")) {
+        for (String section : List.of("/traces", "/runs", "/dashboard", "/sweeps", "/budgets", "/judges", "/meta-evaluation")) {
             org.junit.jupiter.api.Assertions.assertEquals(1, page.locator("header nav a[href='" + section + "']").count(), "the header links " + section);
         }
         org.junit.jupiter.api.Assertions.assertTrue(page.isVisible("#sign-out"), "sign-out in the header");

@@ -1,5 +1,6 @@
 package dev.tribunal.judge;
 
+import dev.tribunal.budget.Limit;
 import dev.tribunal.llm.ModelId;
 
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param samples calls per judgment (1 to {@link #MAX_SAMPLES}), their verdicts aggregated into one
  * @param jury the member models of a jury (kind JURY), null for any other judge
  * @param gate what a new version must show against people's labels before runs and sweeps use it; null: none
+ * @param budget the most the judge's judgments may cost per UTC day; null: no budget of its own
  */
 public record JudgeDefinition(
         String name,
@@ -31,7 +33,8 @@ public record JudgeDefinition(
         Jury jury,
         Gate gate,
         String version,
-        String file) {
+        String file,
+        Limit budget) {
 
     /** At most this many samples per judgment. */
     public static final int MAX_SAMPLES = 15;
@@ -39,6 +42,14 @@ public record JudgeDefinition(
     public static final double SAMPLING_TEMPERATURE = 0.7;
     /** The source id prefix of a jury's verdict: {@code jury:<judge name>}. */
     public static final String JURY_PREFIX = "jury:";
+
+    /** A judge without a budget of its own. */
+    public JudgeDefinition(String name, String description, Kind kind, ModelId model, PromptTemplate instructions, OutputSpec output,
+                           Inference inference, Duration timeout, SpanTarget spanTarget, CodeScorer scorer, int samples, Jury jury,
+                           Gate gate, String version, String file) {
+        this(name, description, kind, model, instructions, output, inference, timeout, spanTarget, scorer, samples, jury, gate, version,
+                file, null);
+    }
 
     public JudgeDefinition {
         if (samples < 1 || samples > MAX_SAMPLES) {

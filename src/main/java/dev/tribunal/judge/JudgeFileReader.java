@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.budget.Limit;
 import dev.tribunal.judge.JudgeDefinition.CodeScorer;
 import dev.tribunal.judge.JudgeDefinition.Gate;
 import dev.tribunal.judge.JudgeDefinition.Aggregate;
@@ -41,7 +42,7 @@ final class JudgeFileReader {
     static final int MAX_CHOICES = 20;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> TOP_LEVEL = Set.of("name", "description", "kind", "model", "instructions", "output",
-            "inference", "timeout", "target", "span", "scorer", "params", "samples", "jury", "gate");
+            "inference", "timeout", "target", "span", "scorer", "params", "samples", "jury", "gate", "budget");
     static final int MIN_MEMBERS = 2;
     static final int MAX_MEMBERS = 10;
     private static final Map<String, Set<String>> SCORER_PARAMS = Map.of(
@@ -72,9 +73,12 @@ final class JudgeFileReader {
                 (root, name) -> r.judge(root, name, version(root)));
     }
 
-    private static String version(JsonNode root) {
+    private static String version(ObjectNode root) {
         try {
-            Object canonical = CANONICAL.treeToValue(root, Object.class);
+            // a budget is how much to spend on the judge, not how it judges: changing it makes no new version
+            ObjectNode judging = root.deepCopy();
+            judging.remove("budget");
+            Object canonical = CANONICAL.treeToValue(judging, Object.class);
             byte[] json = CANONICAL.writeValueAsBytes(canonical);
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(json);
             return HexFormat.of().formatHex(hash, 0, 6);
@@ -116,7 +120,7 @@ final class JudgeFileReader {
                 CodeScorer scorer = scorer(root);
                 OutputSpec output = scorer == null ? null : impliedOutput(scorer);
                 return new JudgeDefinition(name, description, kind, null, null, output, Inference.DEFAULT, timeout,
-                        spanTarget, scorer, 1, null, gate(root, output), version, file());
+                        spanTarget, scorer, 1, null, gate(root, output), version, file(), budget(root, name));
             }
             for (String codeOnly : List.of("scorer", "params")) {
                 if (root.has(codeOnly)) {
@@ -134,11 +138,11 @@ final class JudgeFileReader {
                 }
                 Jury jury = jury(root, output);
                 return jury == null ? null : new JudgeDefinition(name, description, kind, null, instructions, output, inference, timeout,
-                        spanTarget, null, samples, jury, gate(root, output), version, file());
+                        spanTarget, null, samples, jury, gate(root, output), version, file(), budget(root, name));
             }
             ModelId model = model(root);
             return new JudgeDefinition(name, description, kind, model, instructions, output, inference, timeout,
-                    spanTarget, null, samples, null, gate(root, output), version, file());
+                    spanTarget, null, samples, null, gate(root, output), version, file(), budget(root, name));
         }
 
         /**
@@ -172,6 +176,12 @@ final class JudgeFileReader {
             if (target != null) {
                 problem("/target", "a pairwise judge compares whole traces");
             }
+        }
+
+        /** {@code budget: {per_day: 20.00}}: the judge's own daily cost budget; null when it has none. */
+        private Limit budget(ObjectNode root, String name) {
+            Double perDay = budgetPerDay(root, Set.of("per_day"), "{per_day: 20.00}");
+            return perDay == null || name == null ? null : new Limit(Limit.Scope.JUDGE, name, perDay);
         }
 
         /**

@@ -1,6 +1,10 @@
 package dev.tribunal.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tribunal.budget.BudgetGate;
+import dev.tribunal.budget.BudgetLedger;
+import dev.tribunal.budget.Reservation;
+import dev.tribunal.budget.Spending;
 import dev.tribunal.cache.CacheKey;
 import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.JudgeDefinition.Kind;
@@ -44,18 +48,24 @@ public class JudgeRunner {
     public static final String COST_KEY = "mlflow.assessment.judgeCost";
     /** The share of a verdict's samples (or a jury's members that answered) equal to it, 0 to 1. */
     public static final String AGREEMENT_KEY = "tribunal.agreement";
+    /** Tokens a call adds to its messages' text (roles, message framing, the answer's JSON schema), counted generously. */
+    private static final int FRAMING_TOKENS = 400;
 
     private final JudgeModelClient models;
     private final ProvidersConfig providers;
     private final CodeScorers scorers;
     private final JudgmentCache cache;
     private final MeterRegistry metrics;
+    private final BudgetGate budgets;
+    private final BudgetLedger ledger;
     private final Map<String, io.micrometer.core.instrument.Counter> judgments = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, io.micrometer.core.instrument.Counter> costs = new java.util.concurrent.ConcurrentHashMap<>();
 
     JudgeRunner(JudgeModelClient models, ProvidersConfig providers, SentenceEmbeddings embeddings, MeterRegistry metrics,
-                JudgmentCache cache) {
+                JudgmentCache cache, BudgetGate budgets, BudgetLedger ledger) {
         this.models = models;
+        this.budgets = budgets;
+        this.ledger = ledger;
         this.cache = cache;
         this.providers = providers;
         this.scorers = new CodeScorers(embeddings);
@@ -75,11 +85,20 @@ public class JudgeRunner {
      *                says otherwise
      */
     public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
+        Spending spending = Spending.outsideSweeps();
+        return run(judge, model, trace, scope, samples, spending).call(ignored -> settleAlone(spending));
+    }
+
+    /**
+     * @param spending the budgets the judgment falls under beyond its judge's and model's, and where its calls' reservations
+     *                 are kept until its judgment is written, which settles them
+     */
+    public Uni<Judgment> run(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples, Spending spending) {
         // deferred: whatever goes wrong while preparing the call also ends as a judgment, never as an exception
         Uni<Judgment> judgment = switch (judge.kind()) {
             case CODE -> Uni.createFrom().item(() -> runCode(judge, trace)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-            case LLM -> Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope, samples));
-            case JURY -> Uni.createFrom().deferred(() -> runJury(judge, trace, scope, samples));
+            case LLM -> Uni.createFrom().deferred(() -> runLlm(judge, model, trace, scope, samples, spending));
+            case JURY -> Uni.createFrom().deferred(() -> runJury(judge, trace, scope, samples, spending));
         };
         return finish(judgment, judge, model, trace);
     }
@@ -90,7 +109,56 @@ public class JudgeRunner {
      * disagree make a tie marked as position-inconsistent. Stored on the candidate.
      */
     public Uni<Judgment> comparePair(JudgeDefinition judge, ModelId model, TraceData candidate, TraceData baseline, String scope) {
-        return finish(Uni.createFrom().deferred(() -> Pairs.judge(this, judge, model, candidate, baseline, scope)), judge, model, candidate);
+        Spending spending = Spending.outsideSweeps();
+        return comparePair(judge, model, candidate, baseline, scope, spending).call(ignored -> settleAlone(spending));
+    }
+
+    /** A pairwise judge on one pair, its two calls counted by the budgets as one reservation. */
+    public Uni<Judgment> comparePair(JudgeDefinition judge, ModelId model, TraceData candidate, TraceData baseline, String scope,
+                                     Spending spending) {
+        return finish(Uni.createFrom().deferred(() -> {
+            Rendered prompt = PromptRenderer.render(judge, candidate, candidate.outputs(), baseline.outputs());
+            Double callCost = prompt.complete() ? largestCost(judge, model, prompt) : null;
+            int calls = prompt.complete() && models.isConfigured(model.provider()) ? 2 : 0;
+            return budgets.admit(spending, judge.budget(), model, calls, callCost).chain(admission -> admitted(admission, judge, model, null,
+                    () -> Pairs.judge(this, judge, model, candidate, baseline, scope)));
+        }), judge, model, candidate);
+    }
+
+    /** The calls when the budgets let them go; else the judgment the budgets end it with. */
+    private Uni<Judgment> admitted(BudgetGate.Admission admission, JudgeDefinition judge, ModelId model, Target target,
+                                   java.util.function.Supplier<Uni<Judgment>> calls) {
+        if (admission instanceof BudgetGate.Refused refused) {
+            return Uni.createFrom().item(error(judge, model, target, refused.code(), refused.message(), Judgment.Outcome.NONE));
+        }
+        if (admission instanceof BudgetGate.Deferred deferred) {
+            return Uni.createFrom().item(error(judge, model, target, ErrorCode.BUDGET_DEFERRED, deferred.message(), Judgment.Outcome.NONE));
+        }
+        Reservation reservation = ((BudgetGate.Admitted) admission).reservation();
+        return calls.get().invoke(judgment -> {
+            if (reservation != null) {
+                reservation.spent(judgment.outcome().cost());
+            }
+        });
+    }
+
+    /**
+     * The most one call of the judge can cost: every character of the prompt a token (tokenizers give fewer), plus
+     * {@link #FRAMING_TOKENS}, and the whole completion allowance; null without prices.
+     */
+    private Double largestCost(JudgeDefinition judge, ModelId model, Rendered prompt) {
+        long promptTokens = (long) prompt.systemMessage().length() + prompt.userMessage().length() + FRAMING_TOKENS;
+        long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
+        return cost(model, (int) Math.min(Integer.MAX_VALUE, promptTokens), (int) completion);
+    }
+
+    /** Judgments not written as a run's tasks settle their reservations themselves. */
+    private Uni<Void> settleAlone(Spending spending) {
+        return ledger.settle(spending.reservations())
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("Settling budget reservations failed; they are handed back when they expire: %s", failure.toString());
+                    return null;
+                });
     }
 
     /** One call of a pairwise judge, its reply read as A, B or tie. */
@@ -211,7 +279,7 @@ public class JudgeRunner {
         return new Estimate(2, false, 2 * promptTokens, 2 * completion, one == null ? null : 2 * one);
     }
 
-    private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
+    private Uni<Judgment> runLlm(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples, Spending spending) {
         Target target = target(judge, trace);
         if (target.missing() != null) {
             return Uni.createFrom().item(missing(judge, model, target, List.of(target.missing())));
@@ -220,11 +288,12 @@ public class JudgeRunner {
         if (!prompt.complete()) {
             return Uni.createFrom().item(missing(judge, model, target, prompt.missing()));
         }
-        return ask(judge, model, target, prompt, scope, samples);
+        return ask(judge, model, target, prompt, scope, samples, spending);
     }
 
     /** One model's judgment: one call, or {@code samples} calls side by side and their verdicts combined. */
-    private Uni<Judgment> ask(JudgeDefinition judge, ModelId model, Target target, Rendered prompt, String scope, int samples) {
+    private Uni<Judgment> ask(JudgeDefinition judge, ModelId model, Target target, Rendered prompt, String scope, int samples,
+                              Spending spending) {
         if (!models.isConfigured(model.provider())) {
             return Uni.createFrom().item(error(judge, model, target, ErrorCode.JUDGE_UNAVAILABLE,
                     "provider " + model.provider() + " is not configured in this process", Judgment.Outcome.NONE));
@@ -233,22 +302,32 @@ public class JudgeRunner {
                 judge.temperature(samples), judge.inference().maxTokens(), judge.timeout(), scope);
         List<String> keys = cacheKeys(judge, model, prompt, request.temperature(), samples);
         return cached(model, keys).chain(found -> {
-            List<Uni<Judgment>> calls = new ArrayList<>();
-            for (int i = 0; i < samples; i++) {
-                String key = keys.isEmpty() ? null : keys.get(i);
-                JudgmentCache.Hit hit = key == null ? null : found.get(key);
-                calls.add(hit != null ? Uni.createFrom().item(() -> fromCache(judge, model, target, hit))
-                        : models.complete(request).map(result -> toJudgment(judge, model, target, result, judge.output(), key)));
-            }
-            if (samples == 1) {
-                return calls.get(0);
-            }
-            List<Uni<Judgment>> recovered = calls.stream()
-                    .map(call -> call.onFailure().recoverWithItem(failure -> error(judge, model, target, ErrorCode.INTERNAL_ERROR,
-                            failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
-                    .toList();
-            return Uni.join().all(recovered).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
+            // answers from the cache cost nothing: only the calls to be sent need room in the budgets
+            int sent = samples - (int) keys.stream().filter(found::containsKey).count();
+            return budgets.admit(spending, judge.budget(), model, sent, largestCost(judge, model, prompt))
+                    .chain(admission -> admitted(admission, judge, model, target, () -> samples(judge, model, target, request, keys, found,
+                            samples)));
         });
+    }
+
+    /** One model's calls of one judgment, those answered from the cache taken from it. */
+    private Uni<Judgment> samples(JudgeDefinition judge, ModelId model, Target target, LlmRequest request, List<String> keys,
+                                  Map<String, JudgmentCache.Hit> found, int samples) {
+        List<Uni<Judgment>> calls = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            String key = keys.isEmpty() ? null : keys.get(i);
+            JudgmentCache.Hit hit = key == null ? null : found.get(key);
+            calls.add(hit != null ? Uni.createFrom().item(() -> fromCache(judge, model, target, hit))
+                    : models.complete(request).map(result -> toJudgment(judge, model, target, result, judge.output(), key)));
+        }
+        if (samples == 1) {
+            return calls.get(0);
+        }
+        List<Uni<Judgment>> recovered = calls.stream()
+                .map(call -> call.onFailure().recoverWithItem(failure -> error(judge, model, target, ErrorCode.INTERNAL_ERROR,
+                        failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
+                .toList();
+        return Uni.join().all(recovered).andCollectFailures().map(taken -> Sampling.combine(judge, taken));
     }
 
     /**
@@ -294,7 +373,7 @@ public class JudgeRunner {
      * A jury: every member asked side by side (each within its own provider's limits), each member's judgment kept, and
      * the jury's verdict combined from those that answered.
      */
-    private Uni<Judgment> runJury(JudgeDefinition judge, TraceData trace, String scope, int samples) {
+    private Uni<Judgment> runJury(JudgeDefinition judge, TraceData trace, String scope, int samples, Spending spending) {
         Target target = target(judge, trace);
         if (target.missing() != null) {
             return Uni.createFrom().item(missing(judge, null, target, List.of(target.missing())));
@@ -304,11 +383,16 @@ public class JudgeRunner {
             return Uni.createFrom().item(missing(judge, null, target, prompt.missing()));
         }
         List<Uni<Judgment>> members = judge.jury().members().stream()
-                .map(member -> ask(judge, member, target, prompt, scope, samples)
+                .map(member -> ask(judge, member, target, prompt, scope, samples, spending)
                         .onFailure().recoverWithItem(failure -> error(judge, member, target, ErrorCode.INTERNAL_ERROR,
                                 failure.getClass().getSimpleName() + ": " + failure.getMessage(), Judgment.Outcome.NONE)))
                 .toList();
-        return Uni.join().all(members).andCollectFailures().map(answers -> Sampling.jury(judge, target.spanId(), answers));
+        return Uni.join().all(members).andCollectFailures().map(answers -> answers.stream()
+                // a member held back by a waiting sweep's budget holds the whole jury back: its task waits for the next day
+                .filter(answer -> answer.errorCode() == ErrorCode.BUDGET_DEFERRED).findFirst()
+                .map(deferred -> error(judge, null, target, ErrorCode.BUDGET_DEFERRED, deferred.errorMessage(),
+                        Judgment.Outcome.sum(answers.stream().map(Judgment::outcome).toList())))
+                .orElseGet(() -> Sampling.jury(judge, target.spanId(), answers)));
     }
 
     /** @param cacheKey the call's key in the judgment cache, which keeps a valid answer; null when it is not cached */

@@ -164,6 +164,36 @@ public class YamlDocument {
         }
     }
 
+    /**
+     * A file's {@code budget: {per_day: 20.00, ...}}: the most its judgments may cost per UTC day; null when the file sets
+     * none, or (with a problem) when it is not a number of at least 0.
+     *
+     * @param keys the keys the budget may have
+     * @param example the budget as it could be written, for the problem's message
+     */
+    public Double budgetPerDay(JsonNode root, Set<String> keys, String example) {
+        JsonNode budget = root.get("budget");
+        if (budget == null || budget.isNull()) {
+            return null;
+        }
+        if (!budget.isObject()) {
+            problem("/budget", "budget must be a mapping such as " + example);
+            return null;
+        }
+        unknownKeys(budget, "/budget", keys);
+        JsonNode perDay = budget.get("per_day");
+        if (perDay == null || perDay.isNull()) {
+            problem("/budget", "budget.per_day is required: the most the judgments may cost per UTC day, e.g. " + example);
+            return null;
+        }
+        if (!perDay.isNumber() || !(perDay.asDouble() >= 0) || Double.isInfinite(perDay.asDouble())) {
+            problem("/budget/per_day", "budget.per_day must be a number of at least 0 (the most the judgments may cost per UTC day, "
+                    + "in the providers' currency), not '" + raw("/budget/per_day", perDay) + "'");
+            return null;
+        }
+        return perDay.asDouble();
+    }
+
     public String requiredText(JsonNode node, String pointer) {
         String key = pointer.substring(pointer.lastIndexOf('/') + 1);
         if (!node.has(key) || node.get(key).isNull()) {

@@ -25,6 +25,10 @@ public enum ErrorCode {
     MISSING_INPUT,
     /** The judge cannot run in this process: it is no longer loaded, or its provider is not configured. */
     JUDGE_UNAVAILABLE,
+    /** A daily cost budget that counts the judgment was spent: no call was made. */
+    BUDGET_EXCEEDED,
+    /** A waiting sweep's daily budget was spent: nothing was asked, nothing is recorded; the task waits for the next UTC day. */
+    BUDGET_DEFERRED,
     /** Something failed around the judgment itself (a task claimed again and again without a result, an unexpected failure). */
     INTERNAL_ERROR
 }

@@ -119,5 +119,18 @@ public interface ProvidersConfig {
 
         /** Price per million output tokens. */
         Optional<BigDecimal> outputPricePerMillion();
+
+        /** The provider's daily cost budget ({@code budget.per-day}). */
+        ProviderBudget budget();
+    }
+
+    /** A provider's cost budget. */
+    interface ProviderBudget {
+
+        /**
+         * The most judgments on the provider's models may cost per UTC day, in its prices' currency; none when unset. Needs
+         * the provider's prices.
+         */
+        Optional<BigDecimal> perDay();
     }
 }

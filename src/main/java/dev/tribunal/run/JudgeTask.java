@@ -15,7 +15,15 @@ import java.util.UUID;
  * @param samples the samples per judgment its run asked for; null for the judge's own
  * @param baselineTraceId the trace a pairwise judge compares this one (the candidate) with; null for other judges
  * @param challenger whether it judges for a sweep's challenger: its result is marked {@code tribunal.role: challenger}
+ * @param sweep the sweep whose run the task is of; null for other runs
  */
 record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger) {
+                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger,
+                 String sweep) {
+
+    JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
+              String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger) {
+        this(taskId, runId, traceId, judgeName, judgeVersion, modelId, attempt, overrides, claims, loggedBy, samples, baselineTraceId,
+                challenger, null);
+    }
 }

@@ -3,6 +3,7 @@ package dev.tribunal.run;
 import dev.tribunal.assessment.AssessmentError;
 import dev.tribunal.assessment.AssessmentRows.JudgeFeedback;
 import dev.tribunal.assessment.AssessmentSourceType;
+import dev.tribunal.budget.Reservation;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.run.TaskQueue.Finished;
@@ -62,7 +63,12 @@ class ResultSink {
 
     /** Takes a finished judgment to be written. */
     void add(JudgeTask task, Judgment judgment) {
-        accept(new Finished(task, judgment));
+        add(task, judgment, List.of());
+    }
+
+    /** Takes a finished judgment to be written, with the budget reservations its write settles. */
+    void add(JudgeTask task, Judgment judgment, List<Reservation> reservations) {
+        accept(new Finished(task, judgment, reservations));
     }
 
     private void accept(Finished finished) {

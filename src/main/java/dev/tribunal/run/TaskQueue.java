@@ -2,6 +2,8 @@ package dev.tribunal.run;
 
 import dev.tribunal.assessment.AssessmentRows;
 import dev.tribunal.assessment.AssessmentRows.JudgeFeedback;
+import dev.tribunal.budget.BudgetLedger;
+import dev.tribunal.budget.Reservation;
 import dev.tribunal.cache.JudgmentCache;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.system.Json;
@@ -41,15 +43,15 @@ class TaskQueue {
      */
     private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
             + "and lease_until < now() and not exists (select 1 from judge_run r where r.run_id = judge_task.run_id "
-            + "and r.status = 'CANCELLED') order by lease_until limit $2 for update skip locked), "
+            + "and (r.status = 'CANCELLED' or r.sweep = any($4))) order by lease_until limit $2 for update skip locked), "
             + "pending as (select task_id from judge_task where status = 'PENDING' and not exists (select 1 from judge_run r "
-            + "where r.run_id = judge_task.run_id and r.status = 'CANCELLED') order by created_at, task_id limit $2 "
-            + "for update skip locked), "
+            + "where r.run_id = judge_task.run_id and (r.status = 'CANCELLED' or r.sweep = any($4))) order by created_at, task_id "
+            + "limit $2 for update skip locked), "
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id "
             + "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, t.overrides, t.claims, c.expired, "
-            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger";
+            + "coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger, r.sweep";
     /** Extends the leases of tasks this process still holds. */
     private static final String RENEW = "update judge_task set lease_until = now() + make_interval(secs => $1) "
             + "where task_id = any($2) and status = 'RUNNING' and claimed_by = $3";
@@ -141,13 +143,21 @@ class TaskQueue {
     private static final String LOCK_RUN = "select status from judge_run where run_id = $1 for update";
 
     /** A finished judgment of a task. */
-    record Finished(JudgeTask task, Judgment judgment, int writeAttempts) {
+    record Finished(JudgeTask task, Judgment judgment, int writeAttempts, List<Reservation> reservations) {
+        Finished {
+            reservations = List.copyOf(reservations);
+        }
+
         Finished(JudgeTask task, Judgment judgment) {
-            this(task, judgment, 0);
+            this(task, judgment, 0, List.of());
+        }
+
+        Finished(JudgeTask task, Judgment judgment, List<Reservation> reservations) {
+            this(task, judgment, 0, reservations);
         }
 
         Finished retried() {
-            return new Finished(task, judgment, writeAttempts + 1);
+            return new Finished(task, judgment, writeAttempts + 1, reservations);
         }
     }
 
@@ -178,11 +188,13 @@ class TaskQueue {
 
     private final Pool pool;
     private final JudgmentCache cache;
+    private final BudgetLedger ledger;
     private final String holder;
 
-    TaskQueue(Pool pool, JudgmentCache cache) {
+    TaskQueue(Pool pool, JudgmentCache cache, BudgetLedger ledger) {
         this.pool = pool;
         this.cache = cache;
+        this.ledger = ledger;
         this.holder = holderName();
     }
 
@@ -218,6 +230,18 @@ class TaskQueue {
 
     private static final String RELEASE = "update judge_task set status = 'PENDING', lease_until = null, claimed_by = null "
             + "where task_id = any($1) and status = 'RUNNING' and claimed_by = $2";
+
+    private static final String DEFER = "update judge_task set status = 'PENDING', lease_until = null, claimed_by = null, "
+            + "claims = greatest(0, claims - 1) where task_id = any($1) and status = 'RUNNING' and claimed_by = $2";
+
+    /**
+     * Gives back tasks whose sweep's budget for the day is spent, to wait pending for the next day: their claim is not
+     * counted, as they were never judged.
+     */
+    Uni<Integer> defer(Collection<JudgeTask> claimed) {
+        java.util.UUID[] ids = claimed.stream().map(JudgeTask::taskId).toArray(java.util.UUID[]::new);
+        return pool.preparedQuery(DEFER).execute(Tuple.of(ids, holder)).map(rows -> rows.rowCount());
+    }
 
     /** Gives claimed tasks back, to be claimed again (by this process or another); returns how many were. */
     Uni<Integer> release(Collection<JudgeTask> claimed) {
@@ -362,10 +386,14 @@ class TaskQueue {
     record Claimed(List<JudgeTask> tasks, int expired) {
     }
 
-    /** Claims up to {@code limit} tasks (expired leases first, then the oldest pending) and marks their runs as started. */
-    Uni<Claimed> claim(int limit, Instant now, Duration lease) {
+    /**
+     * Claims up to {@code limit} tasks (expired leases first, then the oldest pending) and marks their runs as started.
+     *
+     * @param waitingSweeps sweeps whose tasks are left where they are: their budget for the day is spent
+     */
+    Uni<Claimed> claim(int limit, Instant now, Duration lease, Collection<String> waitingSweeps) {
         return pool.withTransaction(connection -> connection.preparedQuery(CLAIM)
-                .execute(Tuple.of(seconds(lease), limit, holder))
+                .execute(Tuple.of(seconds(lease), limit, holder, waitingSweeps.toArray(String[]::new)))
                 .map(rows -> {
                     List<JudgeTask> claimed = new ArrayList<>();
                     int expired = 0;
@@ -399,8 +427,11 @@ class TaskQueue {
                             counted.add(batch.get(i));
                         }
                     }
+                    // every call of the batch was paid for, its task marked done now or not
+                    List<Reservation> reservations = batch.stream().flatMap(f -> f.reservations().stream()).distinct().toList();
                     return AssessmentRows.insert(connection, written)
                             .chain(() -> cache.store(connection, answers(counted), now))
+                            .chain(() -> ledger.settle(connection, reservations))
                             .chain(() -> count(connection, counted));
                 })
                 .chain(() -> connection.preparedQuery(COMPLETE_RUNS).execute(Tuple.of(utc(now), runs)))
@@ -529,7 +560,7 @@ class TaskQueue {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
                 row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"),
-                row.getString("baseline_trace_id"), Boolean.TRUE.equals(row.getBoolean("challenger")));
+                row.getString("baseline_trace_id"), Boolean.TRUE.equals(row.getBoolean("challenger")), row.getString("sweep"));
     }
 
     private static Set<String> runIds(Collection<JudgeTask> tasks) {

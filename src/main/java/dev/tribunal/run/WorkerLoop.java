@@ -1,5 +1,9 @@
 package dev.tribunal.run;
 
+import dev.tribunal.budget.BudgetLedger;
+import dev.tribunal.budget.Budgets;
+import dev.tribunal.budget.Limit;
+import dev.tribunal.budget.Spending;
 import dev.tribunal.judge.JudgeCatalog;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.JudgeRunner;
@@ -56,6 +60,8 @@ class WorkerLoop {
     private final ResultSink sink;
     private final JudgeModelClient models;
     private final Workers workers;
+    private final BudgetLedger ledger;
+    private final Budgets budgets;
     private final Counter leaseExpiries;
     /** Judgments started and not yet handed to the sink. */
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -63,7 +69,10 @@ class WorkerLoop {
     private volatile boolean stopping;
 
     WorkerLoop(WorkerConfig config, TaskQueue queue, HeldTasks held, TraceDataLoader loader, JudgeCatalog catalog, JudgeRunner runner,
-               ResultSink sink, JudgeModelClient models, Workers workers, MeterRegistry metrics, dev.tribunal.judge.JudgeVersions versions) {
+               ResultSink sink, JudgeModelClient models, Workers workers, MeterRegistry metrics, dev.tribunal.judge.JudgeVersions versions,
+               BudgetLedger ledger, Budgets budgets) {
+        this.ledger = ledger;
+        this.budgets = budgets;
         this.versions = versions;
         this.config = config;
         this.queue = queue;
@@ -121,16 +130,29 @@ class WorkerLoop {
             return Uni.createFrom().item(false);
         }
         int wanted = Math.min(room, CLAIM_BATCH);
-        return queue.claim(wanted, Times.now(), config.lease()).map(claimed -> {
-            if (claimed.expired() > 0) {
-                leaseExpiries.increment(claimed.expired());
-                LOG.infof("Claimed %d tasks whose holder's lease had expired", claimed.expired());
-            }
-            if (!claimed.tasks().isEmpty()) {
-                start(claimed.tasks());
-            }
-            return claimed.tasks().size() == wanted;
-        });
+        return waitingSweeps()
+                .chain(waiting -> queue.claim(wanted, Times.now(), config.lease(), waiting))
+                .map(claimed -> {
+                    if (claimed.expired() > 0) {
+                        leaseExpiries.increment(claimed.expired());
+                        LOG.infof("Claimed %d tasks whose holder's lease had expired", claimed.expired());
+                    }
+                    if (!claimed.tasks().isEmpty()) {
+                        start(claimed.tasks());
+                    }
+                    return claimed.tasks().size() == wanted;
+                });
+    }
+
+    /** Sweeps that wait for the next UTC day: their budget for today is spent, so their tasks are not claimed. */
+    private Uni<Set<String>> waitingSweeps() {
+        List<Limit> waiting = budgets.all().stream()
+                .filter(limit -> limit.scope() == Limit.Scope.SWEEP && limit.onExhausted() == Limit.OnExhausted.WAIT)
+                .toList();
+        if (waiting.isEmpty()) {
+            return Uni.createFrom().item(Set.of());
+        }
+        return ledger.exhausted(waiting).map(spent -> spent.stream().map(Limit::name).collect(Collectors.toSet()));
     }
 
     private void start(List<JudgeTask> all) {
@@ -253,6 +275,7 @@ class WorkerLoop {
 
     private void judge(JudgeTask task, JudgeDefinition judge, String missingJudge, Map<String, TraceData> traces) {
         TraceData trace = traces.get(task.traceId());
+        Spending spending = task.sweep() == null ? Spending.outsideSweeps() : Spending.ofSweep(budgets.ofSweep(task.sweep()).orElse(null));
         boolean pairwise = judge != null && judge.output() instanceof dev.tribunal.judge.OutputSpec.PairwiseOutput;
         Uni<Judgment> judgment;
         if (judge == null || trace == null) {
@@ -267,20 +290,46 @@ class WorkerLoop {
         } else if (pairwise) {
             ModelId model = ModelId.parse(task.modelId()).orElse(null);
             judgment = model == null ? Uni.createFrom().item(unavailable(task, "the task names no model: " + task.modelId()))
-                    : runner.comparePair(judge, model, trace, traces.get(task.baselineTraceId()), task.runId());
+                    : runner.comparePair(judge, model, trace, traces.get(task.baselineTraceId()), task.runId(), spending);
         } else {
             ModelId model = judge.kind() == JudgeDefinition.Kind.LLM ? ModelId.parse(task.modelId()).orElse(null) : null;
             judgment = judge.kind() == JudgeDefinition.Kind.LLM && model == null
                     ? Uni.createFrom().item(unavailable(task, "judge '" + task.judgeName() + "' is an LLM judge now; the task was made for "
                     + task.modelId()))
-                    : runner.run(judge, model, trace, task.runId(), task.samples() != null ? task.samples() : judge.samples());
+                    : runner.run(judge, model, trace, task.runId(), task.samples() != null ? task.samples() : judge.samples(), spending);
         }
         judgment.subscribe().with(
-                result -> finished(task, result),
-                failure -> finished(task, unavailable(task, failure.toString())));
+                result -> finished(task, result, spending),
+                failure -> finished(task, unavailable(task, failure.toString()), spending));
     }
 
     private void finished(JudgeTask task, Judgment judgment) {
+        finished(task, judgment, Spending.outsideSweeps());
+    }
+
+    /** @param spending the budget reservations of the judgment's calls, settled with its write or handed back when none follows */
+    private void finished(JudgeTask task, Judgment judgment, Spending spending) {
+        if (judgment.errorCode() == ErrorCode.SHUTTING_DOWN || judgment.errorCode() == ErrorCode.CANCELLED
+                || judgment.errorCode() == ErrorCode.BUDGET_DEFERRED) {
+            // no judgment is written: what the calls reserved goes back now (what a jury's members that did answer cost is spent)
+            ledger.settle(spending.reservations()).subscribe().with(
+                    ignored -> {
+                    },
+                    failure -> LOG.warnf("Handing back the budget reservations of task %s failed; they expire: %s", task.taskId(),
+                            failure.toString()));
+        }
+        if (judgment.errorCode() == ErrorCode.BUDGET_DEFERRED) {
+            // its sweep's budget for the day is spent: the task waits, pending, and is not claimed again until the next day
+            inFlight.decrementAndGet();
+            queue.defer(List.of(task)).subscribe().with(
+                    ignored -> held.remove(List.of(task)),
+                    failure -> {
+                        held.remove(List.of(task));
+                        LOG.warnf("Giving back task %s to wait for its sweep's budget failed; it is claimed again when its lease ends: %s",
+                                task.taskId(), failure.toString());
+                    });
+            return;
+        }
         if (judgment.errorCode() == ErrorCode.SHUTTING_DOWN) {
             // not sent because this process is stopping: still held, given back at the end of the grace
             inFlight.decrementAndGet();
@@ -298,7 +347,7 @@ class WorkerLoop {
                     });
             return;
         }
-        sink.add(task, judgment);
+        sink.add(task, judgment, spending.reservations());
         inFlight.decrementAndGet();
         poll();
     }

@@ -1,5 +1,6 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.budget.Limit;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
 
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param models models to run the LLM judges on instead of their own; empty for their own
  * @param tags traces must carry all of these tags
  * @param state traces must be in this state (OK, ERROR, IN_PROGRESS); null for any
+ * @param budget the most the sweep's judgments may cost per UTC day, and what they do once it is spent; null: none
  */
 public record SweepDefinition(
         String name,
@@ -33,7 +35,16 @@ public record SweepDefinition(
         boolean rejudgeOnVersionChange,
         boolean enabled,
         List<Challenger> challengers,
-        String file) {
+        String file,
+        Limit budget) {
+
+    /** A sweep without a budget of its own. */
+    public SweepDefinition(String name, List<JudgeDefinition> judges, List<ModelId> models, Duration every, String cron,
+                           Map<String, String> tags, String state, double sampleRate, Duration delay, Duration lookback,
+                           int maxTracesPerTick, boolean rejudgeOnVersionChange, boolean enabled, List<Challenger> challengers, String file) {
+        this(name, judges, models, every, cron, tags, state, sampleRate, delay, lookback, maxTracesPerTick, rejudgeOnVersionChange,
+                enabled, challengers, file, null);
+    }
 
     public SweepDefinition {
         challengers = List.copyOf(challengers);

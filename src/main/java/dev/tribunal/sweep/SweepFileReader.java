@@ -5,6 +5,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tribunal.budget.Limit;
 import dev.tribunal.judge.DefinitionFiles;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.judge.YamlDocument;
@@ -28,7 +29,7 @@ final class SweepFileReader {
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\S+)");
     private static final Set<String> KEYS = Set.of("name", "judges", "models", "schedule", "cron", "filter", "sample_rate", "delay",
             "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled",
-            "challengers");
+            "challengers", "budget");
     private static final Set<String> STATES = Set.of("OK", "ERROR", "IN_PROGRESS");
     static final int MAX_TRACES_PER_TICK = 10_000;
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ));
@@ -132,11 +133,29 @@ final class SweepFileReader {
         boolean rejudge = bool(doc, root, "rejudge_on_version_change", false);
         boolean enabled = bool(doc, root, "enabled", true);
         List<SweepDefinition.Challenger> challengers = challengers(doc, root, judgeList);
+        Limit budget = budget(doc, root, name);
         if (!doc.problems().isEmpty()) {
             return null;
         }
         return new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
-                rejudge, enabled, challengers, displayName);
+                rejudge, enabled, challengers, displayName, budget);
+    }
+
+    /** {@code budget: {per_day: 20.00, on_exhausted: wait | error}}: the sweep's daily cost budget; null when it has none. */
+    private static Limit budget(YamlDocument doc, ObjectNode root, String name) {
+        String example = "{per_day: 20.00, on_exhausted: wait}";
+        Double perDay = doc.budgetPerDay(root, Set.of("per_day", "on_exhausted"), example);
+        JsonNode node = root.get("budget");
+        String onExhausted = node != null && node.isObject() ? doc.optionalText(node, "/budget/on_exhausted") : null;
+        Limit.OnExhausted then = Limit.OnExhausted.WAIT;
+        if ("error".equals(onExhausted)) {
+            then = Limit.OnExhausted.ERROR;
+        } else if (onExhausted != null && !"wait".equals(onExhausted)) {
+            doc.problem("/budget/on_exhausted", "budget.on_exhausted must be wait (the default: the sweep's judgments wait for the next "
+                    + "UTC day) or error (they end as BUDGET_EXCEEDED errors), not '" + onExhausted + "'");
+            return null;
+        }
+        return perDay == null || name == null ? null : new Limit(Limit.Scope.SWEEP, name, perDay, then);
     }
 
     private List<JudgeDefinition> judges(YamlDocument doc, ObjectNode root) {

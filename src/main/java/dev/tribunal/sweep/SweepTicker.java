@@ -4,6 +4,8 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.tribunal.budget.BudgetLedger;
+import dev.tribunal.budget.Limit;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.run.RunService;
 import dev.tribunal.trace.ArrivedTraces;
@@ -71,8 +73,11 @@ public class SweepTicker {
 
     private final dev.tribunal.judge.JudgeVersions versions;
 
+    private final BudgetLedger ledger;
+
     SweepTicker(SweepCatalog catalog, Pool pool, RunService runs, SweepReadiness readiness, dev.tribunal.judge.JudgeChampions champions,
-                dev.tribunal.judge.JudgeVersions versions) {
+                dev.tribunal.judge.JudgeVersions versions, BudgetLedger ledger) {
+        this.ledger = ledger;
         this.versions = versions;
         this.champions = champions;
         this.readiness = readiness;
@@ -128,7 +133,19 @@ public class SweepTicker {
         return rows.isEmpty() ? Uni.createFrom().voidItem() : pool.preparedQuery(ENSURE).executeBatch(rows).replaceWithVoid();
     }
 
+    /**
+     * A sweep that waits for the next UTC day once its budget is spent does not tick meanwhile: its tick stays due, and
+     * the first tick of the next day takes the traces that arrived since its last one.
+     */
     private Uni<Void> tickIfDue(SweepDefinition sweep) {
+        Limit budget = sweep.budget();
+        if (budget == null || budget.onExhausted() != Limit.OnExhausted.WAIT) {
+            return tickIfDueNow(sweep);
+        }
+        return ledger.exhausted(List.of(budget)).chain(spent -> spent.isEmpty() ? tickIfDueNow(sweep) : Uni.createFrom().voidItem());
+    }
+
+    private Uni<Void> tickIfDueNow(SweepDefinition sweep) {
         return pool.withTransaction(connection -> connection.preparedQuery(LOCK_DUE).execute(Tuple.of(sweep.name()))
                         .chain(locked -> {
                             if (locked.rowCount() == 0) {

@@ -7,7 +7,7 @@ package dev.tribunal.system;
 public final class PagePaths {
 
     /** The console's sections and the pages under them. */
-    private static final java.util.List<String> PAGES = java.util.List.of("/traces", "/runs", "/dashboard", "/sweeps", "/judges",
+    private static final java.util.List<String> PAGES = java.util.List.of("/traces", "/runs", "/dashboard", "/sweeps", "/budgets", "/judges",
             "/meta-evaluation", "/comparisons", "/admin", "/q/swagger-ui");
 
     private PagePaths() {

@@ -302,4 +302,17 @@ class JudgeCatalogTest {
         assertEquals(Set.of("correctness"), load("c.yml", VALID, "notes.md", "not a judge", "old.yaml.bak", "x: 1").keySet());
         assertEquals(Map.of(), JudgeCatalog.load(dir.resolve("missing"), PROVIDERS));
     }
+
+    /** A judge's budget is read, counts for that judge, and does not make a new version; a bad one names its file and line. */
+    @Test
+    void budgetsAreNumbersOfAtLeastZero() throws IOException {
+        JudgeDefinition judge = load("c.yaml", VALID + "budget: {per_day: 20.00}\n").get("correctness");
+        assertEquals(new dev.tribunal.budget.Limit(dev.tribunal.budget.Limit.Scope.JUDGE, "correctness", 20.0), judge.budget());
+        assertEquals(load("c.yaml", VALID).get("correctness").version(), judge.version(), "a budget is not how the judge judges");
+        assertProblem(VALID + "budget: {per_day: -1}\n", 10, "budget.per_day must be a number of at least 0");
+        assertProblem(VALID + "budget: {per_day: twenty}\n", 10, "not 'twenty'");
+        assertProblem(VALID + "budget: {per_day: \"20\"}\n", 10, "budget.per_day must be a number");
+        assertProblem(VALID + "budget: 20\n", 10, "budget must be a mapping such as {per_day: 20.00}");
+        assertProblem(VALID + "budget: {per_day: 1, on_exhausted: wait}\n", 10, "unknown key 'on_exhausted'");
+    }
 }

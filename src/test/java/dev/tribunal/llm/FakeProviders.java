@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default) and {@code fake-uncached} (the same with {@code cache: false}), each with a 2 s timeout and prices (cached input tokens at half the input price).
+ * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default), {@code fake-uncached} (the same with {@code cache: false}) and {@code fake-budget} (no retries, for cost budgets), each with a 2 s timeout and prices (cached input tokens at half the input price).
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -32,7 +32,7 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         // progress lines every second instead of every ten, so that a test run of a few seconds shows some
         config.put("tribunal.worker.progress-interval", "1s");
         for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb", "fake-down", "fake-retry", "fake-cache",
-                "fake-uncached"}) {
+                "fake-uncached", "fake-budget"}) {
             String prefix = "tribunal.providers." + provider + ".";
             config.put(prefix + "base-url", server.baseUrl());
             config.put(prefix + "api-key", SECRET_KEY);
@@ -46,11 +46,12 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         // the judgment cache as configured by default (on at temperature 0) only on fake-cache, and off on fake-uncached,
         // both without retries: every other provider calls for each judgment, so that each test counts its own calls
         for (String provider : new String[] {"fake", "fake-rpm", "fake-tpm", "fake-cb", "fake-down", "fake-retry", "fake-keyless",
-                "fake-open", "fake-uncached"}) {
+                "fake-open", "fake-uncached", "fake-budget"}) {
             config.put("tribunal.providers." + provider + ".cache", "false");
         }
         config.put("tribunal.providers.fake-cache.max-retries", "0");
         config.put("tribunal.providers.fake-uncached.max-retries", "0");
+        config.put("tribunal.providers.fake-budget.max-retries", "0");
         config.put("tribunal.providers.fake.max-concurrency", "4");
         config.put("tribunal.providers.fake-rpm.requests-per-minute", "120");
         config.put("tribunal.providers.fake-tpm.tokens-per-minute", "60000");

@@ -140,4 +140,22 @@ class SweepFileReaderTest {
         assertTrue(e.problems().stream().anyMatch(p -> p.contains("b.yaml:1: sweep name 'same' is already used by")), e.problems().toString());
         assertTrue(e.problems().stream().anyMatch(p -> p.contains("c.yaml:4: lookback must be a duration")), e.problems().toString());
     }
+
+    /** A sweep's budget waits by default, or errors; bad values name the file and line. */
+    @Test
+    void budgetsAreNumbersOfAtLeastZeroThatWaitOrError() throws IOException {
+        String head = "name: s\njudges: [correctness]\nschedule: every 10m\n";
+        dev.tribunal.budget.Limit waits = read(head + "budget: {per_day: 5}\n").definition().budget();
+        assertEquals(new dev.tribunal.budget.Limit(dev.tribunal.budget.Limit.Scope.SWEEP, "s", 5.0,
+                dev.tribunal.budget.Limit.OnExhausted.WAIT), waits);
+        assertEquals(dev.tribunal.budget.Limit.OnExhausted.ERROR,
+                read(head + "budget: {per_day: 5, on_exhausted: error}\n").definition().budget().onExhausted());
+        assertNull(read(head).definition().budget());
+        assertProblem(head + "budget: {per_day: -0.5}\n", 4, "budget.per_day must be a number of at least 0");
+        assertProblem(head + "budget: {per_day: lots}\n", 4, "not 'lots'");
+        assertProblem(head + "budget: {per_day: 5, on_exhausted: later}\n", 4,
+                "budget.on_exhausted must be wait (the default: the sweep's judgments wait for the next UTC day) or error");
+        assertProblem(head + "budget: {on_exhausted: wait}\n", 4, "budget.per_day is required");
+        assertTrue(read(head + "budget: {per_day: lots}\n").problems().stream().allMatch(p -> p.file().equals("sweeps/s.yaml")));
+    }
 }

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class ConsoleKeyboardTest {
 
-    private static final List<String> SECTIONS = List.of("/traces", "/runs", "/dashboard", "/sweeps", "/judges", "/meta-evaluation", "/admin/keys");
+    private static final List<String> SECTIONS = List.of("/traces", "/runs", "/dashboard", "/sweeps", "/budgets", "/judges", "/meta-evaluation",
+            "/admin/keys");
 
     @TestHTTPResource("/")
     URL base;

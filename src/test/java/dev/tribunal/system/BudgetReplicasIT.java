@@ -1,0 +1,174 @@
+package dev.tribunal.system;
+
+import dev.tribunal.llm.FakeOpenAiServer;
+import io.restassured.path.json.JsonPath;
+import io.restassured.path.json.config.JsonPathConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Two Tribunal processes on one PostgreSQL judge one run at once under one provider budget: together they spend at most
+ * the limit plus one judgment's cost (the reservation that reached the limit), whatever the number of calls in flight,
+ * the judgments past it end as BUDGET_EXCEEDED without a call, and both processes report the same spend.
+ */
+class BudgetReplicasIT {
+
+    /** Affords about 55 of the simulated calls (0.000036 each), with several reservations in flight at once. */
+    private static final double LIMIT = 0.002;
+    private static final int TRACES = 100;
+    private static final double CALL_COST = (120 * 0.15 + 30 * 0.60) / 1_000_000d;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path tempDir;
+
+    private EmbeddedDatabase database;
+    private FakeOpenAiServer provider;
+    private final List<TribunalProcess> processes = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        database = EmbeddedDatabase.start(tempDir.resolve("shared-pg"), 0, false);
+        provider = new FakeOpenAiServer();
+    }
+
+    @AfterEach
+    void stopEverything() {
+        processes.forEach(TribunalProcess::close);
+        processes.forEach(p -> TribunalProcess.killPostmaster(p.workDir().resolve("data").resolve("postgres")));
+        provider.close();
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    private TribunalProcess replica(String name) throws IOException {
+        Path workDir = Files.createDirectories(tempDir.resolve(name)).toRealPath();
+        TribunalProcess app = TribunalProcess.start(workDir, Map.of(
+                        "QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl(),
+                        "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                        "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                        "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                        "TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+                "-Dtribunal.providers.bp.base-url=" + provider.baseUrl(),
+                // each replica has its own key, so that the provider's log tells who called
+                "-Dtribunal.providers.bp.api-key=key-" + name,
+                "-Dtribunal.providers.bp.max-retries=0",
+                "-Dtribunal.providers.bp.input-price-per-million=0.15",
+                "-Dtribunal.providers.bp.output-price-per-million=0.60",
+                "-Dtribunal.providers.bp.budget.per-day=" + LIMIT,
+                // several tasks at a time per process, so that both have calls in flight together
+                "-Dtribunal.worker.max-in-flight=16");
+        processes.add(app);
+        return app;
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void twoProcessesStayWithinOneBudgetTogether() throws IOException {
+        TribunalProcess a = replica("a");
+        TribunalProcess b = replica("b");
+        a.waitUntilReady();
+        b.waitUntilReady();
+
+        // calls of 200 ms: many are in flight, on both processes, when the budget is reached
+        String runId = startRun(a, ingest(a, TRACES), "bp:/slow-200");
+        JsonPath run = awaitCompleted(a, b, runId);
+
+        List<Map<String, Object>> assessments = JsonPath.from(a.get("/api/assessments?max_results=1000&run_id=" + runId).body())
+                .getList("assessments");
+        assertEquals(TRACES, assessments.size());
+        double spent = 0;
+        double largest = 0;
+        int made = 0;
+        for (Map<String, Object> assessment : assessments) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) assessment.get("feedback")).get("error");
+            if (error == null) {
+                @SuppressWarnings("unchecked")
+                double cost = Double.parseDouble(((Map<String, String>) assessment.get("metadata")).get("mlflow.assessment.judgeCost"));
+                spent += cost;
+                largest = Math.max(largest, cost);
+                made++;
+            } else {
+                assertEquals("BUDGET_EXCEEDED", error.get("error_code"), error.toString());
+            }
+        }
+        List<FakeOpenAiServer.Received> calls = provider.received("slow-200");
+        assertEquals(made, calls.size(), "no call for the refused judgments");
+        assertEquals(Set.of("Bearer key-a", "Bearer key-b"), calls.stream().map(FakeOpenAiServer.Received::authorization)
+                .collect(Collectors.toSet()), "both replicas judged");
+        // the reservation design's bound: a call goes only while spent + reserved is under the limit, and settles to at most
+        // what it reserved, so only the call that reached the limit can pass it, by at most its own cost
+        assertTrue(spent <= LIMIT + largest + 1e-12, "spent " + spent + " with a limit of " + LIMIT + " and calls of " + largest);
+        assertTrue(spent >= LIMIT, "the budget was used: " + spent);
+        assertTrue(made < TRACES, "some judgments were refused");
+        assertEquals(spent, run.getDouble("cost"), 1e-9, "the run's cost is what was spent");
+
+        // both processes read the one spend from the database
+        for (TribunalProcess app : List.of(a, b)) {
+            JsonPath budgets = JsonPath.from(app.get("/api/budgets").body()).using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
+            assertEquals(List.of("provider"), budgets.getList("budgets.scope"));
+            assertEquals(spent, budgets.getDouble("budgets[0].spent_today"), 1e-9);
+            assertEquals(0.0, budgets.getDouble("budgets[0].reserved_now"), 1e-12, "every reservation settled");
+            assertEquals(true, budgets.getBoolean("budgets[0].exhausted"));
+        }
+        assertTrue(spent <= LIMIT + CALL_COST + 1e-12);
+        assertTrue(provider.maxInFlight("slow-200") >= 2, "calls were in flight together: " + provider.maxInFlight("slow-200"));
+        System.out.printf("Budget %.6f over two replicas: %d of %d judgments made, %.6f spent (largest judgment %.6f), "
+                + "at most %d calls in flight%n", LIMIT, made, TRACES, spent, largest, provider.maxInFlight("slow-200"));
+    }
+
+    private static List<String> ingest(TribunalProcess app, int count) throws IOException {
+        List<String> ids = new ArrayList<>();
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < count; i++) {
+            String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"Question ").append(i)
+                    .append(" (").append(id).append(")\", \"outputs\": \"Answer ").append(i).append("\"}");
+        }
+        assertEquals(200, app.postJson("/api/traces", body.append("]}").toString()).statusCode());
+        return ids;
+    }
+
+    private static String startRun(TribunalProcess app, List<String> ids, String model) throws IOException {
+        HttpResponse<String> created = app.postJson("/api/judge-runs", "{\"judges\": [\"relevance\"], \"models\": [\"" + model + "\"], "
+                + "\"trace_ids\": " + ids.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",", "[", "]")) + "}");
+        assertEquals(202, created.statusCode(), created.body());
+        return JsonPath.from(created.body()).getString("run_id");
+    }
+
+    private static JsonPath awaitCompleted(TribunalProcess a, TribunalProcess b, String runId) throws IOException {
+        JsonPath run = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            run = JsonPath.from(b.get("/api/judge-runs/" + runId).body()).using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
+            if ("COMPLETED".equals(run.getString("status"))) {
+                return run;
+            }
+            TribunalProcess.pause(250);
+        }
+        fail("run " + runId + " did not complete: " + (run == null ? "" : run.prettify()) + a.logTailMessage() + b.logTailMessage());
+        return run;
+    }
+}
