@@ -17,6 +17,7 @@ import java.util.Map;
  * @param models models to run the LLM judges on instead of their own; empty for their own
  * @param tags traces must carry all of these tags
  * @param state traces must be in this state (OK, ERROR, IN_PROGRESS); null for any
+ * @param mode how its runs' judgments are sent: online, or through the providers' Batch API
  */
 public record SweepDefinition(
         String name,
@@ -33,9 +34,11 @@ public record SweepDefinition(
         boolean rejudgeOnVersionChange,
         boolean enabled,
         List<Challenger> challengers,
-        String file) {
+        String file,
+        dev.tribunal.run.RunMode mode) {
 
     public SweepDefinition {
+        mode = mode == null ? dev.tribunal.run.RunMode.ONLINE : mode;
         challengers = List.copyOf(challengers);
         judges = List.copyOf(judges);
         models = List.copyOf(models);
@@ -59,6 +62,15 @@ public record SweepDefinition(
         public String written() {
             return judge + "@" + (version != null ? version : model.toString());
         }
+    }
+
+    /** A sweep whose runs are sent online. */
+    public SweepDefinition(String name, List<JudgeDefinition> judges, List<ModelId> models, Duration every, String cron,
+                           Map<String, String> tags, String state, double sampleRate, Duration delay, Duration lookback,
+                           int maxTracesPerTick, boolean rejudgeOnVersionChange, boolean enabled, List<Challenger> challengers,
+                           String file) {
+        this(name, judges, models, every, cron, tags, state, sampleRate, delay, lookback, maxTracesPerTick, rejudgeOnVersionChange,
+                enabled, challengers, file, dev.tribunal.run.RunMode.ONLINE);
     }
 
     /** How the schedule is written: {@code every 10m} or {@code cron 0 0 2 * * ?}. */
