@@ -16,6 +16,6 @@ import java.util.UUID;
  * @param baselineTraceId the trace a pairwise judge compares this one (the candidate) with; null for other judges
  * @param challenger whether it judges for a sweep's challenger: its result is marked {@code tribunal.role: challenger}
  */
-record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
+public record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
                  String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger) {
 }

@@ -526,7 +526,7 @@ class TaskQueue {
         return Tuple.tuple(List.of(utc(now), ids, attempt, errorCode, version, attempts, latency, prompt, completion, cost));
     }
 
-    private static JudgeTask task(Row row) {
+    static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
                 row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"),
