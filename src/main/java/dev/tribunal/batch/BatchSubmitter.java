@@ -59,9 +59,10 @@ class BatchSubmitter {
 
     /** Sends batches while tasks wait, at most {@code rounds} of them; true when more may wait. */
     Uni<Boolean> submit(int rounds) {
-        return Multi.createBy().repeating().uni(this::submitOnce).atMost(rounds)
-                .collect().last()
-                .map(last -> Boolean.TRUE.equals(last));
+        if (rounds <= 0) {
+            return Uni.createFrom().item(true);
+        }
+        return submitOnce().chain(made -> made ? submit(rounds - 1) : Uni.createFrom().item(false));
     }
 
     /** One batch; true when one was made (more may wait). */

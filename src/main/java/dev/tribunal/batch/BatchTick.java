@@ -34,11 +34,14 @@ class BatchTick {
             return Uni.createFrom().voidItem();
         }
         return submitter.submit(ROUNDS)
+                // a step that never answers (a connection lost without an error) must not stop every later tick
+                .ifNoItem().after(config.lease()).fail()
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("Sending batches failed; trying again within a second: %s", failure.toString());
                     return false;
                 })
-                .chain(ignored -> poller.poll())
+                .chain(ignored -> poller.poll()
+                        .ifNoItem().after(config.lease()).fail())
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("Polling batches failed; trying again within a second: %s", failure.toString());
                     return null;

@@ -46,7 +46,9 @@ public class ProviderBatches {
         this.config = config;
         this.redactor = models.redactor();
         this.classifier = new FailureClassifier(redactor);
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setKeepAlive(true).setForceSni(true));
+        // a connection per exchange: a few exchanges per batch and poll, never worth a connection left open between polls
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setKeepAlive(false).setForceSni(true),
+                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
         ObjectMapper module = CompactRequestBodies.mapper();
         // without LangChain4j's own mapper (a later version moved it), a plain one that leaves out nulls writes the same fields
         this.bodies = module != null ? module : new ObjectMapper().setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
@@ -237,7 +239,9 @@ public class ProviderBatches {
         RequestOptions options = new RequestOptions().setMethod(method)
                 .setAbsoluteURI(settings.baseUrl().replaceAll("/+$", "") + path)
                 // a file of 200 MB takes a while: the timeout is between two packets, not for the whole exchange
-                .setIdleTimeout(settings.timeout().toMillis());
+                .setIdleTimeout(settings.timeout().toMillis())
+                // waiting for a connection is bounded too
+                .setConnectTimeout(settings.timeout().toMillis());
         settings.apiKey().filter(key -> !key.isBlank()).ifPresent(key -> options.putHeader("Authorization", "Bearer " + key));
         if (contentType != null) {
             options.putHeader("Content-Type", contentType);

@@ -83,6 +83,19 @@ class BatchRunTest {
     }
 
     @Test
+    void judgmentsInTheJudgmentCacheAreAnsweredFromItWithoutABatch() {
+        List<String> ids = RunTestSupport.traces(2, null);
+        awaitCompleted(start(List.of("relevance"), ids, List.of("fake-batch-cache:/ok"), "online"), WAIT);
+        assertEquals(2, onlineCalls(ids));
+        String runId = start(List.of("relevance"), ids, List.of("fake-batch-cache:/ok"), "batch");
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(2, run.getInt("cached"), run.prettify());
+        assertEquals(0, run.getInt("errored"));
+        assertEquals(2, onlineCalls(ids), "no call sent again");
+        assertTrue(batches(runId).getList("batches").isEmpty(), "no batch for judgments the cache answers");
+    }
+
+    @Test
     void aBatchFileHoldsAtMostTheProvidersMaximumOfRequests() {
         List<String> ids = RunTestSupport.traces(5, null);
         String runId = start(List.of("relevance"), ids, List.of("fake-batch-small:/ok"), "batch");
