@@ -106,7 +106,10 @@ public class ProviderBatches {
                 .maxOutputTokens(chat.parameters().maxOutputTokens())
                 .responseFormat(chat.parameters().responseFormat())
                 .build();
-        Object body = OpenAiUtils.toOpenAiChatRequest(chat, parameters, false, ProviderChatModels.usesJsonSchema(settings)).build();
+        // as OpenAiChatModel sends it: not streamed
+        Object body = OpenAiUtils.toOpenAiChatRequest(chat, parameters, false, ProviderChatModels.usesJsonSchema(settings))
+                .stream(false)
+                .build();
         ObjectNode line = json.createObjectNode();
         line.put("custom_id", customId);
         line.put("method", "POST");

@@ -96,6 +96,19 @@ class BatchRunTest {
     }
 
     @Test
+    void aBatchLineIsTheSameChatCompletionBodyAsTheOnlineCall() {
+        List<String> ids = RunTestSupport.traces(1, null);
+        awaitCompleted(start(List.of("relevance"), ids, List.of("fake-batch:/ok"), "online"), WAIT);
+        awaitCompleted(start(List.of("relevance"), ids, List.of("fake-batch:/ok"), "batch"), WAIT);
+        io.vertx.core.json.JsonObject online = FakeProviders.server.received().stream().filter(r -> r.userMessage().contains(ids.get(0)))
+                .map(r -> new io.vertx.core.json.JsonObject(r.body())).findFirst().orElseThrow();
+        List<io.vertx.core.json.JsonObject> batched = FakeProviders.server.batchBodies().stream()
+                .filter(b -> b.encode().contains(ids.get(0))).toList();
+        assertEquals(1, batched.size());
+        assertEquals(online, batched.get(0), "the same model, messages, temperature, max tokens and response format");
+    }
+
+    @Test
     void aBatchFileHoldsAtMostTheProvidersMaximumOfRequests() {
         List<String> ids = RunTestSupport.traces(5, null);
         String runId = start(List.of("relevance"), ids, List.of("fake-batch-small:/ok"), "batch");

@@ -292,6 +292,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, String> files = new ConcurrentHashMap<>();
     private final Map<String, JsonObject> batches = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private final List<String> batchCustomIds = Collections.synchronizedList(new ArrayList<>());
+    private final List<JsonObject> batchBodies = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger ids = new AtomicInteger();
     private volatile long batchDelayMs = 300;
 
@@ -317,6 +318,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
     public List<String> batchCustomIds() {
         synchronized (batchCustomIds) {
             return List.copyOf(batchCustomIds);
+        }
+    }
+
+    /** The chat-completion body of every request received in a batch file. */
+    public List<JsonObject> batchBodies() {
+        synchronized (batchBodies) {
+            return List.copyOf(batchBodies);
         }
     }
 
@@ -355,6 +363,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             List<JsonObject> lines = input.lines().filter(l -> !l.isBlank()).map(JsonObject::new).toList();
             lines.forEach(l -> batchCustomIds.add(l.getString("custom_id")));
+            lines.forEach(l -> batchBodies.add(l.getJsonObject("body")));
             String model = lines.isEmpty() ? "" : lines.get(0).getJsonObject("body").getString("model");
             String id = "batch_" + ids.incrementAndGet();
             JsonObject batch = new JsonObject().put("id", id).put("object", "batch").put("endpoint", "/v1/chat/completions")
