@@ -1,6 +1,8 @@
 -- How a run's judgments are sent: ONLINE (one call each, claimed by the workers) or BATCH (through the providers'
 -- Batch API; the workers leave its tasks to the batch submitter).
 ALTER TABLE judge_run ADD COLUMN mode VARCHAR(8) NOT NULL DEFAULT 'ONLINE' CHECK (mode IN ('ONLINE', 'BATCH'));
+-- the batch submitter looks for open batch-mode runs every second
+CREATE INDEX judge_run_open_batch_idx ON judge_run (created_at) WHERE mode = 'BATCH' AND status IN ('QUEUED', 'RUNNING');
 
 -- A batch of one run's judgments on one model, sent to its provider's Batch API. Everything needed to carry it on
 -- after a restart is here: the provider's ids of the batch and its files, and the next time it is polled. A process

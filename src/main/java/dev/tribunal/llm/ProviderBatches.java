@@ -78,12 +78,6 @@ public class ProviderBatches {
         }
     }
 
-    /** Whether the provider is configured with a Batch API. */
-    public boolean offers(String provider) {
-        ProvidersConfig.Provider settings = config.providers().get(provider);
-        return settings != null && settings.batch();
-    }
-
     /** A provider's settings; the provider must be configured. */
     public ProvidersConfig.Provider settings(String provider) {
         ProvidersConfig.Provider settings = config.providers().get(provider);

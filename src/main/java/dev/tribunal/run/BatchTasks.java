@@ -31,8 +31,13 @@ public class BatchTasks {
     /** The holder of every task sent in a batch: the batch's lease, not a process, says who works on it. */
     static final String HOLDER = "batch";
 
-    private static final String NEXT_GROUP = "select t.run_id, t.model_id from judge_task t join judge_run r on r.run_id = t.run_id "
-            + "where t.status = 'PENDING' and r.mode = 'BATCH' and r.status in ('QUEUED', 'RUNNING') order by t.created_at, t.task_id limit 1";
+    /**
+     * The oldest waiting task of the open batch-mode runs, found run by run (the open-batch-runs index, then each run's
+     * tasks by (run_id, status)), never by reading the pending tasks of online runs.
+     */
+    private static final String NEXT_GROUP = "select t.run_id, t.model_id from judge_run r cross join lateral (select run_id, model_id, "
+            + "created_at, task_id from judge_task where run_id = r.run_id and status = 'PENDING' order by created_at, task_id limit 1) t "
+            + "where r.mode = 'BATCH' and r.status in ('QUEUED', 'RUNNING') order by t.created_at, t.task_id limit 1";
     private static final String RETURNING = "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, "
             + "t.overrides, t.claims, coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger";
     private static final String CLAIM = "with chosen as (select task_id from judge_task where run_id = $1 and model_id = $2 "
