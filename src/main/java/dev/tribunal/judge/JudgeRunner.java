@@ -497,16 +497,75 @@ public class JudgeRunner {
      * input price when there is none), the rest of the prompt at the input price, the completion at the output price.
      */
     private Double cost(ModelId model, int promptTokens, int cachedPromptTokens, int completionTokens) {
-        ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-        if (!priced(provider)) {
-            return null;
-        }
-        double input = provider.inputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
-        double cachedInput = provider.cachedInputPricePerMillion().map(BigDecimal::doubleValue).orElse(input);
-        double output = provider.outputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);
-        // a provider never reports more cached tokens than prompt tokens; should one, the prompt is not billed twice
-        int cached = Math.min(cachedPromptTokens, promptTokens);
-        return ((promptTokens - cached) * input + cached * cachedInput + completionTokens * output) / 1_000_000d;
+        return dev.tribunal.llm.Prices.online(providers.providers().get(model.provider()), promptTokens, cachedPromptTokens, completionTokens);
     }
 
+    /**
+     * What one judgment sends in a provider's batch: its calls, one per sample, all the same request; or, when it needs
+     * none (a code judge, a missing input, a provider not configured here, every sample already in the judgment cache),
+     * the judgment it ends in, made as an online run makes it.
+     */
+    public record BatchCalls(List<LlmRequest> requests, Judgment judgment) {
+
+        public BatchCalls {
+            requests = List.copyOf(requests);
+        }
+    }
+
+    /** The calls of a judgment in batch mode, rendered exactly as an online call's (see {@link BatchCalls}). */
+    public Uni<BatchCalls> batchCalls(JudgeDefinition judge, ModelId model, TraceData trace, String scope, int samples) {
+        if (judge.kind() == Kind.JURY) {
+            return finish(Uni.createFrom().item(error(judge, null, target(judge, trace), ErrorCode.JUDGE_UNAVAILABLE,
+                    "a jury is not judged in batch mode; run it online", Judgment.Outcome.NONE)), judge, null, trace)
+                    .map(j -> new BatchCalls(List.of(), j));
+        }
+        Target target = judge.kind() == Kind.LLM ? target(judge, trace) : null;
+        Rendered prompt = target == null || target.missing() != null ? null : PromptRenderer.render(judge, target.data());
+        if (prompt == null || !prompt.complete() || !models.isConfigured(model.provider())) {
+            // judged as online, where these make no call
+            return run(judge, model, trace, scope, samples).map(j -> new BatchCalls(List.of(), j));
+        }
+        LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
+                judge.temperature(samples), judge.inference().maxTokens(), judge.timeout(), scope);
+        List<String> keys = cacheKeys(judge, model, prompt, request.temperature(), samples);
+        return cached(model, keys).chain(found -> !keys.isEmpty() && found.keySet().containsAll(keys)
+                // every sample answered already: made from the cache as online, no call sent
+                ? run(judge, model, trace, scope, samples).map(j -> new BatchCalls(List.of(), j))
+                : Uni.createFrom().item(new BatchCalls(java.util.Collections.nCopies(samples, request), null)));
+    }
+
+    /**
+     * The judgment of calls answered in a batch, their results in sample order: read as online answers are (the same
+     * verdict reading, errors and cache), priced at the provider's batch prices.
+     */
+    public Uni<Judgment> fromBatch(JudgeDefinition judge, ModelId model, TraceData trace, int samples, List<LlmResult> results) {
+        return finish(Uni.createFrom().item(() -> {
+            Target target = target(judge, trace);
+            Rendered prompt = PromptRenderer.render(judge, target.data());
+            List<String> keys = cacheKeys(judge, model, prompt, judge.temperature(samples), samples);
+            ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+            List<Judgment> taken = new ArrayList<>();
+            for (int i = 0; i < results.size(); i++) {
+                String key = i < keys.size() ? keys.get(i) : null;
+                taken.add(batchPriced(toJudgment(judge, model, target, results.get(i), judge.output(), key), provider));
+            }
+            return taken.size() == 1 ? taken.get(0) : Sampling.combine(judge, taken);
+        }), judge, model, trace);
+    }
+
+    /** A call's judgment with the cost of its tokens at the batch prices (unset ones: the online prices). */
+    private static Judgment batchPriced(Judgment j, ProvidersConfig.Provider provider) {
+        Judgment.Outcome o = j.outcome();
+        if (o.promptTokens() == 0 && o.completionTokens() == 0) {
+            return j;
+        }
+        Double cost = dev.tribunal.llm.Prices.batch(provider, o.promptTokens(), o.completionTokens());
+        Map<String, String> metadata = new LinkedHashMap<>(j.metadata() == null ? Map.of() : j.metadata());
+        if (cost != null) {
+            metadata.put(COST_KEY, BigDecimal.valueOf(cost).round(new MathContext(6)).toPlainString());
+        }
+        return new Judgment(j.judgeName(), j.judgeVersion(), j.kind(), j.sourceId(), j.spanId(), j.value(), j.rationale(), j.errorCode(),
+                j.errorMessage(), metadata, new Judgment.Outcome(o.attempts(), o.latencyMs(), o.promptTokens(), o.cachedPromptTokens(),
+                o.completionTokens(), cost), j.members(), j.answers());
+    }
 }

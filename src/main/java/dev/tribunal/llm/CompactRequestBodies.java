@@ -18,6 +18,20 @@ final class CompactRequestBodies {
     private CompactRequestBodies() {
     }
 
+    /**
+     * The mapper LangChain4j's OpenAI module writes request bodies with, so that a body written elsewhere (a batch's
+     * line) is the same; null when it cannot be reached.
+     */
+    static ObjectMapper mapper() {
+        try {
+            java.lang.reflect.Field field = Class.forName(HOLDER).getDeclaredField("OBJECT_MAPPER");
+            field.setAccessible(true);
+            return (ObjectMapper) field.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** True when request bodies are now written without indentation. */
     static boolean apply() {
         try {

@@ -41,7 +41,12 @@ final class ProviderChatModels {
     }
 
     ChatRequest chatRequest(LlmRequest request) {
-        ResponseFormat format = usesJsonSchema() && request.schema() != null
+        return chatRequest(config, request);
+    }
+
+    /** The chat request a call is sent as, on a provider with these settings (a batch's lines are written from it too). */
+    static ChatRequest chatRequest(ProvidersConfig.Provider config, LlmRequest request) {
+        ResponseFormat format = usesJsonSchema(config) && request.schema() != null
                 ? ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(request.schema()).build()
                 : ResponseFormat.JSON;
         return ChatRequest.builder()
@@ -64,13 +69,13 @@ final class ProviderChatModels {
                 .timeout(timeout)
                 // RetryPolicy is the one retry owner
                 .maxRetries(0);
-        if (usesJsonSchema()) {
+        if (usesJsonSchema(config)) {
             builder.supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA).strictJsonSchema(true);
         }
         return builder.build();
     }
 
-    private boolean usesJsonSchema() {
+    static boolean usesJsonSchema(ProvidersConfig.Provider config) {
         return !"json_object".equalsIgnoreCase(config.structuredOutput());
     }
 }

@@ -120,6 +120,50 @@ public interface ProvidersConfig {
         /** Price per million output tokens. */
         Optional<BigDecimal> outputPricePerMillion();
 
+        /**
+         * Whether the provider offers OpenAI's Batch API ({@code /v1/files}, {@code /v1/batches}): runs and sweeps with
+         * {@code mode: batch} may use it only then. Off by default: most OpenAI-compatible servers have no Batch API.
+         */
+        @WithDefault("false")
+        boolean batch();
+
+        /** Requests per batch file at most; OpenAI takes 50,000. */
+        @WithDefault("50000")
+        int batchMaxRequests();
+
+        /** Bytes per batch file at most; OpenAI takes 200 MB. */
+        @WithDefault("200000000")
+        long batchMaxBytes();
+
+        /** The completion window asked for each batch; OpenAI offers {@code 24h} only. */
+        @WithDefault("24h")
+        String batchCompletionWindow();
+
+        /**
+         * How long after a batch is created it is first asked for its status; each later poll waits twice as long as
+         * the one before, up to {@code batch-poll-max}. A minute: a small batch can be done within minutes, and a poll
+         * costs nothing.
+         */
+        @WithDefault("60s")
+        Duration batchPollEvery();
+
+        /** The longest wait between two polls of a batch: ten minutes adds at most that to a batch's 24 hours. */
+        @WithDefault("10m")
+        Duration batchPollMax();
+
+        /**
+         * How many batches a judgment is sent in at most: a batch that expired or failed sends its unanswered judgments
+         * in a new batch until they were in this many; then they end as errors naming the batch and its status.
+         */
+        @WithDefault("3")
+        int batchMaxTries();
+
+        /** Price per million input tokens of batch requests; unset: the normal {@code input-price-per-million}. */
+        Optional<BigDecimal> batchInputPricePerMillion();
+
+        /** Price per million output tokens of batch requests; unset: the normal {@code output-price-per-million}. */
+        Optional<BigDecimal> batchOutputPricePerMillion();
+
         /** The provider's daily cost budget ({@code budget.per-day}). */
         ProviderBudget budget();
     }

@@ -80,4 +80,8 @@ public class JudgeRun {
 
     /** Samples per judgment the run asked for; null: each judge's own. */
     public Integer samples;
+
+    /** {@link RunMode}: ONLINE, or BATCH for judgments sent through the providers' Batch API. */
+    @Column(nullable = false)
+    public String mode = RunMode.ONLINE.name();
 }

@@ -17,9 +17,9 @@ import java.util.UUID;
  * @param challenger whether it judges for a sweep's challenger: its result is marked {@code tribunal.role: challenger}
  * @param sweep the sweep whose run the task is of; null for other runs
  */
-record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
-                 String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger,
-                 String sweep) {
+public record JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
+                        String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger,
+                        String sweep) {
 
     JudgeTask(UUID taskId, String runId, String traceId, String judgeName, String judgeVersion, String modelId, int attempt,
               String overrides, int claims, String loggedBy, Integer samples, String baselineTraceId, boolean challenger) {

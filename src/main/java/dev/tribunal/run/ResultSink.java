@@ -163,7 +163,7 @@ class ResultSink {
     }
 
     /** A task's assessments: its judgment's (part 0), then, for a jury, each member's (parts 1 to n). */
-    private static List<JudgeFeedback> assessments(Finished f, Instant now) {
+    static List<JudgeFeedback> assessments(Finished f, Instant now) {
         List<JudgeFeedback> all = new java.util.ArrayList<>();
         all.add(assessment(f, f.judgment(), 0, f.task().overrides(), now));
         List<Judgment> members = f.judgment().members();

@@ -41,9 +41,11 @@ class RunEstimator {
     private final TraceDataLoader loader;
     private final JudgmentCache cache;
     private final double confirmCostAbove;
+    private final dev.tribunal.llm.ProvidersConfig providers;
 
-    RunEstimator(JudgeRunner runner, TraceDataLoader loader, JudgmentCache cache, RunsConfig runs) {
+    RunEstimator(JudgeRunner runner, TraceDataLoader loader, JudgmentCache cache, RunsConfig runs, dev.tribunal.llm.ProvidersConfig providers) {
         this.runner = runner;
+        this.providers = providers;
         this.loader = loader;
         this.cache = cache;
         this.confirmCostAbove = runs.confirmCostAbove();
@@ -55,7 +57,7 @@ class RunEstimator {
         Map<String, Tally> byModel = new TreeMap<>();
         if (plan.traces() instanceof InlineTraces inline) {
             return Uni.createFrom().deferred(() -> count(plan, inline.sent().stream().map(RunEstimator::traceData).toList(), targets, byModel))
-                    .map(ignored -> view(byModel));
+                    .map(ignored -> view(byModel, plan.mode()));
         }
         List<String> ids = ((StoredTraces) plan.traces()).ids();
         Uni<Void> counted = Uni.createFrom().voidItem();
@@ -64,7 +66,7 @@ class RunEstimator {
             counted = counted.chain(() -> loader.load(chunk)
                     .chain(found -> count(plan, found.values(), targets, byModel)));
         }
-        return counted.map(ignored -> view(byModel));
+        return counted.map(ignored -> view(byModel, plan.mode()));
     }
 
     /**
@@ -106,17 +108,39 @@ class RunEstimator {
                 .replaceWithVoid();
     }
 
-    private static DryRunView view(Map<String, Tally> byModel) {
+    private DryRunView view(Map<String, Tally> byModel, RunMode mode) {
         List<ModelEstimateView> models = new ArrayList<>();
         Tally total = Tally.NONE;
+        Double batchCost = 0.0;
         for (Map.Entry<String, Tally> entry : byModel.entrySet()) {
             Tally tally = entry.getValue();
+            Double batch = batchCost(entry.getKey(), tally);
+            batchCost = batchCost == null || batch == null ? null : batchCost + batch;
             models.add(new ModelEstimateView(entry.getKey(), tally.judgments(), tally.llmCalls(), tally.cacheHits(), tally.missingInput(),
-                    tally.promptTokens(), tally.maxCompletionTokens(), round(tally.cost())));
+                    tally.promptTokens(), tally.maxCompletionTokens(), round(mode == RunMode.BATCH ? batch : tally.cost())));
             total = total.plus(tally);
         }
-        return new DryRunView(true, (int) total.judgments(), total.llmCalls(), total.cacheHits(), total.missingInput(), total.promptTokens(),
-                total.maxCompletionTokens(), round(total.cost()), models);
+        Double online = round(total.cost());
+        Double batch = round(batchCost);
+        return new DryRunView(true, mode.name().toLowerCase(Locale.ROOT), (int) total.judgments(), total.llmCalls(), total.cacheHits(),
+                total.missingInput(), total.promptTokens(), total.maxCompletionTokens(), mode == RunMode.BATCH ? batch : online, online, batch,
+                models);
+    }
+
+    /**
+     * One model's share sent in batches: its tokens at its provider's batch prices; nothing for a code judge, which calls
+     * no model; null for a jury (never sent in batches) and for a provider without prices.
+     */
+    private Double batchCost(String model, Tally tally) {
+        java.util.Optional<ModelId> parsed = ModelId.parse(model);
+        if (parsed.isEmpty()) {
+            return tally.llmCalls() == 0 && tally.cacheHits() == 0 && tally.cost() != null && tally.cost() == 0 ? 0.0 : null;
+        }
+        if (tally.llmCalls() == 0) {
+            return tally.cost() == null ? null : 0.0;
+        }
+        return dev.tribunal.llm.Prices.batch(providers.providers().get(parsed.get().provider()), tally.promptTokens(),
+                tally.maxCompletionTokens());
     }
 
     private static Double round(Double cost) {

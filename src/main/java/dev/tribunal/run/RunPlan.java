@@ -11,12 +11,14 @@ import java.util.Objects;
 
 /**
  * A judge-run request that passed every check, checked once by {@link RunPlanner}: the judges, the models LLM judges run
- * on (empty: each on its own), the samples per judgment (null: each judge's own), the traces and whether the request confirmed the cost. The dry run, the cost check and
+ * on (empty: each on its own), the samples per judgment (null: each judge's own), the traces, whether the request confirmed the cost and how the
+ * judgments are sent. The dry run, the cost check and
  * the creation of the run all read this one plan.
  */
-record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Integer samples, Traces traces, boolean costConfirmed) {
+record RunPlan(List<JudgeDefinition> judges, List<ModelId> models, Integer samples, Traces traces, boolean costConfirmed, RunMode mode) {
 
     RunPlan {
+        Objects.requireNonNull(mode, "mode");
         judges = List.copyOf(judges);
         models = List.copyOf(models);
         Objects.requireNonNull(traces, "traces");

@@ -48,9 +48,11 @@ class RunPlanner {
     private final TraceService traces;
     private final JudgeVersions versions;
     private final dev.tribunal.judge.JudgeChampions champions;
+    private final dev.tribunal.budget.BudgetConfig budgets;
 
     RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces, JudgeVersions versions,
-               dev.tribunal.judge.JudgeChampions champions) {
+               dev.tribunal.judge.JudgeChampions champions, dev.tribunal.budget.BudgetConfig budgets) {
+        this.budgets = budgets;
         this.versions = versions;
         this.champions = champions;
         this.catalog = catalog;
@@ -60,7 +62,7 @@ class RunPlanner {
     }
 
     /** The request's judges and models, checked before any trace is read. */
-    private record Selection(List<JudgeDefinition> judges, List<ModelId> models, Integer samples) {
+    private record Selection(List<JudgeDefinition> judges, List<ModelId> models, Integer samples, RunMode mode) {
     }
 
     /**
@@ -78,7 +80,7 @@ class RunPlanner {
                 .chain(judges -> judges.chain(found -> Uni.createFrom().item(selection(request, found))))
                 .chain(checked -> checked.chain(selection -> traces(request, storedBy)
                         .map(traces -> traces.map(ok -> new RunPlan(selection.judges(), selection.models(), selection.samples(), ok,
-                                confirmed)))));
+                                confirmed, selection.mode())))));
     }
 
     private Uni<RunOutcome<RunPlan.Traces>> traces(JudgeRunRequest request, Caller storedBy) {
@@ -91,8 +93,13 @@ class RunPlanner {
         if (request.samples() != null && (request.samples() < 1 || request.samples() > JudgeDefinition.MAX_SAMPLES)) {
             return RunOutcome.invalid("samples must be 1 to " + JudgeDefinition.MAX_SAMPLES + " (calls per judgment), not " + request.samples());
         }
+        RunMode mode = RunMode.parse(request.mode()).orElse(null);
+        if (mode == null) {
+            return RunOutcome.invalid("mode must be online or batch, not '" + request.mode() + "'");
+        }
         return models(request.models())
-                        .map(models -> new Selection(judges, models, request.samples()))
+                        .map(models -> new Selection(judges, models, request.samples(), mode))
+                        .flatMap(this::batchable)
                 .flatMap(selection -> {
                     boolean inline = request.traces() != null;
                     if (inline == (request.traceIds() != null)) {
@@ -147,7 +154,7 @@ class RunPlanner {
      * name configured providers, providers that have their keys. Empty when nothing is missing.
      */
     java.util.Optional<String> problem(List<JudgeDefinition> judges, List<String> models) {
-        RunOutcome<Selection> checked = models(models).map(parsed -> new Selection(judges, parsed, null)).flatMap(this::keys);
+        RunOutcome<Selection> checked = models(models).map(parsed -> new Selection(judges, parsed, null, RunMode.ONLINE)).flatMap(this::keys);
         return checked instanceof RunOutcome.Refused<Selection> refused ? java.util.Optional.of(refused.message()) : java.util.Optional.empty();
     }
 
@@ -171,6 +178,63 @@ class RunPlanner {
             models.add(model);
         }
         return RunOutcome.done(models);
+    }
+
+    /**
+     * A run in batch mode sends each LLM judge's calls through its provider's Batch API: every provider it calls must
+     * have one ({@code batch: true}), and a jury, whose members' verdicts are combined at once, is not sent in batches.
+     * Code judges call nothing: they are judged as the run's batches are prepared.
+     */
+    private RunOutcome<Selection> batchable(Selection selection) {
+        if (selection.mode() != RunMode.BATCH) {
+            return RunOutcome.done(selection);
+        }
+        return batchProblem(selection.judges(), selection.models()).<RunOutcome<Selection>>map(RunOutcome::invalid)
+                .orElse(RunOutcome.done(selection));
+    }
+
+    /** Why these judges on these models (none: each its own) cannot run in batch mode; empty when they can. */
+    java.util.Optional<String> batchProblem(List<JudgeDefinition> judges, List<ModelId> models) {
+        List<String> juries = judges.stream().filter(j -> j.kind() == JudgeDefinition.Kind.JURY).map(JudgeDefinition::name).distinct().toList();
+        if (!juries.isEmpty()) {
+            return java.util.Optional.of("Judge" + (juries.size() == 1 ? " " : "s ") + String.join(", ", juries) + (juries.size() == 1
+                    ? " is a jury" : " are juries") + ": batch mode sends LLM judges (and judges code judges at once), not juries; "
+                    + "run juries in mode online");
+        }
+        Map<String, Set<String>> judgesByProvider = new TreeMap<>();
+        for (Target target : RunPlan.targets(judges, models)) {
+            for (ModelId model : target.called()) {
+                ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+                if (provider != null && !provider.batch()) {
+                    judgesByProvider.computeIfAbsent(model.provider(), p -> new TreeSet<>()).add(target.judge().name() + " on " + model);
+                }
+            }
+        }
+        if (!judgesByProvider.isEmpty()) {
+            return java.util.Optional.of("mode batch needs the providers' Batch API: " + judgesByProvider.entrySet().stream()
+                    .map(e -> "provider '" + e.getKey() + "' has none configured (set tribunal.providers." + e.getKey()
+                            + ".batch=true if it offers one), for " + String.join(", ", e.getValue()))
+                    .collect(Collectors.joining("; ")));
+        }
+        // a batch's calls are not reserved against budgets: refused rather than let a budget be overrun
+        Set<String> counting = new java.util.LinkedHashSet<>();
+        budgets.perDay().ifPresent(b -> counting.add("the global budget (tribunal.budget.per-day)"));
+        for (Target target : RunPlan.targets(judges, models)) {
+            if (target.judge().budget() != null) {
+                counting.add("judge '" + target.judge().name() + "' budget");
+            }
+            for (ModelId model : target.called()) {
+                ProvidersConfig.Provider provider = providers.providers().get(model.provider());
+                if (provider != null && provider.budget().perDay().isPresent()) {
+                    counting.add("provider '" + model.provider() + "' budget (tribunal.providers." + model.provider() + ".budget.per-day)");
+                }
+            }
+        }
+        if (!counting.isEmpty()) {
+            return java.util.Optional.of("mode batch is not counted by cost budgets, and " + String.join(", ", counting)
+                    + " would count this run's judgments: run it in mode online, where budgets hold");
+        }
+        return java.util.Optional.empty();
     }
 
     /** A run is refused for its size before a trace is read or stored. */

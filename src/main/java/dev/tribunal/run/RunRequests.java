@@ -16,10 +16,17 @@ public final class RunRequests {
     /**
      * Judges to run over stored traces ({@code trace_ids}) or over traces given inline ({@code traces},
      * stored first); {@code models} runs every LLM judge on each of them instead of its own model; {@code samples} takes
-     * that many samples per judgment instead of each judge's own.
+     * that many samples per judgment instead of each judge's own; {@code mode} is {@code online} (the default) or
+     * {@code batch} (sent through the providers' Batch API).
      */
     public record JudgeRunRequest(List<JudgeRef> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
-                                  Integer samples, Boolean dryRun, Boolean confirmCost) {
+                                  Integer samples, Boolean dryRun, Boolean confirmCost, String mode) {
+
+        /** A request in the default mode, online. */
+        public JudgeRunRequest(List<JudgeRef> judges, List<String> traceIds, List<TraceRequest> traces, List<String> models,
+                               Integer samples, Boolean dryRun, Boolean confirmCost) {
+            this(judges, traceIds, traces, models, samples, dryRun, confirmCost, null);
+        }
     }
 
     /**
@@ -47,10 +54,14 @@ public final class RunRequests {
      * @param llmCalls the calls that would be sent: those the judgment cache would answer are not, and neither their
      *                 tokens nor their cost are counted
      * @param cacheHits the calls the judgment cache would answer
-     * @param estimatedCost null when a provider used has no prices configured
+     * @param estimatedCost in the mode asked for; null when a provider used has no prices configured
+     * @param estimatedCostOnline the same judgments sent one call at a time
+     * @param estimatedCostBatch the same judgments sent through the providers' Batch API, at their batch prices; null also
+     *                           when a judge cannot be sent in a batch (a jury)
      */
-    public record DryRunView(boolean dryRun, int total, long llmCalls, long cacheHits, long missingInput, long estimatedPromptTokens,
-                             long maxCompletionTokens, Double estimatedCost, List<ModelEstimateView> byModel) {
+    public record DryRunView(boolean dryRun, String mode, int total, long llmCalls, long cacheHits, long missingInput,
+                             long estimatedPromptTokens, long maxCompletionTokens, Double estimatedCost, Double estimatedCostOnline,
+                             Double estimatedCostBatch, List<ModelEstimateView> byModel) {
     }
 
     /** One model's (or code judge's) share of a dry run. */

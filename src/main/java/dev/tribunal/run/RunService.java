@@ -94,6 +94,7 @@ public class RunService {
             TaskQueue.NewTasks newTasks = new TaskQueue.NewTasks(ids, plan.targets());
             JudgeRun run = newRun(plan.judges(), plan.models(), newTasks.count(), caller.name());
             run.samples = plan.samples();
+            run.mode = plan.mode().name();
             return queue.create(run, List.of(newTasks))
                     // committed: this process starts on it at once, others within their next second
                     .invoke(worker::poll)
@@ -106,7 +107,7 @@ public class RunService {
      * its own traces (on the given models, or its own), as one run with trigger SWEEP. Empty when there
      * is nothing to judge.
      */
-    public Uni<Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep,
+    public Uni<Optional<String>> createForSweep(io.vertx.mutiny.sqlclient.SqlConnection connection, String sweep, RunMode mode,
                                                  Map<JudgeDefinition, List<String>> traceIdsByJudge, List<ModelId> models,
                                                  List<ChallengerTasks> challengers) {
         List<TaskQueue.NewTasks> newTasks = new ArrayList<>();
@@ -122,6 +123,7 @@ public class RunService {
         JudgeRun run = newRun(List.copyOf(traceIdsByJudge.keySet()), models, total, "sweep:" + sweep);
         run.trigger = "SWEEP";
         run.sweep = sweep;
+        run.mode = mode.name();
         return queue.insert(connection, run, newTasks).map(ignored -> Optional.of(run.runId));
     }
 
@@ -153,7 +155,7 @@ public class RunService {
      * when a model it calls has no prices.
      */
     public Uni<DryRunView> estimate(JudgeDefinition judge, List<String> traceIds) {
-        return estimator.estimate(new RunPlan(List.of(judge), List.of(), null, new StoredTraces(traceIds), true));
+        return estimator.estimate(new RunPlan(List.of(judge), List.of(), null, new StoredTraces(traceIds), true, RunMode.ONLINE));
     }
 
     /**

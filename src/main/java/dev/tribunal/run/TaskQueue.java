@@ -40,13 +40,14 @@ class TaskQueue {
     /**
      * Takes tasks no other claimer holds: first those whose holder's lease expired (the holder died),
      * then the oldest pending ones. Lease times are the database's clock, the same for every replica.
+     * Tasks of runs in batch mode are left to the batch submitter.
      */
     private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
             + "and lease_until < now() and not exists (select 1 from judge_run r where r.run_id = judge_task.run_id "
-            + "and (r.status = 'CANCELLED' or r.sweep = any($4))) order by lease_until limit $2 for update skip locked), "
+            + "and (r.status = 'CANCELLED' or r.mode = 'BATCH' or r.sweep = any($4))) order by lease_until limit $2 for update skip locked), "
             + "pending as (select task_id from judge_task where status = 'PENDING' and not exists (select 1 from judge_run r "
-            + "where r.run_id = judge_task.run_id and (r.status = 'CANCELLED' or r.sweep = any($4))) order by created_at, task_id "
-            + "limit $2 for update skip locked), "
+            + "where r.run_id = judge_task.run_id and (r.status = 'CANCELLED' or r.mode = 'BATCH' or r.sweep = any($4))) "
+            + "order by created_at, task_id limit $2 for update skip locked), "
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
             + "update judge_task t set status = 'RUNNING', lease_until = now() + make_interval(secs => $1), claimed_by = $3, "
             + "claims = t.claims + 1 from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id "
@@ -86,7 +87,7 @@ class TaskQueue {
             + "and not exists (select 1 from judge_task t where t.run_id = r.run_id and t.status in ('PENDING', 'RUNNING'))";
 
     private static final String INSERT_RUN = "insert into judge_run (run_id, status, judges, models, total, created_at, trigger, sweep, "
-            + "created_by, samples) values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7, $8, $9)";
+            + "created_by, samples, mode) values ($1, 'QUEUED', cast($2::text as jsonb), cast($3::text as jsonb), $4, $5, $6, $7, $8, $9, $10)";
     /**
      * A task's id: a UUIDv7 (RFC 9562), the time in milliseconds first and random bits after, so that a run's tasks
      * are appended to the indexes that hold task_id (the primary key, the pending tasks in claim order) instead of being
@@ -349,7 +350,7 @@ class TaskQueue {
     Uni<Void> insert(SqlConnection connection, JudgeRun run, List<NewTasks> tasks) {
         Uni<Void> inserted = connection.preparedQuery(INSERT_RUN)
                 .execute(Tuple.tuple(java.util.Arrays.asList(run.runId, run.judges, run.models, run.total, utc(run.createdAt),
-                        run.trigger, run.sweep, run.createdBy, run.samples)))
+                        run.trigger, run.sweep, run.createdBy, run.samples, run.mode)))
                 .replaceWithVoid();
         for (NewTasks group : tasks) {
             if (group.count() > 0) {
@@ -556,7 +557,7 @@ class TaskQueue {
         return Tuple.tuple(List.of(utc(now), ids, attempt, errorCode, version, attempts, latency, prompt, completion, cost));
     }
 
-    private static JudgeTask task(Row row) {
+    static JudgeTask task(Row row) {
         return new JudgeTask(row.getUUID("task_id"), row.getString("run_id"), row.getString("trace_id"), row.getString("judge_name"),
                 row.getString("judge_version"), row.getString("model_id"), row.getInteger("attempt"), row.getString("overrides"),
                 row.getInteger("claims"), row.getString("logged_by"), row.getInteger("samples"),

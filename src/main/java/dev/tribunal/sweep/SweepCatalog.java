@@ -32,7 +32,9 @@ public class SweepCatalog {
         this.dir = Path.of(config.dir().orElse(Path.of(judgesConfig.dir()).resolve("sweeps").toString()));
         Map<String, dev.tribunal.judge.JudgeDefinition> byName = new TreeMap<>();
         judges.all().forEach(j -> byName.put(j.name(), j));
-        this.sweeps = load(dir, new SweepFileReader(byName, providers.providers().keySet()));
+        this.sweeps = load(dir, new SweepFileReader(byName, providers.providers().keySet(),
+                providers.providers().entrySet().stream().filter(e -> e.getValue().batch()).map(java.util.Map.Entry::getKey)
+                        .collect(java.util.stream.Collectors.toSet())));
         if (!sweeps.isEmpty()) {
             LOG.infof("Loaded %d sweeps from %s: %s", sweeps.size(), dir.toAbsolutePath().normalize(), String.join(", ", sweeps.keySet()));
         }

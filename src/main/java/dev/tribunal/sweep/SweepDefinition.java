@@ -19,6 +19,7 @@ import java.util.Map;
  * @param tags traces must carry all of these tags
  * @param state traces must be in this state (OK, ERROR, IN_PROGRESS); null for any
  * @param budget the most the sweep's judgments may cost per UTC day, and what they do once it is spent; null: none
+ * @param mode how its runs' judgments are sent: online, or through the providers' Batch API
  */
 public record SweepDefinition(
         String name,
@@ -36,17 +37,19 @@ public record SweepDefinition(
         boolean enabled,
         List<Challenger> challengers,
         String file,
-        Limit budget) {
+        Limit budget,
+        dev.tribunal.run.RunMode mode) {
 
-    /** A sweep without a budget of its own. */
+    /** A sweep without a budget of its own, its judgments sent online. */
     public SweepDefinition(String name, List<JudgeDefinition> judges, List<ModelId> models, Duration every, String cron,
                            Map<String, String> tags, String state, double sampleRate, Duration delay, Duration lookback,
                            int maxTracesPerTick, boolean rejudgeOnVersionChange, boolean enabled, List<Challenger> challengers, String file) {
         this(name, judges, models, every, cron, tags, state, sampleRate, delay, lookback, maxTracesPerTick, rejudgeOnVersionChange,
-                enabled, challengers, file, null);
+                enabled, challengers, file, null, null);
     }
 
     public SweepDefinition {
+        mode = mode == null ? dev.tribunal.run.RunMode.ONLINE : mode;
         challengers = List.copyOf(challengers);
         judges = List.copyOf(judges);
         models = List.copyOf(models);

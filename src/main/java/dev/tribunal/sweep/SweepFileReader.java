@@ -29,18 +29,25 @@ final class SweepFileReader {
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\S+)");
     private static final Set<String> KEYS = Set.of("name", "judges", "models", "schedule", "cron", "filter", "sample_rate", "delay",
             "lookback", "max_traces_per_tick", "rejudge_on_version_change", "enabled",
-            "challengers", "budget");
+            "challengers", "budget", "mode");
     private static final Set<String> STATES = Set.of("OK", "ERROR", "IN_PROGRESS");
     static final int MAX_TRACES_PER_TICK = 10_000;
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.QUARTZ));
 
     private final Map<String, JudgeDefinition> judges;
     private final Set<String> providers;
+    private final Set<String> batchProviders;
 
     /** @param judges the loaded judges by name */
     SweepFileReader(Map<String, JudgeDefinition> judges, Set<String> providers) {
+        this(judges, providers, Set.of());
+    }
+
+    /** @param batchProviders the providers with a Batch API ({@code batch: true}), which sweeps in mode batch may use */
+    SweepFileReader(Map<String, JudgeDefinition> judges, Set<String> providers, Set<String> batchProviders) {
         this.judges = Map.copyOf(judges);
         this.providers = Set.copyOf(providers);
+        this.batchProviders = Set.copyOf(batchProviders);
     }
 
     DefinitionFiles.Read<SweepDefinition> read(Path path, String displayName) {
@@ -134,11 +141,12 @@ final class SweepFileReader {
         boolean enabled = bool(doc, root, "enabled", true);
         List<SweepDefinition.Challenger> challengers = challengers(doc, root, judgeList);
         Limit budget = budget(doc, root, name);
+        dev.tribunal.run.RunMode mode = mode(doc, root, judgeList, models, challengers);
         if (!doc.problems().isEmpty()) {
             return null;
         }
         return new SweepDefinition(name, judgeList, models, every, cron, tags, state, sampleRate, delay, lookback, maxTraces,
-                rejudge, enabled, challengers, displayName, budget);
+                rejudge, enabled, challengers, displayName, budget, mode);
     }
 
     /** {@code budget: {per_day: 20.00, on_exhausted: wait | error}}: the sweep's daily cost budget; null when it has none. */
@@ -156,6 +164,38 @@ final class SweepFileReader {
             return null;
         }
         return perDay == null || name == null ? null : new Limit(Limit.Scope.SWEEP, name, perDay, then);
+    }
+
+    /**
+     * {@code mode: online} (the default) or {@code mode: batch}; in batch mode every model the sweep calls must be on a
+     * provider with a Batch API, and no judge may be a jury (batch mode sends single models' calls).
+     */
+    private dev.tribunal.run.RunMode mode(YamlDocument doc, ObjectNode root, List<JudgeDefinition> judgeList, List<ModelId> models,
+                                          List<SweepDefinition.Challenger> challengers) {
+        String text = doc.optionalText(root, "/mode");
+        dev.tribunal.run.RunMode mode = dev.tribunal.run.RunMode.parse(text).orElse(null);
+        if (mode == null) {
+            doc.problem("/mode", "mode must be online or batch, not '" + text + "'");
+            return dev.tribunal.run.RunMode.ONLINE;
+        }
+        if (mode != dev.tribunal.run.RunMode.BATCH) {
+            return mode;
+        }
+        java.util.Set<String> called = new java.util.TreeSet<>();
+        models.forEach(m -> called.add(m.provider()));
+        for (JudgeDefinition judge : judgeList) {
+            if (judge.kind() == JudgeDefinition.Kind.JURY) {
+                doc.problem("/mode", "judge '" + judge.name() + "' is a jury: mode batch sends LLM judges (and judges code judges at "
+                        + "once), not juries; run this sweep in mode online");
+            } else if (judge.kind() == JudgeDefinition.Kind.LLM && models.isEmpty()) {
+                called.add(judge.model().provider());
+            }
+        }
+        challengers.stream().map(SweepDefinition.Challenger::model).filter(java.util.Objects::nonNull).forEach(m -> called.add(m.provider()));
+        called.stream().filter(p -> providers.contains(p) && !batchProviders.contains(p)).forEach(p -> doc.problem("/mode",
+                "mode batch needs the providers' Batch API, and provider '" + p + "' has none configured (set tribunal.providers." + p
+                        + ".batch=true if it offers one)"));
+        return mode;
     }
 
     private List<JudgeDefinition> judges(YamlDocument doc, ObjectNode root) {

@@ -239,7 +239,7 @@ public class SweepTicker {
                                 .replaceWithVoid());
                     }
                     return selected
-                            .chain(() -> runs.createForSweep(connection, sweep.name(), traceIdsByJudge, sweep.models(),
+                            .chain(() -> runs.createForSweep(connection, sweep.name(), sweep.mode(), traceIdsByJudge, sweep.models(),
                                     challengers.stream().map(c -> new RunService.ChallengerTasks(c.judge(), c.model(), traceIdsByJudge
                                             .entrySet().stream().filter(e -> e.getKey().name().equals(c.champion())).findFirst()
                                             .map(Map.Entry::getValue).orElse(List.of()))).toList()))

@@ -148,6 +148,17 @@ class BudgetTest {
 
     /** The budgets can be read with the read role, like every other GET, and not without a key. */
     @Test
+    void aRunInBatchModeThatABudgetWouldCountIsRefused() {
+        // batch calls are not reserved against budgets: rather than let the global budget be overrun, the run is refused
+        List<String> ids = RunTestSupport.traces(1, null);
+        given().contentType(io.restassured.http.ContentType.JSON)
+                .body("{\"judges\": [\"open\"], \"models\": [\"fake-batch:/ok\"], \"mode\": \"batch\", \"trace_ids\": [\"" + ids.get(0) + "\"]}")
+                .post("/api/judge-runs").then().statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("mode batch is not counted by cost budgets, and the global budget "
+                        + "(tribunal.budget.per-day) would count this run's judgments: run it in mode online"));
+    }
+
+    @Test
     void readingTheBudgetsTakesTheReadRole() {
         String reader = dev.tribunal.TestSecurity.key("budget-reader", "read");
         given().header("Authorization", "Bearer " + reader).get("/api/budgets").then().statusCode(200);
@@ -184,7 +195,14 @@ class BudgetTest {
         throw new AssertionError("sweep " + name + " did not tick");
     }
 
-    /** The run's tasks by state once none is being judged and none has changed for two seconds. */
+    private static boolean started(Map<String, Integer> tasks) {
+        return tasks.keySet().stream().anyMatch(state -> !state.equals("PENDING"));
+    }
+
+    /**
+     * The run's tasks by state once none is being judged and none has changed for two seconds (eight while every task
+     * is still pending).
+     */
     private Map<String, Integer> settledTasks(String runId) throws InterruptedException {
         Map<String, Integer> last = null;
         long stableSince = System.nanoTime();
@@ -197,7 +215,8 @@ class BudgetTest {
             if (!now.equals(last)) {
                 last = now;
                 stableSince = System.nanoTime();
-            } else if (!now.containsKey("RUNNING") && System.nanoTime() - stableSince > 2_000_000_000L) {
+            } else if (!now.containsKey("RUNNING") && System.nanoTime() - stableSince > (started(now) ? 2_000_000_000L : 8_000_000_000L)) {
+                // until a task was claimed, a still state may only be workers that have not polled yet
                 return now;
             }
             Thread.sleep(100);

@@ -29,7 +29,7 @@ class BudgetsCheckTest {
 
     private static SweepDefinition sweep(String name, List<JudgeDefinition> judges, Limit budget) {
         return new SweepDefinition(name, judges, List.of(), Duration.ofMinutes(10), null, Map.of(), null, 1.0, Duration.ZERO,
-                Duration.ofHours(1), 10, false, true, List.of(), "sweeps/" + name + ".yaml", budget);
+                Duration.ofHours(1), 10, false, true, List.of(), "sweeps/" + name + ".yaml", budget, null);
     }
 
     @Test
@@ -66,6 +66,18 @@ class BudgetsCheckTest {
                 Set.of("paid"), List.of(), List.of());
         assertEquals(List.of("tribunal.budget.per-day is set, but provider 'local' has no prices (tribunal.providers.local"
                 + ".input-price-per-million / output-price-per-million): the cost of its judgments cannot be counted"), checked.problems());
+    }
+
+    @Test
+    void aSweepInBatchModeThatABudgetWouldCountIsNamed() {
+        JudgeDefinition plain = judge("plain", "paid:/m", null);
+        SweepDefinition batch = new SweepDefinition("nightly", List.of(plain), List.of(), Duration.ofMinutes(10), null, Map.of(), null, 1.0,
+                Duration.ZERO, Duration.ofHours(1), 10, false, true, List.of(), "sweeps/nightly.yaml", null, dev.tribunal.run.RunMode.BATCH);
+        assertEquals(List.of(), Budgets.check(null, Map.of("paid", Optional.empty()), Set.of("paid"), List.of(plain), List.of(batch))
+                .problems(), "no budget counts it");
+        assertEquals(List.of("sweep 'nightly' (sweeps/nightly.yaml) runs in mode batch, which cost budgets do not count, and provider "
+                        + "'paid' budget would count its judgments: run it in mode online, where budgets hold"),
+                Budgets.check(null, Map.of("paid", Optional.of(new BigDecimal("5"))), Set.of("paid"), List.of(plain), List.of(batch)).problems());
     }
 
     /** Problems in the order they are found: global, providers by name, judges, sweeps. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       valid verdict's rationale, {@code echo-key-value} as the verdict's result (which no judge accepts),
  *       {@code echo-key-error} in a 400's error message</li>
  * </ul>
- * It records every request (model, time, authorization) and the highest number in flight per model.
+ * It also speaks OpenAI's Batch API ({@code /v1/files}, {@code /v1/batches}), each line of a batch answered as above; see
+ * {@link #batches()}. It records every request (model, time, authorization) and the highest number in flight per model;
+ * a batch's lines are not counted as requests.
  * <p>
  * Its answers' {@code usage} counts a prompt (system and user message) as its characters / 4 tokens, as Tribunal's own
  * budgets do, when that makes at least {@link #CACHEABLE_TOKENS}; a shorter prompt counts as 120 tokens, the round
@@ -96,7 +99,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     /** Prompts kept per model by the simulated prompt cache: a test's few are enough, and memory stays bounded. */
     private static final int CACHED_PROMPTS_PER_MODEL = 64;
     private final Map<String, java.util.ArrayDeque<CachedPrompt>> promptCache = new ConcurrentHashMap<>();
-    private final Map<HttpServerRequest, JsonObject> usageByRequest = new ConcurrentHashMap<>();
+    private final Map<Reply, JsonObject> usageByRequest = new ConcurrentHashMap<>();
 
     private record CachedPrompt(long atNanos, String text) {
     }
@@ -149,6 +152,10 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private void handle(HttpServerRequest request) {
+        if (request.path().startsWith("/v1/files") || request.path().startsWith("/v1/batches")) {
+            request.body().onSuccess(buffer -> batchApi(request, buffer.toString()));
+            return;
+        }
         if (request.path().startsWith("/stats/")) {
             // a benchmark reads the counts of a server in another process
             String model = request.path().substring("/stats/".length());
@@ -181,10 +188,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             int now = inFlight.computeIfAbsent(model, m -> new AtomicInteger()).incrementAndGet();
             maxInFlight.computeIfAbsent(model, m -> new AtomicInteger()).accumulateAndGet(now, Math::max);
             int attempt = recordPrompts ? attemptsByPrompt.computeIfAbsent(model + "|" + user, k -> new AtomicInteger()).incrementAndGet() : 1;
+            Reply reply = http(request);
             if (recordPrompts) {
-                usageByRequest.put(request, usage(model, system + user));
+                usageByRequest.put(reply, usage(model, system + user));
             }
-            respond(request, model, body, attempt, user);
+            respond(reply, model, body, attempt, user);
         });
     }
 
@@ -223,7 +231,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return i;
     }
 
-    private void respond(HttpServerRequest request, String model, JsonObject body, int attempt, String user) {
+    private void respond(Reply request, String model, JsonObject body, int attempt, String user) {
         Runnable finish = () -> {
             inFlight.get(model).decrementAndGet();
             usageByRequest.remove(request);
@@ -282,7 +290,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             case "reset-limited" -> {
                 if (attempt == 1) {
-                    request.response().putHeader("x-ratelimit-reset-requests", "1s");
+                    request.header("x-ratelimit-reset-requests", "1s");
                     send(request, 429, error("Rate limit reached for requests"), null, finish);
                 } else {
                     send(request, 200, verdict(model, body), null, finish);
@@ -318,9 +326,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     send(request, 200, verdict(model, body), null, finish);
                 }
             }
-            case "hang" -> request.connection().closeHandler(v -> finish.run());
+            case "hang" -> request.onClose(finish);
             // like a careless gateway, it echoes the key it was given
-            case "unauthorized" -> send(request, 401, error("Incorrect API key provided: " + request.getHeader("Authorization")), null, finish);
+            case "unauthorized" -> send(request, 401, error("Incorrect API key provided: " + request.authorization()), null, finish);
             case "bad-request" -> send(request, 400, error("This model's maximum context length is 8192 tokens"), null, finish);
             case "invalid-json" -> send(request, 200, completion(model, "I think the answer is yes."), null, finish);
             case "out-of-range" -> send(request, 200, completion(model, content(body, true)), null, finish);
@@ -332,6 +340,260 @@ public final class FakeOpenAiServer implements AutoCloseable {
             case "echo-key-error" -> send(request, 400, error("Key rejected: " + String.join(" ", echoes(bearer(request)))), null, finish);
             default -> send(request, 200, verdict(model, body), null, finish);
         }
+    }
+
+    // ---- the Batch API -------------------------------------------------------------------------------------------
+
+    /**
+     * A batch as the provider keeps it.
+     *
+     * @param lines the input file's requests
+     */
+    public record FakeBatch(String id, String model, int lines, String status, boolean cancelRequested) {
+    }
+
+    private final Map<String, String> files = new ConcurrentHashMap<>();
+    private final Map<String, JsonObject> batches = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final List<String> batchCustomIds = Collections.synchronizedList(new ArrayList<>());
+    private final List<JsonObject> batchBodies = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger ids = new AtomicInteger();
+    private volatile long batchDelayMs = 300;
+
+    /** How long a batch takes from its creation to its end (default 300 ms). */
+    public void batchDelay(java.time.Duration delay) {
+        batchDelayMs = delay.toMillis();
+    }
+
+    /** Every batch created, oldest first. */
+    public List<FakeBatch> batches() {
+        synchronized (batches) {
+            return batches.values().stream().map(b -> new FakeBatch(b.getString("id"), b.getString("x_model"), b.getInteger("x_lines"),
+                    b.getString("status"), b.getBoolean("x_cancel_requested", false))).toList();
+        }
+    }
+
+    /** The batches whose requests name this model. */
+    public List<FakeBatch> batches(String model) {
+        return batches().stream().filter(b -> model.equals(b.model())).toList();
+    }
+
+    /** The custom_id of every request received in a batch file. */
+    public List<String> batchCustomIds() {
+        synchronized (batchCustomIds) {
+            return List.copyOf(batchCustomIds);
+        }
+    }
+
+    /** The chat-completion body of every request received in a batch file. */
+    public List<JsonObject> batchBodies() {
+        synchronized (batchBodies) {
+            return List.copyOf(batchBodies);
+        }
+    }
+
+    /**
+     * OpenAI's Batch API: files uploaded and read back, batches created, read and cancelled. A batch ends
+     * {@link #batchDelay} after its creation, each line answered as the chat endpoint answers that body (a non-200 answer
+     * goes to the error file). By the model of its requests: {@code batch-fail} ends {@code failed} with no output;
+     * {@code batch-expire} ends {@code expired}, its first half of lines answered and the rest in the error file as
+     * {@code batch_expired}; {@code batch-hold} never ends on its own (for cancelling).
+     */
+    private void batchApi(HttpServerRequest request, String body) {
+        String path = request.path().substring("/v1".length());
+        String[] parts = path.split("/");
+        if (request.method().name().equals("POST") && path.equals("/files")) {
+            String content = multipartFile(request.getHeader("Content-Type"), body);
+            if (content == null) {
+                request.response().setStatusCode(400).end(error("no file part"));
+                return;
+            }
+            String id = "file-" + ids.incrementAndGet();
+            files.put(id, content);
+            json(request, 200, new JsonObject().put("id", id).put("object", "file").put("purpose", "batch").put("bytes", content.length()));
+        } else if (request.method().name().equals("GET") && parts.length == 4 && parts[1].equals("files") && parts[3].equals("content")) {
+            String content = files.get(parts[2]);
+            if (content == null) {
+                request.response().setStatusCode(404).end(error("No such file"));
+            } else {
+                request.response().putHeader("Content-Type", "application/octet-stream").end(content);
+            }
+        } else if (request.method().name().equals("POST") && path.equals("/batches")) {
+            JsonObject asked = new JsonObject(body);
+            String input = files.get(asked.getString("input_file_id"));
+            if (input == null || !"/v1/chat/completions".equals(asked.getString("endpoint"))) {
+                request.response().setStatusCode(400).end(error("unknown input file or endpoint"));
+                return;
+            }
+            List<JsonObject> lines = input.lines().filter(l -> !l.isBlank()).map(JsonObject::new).toList();
+            lines.forEach(l -> batchCustomIds.add(l.getString("custom_id")));
+            lines.forEach(l -> batchBodies.add(l.getJsonObject("body")));
+            String model = lines.isEmpty() ? "" : lines.get(0).getJsonObject("body").getString("model");
+            String id = "batch_" + ids.incrementAndGet();
+            JsonObject batch = new JsonObject().put("id", id).put("object", "batch").put("endpoint", "/v1/chat/completions")
+                    .put("input_file_id", asked.getString("input_file_id")).put("completion_window", asked.getString("completion_window"))
+                    .put("status", "validating").putNull("output_file_id").putNull("error_file_id")
+                    .put("request_counts", counts(lines.size(), 0, 0)).put("x_model", model).put("x_lines", lines.size());
+            batches.put(id, batch);
+            vertx.setTimer(Math.max(1, batchDelayMs / 2), t -> {
+                if ("validating".equals(batch.getString("status"))) {
+                    batch.put("status", "in_progress");
+                }
+            });
+            if (!"batch-hold".equals(model)) {
+                vertx.setTimer(Math.max(1, batchDelayMs), t -> finish(batch, lines));
+            }
+            json(request, 200, visible(batch));
+        } else if (request.method().name().equals("GET") && parts.length == 3 && parts[1].equals("batches")) {
+            JsonObject batch = batches.get(parts[2]);
+            if (batch == null) {
+                request.response().setStatusCode(404).end(error("No such batch"));
+            } else {
+                json(request, 200, visible(batch));
+            }
+        } else if (request.method().name().equals("POST") && parts.length == 4 && parts[1].equals("batches") && parts[3].equals("cancel")) {
+            JsonObject batch = batches.get(parts[2]);
+            if (batch == null) {
+                request.response().setStatusCode(404).end(error("No such batch"));
+                return;
+            }
+            batch.put("x_cancel_requested", true);
+            if (Set.of("validating", "in_progress", "finalizing").contains(batch.getString("status"))) {
+                batch.put("status", "cancelling");
+                vertx.setTimer(100, t -> batch.put("status", "cancelled"));
+            }
+            json(request, 200, visible(batch));
+        } else {
+            request.response().setStatusCode(404).end(error("Unknown Batch API path " + path));
+        }
+    }
+
+    /** A batch ends: its lines answered (or not, as its model says), its output and error files written. */
+    private void finish(JsonObject batch, List<JsonObject> lines) {
+        if (!Set.of("validating", "in_progress").contains(batch.getString("status"))) {
+            return;
+        }
+        String model = batch.getString("x_model");
+        if ("batch-fail".equals(model)) {
+            batch.put("status", "failed").put("errors", new JsonObject().put("object", "list").put("data", new JsonArray()
+                    .add(new JsonObject().put("code", "invalid_request").put("message", "The batch could not be run"))));
+            return;
+        }
+        int answered = "batch-expire".equals(model) ? (lines.size() + 1) / 2 : lines.size();
+        List<java.util.concurrent.CompletableFuture<String[]>> replies = new ArrayList<>();
+        for (int i = 0; i < answered; i++) {
+            JsonObject line = lines.get(i);
+            JsonObject body = line.getJsonObject("body");
+            String lineModel = body.getString("model");
+            JsonArray messages = body.getJsonArray("messages", new JsonArray());
+            String user = messages.isEmpty() ? "" : String.valueOf(messages.getJsonObject(messages.size() - 1).getValue("content"));
+            java.util.concurrent.CompletableFuture<String[]> reply = new java.util.concurrent.CompletableFuture<>();
+            replies.add(reply);
+            int attempt = attemptsByPrompt.computeIfAbsent("batch|" + lineModel + "|" + user, k -> new AtomicInteger()).incrementAndGet();
+            inFlight.computeIfAbsent(lineModel, m -> new AtomicInteger()).incrementAndGet();
+            respond(new Reply() {
+                @Override
+                public void send(int status, String text, String retryAfter) {
+                    reply.complete(new String[] {Integer.toString(status), text});
+                }
+
+                @Override
+                public void header(String name, String value) {
+                }
+
+                @Override
+                public String authorization() {
+                    return null;
+                }
+
+                @Override
+                public void onClose(Runnable closed) {
+                    reply.complete(new String[] {"500", error("The model did not answer")});
+                    closed.run();
+                }
+            }, lineModel, body, attempt, user);
+        }
+        java.util.concurrent.CompletableFuture.allOf(replies.toArray(java.util.concurrent.CompletableFuture[]::new)).thenRun(() -> {
+            StringBuilder output = new StringBuilder();
+            StringBuilder errors = new StringBuilder();
+            int failed = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                String customId = lines.get(i).getString("custom_id");
+                JsonObject out = new JsonObject().put("id", "batch_req_" + ids.incrementAndGet()).put("custom_id", customId);
+                if (i >= answered) {
+                    errors.append(out.putNull("response").put("error", new JsonObject().put("code", "batch_expired")
+                            .put("message", "This request could not be executed before the completion window expired.")).encode()).append('\n');
+                    failed++;
+                    continue;
+                }
+                String[] reply = replies.get(i).join();
+                int status = Integer.parseInt(reply[0]);
+                Object parsed;
+                try {
+                    parsed = new JsonObject(reply[1]);
+                } catch (RuntimeException e) {
+                    parsed = reply[1];
+                }
+                out.put("response", new JsonObject().put("status_code", status).put("request_id", "req_" + i).put("body", parsed)).putNull("error");
+                if (status == 200) {
+                    output.append(out.encode()).append('\n');
+                } else {
+                    errors.append(out.encode()).append('\n');
+                    failed++;
+                }
+            }
+            if (!output.isEmpty()) {
+                String id = "file-" + ids.incrementAndGet();
+                files.put(id, output.toString());
+                batch.put("output_file_id", id);
+            }
+            if (!errors.isEmpty()) {
+                String id = "file-" + ids.incrementAndGet();
+                files.put(id, errors.toString());
+                batch.put("error_file_id", id);
+            }
+            batch.put("request_counts", counts(lines.size(), lines.size() - failed, failed));
+            batch.put("status", "batch-expire".equals(model) ? "expired" : "completed");
+        });
+    }
+
+    private static JsonObject counts(int total, int completed, int failed) {
+        return new JsonObject().put("total", total).put("completed", completed).put("failed", failed);
+    }
+
+    /** A batch as the API shows it, without this server's own fields. */
+    private static JsonObject visible(JsonObject batch) {
+        JsonObject shown = batch.copy();
+        shown.fieldNames().removeIf(name -> name.startsWith("x_"));
+        return shown;
+    }
+
+    private static void json(HttpServerRequest request, int status, JsonObject body) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    /** The content of the part named {@code file} of a multipart/form-data body, when {@code purpose} is batch. */
+    private static String multipartFile(String contentType, String body) {
+        if (contentType == null || !contentType.startsWith("multipart/form-data") || !contentType.contains("boundary=")) {
+            return null;
+        }
+        String boundary = "--" + contentType.substring(contentType.indexOf("boundary=") + "boundary=".length()).replace("\"", "").trim();
+        String file = null;
+        boolean batchPurpose = false;
+        for (String part : body.split(java.util.regex.Pattern.quote(boundary))) {
+            int blank = part.indexOf("\r\n\r\n");
+            if (blank < 0) {
+                continue;
+            }
+            String headers = part.substring(0, blank);
+            String content = part.substring(blank + 4);
+            content = content.endsWith("\r\n") ? content.substring(0, content.length() - 2) : content;
+            if (headers.contains("name=\"file\"")) {
+                file = content;
+            } else if (headers.contains("name=\"purpose\"")) {
+                batchPurpose = "batch".equals(content.trim());
+            }
+        }
+        return batchPurpose ? file : null;
     }
 
     /**
@@ -412,8 +674,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     /** The key a request was sent with (its Authorization header without {@code Bearer }). */
-    private static String bearer(HttpServerRequest request) {
-        String header = request.getHeader("Authorization");
+    private static String bearer(Reply request) {
+        String header = request.authorization();
         return header == null ? "" : header.replaceFirst("^Bearer ", "");
     }
 
@@ -476,18 +738,55 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return count == null ? 0 : count.get();
     }
 
-    private void send(HttpServerRequest request, int status, String body, String retryAfter, Runnable finish) {
+    private void send(Reply request, int status, String body, String retryAfter, Runnable finish) {
         JsonObject usage = usageByRequest.get(request);
         if (status == 200 && usage != null && body.startsWith("{") && body.contains("\"usage\"")) {
             // the completion's usage as this request's prompt makes it
             body = new JsonObject(body).put("usage", usage).encode();
         }
-        var response = request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
-        if (retryAfter != null) {
-            response.putHeader("Retry-After", retryAfter);
-        }
         finish.run();
-        response.end(body);
+        request.send(status, body, retryAfter);
+    }
+
+    /** Where an answer goes: the HTTP exchange of an online call, or a line of a batch's output. */
+    private interface Reply {
+        void send(int status, String body, String retryAfter);
+
+        void header(String name, String value);
+
+        String authorization();
+
+        /** For a call that never answers: run when the caller gives up. */
+        void onClose(Runnable closed);
+    }
+
+    /** The answer to an online call. */
+    private static Reply http(HttpServerRequest request) {
+        return new Reply() {
+            @Override
+            public void send(int status, String body, String retryAfter) {
+                var response = request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
+                if (retryAfter != null) {
+                    response.putHeader("Retry-After", retryAfter);
+                }
+                response.end(body);
+            }
+
+            @Override
+            public void header(String name, String value) {
+                request.response().putHeader(name, value);
+            }
+
+            @Override
+            public String authorization() {
+                return request.getHeader("Authorization");
+            }
+
+            @Override
+            public void onClose(Runnable closed) {
+                request.connection().closeHandler(v -> closed.run());
+            }
+        };
     }
 
     /** The result of a verdict that fits the schema of the request's response_format. */

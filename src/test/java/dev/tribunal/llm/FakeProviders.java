@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Providers for every {@code @QuarkusTest}, all served by one {@link FakeOpenAiServer}:
  * {@code fake} (max-concurrency 4), {@code fake-rpm} (120 requests per minute), {@code fake-cb}
- * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default), {@code fake-uncached} (the same with {@code cache: false}) and {@code fake-budget} (no retries, for cost budgets), each with a 2 s timeout and prices (cached input tokens at half the input price).
+ * (no retries, max-concurrency 2, circuit open for 0.5 s, for the circuit breaker), {@code fake-keyless} (requires a key it lacks), {@code fake-open} (needs no key and has none), {@code fake-down} (like fake-cb, its circuit open for a minute), {@code fake-retry} (no retries, for run retries), {@code fake-cache} (no retries, the judgment cache as by default), {@code fake-uncached} (the same with {@code cache: false}), {@code fake-budget} (no retries, for cost budgets), {@code fake-batch} (with the Batch API, batch prices half the others), {@code fake-batch-small} (the same, 2 requests per batch file) and {@code fake-batch-cache} (the same, with the judgment cache as by default), each with a 2 s timeout and prices (cached input tokens at half the input price).
  */
 @QuarkusTestResource(value = FakeProviders.class, restrictToAnnotatedClass = false)
 public class FakeProviders implements QuarkusTestResourceLifecycleManager {
@@ -66,6 +66,28 @@ public class FakeProviders implements QuarkusTestResourceLifecycleManager {
         config.put("tribunal.providers.fake-down.max-retries", "0");
         config.put("tribunal.providers.fake-down.max-concurrency", "2");
         config.put("tribunal.providers.fake-down.circuit-breaker-delay", "60s");
+        // the Batch API: polled every 200 ms (then 400 ms, ... up to 1 s), an expired or failed batch's judgments sent
+        // twice in all, batch prices half the online ones; no retries, no cache, so that each test counts its own requests
+        for (String provider : new String[] {"fake-batch", "fake-batch-small", "fake-batch-cache"}) {
+            String prefix = "tribunal.providers." + provider + ".";
+            config.put(prefix + "base-url", server.baseUrl());
+            config.put(prefix + "api-key", SECRET_KEY);
+            config.put(prefix + "timeout", "2s");
+            config.put(prefix + "max-retries", "0");
+            if (!provider.equals("fake-batch-cache")) {
+                config.put(prefix + "cache", "false");
+            }
+            config.put(prefix + "batch", "true");
+            config.put(prefix + "batch-poll-every", "200ms");
+            config.put(prefix + "batch-poll-max", "1s");
+            config.put(prefix + "batch-max-tries", "2");
+            config.put(prefix + "input-price-per-million", "0.15");
+            config.put(prefix + "output-price-per-million", "0.60");
+            config.put(prefix + "batch-input-price-per-million", "0.075");
+            config.put(prefix + "batch-output-price-per-million", "0.30");
+        }
+        // at most 2 requests per batch file; fake-batch-cache keeps the judgment cache as by default
+        config.put("tribunal.providers.fake-batch-small.batch-max-requests", "2");
         return config;
     }
 

@@ -98,6 +98,22 @@ class SweepFileReaderTest {
     }
 
     @Test
+    void aSweepInBatchModeNeedsProvidersWithABatchApi() throws IOException {
+        String head = "name: n\njudges: [correctness]\nschedule: every 1m\n";
+        Path file = dir.resolve("b.yaml");
+        Files.writeString(file, head + "models: [local:/llama3]\nmode: batch\n");
+        DefinitionFiles.Read<SweepDefinition> read = new SweepFileReader(JUDGES, Set.of("openai", "local"), Set.of("openai")).read(file,
+                "sweeps/b.yaml");
+        assertTrue(read.problems().stream().anyMatch(p -> p.line() == 5 && p.message().contains("provider 'local' has none configured")),
+                read.problems().toString());
+        Files.writeString(file, head + "models: [openai:/gpt-4o-mini]\nmode: batch\n");
+        assertEquals(dev.tribunal.run.RunMode.BATCH, new SweepFileReader(JUDGES, Set.of("openai", "local"), Set.of("openai")).read(file,
+                "sweeps/b.yaml").definition().mode());
+        assertEquals(dev.tribunal.run.RunMode.ONLINE, read(head).definition().mode());
+        assertProblem(head + "mode: cheap\n", 4, "mode must be online or batch, not 'cheap'");
+    }
+
+    @Test
     void defaultsAndCron() throws IOException {
         SweepDefinition sweep = read("name: n\njudges: [correctness]\ncron: \"0 0 2 * * ?\"\nmodels: [local:/llama3]\n").definition();
         assertEquals("0 0 2 * * ?", sweep.cron());

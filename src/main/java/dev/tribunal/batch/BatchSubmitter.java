@@ -1,0 +1,162 @@
+package dev.tribunal.batch;
+
+import dev.tribunal.judge.JudgeRunner;
+import dev.tribunal.judge.Judgment;
+import dev.tribunal.judge.TraceData;
+import dev.tribunal.llm.ModelId;
+import dev.tribunal.llm.ProviderBatches;
+import dev.tribunal.llm.ProvidersConfig;
+import dev.tribunal.run.BatchTasks;
+import dev.tribunal.run.JudgeTask;
+import dev.tribunal.trace.TraceDataLoader;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Gathers the waiting tasks of runs in batch mode into provider batches: one run's tasks on one model at a time, claimed
+ * and recorded in their batch in one transaction, then rendered exactly as online calls, written into a file within the
+ * provider's {@code batch-max-requests} and {@code batch-max-bytes}, uploaded and created as a batch. Judgments that need
+ * no call (code judges, missing inputs, answers in the judgment cache) are written at once. Whatever fails after the
+ * claim gives the batch's tasks back to wait for the next one.
+ */
+@ApplicationScoped
+class BatchSubmitter {
+
+    private static final Logger LOG = Logger.getLogger(BatchSubmitter.class);
+    /** Tasks of code judges judged per round: they call nothing, so no provider's limit applies. */
+    private static final int LOCAL_ROUND = 1000;
+
+    private final BatchTasks tasks;
+    private final BatchStore store;
+    private final ProviderBatches providers;
+    private final TraceDataLoader loader;
+    private final BatchJudges judges;
+    private final JudgeRunner runner;
+    private final BatchConfig config;
+
+    BatchSubmitter(BatchTasks tasks, BatchStore store, ProviderBatches providers, TraceDataLoader loader, BatchJudges judges,
+                   JudgeRunner runner, BatchConfig config) {
+        this.tasks = tasks;
+        this.store = store;
+        this.providers = providers;
+        this.loader = loader;
+        this.judges = judges;
+        this.runner = runner;
+        this.config = config;
+    }
+
+    /** Sends batches while tasks wait, at most {@code rounds} of them; true when more may wait. */
+    Uni<Boolean> submit(int rounds) {
+        if (rounds <= 0) {
+            return Uni.createFrom().item(true);
+        }
+        return submitOnce().chain(made -> made ? submit(rounds - 1) : Uni.createFrom().item(false));
+    }
+
+    /** One batch; true when one was made (more may wait). */
+    private Uni<Boolean> submitOnce() {
+        return tasks.next().chain(group -> group.isEmpty() ? Uni.createFrom().item(false) : submit(group.get()).replaceWith(true));
+    }
+
+    private Uni<Void> submit(BatchTasks.Group group) {
+        Optional<ModelId> model = ModelId.parse(group.modelId());
+        ProvidersConfig.Provider settings = model.map(m -> providers.settings(m.provider())).orElse(null);
+        int limit = settings == null ? LOCAL_ROUND : settings.batchMaxRequests();
+        List<JudgeTask> claimed = new ArrayList<>();
+        return tasks.claim(group, limit, (connection, found) -> {
+                    claimed.addAll(found);
+                    return found.isEmpty() ? Uni.createFrom().<UUID>nullItem() : store.insert(connection, group, found, config.lease());
+                })
+                .chain(batchId -> batchId == null ? Uni.createFrom().voidItem() : prepare(batchId, group, model.orElse(null), settings, claimed)
+                        .onFailure().recoverWithUni(failure -> {
+                            LOG.warnf("Preparing a batch of %d judgments of run %s on %s failed; they wait for the next batch: %s",
+                                    claimed.size(), group.runId(), group.modelId(), failure.toString());
+                            return giveBack(batchId, claimed);
+                        }));
+    }
+
+    /** Gives a batch's tasks back to wait (those already written stay written) and closes it unsent. */
+    Uni<Void> giveBack(UUID batchId, List<JudgeTask> claimed) {
+        return tasks.release(claimed)
+                .chain(() -> store.close(batchId, "ABANDONED"));
+    }
+
+    /** A batch's calls, one line each, and the judgments that needed none. */
+    private static final class File {
+        final StringBuilder text = new StringBuilder();
+        long bytes;
+        int requests;
+        final Map<JudgeTask, Judgment> judged = new LinkedHashMap<>();
+        final List<JudgeTask> left = new ArrayList<>();
+    }
+
+    private Uni<Void> prepare(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, List<JudgeTask> claimed) {
+        LinkedHashSet<String> traceIds = new LinkedHashSet<>();
+        claimed.forEach(t -> traceIds.add(t.traceId()));
+        File file = new File();
+        return loader.load(traceIds)
+                // prompts are rendered off the event loop
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .chain(traces -> Multi.createFrom().iterable(claimed)
+                        .onItem().transformToUniAndConcatenate(task -> add(file, task, model, settings, traces))
+                        .collect().last())
+                .chain(() -> tasks.write(file.judged))
+                .chain(() -> file.left.isEmpty() ? Uni.createFrom().voidItem()
+                        : tasks.release(file.left).chain(() -> store.forget(batchId, file.left)))
+                .chain(() -> file.requests == 0 ? store.close(batchId, "JUDGED")
+                        : send(batchId, group, model, settings, file));
+    }
+
+    /** A task's lines in the file, its judgment when it needs no call, or left for a later batch when the file is full. */
+    private Uni<Void> add(File file, JudgeTask task, ModelId model, ProvidersConfig.Provider settings, Map<String, TraceData> traces) {
+        return judges.judgeOf(task).chain(found -> {
+            TraceData trace = traces.get(task.traceId());
+            if (found.judge() == null || trace == null) {
+                file.judged.put(task, BatchJudges.unavailable(task, found.judge() == null ? found.problem()
+                        : "trace " + task.traceId() + " no longer exists"));
+                return Uni.createFrom().voidItem();
+            }
+            int samples = task.samples() != null ? task.samples() : found.judge().samples();
+            return runner.batchCalls(found.judge(), model, trace, task.runId(), samples).invoke(calls -> {
+                if (calls.judgment() != null) {
+                    file.judged.put(task, calls.judgment());
+                    return;
+                }
+                List<String> lines = new ArrayList<>();
+                long bytes = 0;
+                for (int i = 0; i < calls.requests().size(); i++) {
+                    String line = providers.line(BatchJudges.customId(task, i), calls.requests().get(i));
+                    lines.add(line);
+                    bytes += line.getBytes(StandardCharsets.UTF_8).length + 1;
+                }
+                if (file.requests + lines.size() > settings.batchMaxRequests() || file.bytes + bytes > settings.batchMaxBytes()) {
+                    file.left.add(task);
+                    return;
+                }
+                lines.forEach(line -> file.text.append(line).append('\n'));
+                file.bytes += bytes;
+                file.requests += lines.size();
+            }).replaceWithVoid();
+        });
+    }
+
+    private Uni<Void> send(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, File file) {
+        return providers.upload(model.provider(), file.text.toString())
+                .chain(fileId -> providers.create(model.provider(), fileId)
+                        .chain(state -> store.submitted(batchId, state, fileId, file.requests, settings.batchPollEvery())
+                                .invoke(() -> LOG.infof("Run %s: sent batch %s of %d requests (%d bytes) to %s", group.runId(), state.id(),
+                                        file.requests, file.bytes, model.provider()))));
+    }
+}

@@ -1,0 +1,260 @@
+package dev.tribunal.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
+import dev.langchain4j.model.openai.internal.OpenAiUtils;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The providers' Batch API (OpenAI's {@code /v1/files} and {@code /v1/batches}): a batch's requests written as the same
+ * chat-completion bodies as online calls, files uploaded and read back, batches created, polled and cancelled, and each
+ * line of a batch's output read as the {@link LlmResult} an online call would have had. Every call here is one HTTP
+ * exchange: a failure comes back as a failed {@link Uni} ({@link BatchApiException}), for the poller to try again later.
+ */
+@ApplicationScoped
+public class ProviderBatches {
+
+    /** Statuses after which a batch changes no more. */
+    public static final Set<String> FINAL = Set.of("completed", "failed", "expired", "cancelled");
+    /** Error codes of a batch's lines that were never run (the batch expired or was cancelled first). */
+    private static final Set<String> NOT_RUN = Set.of("batch_expired", "batch_cancelled");
+
+    private final ProvidersConfig config;
+    private final FailureClassifier classifier;
+    private final SecretRedactor redactor;
+    private final HttpClient http;
+    private final ObjectMapper bodies;
+    private final ObjectMapper json = new ObjectMapper();
+
+    ProviderBatches(ProvidersConfig config, JudgeModelClient models, Vertx vertx) {
+        this.config = config;
+        this.redactor = models.redactor();
+        this.classifier = new FailureClassifier(redactor);
+        // a connection per exchange: a few exchanges per batch and poll, never worth a connection left open between polls
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setKeepAlive(false).setForceSni(true),
+                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
+        ObjectMapper module = CompactRequestBodies.mapper();
+        // without LangChain4j's own mapper (a later version moved it), a plain one that leaves out nulls writes the same fields
+        this.bodies = module != null ? module : new ObjectMapper().setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
+    }
+
+    /** A batch as the provider reports it. */
+    public record BatchState(String id, String status, String outputFileId, String errorFileId, int total, int completed, int failed) {
+
+        public boolean finished() {
+            return FINAL.contains(status);
+        }
+    }
+
+    /** One line of a batch's output or error file: its custom_id and the call's result; {@code result} null when it was never run. */
+    public record Line(String customId, LlmResult result) {
+    }
+
+    /** A provider's Batch API answered with an error, or could not be reached. */
+    public static final class BatchApiException extends RuntimeException {
+        BatchApiException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A provider's settings; the provider must be configured. */
+    public ProvidersConfig.Provider settings(String provider) {
+        ProvidersConfig.Provider settings = config.providers().get(provider);
+        if (settings == null) {
+            throw new IllegalArgumentException("No provider named " + provider);
+        }
+        return settings;
+    }
+
+    /**
+     * One line of a batch's input file: the call's chat-completion body, written by LangChain4j's OpenAI module from the
+     * same chat request an online call sends, under {@code custom_id}.
+     */
+    public String line(String customId, LlmRequest request) {
+        ProvidersConfig.Provider settings = settings(request.model().provider());
+        ChatRequest chat = ProviderChatModels.chatRequest(settings, request);
+        OpenAiChatRequestParameters parameters = OpenAiChatRequestParameters.builder()
+                .modelName(request.model().model())
+                .temperature(chat.parameters().temperature())
+                .maxOutputTokens(chat.parameters().maxOutputTokens())
+                .responseFormat(chat.parameters().responseFormat())
+                .build();
+        // as OpenAiChatModel sends it: not streamed
+        Object body = OpenAiUtils.toOpenAiChatRequest(chat, parameters, false, ProviderChatModels.usesJsonSchema(settings))
+                .stream(false)
+                .build();
+        ObjectNode line = json.createObjectNode();
+        line.put("custom_id", customId);
+        line.put("method", "POST");
+        line.put("url", "/v1/chat/completions");
+        try {
+            line.set("body", json.readTree(bodies.writeValueAsString(body)));
+            return json.writeValueAsString(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a chat request could not be written as JSON", e);
+        }
+    }
+
+    /** Uploads a batch's input file ({@code purpose=batch}); its id. */
+    public Uni<String> upload(String provider, String jsonl) {
+        String boundary = "tribunal-" + UUID.randomUUID();
+        Buffer body = Buffer.buffer()
+                .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n")
+                .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"batch.jsonl\"\r\n"
+                        + "Content-Type: application/jsonl\r\n\r\n")
+                .appendString(jsonl, StandardCharsets.UTF_8.name())
+                .appendString("\r\n--" + boundary + "--\r\n");
+        return send(provider, HttpMethod.POST, "/files", "multipart/form-data; boundary=" + boundary, body)
+                .map(answer -> text(read(answer), "id"));
+    }
+
+    /** Creates a batch of an uploaded file's chat-completion requests. */
+    public Uni<BatchState> create(String provider, String inputFileId) {
+        ObjectNode body = json.createObjectNode();
+        body.put("input_file_id", inputFileId);
+        body.put("endpoint", "/v1/chat/completions");
+        body.put("completion_window", settings(provider).batchCompletionWindow());
+        return send(provider, HttpMethod.POST, "/batches", "application/json", Buffer.buffer(body.toString()))
+                .map(answer -> state(read(answer)));
+    }
+
+    /** A batch's status and files. */
+    public Uni<BatchState> get(String provider, String batchId) {
+        return send(provider, HttpMethod.GET, "/batches/" + batchId, null, null)
+                .map(answer -> state(read(answer)));
+    }
+
+    /** Asks the provider to cancel a batch; it goes on to {@code cancelling}, then {@code cancelled}. */
+    public Uni<BatchState> cancel(String provider, String batchId) {
+        return send(provider, HttpMethod.POST, "/batches/" + batchId + "/cancel", null, null)
+                .map(answer -> state(read(answer)));
+    }
+
+    /** A file's content (a batch's output or error file). */
+    public Uni<String> content(String provider, String fileId) {
+        return send(provider, HttpMethod.GET, "/files/" + fileId + "/content", null, null);
+    }
+
+    /**
+     * One line of an output or error file, read as the result an online call would have had: a 200 with a chat completion
+     * is its answer (one attempt, no latency of its own); another status is classified as the online call's would be
+     * (429 RATE_LIMIT_EXCEEDED, 5xx PROVIDER_ERROR, ...); a 200 that is no chat completion is an unreadable response;
+     * a line never run (the batch expired or was cancelled first) has no result. Empty for a line that is not JSON
+     * with a custom_id.
+     */
+    public Optional<Line> read(String provider, String text) {
+        JsonNode line;
+        try {
+            line = json.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Optional.empty();
+        }
+        if (line == null || !line.path("custom_id").isTextual()) {
+            return Optional.empty();
+        }
+        String customId = line.get("custom_id").asText();
+        JsonNode response = line.path("response");
+        JsonNode error = line.path("error");
+        if (!response.isObject()) {
+            String code = error.path("code").asText("");
+            if (NOT_RUN.contains(code)) {
+                return Optional.of(new Line(customId, null));
+            }
+            String detail = brief("batch request failed: " + code + ": " + error.path("message").asText(""));
+            return Optional.of(new Line(customId, new LlmResult.Failed(ErrorCode.PROVIDER_ERROR, detail, 1, 0)));
+        }
+        int status = response.path("status_code").asInt(0);
+        JsonNode body = response.path("body");
+        if (status != 200) {
+            FailureClassifier.Failure failure = classifier.classify(new ProviderHttpException(status, body.isTextual() ? body.asText()
+                    : body.toString(), null));
+            return Optional.of(new Line(customId, new LlmResult.Failed(failure.code(), failure.detail(), 1, 0)));
+        }
+        JsonNode message = body.path("choices").path(0).path("message");
+        if (!message.isObject()) {
+            FailureClassifier.Failure failure = classifier.classify(new IllegalStateException("not a chat completion: "
+                    + (body.isTextual() ? body.asText() : body.toString())));
+            return Optional.of(new Line(customId, new LlmResult.Failed(failure.code(), failure.detail(), 1, 0)));
+        }
+        JsonNode usage = body.path("usage");
+        return Optional.of(new Line(customId, new LlmResult.Completed(message.path("content").asText(""),
+                usage.path("prompt_tokens").asInt(0), usage.path("prompt_tokens_details").path("cached_tokens").asInt(0),
+                usage.path("completion_tokens").asInt(0), 1, 0)));
+    }
+
+    /** An error's text as stored: one line of at most 300 characters, without the providers' keys. */
+    private String brief(String detail) {
+        return dev.tribunal.system.ShortText.oneLine(redactor.redact(detail), 300);
+    }
+
+    private BatchState state(JsonNode batch) {
+        JsonNode counts = batch.path("request_counts");
+        return new BatchState(text(batch, "id"), text(batch, "status"), batch.path("output_file_id").isTextual()
+                ? batch.get("output_file_id").asText() : null, batch.path("error_file_id").isTextual() ? batch.get("error_file_id").asText()
+                : null, counts.path("total").asInt(0), counts.path("completed").asInt(0), counts.path("failed").asInt(0));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw new BatchApiException("the provider's answer has no " + field);
+        }
+        return value.asText();
+    }
+
+    private JsonNode read(String answer) {
+        try {
+            return json.readTree(answer);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BatchApiException("the provider's answer is not JSON");
+        }
+    }
+
+    /** One exchange with the provider's API; its body, or a failure naming the status (the provider's keys taken out). */
+    private Uni<String> send(String provider, HttpMethod method, String path, String contentType, Buffer body) {
+        ProvidersConfig.Provider settings = settings(provider);
+        RequestOptions options = new RequestOptions().setMethod(method)
+                .setAbsoluteURI(settings.baseUrl().replaceAll("/+$", "") + path)
+                // a file of 200 MB takes a while: the timeout is between two packets, not for the whole exchange
+                .setIdleTimeout(settings.timeout().toMillis())
+                // waiting for a connection is bounded too
+                .setConnectTimeout(settings.timeout().toMillis());
+        settings.apiKey().filter(key -> !key.isBlank()).ifPresent(key -> options.putHeader("Authorization", "Bearer " + key));
+        if (contentType != null) {
+            options.putHeader("Content-Type", contentType);
+        }
+        return Uni.createFrom().completionStage(() -> http.request(options)
+                        .compose(request -> body == null ? request.send() : request.send(body))
+                        .compose(response -> response.body().map(answer -> {
+                            if (response.statusCode() < 200 || response.statusCode() >= 300) {
+                                throw new BatchApiException(classifier.classify(new ProviderHttpException(response.statusCode(),
+                                        answer.toString(StandardCharsets.UTF_8), null)).detail() + " (" + method + " " + path + ")");
+                            }
+                            return answer.toString(StandardCharsets.UTF_8);
+                        }))
+                        .toCompletionStage())
+                .onFailure(failure -> !(failure instanceof BatchApiException))
+                .transform(failure -> new BatchApiException(classifier.classify(failure).detail() + " (" + method + " " + path + ")"));
+    }
+}
