@@ -7,16 +7,14 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 import dev.langchain4j.model.openai.internal.OpenAiUtils;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -42,22 +40,18 @@ public class ProviderBatches {
     private final ObjectMapper bodies;
     private final ObjectMapper json = new ObjectMapper();
 
-    ProviderBatches(ProvidersConfig config, JudgeModelClient models, Vertx vertx) {
+    ProviderBatches(ProvidersConfig config, JudgeModelClient models) {
         this.config = config;
         this.redactor = models.redactor();
         this.classifier = new FailureClassifier(redactor);
-        // a connection per exchange: a few exchanges per batch and poll, never worth a connection left open between polls
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setKeepAlive(false).setForceSni(true),
-                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
+        // the JDK's client: a few exchanges per batch and poll, each bounded as a whole (see send), none waiting for a
+        // connection pool's slot
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         ObjectMapper module = CompactRequestBodies.mapper();
         // without LangChain4j's own mapper (a later version moved it), a plain one that leaves out nulls writes the same fields
         this.bodies = module != null ? module : new ObjectMapper().setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
     }
 
-    @PreDestroy
-    void close() {
-        http.close();
-    }
 
     /** A batch as the provider reports it. */
     public record BatchState(String id, String status, String outputFileId, String errorFileId, int total, int completed, int failed) {
@@ -119,13 +113,10 @@ public class ProviderBatches {
     /** Uploads a batch's input file ({@code purpose=batch}); its id. */
     public Uni<String> upload(String provider, String jsonl) {
         String boundary = "tribunal-" + UUID.randomUUID();
-        Buffer body = Buffer.buffer()
-                .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n")
-                .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"batch.jsonl\"\r\n"
-                        + "Content-Type: application/jsonl\r\n\r\n")
-                .appendString(jsonl, StandardCharsets.UTF_8.name())
-                .appendString("\r\n--" + boundary + "--\r\n");
-        return send(provider, HttpMethod.POST, "/files", "multipart/form-data; boundary=" + boundary, body)
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"batch.jsonl\"\r\n"
+                + "Content-Type: application/jsonl\r\n\r\n" + jsonl + "\r\n--" + boundary + "--\r\n";
+        return send(provider, "POST", "/files", "multipart/form-data; boundary=" + boundary, body.getBytes(StandardCharsets.UTF_8))
                 .map(answer -> text(read(answer), "id"));
     }
 
@@ -135,25 +126,25 @@ public class ProviderBatches {
         body.put("input_file_id", inputFileId);
         body.put("endpoint", "/v1/chat/completions");
         body.put("completion_window", settings(provider).batchCompletionWindow());
-        return send(provider, HttpMethod.POST, "/batches", "application/json", Buffer.buffer(body.toString()))
+        return send(provider, "POST", "/batches", "application/json", body.toString().getBytes(StandardCharsets.UTF_8))
                 .map(answer -> state(read(answer)));
     }
 
     /** A batch's status and files. */
     public Uni<BatchState> get(String provider, String batchId) {
-        return send(provider, HttpMethod.GET, "/batches/" + batchId, null, null)
+        return send(provider, "GET", "/batches/" + batchId, null, null)
                 .map(answer -> state(read(answer)));
     }
 
     /** Asks the provider to cancel a batch; it goes on to {@code cancelling}, then {@code cancelled}. */
     public Uni<BatchState> cancel(String provider, String batchId) {
-        return send(provider, HttpMethod.POST, "/batches/" + batchId + "/cancel", null, null)
+        return send(provider, "POST", "/batches/" + batchId + "/cancel", null, null)
                 .map(answer -> state(read(answer)));
     }
 
     /** A file's content (a batch's output or error file). */
     public Uni<String> content(String provider, String fileId) {
-        return send(provider, HttpMethod.GET, "/files/" + fileId + "/content", null, null);
+        return send(provider, "GET", "/files/" + fileId + "/content", null, null);
     }
 
     /**
@@ -232,28 +223,29 @@ public class ProviderBatches {
     }
 
     /** One exchange with the provider's API; its body, or a failure naming the status (the provider's keys taken out). */
-    private Uni<String> send(String provider, HttpMethod method, String path, String contentType, Buffer body) {
+    private Uni<String> send(String provider, String method, String path, String contentType, byte[] body) {
         ProvidersConfig.Provider settings = settings(provider);
-        RequestOptions options = new RequestOptions().setMethod(method)
-                .setAbsoluteURI(settings.baseUrl().replaceAll("/+$", "") + path)
-                // a file of 200 MB takes a while: the timeout is between two packets, not for the whole exchange
-                .setIdleTimeout(settings.timeout().toMillis())
-                // waiting for a connection is bounded too
-                .setConnectTimeout(settings.timeout().toMillis());
-        settings.apiKey().filter(key -> !key.isBlank()).ifPresent(key -> options.putHeader("Authorization", "Bearer " + key));
+        // the whole exchange is bounded: the provider's timeout, and a second more per megabyte sent (a file of 200 MB
+        // has minutes), so that a provider that stops answering fails the step instead of holding every later one
+        Duration timeout = settings.timeout().plusSeconds(body == null ? 0 : body.length / 1_000_000L);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.baseUrl().replaceAll("/+$", "") + path))
+                .timeout(timeout)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        settings.apiKey().filter(key -> !key.isBlank()).ifPresent(key -> request.header("Authorization", "Bearer " + key));
         if (contentType != null) {
-            options.putHeader("Content-Type", contentType);
+            request.header("Content-Type", contentType);
         }
-        return Uni.createFrom().completionStage(() -> http.request(options)
-                        .compose(request -> body == null ? request.send() : request.send(body))
-                        .compose(response -> response.body().map(answer -> {
-                            if (response.statusCode() < 200 || response.statusCode() >= 300) {
-                                throw new BatchApiException(classifier.classify(new ProviderHttpException(response.statusCode(),
-                                        answer.toString(StandardCharsets.UTF_8), null)).detail() + " (" + method + " " + path + ")");
-                            }
-                            return answer.toString(StandardCharsets.UTF_8);
-                        }))
-                        .toCompletionStage())
+        return Uni.createFrom().completionStage(() -> http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
+                // the request's timeout ends with the answer's headers; its body is bounded here
+                .ifNoItem().after(timeout.multipliedBy(2)).failWith(() -> new java.util.concurrent.TimeoutException(
+                        "no answer within " + timeout.multipliedBy(2).toSeconds() + " s"))
+                .map(response -> {
+                    if (response.statusCode() < 200 || response.statusCode() >= 300) {
+                        throw new BatchApiException(classifier.classify(new ProviderHttpException(response.statusCode(), response.body(), null))
+                                .detail() + " (" + method + " " + path + ")");
+                    }
+                    return response.body();
+                })
                 .onFailure(failure -> !(failure instanceof BatchApiException))
                 .transform(failure -> new BatchApiException(classifier.classify(failure).detail() + " (" + method + " " + path + ")"));
     }

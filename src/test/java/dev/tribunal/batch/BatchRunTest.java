@@ -194,13 +194,31 @@ class BatchRunTest {
         return null;
     }
 
+    /** Whether a sweep's sample takes a trace: the first 32 bits of MD5("<sweep>:<trace id>") below the rate's share. */
+    private static boolean sampled(String sweep, String traceId, double rate) {
+        try {
+            byte[] md5 = java.security.MessageDigest.getInstance("MD5").digest((sweep + ":" + traceId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return Long.parseLong(java.util.HexFormat.of().formatHex(md5).substring(0, 8), 16) < rate * 4294967296.0;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
-    void aSweepInBatchModeJudgesEverySampledTraceOnce() throws InterruptedException {
+    void aSweepInBatchModeJudgesEverySampledTraceOnceAtHalfThePrice() throws InterruptedException {
+        // traces until the sweep's half sample takes some and leaves some
         List<String> ids = new ArrayList<>();
-        StringBuilder body = new StringBuilder("{\"traces\": [");
-        for (int i = 0; i < 3; i++) {
+        List<String> expected = new ArrayList<>();
+        while (ids.size() < 8 || expected.isEmpty() || expected.size() == ids.size()) {
             String id = "tr-" + UUID.randomUUID().toString().replace("-", "");
             ids.add(id);
+            if (sampled("batch", id, 0.5)) {
+                expected.add(id);
+            }
+        }
+        StringBuilder body = new StringBuilder("{\"traces\": [");
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
             body.append(i == 0 ? "" : ",").append("{\"trace_id\": \"").append(id).append("\", \"inputs\": \"q").append(i)
                     .append(" ").append(id).append("\", \"outputs\": \"a\", \"expectations\": {\"expected_response\": \"a\"}, ")
                     .append("\"tags\": {\"sweep\": \"batch\"}}");
@@ -216,13 +234,18 @@ class BatchRunTest {
             Thread.sleep(100);
         }
         JsonPath run = awaitCompleted(runId, WAIT);
-        assertEquals(6, run.getInt("completed"), "3 traces × (exact_match + relevance)");
+        int n = expected.size();
+        assertEquals(2 * n, run.getInt("completed"), "the " + n + " sampled traces × (exact_match + relevance)");
         assertEquals(0, run.getInt("errored"), run.prettify());
         List<Map<String, Object>> judged = assessments(runId);
-        assertEquals(6, new HashSet<>(judged.stream().map(a -> a.get("trace_id") + "|" + a.get("assessment_name")).toList()).size());
-        assertEquals(new HashSet<>(ids), new HashSet<>(judged.stream().map(a -> (String) a.get("trace_id")).toList()));
+        assertEquals(2 * n, judged.size(), "each judged once");
+        assertEquals(2 * n, new HashSet<>(judged.stream().map(a -> a.get("trace_id") + "|" + a.get("assessment_name")).toList()).size());
+        assertEquals(new HashSet<>(expected), new HashSet<>(judged.stream().map(a -> (String) a.get("trace_id")).toList()));
         assertEquals(0, onlineCalls(ids));
         assertEquals(1, batches(runId).getList("batches").size());
-        assertEquals(3, batches(runId).getInt("batches[0].requests"));
+        assertEquals(n, batches(runId).getInt("batches[0].requests"));
+        // relevance's calls at the batch prices: half of what the same calls cost online
+        double online = n * (120 * 0.15 + 30 * 0.60) / 1e6;
+        assertEquals(online / 2, run.getDouble("cost"), 1e-12);
     }
 }
