@@ -1,9 +1,9 @@
 package dev.tribunal.budget;
 
+import dev.tribunal.PageTestBase;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.tribunal.TestBrowser;
 import dev.tribunal.TestSecurity;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -11,10 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URL;
 
@@ -27,34 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(BudgetJudges.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BudgetPageTest {
+class BudgetPageTest extends PageTestBase {
 
     @TestHTTPResource("/")
     URL base;
 
     @Inject
     Pool pool;
-
-    private Playwright playwright;
-    private Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        TestBrowser.assumeChromium();
-        playwright = TestBrowser.playwright();
-        browser = TestBrowser.launch(playwright);
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     @Test
     void aReaderSeesEachBudgetWithTodaysSpend() {

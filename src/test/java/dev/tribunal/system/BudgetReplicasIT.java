@@ -63,12 +63,7 @@ class BudgetReplicasIT {
 
     private TribunalProcess replica(String name) throws IOException {
         Path workDir = Files.createDirectories(tempDir.resolve(name)).toRealPath();
-        TribunalProcess app = TribunalProcess.start(workDir, Map.of(
-                        "QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl(),
-                        "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
-                        "QUARKUS_DATASOURCE_USERNAME", "postgres",
-                        "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                        "TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+        TribunalProcess app = TribunalProcess.replica(workDir, database,
                 "-Dtribunal.providers.bp.base-url=" + provider.baseUrl(),
                 // each replica has its own key, so that the provider's log tells who called
                 "-Dtribunal.providers.bp.api-key=key-" + name,

@@ -40,6 +40,8 @@ class ConsoleKeyboardTest {
                 page.keyboard().press("Tab");
                 assertEquals("Skip to the content", page.evaluate("() => document.activeElement.textContent"), section + ": the first stop");
                 page.keyboard().press("Enter");
+                // following the link is a navigation within the page: wait for it rather than read the address at once
+                page.waitForFunction("() => location.hash === '#content'", null, new Page.WaitForFunctionOptions().setTimeout(5_000));
                 assertTrue(page.url().endsWith("#content"), section + ": " + page.url());
                 page.keyboard().press("Tab");
                 assertTrue((Boolean) page.evaluate("() => !document.querySelector('header').contains(document.activeElement)"),

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -73,12 +72,7 @@ class ReplicasIT {
 
     private TribunalProcess replica(String name) throws IOException {
         Path workDir = Files.createDirectories(tempDir.resolve(name)).toRealPath();
-        TribunalProcess app = TribunalProcess.start(workDir, Map.of(
-                        "QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl(),
-                        "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
-                        "QUARKUS_DATASOURCE_USERNAME", "postgres",
-                        "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                        "TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()),
+        TribunalProcess app = TribunalProcess.replica(workDir, database,
                 "-Dtribunal.providers.itp.base-url=" + provider.baseUrl(),
                 // each replica has its own key, so that the provider's log tells who called
                 "-Dtribunal.providers.itp.api-key=key-" + name,

@@ -84,6 +84,19 @@ final class TribunalProcess implements AutoCloseable {
      *
      * @param mavenArgs more arguments, e.g. {@code -Dname=value} (passed on to the application)
      */
+    /**
+     * A replica: a process on a database it shares with others (an embedded server the test started), with the shipped
+     * judges and these JVM arguments.
+     */
+    static TribunalProcess replica(Path workDir, dev.tribunal.system.EmbeddedDatabase database, String... extraJvmArgs) {
+        return start(workDir, Map.of(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", database.reactiveUrl(),
+                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                "TRIBUNAL_JUDGES_DIR", Path.of("judges").toAbsolutePath().toString()), extraJvmArgs);
+    }
+
     static TribunalProcess startDevMode(Path project, Map<String, String> extraEnv, String... mavenArgs) {
         int port = anyFreePort();
         List<String> command = new ArrayList<>(List.of(project.resolve("mvnw").toString(), "-B", "-ntp", "quarkus:dev",
