@@ -66,7 +66,7 @@ class BatchPoller {
     Uni<Void> poll() {
         return store.takeStale(ROUND, config.lease())
                 .chain(stale -> Multi.createFrom().iterable(stale)
-                        .onItem().transformToUniAndConcatenate(this::abandon)
+                        .onItem().transformToUniAndConcatenate(this::recover)
                         .collect().last())
                 .chain(() -> store.takeDue(ROUND, config.lease()))
                 .chain(due -> Multi.createFrom().iterable(due)
@@ -81,9 +81,30 @@ class BatchPoller {
                 .replaceWithVoid();
     }
 
+    /**
+     * A batch left while it was prepared (its process stopped, or its create had no clear answer): when its input file was
+     * uploaded, the provider may have made the batch, which is then polled as if its create had answered; otherwise its
+     * judgments wait for the next batch. When the provider cannot be asked, the batch is looked for again after its lease.
+     */
+    private Uni<Void> recover(BatchStore.Batch batch) {
+        if (batch.inputFileId() == null) {
+            return abandon(batch);
+        }
+        String provider = ModelId.parse(batch.modelId()).orElseThrow().provider();
+        return providers.find(provider, batch.inputFileId(), batch.createdAt())
+                .chain(found -> found.isEmpty() ? abandon(batch)
+                        : store.submitted(batch.batchId(), found.get(), batch.inputFileId(), found.get().total(), providers.settings(provider).batchPollEvery())
+                                .invoke(() -> LOG.infof("Run %s: found batch %s at %s, made of a file whose create had no clear answer; polling it",
+                                        batch.runId(), found.get().id(), provider)))
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("Looking for batch %s of run %s at %s failed; looking again later: %s", batch.batchId(), batch.runId(), provider,
+                            failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
     private Uni<Void> abandon(BatchStore.Batch batch) {
-        LOG.infof("Batch %s of run %s was being prepared by a process that stopped; its judgments wait for the next batch", batch.batchId(),
-                batch.runId());
+        LOG.infof("Batch %s of run %s was left while it was prepared; its judgments wait for the next batch", batch.batchId(), batch.runId());
         return store.requests(batch.batchId())
                 .chain(requests -> requests.isEmpty() ? Uni.createFrom().item(List.<JudgeTask>of()) : tasks.held(requests.keySet()))
                 .chain(held -> held.isEmpty() ? Uni.createFrom().item(0) : tasks.release(held))

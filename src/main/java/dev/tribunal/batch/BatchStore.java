@@ -34,9 +34,15 @@ class BatchStore {
     private static final String FORGET = "delete from batch_request where batch_id = $1 and task_id = any($2)";
     private static final String SUBMITTED = "update provider_batch set provider_batch_id = $2, input_file_id = $3, status = $4, requests = $5, "
             + "holder = null, lease_until = null, next_poll_at = now() + make_interval(secs => $6), poll_delay_ms = $7 where batch_id = $1";
+    /** The batch's input file was uploaded: from now on the provider may hold a batch made of it. Only by its holder. */
+    private static final String UPLOADED = "update provider_batch set input_file_id = $2 where batch_id = $1 and holder = $3 and not settled "
+            + "and status = 'PREPARING' returning batch_id";
+    /** A batch whose create had no clear answer, left for the next poll to look for at the provider. */
+    private static final String UNSURE = "update provider_batch set holder = null, lease_until = now() where batch_id = $1 and not settled";
     private static final String CLOSE = "update provider_batch set status = $2, settled = true, holder = null, lease_until = null, "
             + "finished_at = now() where batch_id = $1";
-    private static final String COLUMNS = "batch_id, run_id, model_id, status, provider_batch_id, output_file_id, error_file_id, poll_delay_ms";
+    private static final String COLUMNS = "batch_id, run_id, model_id, status, provider_batch_id, input_file_id, output_file_id, error_file_id, "
+            + "poll_delay_ms, created_at";
     /** Batches due for a poll that nobody holds, or whose holder's lease ended (it died). */
     private static final String TAKE_DUE = "with due as (select batch_id from provider_batch where not settled and status <> 'PREPARING' "
             + "and next_poll_at <= now() and (lease_until is null or lease_until < now()) order by next_poll_at limit $1 for update skip locked) "
@@ -61,8 +67,8 @@ class BatchStore {
             + "from provider_batch where run_id = $1 and status not in ('ABANDONED', 'JUDGED') order by created_at, batch_id";
 
     /** A batch as recorded. */
-    record Batch(UUID batchId, String runId, String modelId, String status, String providerBatchId, String outputFileId, String errorFileId,
-                 Duration pollDelay) {
+    record Batch(UUID batchId, String runId, String modelId, String status, String providerBatchId, String inputFileId, String outputFileId,
+                 String errorFileId, Duration pollDelay, java.time.Instant createdAt) {
     }
 
     private final Pool pool;
@@ -84,6 +90,19 @@ class BatchStore {
     /** Takes tasks out of a batch before it is sent (they did not fit, or go back to wait). */
     Uni<Void> forget(UUID batchId, Collection<JudgeTask> tasks) {
         return pool.preparedQuery(FORGET).execute(Tuple.of(batchId, tasks.stream().map(JudgeTask::taskId).toArray(UUID[]::new))).replaceWithVoid();
+    }
+
+    /**
+     * Records the batch's uploaded input file before the batch is created from it, so that a create whose answer is lost
+     * can be found at the provider; false when this process no longer holds the batch (it must not be created then).
+     */
+    Uni<Boolean> uploaded(UUID batchId, String inputFileId) {
+        return pool.preparedQuery(UPLOADED).execute(Tuple.of(batchId, inputFileId, holder)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Leaves a batch whose create had no clear answer to the next poll, which looks for it at the provider. */
+    Uni<Void> unsure(UUID batchId) {
+        return pool.preparedQuery(UNSURE).execute(Tuple.of(batchId)).replaceWithVoid();
     }
 
     /** The batch was created at the provider: polled first after {@code firstPoll}, by any process. */
@@ -163,8 +182,8 @@ class BatchStore {
         List<Batch> batches = new ArrayList<>();
         for (Row row : rows) {
             batches.add(new Batch(row.getUUID("batch_id"), row.getString("run_id"), row.getString("model_id"), row.getString("status"),
-                    row.getString("provider_batch_id"), row.getString("output_file_id"), row.getString("error_file_id"),
-                    Duration.ofMillis(row.getLong("poll_delay_ms"))));
+                    row.getString("provider_batch_id"), row.getString("input_file_id"), row.getString("output_file_id"),
+                    row.getString("error_file_id"), Duration.ofMillis(row.getLong("poll_delay_ms")), row.getOffsetDateTime("created_at").toInstant()));
         }
         return batches;
     }

@@ -75,12 +75,25 @@ class BatchSubmitter {
         ProvidersConfig.Provider settings = model.map(m -> providers.settings(m.provider())).orElse(null);
         int limit = settings == null ? LOCAL_ROUND : settings.batchMaxRequests();
         List<JudgeTask> claimed = new ArrayList<>();
+        File file = new File();
         return tasks.claim(group, limit, (connection, found) -> {
                     claimed.addAll(found);
                     return found.isEmpty() ? Uni.createFrom().<UUID>nullItem() : store.insert(connection, group, found, config.lease());
                 })
-                .chain(batchId -> batchId == null ? Uni.createFrom().voidItem() : prepare(batchId, group, model.orElse(null), settings, claimed)
+                .chain(batchId -> batchId == null ? Uni.createFrom().voidItem() : prepare(batchId, group, model.orElse(null), settings, claimed, file)
                         .onFailure().recoverWithUni(failure -> {
+                            if (file.lost) {
+                                // another process took the batch over (this one outlived its lease) and gave its judgments back
+                                LOG.warnf("A batch of run %s on %s was taken over while it was prepared; not sent", group.runId(), group.modelId());
+                                return Uni.createFrom().voidItem();
+                            }
+                            if (file.uploaded) {
+                                // the provider may have made the batch even though its answer was lost: the next poll looks
+                                // for it there, and gives the judgments back only if it is not found
+                                LOG.warnf("Creating a batch of run %s on %s had no clear answer; looking for it at the provider: %s",
+                                        group.runId(), group.modelId(), failure.toString());
+                                return store.unsure(batchId);
+                            }
                             LOG.warnf("Preparing a batch of %d judgments of run %s on %s failed; they wait for the next batch: %s",
                                     claimed.size(), group.runId(), group.modelId(), failure.toString());
                             return giveBack(batchId, claimed);
@@ -100,12 +113,16 @@ class BatchSubmitter {
         int requests;
         final Map<JudgeTask, Judgment> judged = new LinkedHashMap<>();
         final List<JudgeTask> left = new ArrayList<>();
+        /** Its input file is uploaded and recorded: a batch may exist at the provider from here on. */
+        boolean uploaded;
+        /** Another process took the batch over while it was prepared. */
+        boolean lost;
     }
 
-    private Uni<Void> prepare(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, List<JudgeTask> claimed) {
+    private Uni<Void> prepare(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, List<JudgeTask> claimed,
+                              File file) {
         LinkedHashSet<String> traceIds = new LinkedHashSet<>();
         claimed.forEach(t -> traceIds.add(t.traceId()));
-        File file = new File();
         return loader.load(traceIds)
                 // prompts are rendered off the event loop
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -154,6 +171,13 @@ class BatchSubmitter {
 
     private Uni<Void> send(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, File file) {
         return providers.upload(model.provider(), file.text.toString())
+                .call(fileId -> store.uploaded(batchId, fileId).invoke(held -> {
+                    if (!held) {
+                        file.lost = true;
+                        throw new IllegalStateException("the batch was taken over while it was prepared");
+                    }
+                    file.uploaded = true;
+                }))
                 .chain(fileId -> providers.create(model.provider(), fileId)
                         .chain(state -> store.submitted(batchId, state, fileId, file.requests, settings.batchPollEvery())
                                 .invoke(() -> LOG.infof("Run %s: sent batch %s of %d requests (%d bytes) to %s", group.runId(), state.id(),

@@ -130,6 +130,36 @@ public class ProviderBatches {
                 .map(answer -> state(read(answer)));
     }
 
+    /** Pages of the provider's list of batches read at most while looking for one: 100 each, newest first. */
+    private static final int FIND_PAGES = 50;
+
+    /**
+     * The batch created from this input file, when the provider has one: a create whose answer was lost (a timeout, a
+     * process that died before it recorded the answer) may still have made it. Read from the provider's list of batches,
+     * newest first, as far back as {@code since} (an hour's leeway for the two clocks) or {@value #FIND_PAGES} pages.
+     */
+    public Uni<Optional<BatchState>> find(String provider, String inputFileId, java.time.Instant since) {
+        return findFrom(provider, inputFileId, since.minus(Duration.ofHours(1)).getEpochSecond(), null, FIND_PAGES);
+    }
+
+    private Uni<Optional<BatchState>> findFrom(String provider, String inputFileId, long since, String after, int pages) {
+        String query = "/batches?limit=100" + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8));
+        return send(provider, "GET", query, null, null).chain(answer -> {
+            JsonNode list = read(answer);
+            String last = null;
+            boolean older = false;
+            for (JsonNode batch : list.path("data")) {
+                if (inputFileId.equals(batch.path("input_file_id").asText(null))) {
+                    return Uni.createFrom().item(Optional.of(state(batch)));
+                }
+                last = batch.path("id").asText(null);
+                older |= batch.path("created_at").isNumber() && batch.get("created_at").asLong() < since;
+            }
+            boolean more = list.path("has_more").asBoolean(false) && last != null && !older && pages > 1;
+            return more ? findFrom(provider, inputFileId, since, last, pages - 1) : Uni.createFrom().item(Optional.<BatchState>empty());
+        });
+    }
+
     /** A batch's status and files. */
     public Uni<BatchState> get(String provider, String batchId) {
         return send(provider, "GET", "/batches/" + batchId, null, null)

@@ -136,6 +136,23 @@ class BatchRunTest {
     }
 
     @Test
+    void aBatchWhoseCreateIsAnsweredTooLateIsFoundAtTheProviderAndNotSentAgain() {
+        List<String> ids = RunTestSupport.traces(3, null);
+        String runId = start(List.of("relevance"), ids, List.of("fake-batch:/batch-slow-create"), "batch");
+        JsonPath run = awaitCompleted(runId, WAIT);
+        assertEquals(3, run.getInt("completed"));
+        assertEquals(0, run.getInt("errored"), run.prettify());
+        assertEquals(1, FakeProviders.server.batches("batch-slow-create").size(), "the batch made without an answer is not made again");
+        List<Map<String, Object>> judged = assessments(runId);
+        assertEquals(3, judged.size());
+        assertEquals(new HashSet<>(ids), new HashSet<>(judged.stream().map(a -> (String) a.get("trace_id")).toList()));
+        JsonPath runBatches = batches(runId);
+        assertEquals(1, runBatches.getList("batches").size(), runBatches.prettify());
+        assertEquals(FakeProviders.server.batches("batch-slow-create").get(0).id(), runBatches.getString("batches[0].provider_batch_id"));
+        assertEquals("completed", runBatches.getString("batches[0].status"));
+    }
+
+    @Test
     void aFailedBatchAndAnExpiredOneAreSentAgainThenTheirUnansweredJudgmentsEndAsErrors() {
         List<String> ids = RunTestSupport.traces(4, null);
         int failedBefore = FakeProviders.server.batches("batch-fail").size();

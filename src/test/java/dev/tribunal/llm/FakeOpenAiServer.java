@@ -364,6 +364,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
         batchDelayMs = delay.toMillis();
     }
 
+    private volatile long batchCreateAnswerMs;
+
+    /** How long the answer to a batch's create waits; the batch itself is made at once (default: no wait). */
+    public void batchCreateAnswerDelay(java.time.Duration delay) {
+        batchCreateAnswerMs = delay.toMillis();
+    }
+
     /** Every batch created, oldest first. */
     public List<FakeBatch> batches() {
         synchronized (batches) {
@@ -396,7 +403,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
      * {@link #batchDelay} after its creation, each line answered as the chat endpoint answers that body (a non-200 answer
      * goes to the error file). By the model of its requests: {@code batch-fail} ends {@code failed} with no output;
      * {@code batch-expire} ends {@code expired}, its first half of lines answered and the rest in the error file as
-     * {@code batch_expired}; {@code batch-hold} never ends on its own (for cancelling).
+     * {@code batch_expired}; {@code batch-hold} never ends on its own (for cancelling);
+     * {@code batch-slow-create} is made at once but its create is answered only after 5 s.
      */
     private void batchApi(HttpServerRequest request, String body) {
         String path = request.path().substring("/v1".length());
@@ -432,7 +440,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
             JsonObject batch = new JsonObject().put("id", id).put("object", "batch").put("endpoint", "/v1/chat/completions")
                     .put("input_file_id", asked.getString("input_file_id")).put("completion_window", asked.getString("completion_window"))
                     .put("status", "validating").putNull("output_file_id").putNull("error_file_id")
-                    .put("request_counts", counts(lines.size(), 0, 0)).put("x_model", model).put("x_lines", lines.size());
+                    .put("request_counts", counts(lines.size(), 0, 0)).put("created_at", System.currentTimeMillis() / 1000)
+                    .put("x_model", model).put("x_lines", lines.size());
             batches.put(id, batch);
             vertx.setTimer(Math.max(1, batchDelayMs / 2), t -> {
                 if ("validating".equals(batch.getString("status"))) {
@@ -442,7 +451,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
             if (!"batch-hold".equals(model)) {
                 vertx.setTimer(Math.max(1, batchDelayMs), t -> finish(batch, lines));
             }
+            long answerAfter = "batch-slow-create".equals(model) ? 5000 : batchCreateAnswerMs;
+            if (answerAfter > 0) {
+                // the batch is made, but its answer comes later (after the client gave up waiting, or died)
+                vertx.setTimer(answerAfter, t -> json(request, 200, visible(batch)));
+                return;
+            }
             json(request, 200, visible(batch));
+        } else if (request.method().name().equals("GET") && path.equals("/batches")) {
+            listBatches(request);
         } else if (request.method().name().equals("GET") && parts.length == 3 && parts[1].equals("batches")) {
             JsonObject batch = batches.get(parts[2]);
             if (batch == null) {
@@ -465,6 +482,33 @@ public final class FakeOpenAiServer implements AutoCloseable {
         } else {
             request.response().setStatusCode(404).end(error("Unknown Batch API path " + path));
         }
+    }
+
+    /** The list of batches, newest first, {@code limit} (default 20, at most 100) after the batch named by {@code after}. */
+    private void listBatches(HttpServerRequest request) {
+        int limit = Math.max(1, Math.min(100, Integer.parseInt(java.util.Objects.requireNonNullElse(request.getParam("limit"), "20"))));
+        String after = request.getParam("after");
+        List<JsonObject> newestFirst;
+        synchronized (batches) {
+            newestFirst = new ArrayList<>(batches.values());
+        }
+        java.util.Collections.reverse(newestFirst);
+        int from = 0;
+        if (after != null) {
+            from = newestFirst.size();
+            for (int i = 0; i < newestFirst.size(); i++) {
+                if (newestFirst.get(i).getString("id").equals(after)) {
+                    from = i + 1;
+                }
+            }
+        }
+        List<JsonObject> page = newestFirst.subList(Math.min(from, newestFirst.size()), Math.min(from + limit, newestFirst.size()));
+        JsonArray data = new JsonArray();
+        page.forEach(b -> data.add(visible(b)));
+        json(request, 200, new JsonObject().put("object", "list").put("data", data)
+                .put("first_id", page.isEmpty() ? null : page.get(0).getString("id"))
+                .put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).getString("id"))
+                .put("has_more", from + limit < newestFirst.size()));
     }
 
     /** A batch ends: its lines answered (or not, as its model says), its output and error files written. */

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A run in batch mode survives its process: killed with SIGKILL while its batches are in progress at the provider, the
- * application started again on the same data polls them where the killed one left off and writes each judgment once,
- * without sending any batch again.
+ * application started again on the same data finds them at the provider (the killed one never heard that they were made),
+ * polls them and writes each judgment once, without sending any batch again.
  */
 class BatchRecoveryIT {
 
@@ -61,8 +61,10 @@ class BatchRecoveryIT {
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aBatchRunKilledWhileItsBatchesRunCompletesAfterARestartWithEachJudgmentWrittenOnce() throws IOException {
-        // each batch takes 10 s at the provider: the process is killed while all three are in progress
+        // each batch takes 10 s at the provider, and its create is answered after 3 s: the process is killed while all
+        // three are in progress, before it heard that they were made
         provider.batchDelay(Duration.ofSeconds(10));
+        provider.batchCreateAnswerDelay(Duration.ofSeconds(3));
         Path workDir = Files.createDirectories(tempDir.resolve("batch")).toRealPath();
         TribunalProcess first = start(workDir);
         List<String> ids = new ArrayList<>();
