@@ -1,5 +1,6 @@
 package dev.tribunal.batch;
 
+import dev.tribunal.budget.Reservation;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
@@ -50,9 +51,11 @@ class BatchPoller {
     private final BatchJudges judges;
     private final JudgeRunner runner;
     private final BatchConfig config;
+    private final BatchBudgets budgets;
 
     BatchPoller(BatchStore store, BatchTasks tasks, ProviderBatches providers, TraceDataLoader loader, BatchJudges judges, JudgeRunner runner,
-                BatchConfig config) {
+                BatchConfig config, BatchBudgets budgets) {
+        this.budgets = budgets;
         this.store = store;
         this.tasks = tasks;
         this.providers = providers;
@@ -108,6 +111,7 @@ class BatchPoller {
         return store.requests(batch.batchId())
                 .chain(requests -> requests.isEmpty() ? Uni.createFrom().item(List.<JudgeTask>of()) : tasks.held(requests.keySet()))
                 .chain(held -> held.isEmpty() ? Uni.createFrom().item(0) : tasks.release(held))
+                .chain(() -> budgets.handBack(batch.batchId()))
                 .chain(() -> store.close(batch.batchId(), "ABANDONED"));
     }
 
@@ -140,11 +144,27 @@ class BatchPoller {
                                 // a task re-queued and claimed again as a newer attempt is no longer this batch's
                                 .map(held -> held.stream().filter(t -> requests.get(t.taskId()) == t.attempt()).toList()))
                         .chain(held -> judge(batch, held, answers)
-                                .chain(result -> tasks.write(result.judged())
+                                .chain(result -> budgets.held(batch.batchId())
+                                        .chain(reservations -> tasks.write(result.judged(), spent(result.judged(), reservations)))
                                         .chain(() -> unanswered(batch, state, cancelled, result.unanswered())))))
+                // what the judgments not written (unanswered, cancelled, or written by an earlier poll) still hold goes back
+                .chain(() -> budgets.handBack(batch.batchId()))
                 .chain(() -> store.settled(batch.batchId(), state))
                 .invoke(() -> LOG.infof("Run %s: batch %s ended %s (%d answered, %d failed)", batch.runId(), state.id(), state.status(),
                         state.completed(), state.failed()));
+    }
+
+    /** The reservations of the judgments about to be written, each told what its judgment cost. */
+    private static Map<java.util.UUID, Reservation> spent(Map<JudgeTask, Judgment> judged, Map<java.util.UUID, Reservation> reservations) {
+        Map<java.util.UUID, Reservation> spent = new HashMap<>();
+        judged.forEach((task, judgment) -> {
+            Reservation reservation = reservations.get(task.taskId());
+            if (reservation != null) {
+                reservation.spent(judgment.outcome().cost());
+                spent.put(task.taskId(), reservation);
+            }
+        });
+        return spent;
     }
 
     /** Each line's result by custom_id: null for a line never run; lines Tribunal did not write are skipped. */

@@ -62,6 +62,9 @@ class BatchStore {
     private static final String REQUESTS = "select br.task_id, br.attempt from batch_request br join provider_batch b on b.batch_id = br.batch_id "
             + "where br.batch_id = $1 and not exists (select 1 from batch_request o join provider_batch ob on ob.batch_id = o.batch_id "
             + "where o.task_id = br.task_id and o.attempt = br.attempt and ob.created_at > b.created_at)";
+    private static final String RESERVED = "update batch_request br set reservation_id = u.r from unnest($2::uuid[], $3::uuid[]) as u(t, r) "
+            + "where br.batch_id = $1 and br.task_id = u.t";
+    private static final String RESERVATIONS = "select task_id, reservation_id from batch_request where batch_id = $1 and reservation_id is not null";
     private static final String TRIES = "select task_id, attempt, count(*) as n from batch_request where task_id = any($1) group by task_id, attempt";
     private static final String OF_RUN = "select batch_id, provider_batch_id, model_id, status, requests, completed, failed, created_at, finished_at "
             + "from provider_batch where run_id = $1 and status not in ('ABANDONED', 'JUDGED') order by created_at, batch_id";
@@ -146,6 +149,25 @@ class BatchStore {
             Map<UUID, Integer> requests = new HashMap<>();
             rows.forEach(row -> requests.put(row.getUUID("task_id"), row.getInteger("attempt")));
             return requests;
+        });
+    }
+
+    /** Records the budget reservation of each of a batch's judgments that has one (task id → reservation id). */
+    Uni<Void> reserved(UUID batchId, Map<UUID, UUID> reservations) {
+        if (reservations.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<UUID> taskIds = new ArrayList<>(reservations.keySet());
+        return pool.preparedQuery(RESERVED).execute(Tuple.of(batchId, taskIds.toArray(UUID[]::new),
+                taskIds.stream().map(reservations::get).toArray(UUID[]::new))).replaceWithVoid();
+    }
+
+    /** The budget reservations of a batch's judgments (task id → reservation id), settled or not. */
+    Uni<Map<UUID, UUID>> reservations(UUID batchId) {
+        return pool.preparedQuery(RESERVATIONS).execute(Tuple.of(batchId)).map(rows -> {
+            Map<UUID, UUID> reservations = new HashMap<>();
+            rows.forEach(row -> reservations.put(row.getUUID("task_id"), row.getUUID("reservation_id")));
+            return reservations;
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.tribunal.batch;
 
+import dev.tribunal.budget.BudgetGate;
 import dev.tribunal.judge.JudgeRunner;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.judge.TraceData;
@@ -45,9 +46,13 @@ class BatchSubmitter {
     private final BatchJudges judges;
     private final JudgeRunner runner;
     private final BatchConfig config;
+    private final BatchBudgets budgets;
+    /** Runs whose judgments a budget holds back, passed over until the time given (per process; each looks for itself). */
+    private final Map<String, java.time.Instant> passed = new java.util.concurrent.ConcurrentHashMap<>();
 
     BatchSubmitter(BatchTasks tasks, BatchStore store, ProviderBatches providers, TraceDataLoader loader, BatchJudges judges,
-                   JudgeRunner runner, BatchConfig config) {
+                   JudgeRunner runner, BatchConfig config, BatchBudgets budgets) {
+        this.budgets = budgets;
         this.tasks = tasks;
         this.store = store;
         this.providers = providers;
@@ -67,7 +72,9 @@ class BatchSubmitter {
 
     /** One batch; true when one was made (more may wait). */
     private Uni<Boolean> submitOnce() {
-        return tasks.next().chain(group -> group.isEmpty() ? Uni.createFrom().item(false) : submit(group.get()).replaceWith(true));
+        java.time.Instant now = java.time.Instant.now();
+        passed.values().removeIf(until -> until.isBefore(now));
+        return tasks.next(passed.keySet()).chain(group -> group.isEmpty() ? Uni.createFrom().item(false) : submit(group.get()).replaceWith(true));
     }
 
     private Uni<Void> submit(BatchTasks.Group group) {
@@ -96,13 +103,14 @@ class BatchSubmitter {
                             }
                             LOG.warnf("Preparing a batch of %d judgments of run %s on %s failed; they wait for the next batch: %s",
                                     claimed.size(), group.runId(), group.modelId(), failure.toString());
-                            return giveBack(batchId, claimed);
+                            return giveBack(batchId, claimed, file);
                         }));
     }
 
-    /** Gives a batch's tasks back to wait (those already written stay written) and closes it unsent. */
-    Uni<Void> giveBack(UUID batchId, List<JudgeTask> claimed) {
-        return tasks.release(claimed)
+    /** Gives a batch's tasks back to wait (those already written stay written), hands back their budget and closes it unsent. */
+    private Uni<Void> giveBack(UUID batchId, List<JudgeTask> claimed, File file) {
+        return budgets.handBack(file.reservations.values())
+                .chain(() -> tasks.release(claimed))
                 .chain(() -> store.close(batchId, "ABANDONED"));
     }
 
@@ -117,6 +125,10 @@ class BatchSubmitter {
         boolean uploaded;
         /** Another process took the batch over while it was prepared. */
         boolean lost;
+        /** The budget reservations of the judgments in the file, by task id. */
+        final Map<UUID, dev.tribunal.budget.Reservation> reservations = new LinkedHashMap<>();
+        /** Why a budget holds back the rest of the run's judgments; null while none does. */
+        String heldBack;
     }
 
     private Uni<Void> prepare(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, List<JudgeTask> claimed,
@@ -132,8 +144,25 @@ class BatchSubmitter {
                 .chain(() -> tasks.write(file.judged))
                 .chain(() -> file.left.isEmpty() ? Uni.createFrom().voidItem()
                         : tasks.release(file.left).chain(() -> store.forget(batchId, file.left)))
+                .invoke(() -> passOver(group, settings, file))
+                .chain(() -> store.reserved(batchId, reservationIds(file)))
                 .chain(() -> file.requests == 0 ? store.close(batchId, "JUDGED")
                         : send(batchId, group, model, settings, file));
+    }
+
+    /** A run whose judgments a budget held back is looked at again after the provider's first poll delay. */
+    private void passOver(BatchTasks.Group group, ProvidersConfig.Provider settings, File file) {
+        if (file.heldBack != null) {
+            passed.put(group.runId(), java.time.Instant.now().plus(settings.batchPollEvery()));
+            LOG.infof("Run %s: %d judgment%s on %s wait: %s", group.runId(), file.left.size(), file.left.size() == 1 ? "" : "s",
+                    group.modelId(), file.heldBack);
+        }
+    }
+
+    private static Map<UUID, UUID> reservationIds(File file) {
+        Map<UUID, UUID> ids = new LinkedHashMap<>();
+        file.reservations.forEach((task, reservation) -> ids.put(task, reservation.id()));
+        return ids;
     }
 
     /** A task's lines in the file, its judgment when it needs no call, or left for a later batch when the file is full. */
@@ -146,10 +175,14 @@ class BatchSubmitter {
                 return Uni.createFrom().voidItem();
             }
             int samples = task.samples() != null ? task.samples() : found.judge().samples();
-            return runner.batchCalls(found.judge(), model, trace, task.runId(), samples).invoke(calls -> {
+            return runner.batchCalls(found.judge(), model, trace, task.runId(), samples).chain(calls -> {
                 if (calls.judgment() != null) {
                     file.judged.put(task, calls.judgment());
-                    return;
+                    return Uni.createFrom().voidItem();
+                }
+                if (file.heldBack != null) {
+                    file.left.add(task);
+                    return Uni.createFrom().voidItem();
                 }
                 List<String> lines = new ArrayList<>();
                 long bytes = 0;
@@ -160,12 +193,27 @@ class BatchSubmitter {
                 }
                 if (file.requests + lines.size() > settings.batchMaxRequests() || file.bytes + bytes > settings.batchMaxBytes()) {
                     file.left.add(task);
-                    return;
+                    return Uni.createFrom().voidItem();
                 }
-                lines.forEach(line -> file.text.append(line).append('\n'));
-                file.bytes += bytes;
-                file.requests += lines.size();
-            }).replaceWithVoid();
+                long size = bytes;
+                return budgets.admit(task, found.judge(), model, calls).invoke(admission -> {
+                    if (admission instanceof BudgetGate.Admitted admitted) {
+                        if (admitted.reservation() != null) {
+                            file.reservations.put(task.taskId(), admitted.reservation());
+                        }
+                        lines.forEach(line -> file.text.append(line).append('\n'));
+                        file.bytes += size;
+                        file.requests += lines.size();
+                    } else if (admission instanceof BudgetGate.Refused refused) {
+                        file.judged.put(task, BatchJudges.failed(task, refused.code(), refused.message()));
+                    } else {
+                        // the sweep waits for the next day, or the budget's room is held by calls not answered yet
+                        file.heldBack = admission instanceof BudgetGate.Deferred deferred ? deferred.message()
+                                : ((BudgetGate.Held) admission).message();
+                        file.left.add(task);
+                    }
+                }).replaceWithVoid();
+            });
         });
     }
 

@@ -31,17 +31,19 @@ public class BudgetGate {
     private final ProvidersConfig providers;
     private final Limit global;
     private final MeterRegistry metrics;
+    private final Budgets budgets;
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
 
-    BudgetGate(BudgetLedger ledger, ProvidersConfig providers, BudgetConfig config, MeterRegistry metrics) {
+    BudgetGate(BudgetLedger ledger, ProvidersConfig providers, BudgetConfig config, MeterRegistry metrics, Budgets budgets) {
         this.ledger = ledger;
+        this.budgets = budgets;
         this.providers = providers;
         this.global = config.perDay().map(perDay -> new Limit(Limit.Scope.GLOBAL, "", perDay.doubleValue())).orElse(null);
         this.metrics = metrics;
     }
 
     /** Whether the calls may go. */
-    public sealed interface Admission permits Admitted, Refused, Deferred {
+    public sealed interface Admission permits Admitted, Refused, Deferred, Held {
     }
 
     /** They may: {@code reservation} is null when no budget counts them. */
@@ -54,6 +56,13 @@ public class BudgetGate {
 
     /** A waiting sweep's budget is spent: the judgment waits for the next UTC day, its task pending. */
     public record Deferred(String message) implements Admission {
+    }
+
+    /**
+     * The budget's room is held by calls sent and not yet answered (in batch mode, for hours): the judgment is not sent
+     * now, and is asked for again once some of them may have settled.
+     */
+    public record Held(String message) implements Admission {
     }
 
     /** The global budget and the provider's, those that are set. */
@@ -75,6 +84,36 @@ public class BudgetGate {
      * @param callCost the largest cost of one call; null when the provider has no prices
      */
     public Uni<Admission> admit(Spending spending, Limit judgeBudget, ModelId model, int calls, Double callCost) {
+        List<Limit> limits = counting(spending, judgeBudget, model);
+        Admission without = withoutReserving(limits, model, calls, callCost);
+        return without != null ? Uni.createFrom().item(without) : reserve(spending, limits, calls * callCost, FIRST_PAUSE);
+    }
+
+    /**
+     * As {@link #admit}, for calls sent in a provider's batch: their reservation is held for {@code hold} (the batch's
+     * answers may take that long), and a budget whose room is held by calls in flight does not wait for it: the calls are
+     * {@link Held} back, to be asked for again later.
+     */
+    public Uni<Admission> admitBatch(Spending spending, Limit judgeBudget, ModelId model, int calls, Double callCost, Duration hold) {
+        List<Limit> limits = counting(spending, judgeBudget, model);
+        Admission without = withoutReserving(limits, model, calls, callCost);
+        if (without != null) {
+            return Uni.createFrom().item(without);
+        }
+        return ledger.reserve(limits, calls * callCost, hold).map(outcome -> {
+            if (outcome instanceof BudgetLedger.Reserved reserved) {
+                spending.add(reserved.reservation());
+                return new Admitted(reserved.reservation());
+            }
+            if (outcome instanceof BudgetLedger.Exhausted exhausted) {
+                return refuse(exhausted);
+            }
+            return new Held(((BudgetLedger.Busy) outcome).limit().describe() + " is held by calls sent and not answered yet");
+        });
+    }
+
+    /** The budgets that count a judgment's calls: the global one, its provider's, its judge's and its sweep's. */
+    private List<Limit> counting(Spending spending, Limit judgeBudget, ModelId model) {
         List<Limit> limits = standing(model.provider());
         if (judgeBudget != null) {
             limits.add(judgeBudget);
@@ -82,14 +121,29 @@ public class BudgetGate {
         if (spending.sweep() != null) {
             limits.add(spending.sweep());
         }
+        return limits;
+    }
+
+    /** The admission of calls that reserve nothing: no budget counts them, none are sent, or their cost is unknown. */
+    private static Admission withoutReserving(List<Limit> limits, ModelId model, int calls, Double callCost) {
         if (limits.isEmpty() || calls == 0) {
-            return Uni.createFrom().item(new Admitted(null));
+            return new Admitted(null);
         }
         if (callCost == null) {
-            return Uni.createFrom().item(new Refused(ErrorCode.JUDGE_UNAVAILABLE, "its cost cannot be counted against "
-                    + limits.get(0).describe() + ": provider " + model.provider() + " has no prices"));
+            return new Refused(ErrorCode.JUDGE_UNAVAILABLE, "its cost cannot be counted against " + limits.get(0).describe()
+                    + ": provider " + model.provider() + " has no prices");
         }
-        return reserve(spending, limits, calls * callCost, FIRST_PAUSE);
+        return null;
+    }
+
+    /**
+     * The reservations of these ids still held, for settling them here (a batch's answers are written by whichever
+     * process polls it, not the one that reserved): each with its budgets as set now.
+     */
+    public Uni<List<Reservation>> held(java.util.Collection<java.util.UUID> ids) {
+        Map<String, Limit> byKey = new java.util.HashMap<>();
+        budgets.all().forEach(limit -> byKey.put(limit.key(), limit));
+        return ledger.held(ids, byKey::get);
     }
 
     private Uni<Admission> reserve(Spending spending, List<Limit> limits, double amount, Duration pause) {

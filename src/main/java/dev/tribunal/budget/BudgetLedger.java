@@ -85,6 +85,14 @@ public class BudgetLedger {
 
     /** Reserves {@code amount} on every one of {@code limits} for today, or on none of them. */
     Uni<Outcome> reserve(List<Limit> limits, double amount) {
+        return reserve(limits, amount, config.reservationTtl());
+    }
+
+    /**
+     * Reserves {@code amount} on every one of {@code limits} for today, or on none of them, held for {@code hold} at most
+     * before it is handed back unsettled.
+     */
+    Uni<Outcome> reserve(List<Limit> limits, double amount, java.time.Duration hold) {
         LocalDate day = today();
         List<Limit> sorted = limits.stream().sorted(Comparator.comparing(Limit::key)).toList();
         String[] keys = sorted.stream().map(Limit::key).toArray(String[]::new);
@@ -92,7 +100,7 @@ public class BudgetLedger {
         return pool.withTransaction(connection -> connection.preparedQuery(OPEN).execute(Tuple.of(keys, day))
                         .chain(() -> take(connection, sorted, 0, day, amount))
                         .chain(() -> connection.preparedQuery(HOLD).execute(Tuple.tuple(List.of(reservation.id(), day, keys, amount,
-                                (double) config.reservationTtl().toSeconds()))))
+                                (double) hold.toSeconds()))))
                         .map(ignored -> (Outcome) new Reserved(reservation)))
                 // the refusal rolled the reservations already taken back
                 .onFailure(Refused.class).recoverWithItem(failure -> ((Refused) failure).outcome);
@@ -154,6 +162,27 @@ public class BudgetLedger {
             return Uni.createFrom().voidItem();
         }
         return pool.withTransaction(connection -> settle(connection, reservations));
+    }
+
+    private static final String HELD = "select reservation_id, day, budgets, amount from budget_reservation where reservation_id = any($1)";
+
+    /**
+     * The reservations of these ids still held (neither settled nor expired), as they were made, for a process other
+     * than the one that made them to settle; {@code limits} gives each budget by its key (a budget no longer set is left
+     * out of the reservation: its spend is no longer counted).
+     */
+    Uni<List<Reservation>> held(java.util.Collection<UUID> ids, java.util.function.Function<String, Limit> limits) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return pool.preparedQuery(HELD).execute(Tuple.of(ids.toArray(UUID[]::new))).map(rows -> {
+            List<Reservation> held = new ArrayList<>();
+            for (Row row : rows) {
+                List<Limit> counted = java.util.Arrays.stream(row.getArrayOfStrings("budgets")).map(limits).filter(java.util.Objects::nonNull).toList();
+                held.add(new Reservation(row.getUUID("reservation_id"), row.getLocalDate("day"), counted, row.getDouble("amount")));
+            }
+            return held;
+        });
     }
 
     /** Hands back the amounts of reservations whose judgments were never written; how many expired. */

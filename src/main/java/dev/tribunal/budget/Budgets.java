@@ -101,27 +101,6 @@ public class Budgets {
                         + ") has a budget, but model " + model + " of its judges has no prices: the cost of its judgments cannot be counted"));
                 limits.add(sweep.budget());
             }
-            if (sweep.mode() == dev.tribunal.run.RunMode.BATCH) {
-                // a batch's calls are not reserved against budgets: refused rather than let a budget be overrun
-                List<String> counting = new ArrayList<>();
-                if (global != null) {
-                    counting.add("the global budget (tribunal.budget.per-day)");
-                }
-                if (sweep.budget() != null) {
-                    counting.add("its own budget");
-                }
-                sweep.judges().stream().filter(judge -> judge.budget() != null).forEach(judge -> counting.add("judge '" + judge.name() + "' budget"));
-                Set<String> called = new java.util.TreeSet<>();
-                sweep.models().forEach(model -> called.add(model.provider()));
-                sweep.judges().forEach(judge -> (sweep.models().isEmpty() || judge.kind() != JudgeDefinition.Kind.LLM ? judge.ownModels()
-                        : List.<ModelId>of()).forEach(model -> called.add(model.provider())));
-                called.stream().filter(name -> providerBudgets.getOrDefault(name, Optional.empty()).isPresent())
-                        .forEach(name -> counting.add("provider '" + name + "' budget"));
-                if (!counting.isEmpty()) {
-                    problems.add("sweep '" + sweep.name() + "' (" + sweep.file() + ") runs in mode batch, which cost budgets do not count, and "
-                            + String.join(", ", counting) + " would count its judgments: run it in mode online, where budgets hold");
-                }
-            }
         }
         return new Checked(List.copyOf(limits), List.copyOf(problems));
     }
@@ -133,6 +112,11 @@ public class Budgets {
     /** Every budget: global first, then providers', judges' and sweeps'. */
     public List<Limit> all() {
         return all;
+    }
+
+    /** What a judgment of a run holds of the budgets: its sweep's budget, when it is a sweep's run and the sweep has one. */
+    public Spending spending(String sweep) {
+        return sweep == null ? Spending.outsideSweeps() : Spending.ofSweep(ofSweep(sweep).orElse(null));
     }
 
     /** A sweep's budget, when it has one. */

@@ -28,7 +28,8 @@ public final class Reservation {
         this.actual = cost == null ? 0 : cost;
     }
 
-    UUID id() {
+    /** The reservation's id, as held in the database until it is settled. */
+    public UUID id() {
         return id;
     }
 

@@ -147,9 +147,15 @@ public class JudgeRunner {
      * {@link #FRAMING_TOKENS}, and the whole completion allowance; null without prices.
      */
     private Double largestCost(JudgeDefinition judge, ModelId model, Rendered prompt) {
+        return largestCost(judge, prompt, (promptTokens, completion) -> cost(model, (int) Math.min(Integer.MAX_VALUE, promptTokens),
+                (int) Math.min(Integer.MAX_VALUE, completion)));
+    }
+
+    /** The most one call can cost, its largest token counts priced by {@code prices}. */
+    private static Double largestCost(JudgeDefinition judge, Rendered prompt, java.util.function.BiFunction<Long, Long, Double> prices) {
         long promptTokens = (long) prompt.systemMessage().length() + prompt.userMessage().length() + FRAMING_TOKENS;
         long completion = judge.inference().maxTokens() == null ? LlmRequest.DEFAULT_COMPLETION_TOKENS : judge.inference().maxTokens();
-        return cost(model, (int) Math.min(Integer.MAX_VALUE, promptTokens), (int) completion);
+        return prices.apply(promptTokens, completion);
     }
 
     /** Judgments not written as a run's tasks settle their reservations themselves. */
@@ -505,10 +511,17 @@ public class JudgeRunner {
      * none (a code judge, a missing input, a provider not configured here, every sample already in the judgment cache),
      * the judgment it ends in, made as an online run makes it.
      */
-    public record BatchCalls(List<LlmRequest> requests, Judgment judgment) {
+    public record BatchCalls(List<LlmRequest> requests, Judgment judgment, Double callCost) {
 
+        /**
+         * @param callCost the most one of the calls can cost at the provider's batch prices; null without prices or calls
+         */
         public BatchCalls {
             requests = List.copyOf(requests);
+        }
+
+        static BatchCalls none(Judgment judgment) {
+            return new BatchCalls(List.of(), judgment, null);
         }
     }
 
@@ -517,21 +530,23 @@ public class JudgeRunner {
         if (judge.kind() == Kind.JURY) {
             return finish(Uni.createFrom().item(error(judge, null, target(judge, trace), ErrorCode.JUDGE_UNAVAILABLE,
                     "a jury is not judged in batch mode; run it online", Judgment.Outcome.NONE)), judge, null, trace)
-                    .map(j -> new BatchCalls(List.of(), j));
+                    .map(BatchCalls::none);
         }
         Target target = judge.kind() == Kind.LLM ? target(judge, trace) : null;
         Rendered prompt = target == null || target.missing() != null ? null : PromptRenderer.render(judge, target.data());
         if (prompt == null || !prompt.complete() || !models.isConfigured(model.provider())) {
             // judged as online, where these make no call
-            return run(judge, model, trace, scope, samples).map(j -> new BatchCalls(List.of(), j));
+            return run(judge, model, trace, scope, samples).map(BatchCalls::none);
         }
         LlmRequest request = new LlmRequest(model, prompt.systemMessage(), prompt.userMessage(), VerdictFormat.schema(judge.output()),
                 judge.temperature(samples), judge.inference().maxTokens(), judge.timeout(), scope);
         List<String> keys = cacheKeys(judge, model, prompt, request.temperature(), samples);
         return cached(model, keys).chain(found -> !keys.isEmpty() && found.keySet().containsAll(keys)
                 // every sample answered already: made from the cache as online, no call sent
-                ? run(judge, model, trace, scope, samples).map(j -> new BatchCalls(List.of(), j))
-                : Uni.createFrom().item(new BatchCalls(java.util.Collections.nCopies(samples, request), null)));
+                ? run(judge, model, trace, scope, samples).map(BatchCalls::none)
+                : Uni.createFrom().item(new BatchCalls(java.util.Collections.nCopies(samples, request), null,
+                        largestCost(judge, prompt, (tokens, completion) -> dev.tribunal.llm.Prices.batch(providers.providers()
+                                .get(model.provider()), tokens, completion)))));
     }
 
     /**

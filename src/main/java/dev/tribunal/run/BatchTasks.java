@@ -1,5 +1,6 @@
 package dev.tribunal.run;
 
+import dev.tribunal.budget.Reservation;
 import dev.tribunal.judge.Judgment;
 import dev.tribunal.system.Times;
 import io.smallrye.mutiny.Uni;
@@ -37,7 +38,7 @@ public class BatchTasks {
      */
     private static final String NEXT_GROUP = "select t.run_id, t.model_id from judge_run r cross join lateral (select run_id, model_id, "
             + "created_at, task_id from judge_task where run_id = r.run_id and status = 'PENDING' order by created_at, task_id limit 1) t "
-            + "where r.mode = 'BATCH' and r.status in ('QUEUED', 'RUNNING') order by t.created_at, t.task_id limit 1";
+            + "where r.mode = 'BATCH' and r.status in ('QUEUED', 'RUNNING') and r.run_id <> all($1) order by t.created_at, t.task_id limit 1";
     private static final String RETURNING = "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, "
             + "t.overrides, t.claims, coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger, r.sweep";
     private static final String CLAIM = "with chosen as (select task_id from judge_task where run_id = $1 and model_id = $2 "
@@ -70,9 +71,9 @@ public class BatchTasks {
         this.queue = queue;
     }
 
-    /** The run and model of the oldest task waiting for a batch; empty when none waits. */
-    public Uni<Optional<Group>> next() {
-        return pool.preparedQuery(NEXT_GROUP).execute()
+    /** The run and model of the oldest task waiting for a batch, of runs other than {@code passed}; empty when none waits. */
+    public Uni<Optional<Group>> next(Collection<String> passed) {
+        return pool.preparedQuery(NEXT_GROUP).execute(Tuple.of(passed.toArray(String[]::new)))
                 .map(rows -> rows.rowCount() == 0 ? Optional.empty()
                         : Optional.of(new Group(rows.iterator().next().getString("run_id"), rows.iterator().next().getString("model_id"))));
     }
@@ -110,11 +111,20 @@ public class BatchTasks {
      * a task already done (written by an earlier poll, or re-queued meanwhile as a newer attempt) is left as it is.
      */
     public Uni<Void> write(Map<JudgeTask, Judgment> judgments) {
+        return write(judgments, Map.of());
+    }
+
+    /**
+     * As {@link #write(Map)}, settling in the same transaction the budget reservations of the judgments' calls (by task
+     * id), each to the cost it was told.
+     */
+    public Uni<Void> write(Map<JudgeTask, Judgment> judgments, Map<UUID, Reservation> reservations) {
         if (judgments.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         Instant now = Times.now();
-        List<TaskQueue.Finished> batch = judgments.entrySet().stream().map(e -> new TaskQueue.Finished(e.getKey(), e.getValue())).toList();
+        List<TaskQueue.Finished> batch = judgments.entrySet().stream().map(e -> new TaskQueue.Finished(e.getKey(), e.getValue(),
+                reservations.containsKey(e.getKey().taskId()) ? List.of(reservations.get(e.getKey().taskId())) : List.of())).toList();
         return queue.complete(batch, batch.stream().map(f -> ResultSink.assessments(f, now)).toList(), now);
     }
 

@@ -48,11 +48,9 @@ class RunPlanner {
     private final TraceService traces;
     private final JudgeVersions versions;
     private final dev.tribunal.judge.JudgeChampions champions;
-    private final dev.tribunal.budget.BudgetConfig budgets;
 
     RunPlanner(JudgeCatalog catalog, ProvidersConfig providers, JudgeModelClient modelClient, TraceService traces, JudgeVersions versions,
-               dev.tribunal.judge.JudgeChampions champions, dev.tribunal.budget.BudgetConfig budgets) {
-        this.budgets = budgets;
+               dev.tribunal.judge.JudgeChampions champions) {
         this.versions = versions;
         this.champions = champions;
         this.catalog = catalog;
@@ -215,24 +213,6 @@ class RunPlanner {
                     .map(e -> "provider '" + e.getKey() + "' has none configured (set tribunal.providers." + e.getKey()
                             + ".batch=true if it offers one), for " + String.join(", ", e.getValue()))
                     .collect(Collectors.joining("; ")));
-        }
-        // a batch's calls are not reserved against budgets: refused rather than let a budget be overrun
-        Set<String> counting = new java.util.LinkedHashSet<>();
-        budgets.perDay().ifPresent(b -> counting.add("the global budget (tribunal.budget.per-day)"));
-        for (Target target : RunPlan.targets(judges, models)) {
-            if (target.judge().budget() != null) {
-                counting.add("judge '" + target.judge().name() + "' budget");
-            }
-            for (ModelId model : target.called()) {
-                ProvidersConfig.Provider provider = providers.providers().get(model.provider());
-                if (provider != null && provider.budget().perDay().isPresent()) {
-                    counting.add("provider '" + model.provider() + "' budget (tribunal.providers." + model.provider() + ".budget.per-day)");
-                }
-            }
-        }
-        if (!counting.isEmpty()) {
-            return java.util.Optional.of("mode batch is not counted by cost budgets, and " + String.join(", ", counting)
-                    + " would count this run's judgments: run it in mode online, where budgets hold");
         }
         return java.util.Optional.empty();
     }

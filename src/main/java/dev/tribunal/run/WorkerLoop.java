@@ -275,7 +275,7 @@ class WorkerLoop {
 
     private void judge(JudgeTask task, JudgeDefinition judge, String missingJudge, Map<String, TraceData> traces) {
         TraceData trace = traces.get(task.traceId());
-        Spending spending = task.sweep() == null ? Spending.outsideSweeps() : Spending.ofSweep(budgets.ofSweep(task.sweep()).orElse(null));
+        Spending spending = budgets.spending(task.sweep());
         boolean pairwise = judge != null && judge.output() instanceof dev.tribunal.judge.OutputSpec.PairwiseOutput;
         Uni<Judgment> judgment;
         if (judge == null || trace == null) {

@@ -1,5 +1,6 @@
 package dev.tribunal.budget;
 
+import dev.tribunal.llm.FakeOpenAiServer;
 import dev.tribunal.llm.FakeProviders;
 import dev.tribunal.run.RunTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
@@ -123,8 +124,8 @@ class BudgetTest {
                 .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         assertEquals(today, budgets.getString("day"));
-        assertEquals(List.of("global", "provider", "judge", "judge", "sweep", "sweep"), budgets.getList("budgets.scope"));
-        assertEquals(List.of("", "fake-budget", "cached_capped", "capped", "erroring", "waiting"), budgets.getList("budgets.name"));
+        assertEquals(List.of("global", "provider", "judge", "judge", "judge", "sweep", "sweep"), budgets.getList("budgets.scope"));
+        assertEquals(List.of("", "fake-budget", "batch_capped", "cached_capped", "capped", "erroring", "waiting"), budgets.getList("budgets.name"));
 
         Map<String, Object> global = budgets.getMap("budgets[0]");
         assertEquals(0.0005, ((Number) global.get("limit_per_day")).doubleValue(), 1e-12);
@@ -139,23 +140,88 @@ class BudgetTest {
         assertEquals(capped.cost() + open.cost(), ((Number) days.get(29).get("spent")).doubleValue(), 1e-12);
         assertEquals(0.0, ((Number) days.get(0).get("spent")).doubleValue());
 
-        Map<String, Object> judge = budgets.getMap("budgets[3]");
+        Map<String, Object> judge = budgets.getMap("budgets[4]");
         assertEquals(capped.cost(), ((Number) judge.get("spent_today")).doubleValue(), 1e-12);
         assertEquals(0.0, ((Number) budgets.getMap("budgets[1]").get("spent_today")).doubleValue());
-        assertEquals("wait", budgets.getString("budgets[5].on_exhausted"));
-        assertEquals("error", budgets.getString("budgets[4].on_exhausted"));
+        assertEquals("wait", budgets.getString("budgets[6].on_exhausted"));
+        assertEquals("error", budgets.getString("budgets[5].on_exhausted"));
     }
 
     /** The budgets can be read with the read role, like every other GET, and not without a key. */
+    /** What one simulated call costs in a batch: 120 prompt tokens at 0.075 and 30 completion tokens at 0.30 per million. */
+    static final double BATCH_CALL_COST = (120 * 0.075 + 30 * 0.30) / 1_000_000d;
+
+    private static String startBatch(String judge, List<String> traceIds, String model) {
+        return given().contentType(io.restassured.http.ContentType.JSON)
+                .body("{\"judges\": [\"" + judge + "\"], \"mode\": \"batch\", \"trace_ids\": " + RunTestSupport.jsonList(traceIds)
+                        + (model == null ? "" : ", \"models\": [\"" + model + "\"]") + "}")
+                .post("/api/judge-runs").then().statusCode(202).extract().path("run_id");
+    }
+
+    private static JsonPath budgetsNow() {
+        return given().get("/api/budgets").then().statusCode(200).extract().jsonPath()
+                .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
+    }
+
+    /**
+     * Batch mode is counted like online calls: each judgment's calls reserve their largest cost at the batch prices before
+     * they go into a file, and a budget whose room is held by a batch not yet answered holds the rest back until it is;
+     * once the day is spent, the rest end as BUDGET_EXCEEDED without a call. The judge's budget of 0.00003 affords two
+     * batch calls (the second reaches it).
+     */
     @Test
-    void aRunInBatchModeThatABudgetWouldCountIsRefused() {
-        // batch calls are not reserved against budgets: rather than let the global budget be overrun, the run is refused
-        List<String> ids = RunTestSupport.traces(1, null);
-        given().contentType(io.restassured.http.ContentType.JSON)
-                .body("{\"judges\": [\"open\"], \"models\": [\"fake-batch:/ok\"], \"mode\": \"batch\", \"trace_ids\": [\"" + ids.get(0) + "\"]}")
-                .post("/api/judge-runs").then().statusCode(400)
-                .body("detail", org.hamcrest.Matchers.containsString("mode batch is not counted by cost budgets, and the global budget "
-                        + "(tribunal.budget.per-day) would count this run's judgments: run it in mode online"));
+    void aRunInBatchModeIsCountedByTheBudgetsAndStopsAtTheirLimit() {
+        int batchesBefore = FakeProviders.server.batches("budget-batch").size();
+        List<String> ids = RunTestSupport.traces(5, null);
+        String runId = startBatch("batch_capped", ids, null);
+        JsonPath run = RunTestSupport.awaitCompleted(runId, WAIT);
+        assertEquals(5, run.getInt("completed"), run.prettify());
+        assertEquals(2, run.getInt("succeeded"), run.prettify());
+        assertEquals(3, run.getInt("errors_by_code.BUDGET_EXCEEDED"), run.prettify());
+        assertEquals(2, FakeProviders.server.batches("budget-batch").size() - batchesBefore, "one judgment per batch while the room is held");
+        List<FakeOpenAiServer.FakeBatch> sent = FakeProviders.server.batches("budget-batch");
+        assertEquals(2, sent.subList(batchesBefore, sent.size()).stream().mapToInt(FakeOpenAiServer.FakeBatch::lines).sum(),
+                "calls sent for the judgments made only");
+        assertEquals(0, FakeProviders.server.received().stream().filter(r -> ids.stream().anyMatch(id -> r.userMessage().contains(id))).count(),
+                "no online call");
+        List<String> messages = new java.util.ArrayList<>();
+        double cost = 0;
+        for (Map<String, Object> a : RunTestSupport.assessments(runId)) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) a.get("feedback")).get("error");
+            if (error == null) {
+                @SuppressWarnings("unchecked")
+                Map<String, String> metadata = (Map<String, String>) a.get("metadata");
+                cost += Double.parseDouble(metadata.get("mlflow.assessment.judgeCost"));
+            } else {
+                messages.add((String) error.get("error_message"));
+            }
+        }
+        assertEquals(2 * BATCH_CALL_COST, cost, 1e-12);
+        assertTrue(messages.stream().allMatch(m -> m.startsWith("the judge 'batch_capped' budget of 0.00003 per day is spent: ")), messages.toString());
+
+        // the spend is the judgments' batch cost on the judge's budget and the global one, and nothing stays reserved
+        JsonPath budgets = budgetsNow();
+        int judge = budgets.getList("budgets.name").indexOf("batch_capped");
+        assertEquals(2 * BATCH_CALL_COST, budgets.getDouble("budgets[" + judge + "].spent_today"), 1e-12);
+        assertEquals(true, budgets.getBoolean("budgets[" + judge + "].exhausted"));
+        assertEquals(2 * BATCH_CALL_COST, budgets.getDouble("budgets[0].spent_today"), 1e-12);
+        assertEquals(0.0, budgets.getDouble("budgets[" + judge + "].reserved_now"), 1e-12);
+        assertEquals(0.0, budgets.getDouble("budgets[0].reserved_now"), 1e-12);
+    }
+
+    /** The reservations of judgments a batch left unanswered are handed back: a failed batch spends nothing and holds nothing. */
+    @Test
+    void whatAFailedBatchReservedIsHandedBack() {
+        List<String> ids = RunTestSupport.traces(2, null);
+        String runId = startBatch("batch_capped", ids, "fake-batch:/batch-fail");
+        JsonPath run = RunTestSupport.awaitCompleted(runId, WAIT);
+        assertEquals(2, run.getInt("errors_by_code.PROVIDER_ERROR"), run.prettify());
+        JsonPath budgets = budgetsNow();
+        int judge = budgets.getList("budgets.name").indexOf("batch_capped");
+        assertEquals(0.0, budgets.getDouble("budgets[" + judge + "].spent_today"), 1e-12);
+        assertEquals(0.0, budgets.getDouble("budgets[" + judge + "].reserved_now"), 1e-12);
+        assertEquals(0.0, budgets.getDouble("budgets[0].reserved_now"), 1e-12);
     }
 
     @Test

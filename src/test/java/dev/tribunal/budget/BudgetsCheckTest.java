@@ -69,15 +69,14 @@ class BudgetsCheckTest {
     }
 
     @Test
-    void aSweepInBatchModeThatABudgetWouldCountIsNamed() {
+    void aSweepInBatchModeMayBeCountedByBudgets() {
         JudgeDefinition plain = judge("plain", "paid:/m", null);
         SweepDefinition batch = new SweepDefinition("nightly", List.of(plain), List.of(), Duration.ofMinutes(10), null, Map.of(), null, 1.0,
                 Duration.ZERO, Duration.ofHours(1), 10, false, true, List.of(), "sweeps/nightly.yaml", null, dev.tribunal.run.RunMode.BATCH);
         assertEquals(List.of(), Budgets.check(null, Map.of("paid", Optional.empty()), Set.of("paid"), List.of(plain), List.of(batch))
                 .problems(), "no budget counts it");
-        assertEquals(List.of("sweep 'nightly' (sweeps/nightly.yaml) runs in mode batch, which cost budgets do not count, and provider "
-                        + "'paid' budget would count its judgments: run it in mode online, where budgets hold"),
-                Budgets.check(null, Map.of("paid", Optional.of(new BigDecimal("5"))), Set.of("paid"), List.of(plain), List.of(batch)).problems());
+        assertEquals(List.of(), Budgets.check(new BigDecimal("10"), Map.of("paid", Optional.of(new BigDecimal("5"))), Set.of("paid"),
+                List.of(plain), List.of(batch)).problems(), "batch calls are counted like online ones");
     }
 
     /** Problems in the order they are found: global, providers by name, judges, sweeps. */
