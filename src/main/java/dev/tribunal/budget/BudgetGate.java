@@ -165,7 +165,7 @@ public class BudgetGate {
 
     private Admission refuse(BudgetLedger.Exhausted exhausted) {
         Limit limit = exhausted.limit();
-        String message = limit.describe() + " is spent: " + Limit.money(round(exhausted.spent())) + " spent on " + BudgetLedger.today()
+        String message = limit.describe() + " is spent: " + Limit.money(dev.tribunal.llm.Prices.rounded(exhausted.spent()).doubleValue()) + " spent on " + BudgetLedger.today()
                 + " (UTC)";
         if (limit.onExhausted() == Limit.OnExhausted.WAIT) {
             return new Deferred(message + "; the sweep's judgments wait for the next UTC day");
@@ -173,9 +173,5 @@ public class BudgetGate {
         refused.computeIfAbsent(limit.key(), k -> metrics.counter("tribunal.budget.refused", "scope", limit.scope().label(),
                 "name", limit.name())).increment();
         return new Refused(ErrorCode.BUDGET_EXCEEDED, message + "; judgments in its scope resume on the next UTC day");
-    }
-
-    private static double round(double amount) {
-        return new java.math.BigDecimal(amount).round(new java.math.MathContext(6)).doubleValue();
     }
 }

@@ -22,8 +22,6 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -477,19 +475,14 @@ public class JudgeRunner {
             metadata.put(COMPLETION_TOKENS_KEY, Integer.toString(outcome.completionTokens()));
         }
         if (outcome.cost() != null) {
-            metadata.put(COST_KEY, BigDecimal.valueOf(outcome.cost()).round(new MathContext(6)).toPlainString());
+            metadata.put(COST_KEY, dev.tribunal.llm.Prices.rounded(outcome.cost()).toPlainString());
         }
         return metadata;
     }
 
     /** Whether the model's provider has prices, so that judgments on it have a cost. */
     public boolean priced(ModelId model) {
-        return priced(providers.providers().get(model.provider()));
-    }
-
-    private static boolean priced(ProvidersConfig.Provider provider) {
-        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent()
-                || provider.cachedInputPricePerMillion().isPresent());
+        return dev.tribunal.llm.Prices.pricedOnline(providers.providers().get(model.provider()));
     }
 
     /** What a call costs before it is made: nothing of its prompt can be counted on to come from the provider's cache. */
@@ -577,7 +570,7 @@ public class JudgeRunner {
         Double cost = dev.tribunal.llm.Prices.batch(provider, o.promptTokens(), o.completionTokens());
         Map<String, String> metadata = new LinkedHashMap<>(j.metadata() == null ? Map.of() : j.metadata());
         if (cost != null) {
-            metadata.put(COST_KEY, BigDecimal.valueOf(cost).round(new MathContext(6)).toPlainString());
+            metadata.put(COST_KEY, dev.tribunal.llm.Prices.rounded(cost).toPlainString());
         }
         return new Judgment(j.judgeName(), j.judgeVersion(), j.kind(), j.sourceId(), j.spanId(), j.value(), j.rationale(), j.errorCode(),
                 j.errorMessage(), metadata, new Judgment.Outcome(o.attempts(), o.latencyMs(), o.promptTokens(), o.cachedPromptTokens(),

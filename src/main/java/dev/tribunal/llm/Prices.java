@@ -11,7 +11,18 @@ public final class Prices {
     private Prices() {
     }
 
-    /** Whether calls on the provider have a cost at all. */
+    /** An amount of money to six significant digits, as costs are stored and shown. */
+    public static BigDecimal rounded(double amount) {
+        return BigDecimal.valueOf(amount).round(new java.math.MathContext(6));
+    }
+
+    /** Whether online calls on the provider have a cost: it has an input, output or cached-input price. */
+    public static boolean pricedOnline(ProvidersConfig.Provider provider) {
+        return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent()
+                || provider.cachedInputPricePerMillion().isPresent());
+    }
+
+    /** Whether calls on the provider have a cost at all, online or in a batch. */
     public static boolean priced(ProvidersConfig.Provider provider) {
         return provider != null && (provider.inputPricePerMillion().isPresent() || provider.outputPricePerMillion().isPresent()
                 || provider.batchInputPricePerMillion().isPresent() || provider.batchOutputPricePerMillion().isPresent());
@@ -23,8 +34,7 @@ public final class Prices {
      * at the input price, the completion at the output price; null when the provider has no online prices.
      */
     public static Double online(ProvidersConfig.Provider provider, long promptTokens, long cachedPromptTokens, long completionTokens) {
-        if (provider == null || (provider.inputPricePerMillion().isEmpty() && provider.outputPricePerMillion().isEmpty()
-                && provider.cachedInputPricePerMillion().isEmpty())) {
+        if (!pricedOnline(provider)) {
             return null;
         }
         double input = provider.inputPricePerMillion().map(BigDecimal::doubleValue).orElse(0.0);

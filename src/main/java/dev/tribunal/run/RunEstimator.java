@@ -14,8 +14,6 @@ import dev.tribunal.trace.TraceRequests.TraceRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -144,7 +142,7 @@ class RunEstimator {
     }
 
     private static Double round(Double cost) {
-        return cost == null ? null : BigDecimal.valueOf(cost).round(new MathContext(6)).doubleValue();
+        return cost == null ? null : dev.tribunal.llm.Prices.rounded(cost).doubleValue();
     }
 
     /** What a judge would see of a trace sent inline, without storing it. */
