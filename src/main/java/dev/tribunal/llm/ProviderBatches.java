@@ -28,6 +28,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class ProviderBatches {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProviderBatches.class);
+
     /** Statuses after which a batch changes no more. */
     public static final Set<String> FINAL = Set.of("completed", "failed", "expired", "cancelled");
     /** Error codes of a batch's lines that were never run (the batch expired or was cancelled first). */
@@ -67,8 +69,20 @@ public class ProviderBatches {
 
     /** A provider's Batch API answered with an error, or could not be reached. */
     public static final class BatchApiException extends RuntimeException {
+        private final int status;
+
         BatchApiException(String message) {
+            this(message, 0);
+        }
+
+        BatchApiException(String message, int status) {
             super(message, null, false, false);
+            this.status = status;
+        }
+
+        /** The provider's HTTP status; 0 when it did not answer with one. */
+        public int status() {
+            return status;
         }
     }
 
@@ -139,7 +153,15 @@ public class ProviderBatches {
      * newest first, as far back as {@code since} (an hour's leeway for the two clocks) or {@value #FIND_PAGES} pages.
      */
     public Uni<Optional<BatchState>> find(String provider, String inputFileId, java.time.Instant since) {
-        return findFrom(provider, inputFileId, since.minus(Duration.ofHours(1)).getEpochSecond(), null, FIND_PAGES);
+        return findFrom(provider, inputFileId, since.minus(Duration.ofHours(1)).getEpochSecond(), null, FIND_PAGES)
+                // a provider that lists no batches (it refuses the request) cannot have one found: none is
+                .onFailure(failure -> failure instanceof BatchApiException e && e.status() >= 400 && e.status() < 500 && e.status() != 429
+                        && e.status() != 408)
+                .recoverWithItem(failure -> {
+                    LOG.warnf("Provider %s does not list its batches (%s): a batch whose create had no clear answer is taken as not made",
+                            provider, failure.getMessage());
+                    return Optional.empty();
+                });
     }
 
     private Uni<Optional<BatchState>> findFrom(String provider, String inputFileId, long since, String after, int pages) {
@@ -272,7 +294,7 @@ public class ProviderBatches {
                 .map(response -> {
                     if (response.statusCode() < 200 || response.statusCode() >= 300) {
                         throw new BatchApiException(classifier.classify(new ProviderHttpException(response.statusCode(), response.body(), null))
-                                .detail() + " (" + method + " " + path + ")");
+                                .detail() + " (" + method + " " + path + ")", response.statusCode());
                     }
                     return response.body();
                 })

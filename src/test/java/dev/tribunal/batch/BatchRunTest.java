@@ -2,6 +2,7 @@ package dev.tribunal.batch;
 
 import dev.tribunal.llm.FakeOpenAiServer;
 import dev.tribunal.llm.FakeProviders;
+import dev.tribunal.llm.ProviderBatches;
 import dev.tribunal.run.RunTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -150,6 +151,30 @@ class BatchRunTest {
         assertEquals(1, runBatches.getList("batches").size(), runBatches.prettify());
         assertEquals(FakeProviders.server.batches("batch-slow-create").get(0).id(), runBatches.getString("batches[0].provider_batch_id"));
         assertEquals("completed", runBatches.getString("batches[0].status"));
+    }
+
+    @jakarta.inject.Inject
+    dev.tribunal.llm.ProviderBatches providerBatches;
+
+    @Test
+    void aBatchIsFoundByItsInputFileInTheProvidersListAndNotFoundWhereTheProviderListsNone() {
+        List<String> ids = RunTestSupport.traces(1, null);
+        awaitCompleted(start(List.of("relevance"), ids, List.of("fake-batch:/ok"), "batch"), WAIT);
+        String batchId = FakeProviders.server.batches().get(FakeProviders.server.batches().size() - 1).id();
+        ProviderBatches.BatchState made = providerBatches.get("fake-batch", batchId).await().atMost(WAIT);
+        String inputFile = FakeProviders.server.batchInputFile(batchId);
+        assertEquals(batchId, providerBatches.find("fake-batch", inputFile, java.time.Instant.now().minusSeconds(60)).await().atMost(WAIT)
+                .orElseThrow().id());
+        assertEquals("completed", made.status());
+        assertTrue(providerBatches.find("fake-batch", "file-never-uploaded", java.time.Instant.now().minusSeconds(60)).await().atMost(WAIT)
+                .isEmpty());
+        FakeProviders.server.batchListing(false);
+        try {
+            assertTrue(providerBatches.find("fake-batch", inputFile, java.time.Instant.now().minusSeconds(60)).await().atMost(WAIT).isEmpty(),
+                    "a provider that lists no batches has none found");
+        } finally {
+            FakeProviders.server.batchListing(true);
+        }
     }
 
     @Test

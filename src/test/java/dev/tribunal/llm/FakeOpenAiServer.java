@@ -365,6 +365,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private volatile long batchCreateAnswerMs;
+    private volatile boolean batchListing = true;
+
+    /** Whether {@code GET /v1/batches} lists the batches (default) or answers 404, as a provider without the list does. */
+    public void batchListing(boolean lists) {
+        batchListing = lists;
+    }
 
     /** How long the answer to a batch's create waits; the batch itself is made at once (default: no wait). */
     public void batchCreateAnswerDelay(java.time.Duration delay) {
@@ -377,6 +383,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             return batches.values().stream().map(b -> new FakeBatch(b.getString("id"), b.getString("x_model"), b.getInteger("x_lines"),
                     b.getString("status"), b.getBoolean("x_cancel_requested", false))).toList();
         }
+    }
+
+    /** The id of the input file a batch was made of. */
+    public String batchInputFile(String batchId) {
+        return batches.get(batchId).getString("input_file_id");
     }
 
     /** The batches whose requests name this model. */
@@ -458,7 +469,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 return;
             }
             json(request, 200, visible(batch));
-        } else if (request.method().name().equals("GET") && path.equals("/batches")) {
+        } else if (request.method().name().equals("GET") && path.equals("/batches") && batchListing) {
             listBatches(request);
         } else if (request.method().name().equals("GET") && parts.length == 3 && parts[1].equals("batches")) {
             JsonObject batch = batches.get(parts[2]);
