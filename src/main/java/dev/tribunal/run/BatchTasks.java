@@ -34,15 +34,15 @@ public class BatchTasks {
 
     /**
      * The oldest waiting task of the open batch-mode runs, found run by run (the open-batch-runs index, then each run's
-     * tasks by (run_id, status)), never by reading the pending tasks of online runs.
+     * first waiting task in the batch tasks' own pending index), never by reading the pending tasks of online runs.
      */
     private static final String NEXT_GROUP = "select t.run_id, t.model_id from judge_run r cross join lateral (select run_id, model_id, "
-            + "created_at, task_id from judge_task where run_id = r.run_id and status = 'PENDING' order by created_at, task_id limit 1) t "
+            + "created_at, task_id from judge_task where run_id = r.run_id and status = 'PENDING' and batch order by created_at, task_id limit 1) t "
             + "where r.mode = 'BATCH' and r.status in ('QUEUED', 'RUNNING') and r.run_id <> all($1) order by t.created_at, t.task_id limit 1";
     private static final String RETURNING = "returning t.task_id, t.run_id, t.trace_id, t.judge_name, t.judge_version, t.model_id, t.attempt, "
             + "t.overrides, t.claims, coalesce(r.created_by, 'tribunal') as logged_by, r.samples, t.baseline_trace_id, t.challenger, r.sweep";
     private static final String CLAIM = "with chosen as (select task_id from judge_task where run_id = $1 and model_id = $2 "
-            + "and status = 'PENDING' order by created_at, task_id limit $3 for update skip locked) "
+            + "and status = 'PENDING' and batch order by created_at, task_id limit $3 for update skip locked) "
             + "update judge_task t set status = 'RUNNING', lease_until = null, claimed_by = '" + HOLDER + "', claims = t.claims + 1 "
             + "from chosen c, judge_run r where t.task_id = c.task_id and r.run_id = t.run_id and r.status in ('QUEUED', 'RUNNING') "
             + RETURNING;

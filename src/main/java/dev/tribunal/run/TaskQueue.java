@@ -40,12 +40,12 @@ class TaskQueue {
     /**
      * Takes tasks no other claimer holds: first those whose holder's lease expired (the holder died),
      * then the oldest pending ones. Lease times are the database's clock, the same for every replica.
-     * Tasks of runs in batch mode are left to the batch submitter.
+     * Tasks of runs in batch mode are left to the batch submitter (pending ones are not in the index read here).
      */
     private static final String CLAIM = "with expired as (select task_id from judge_task where status = 'RUNNING' "
             + "and lease_until < now() and not exists (select 1 from judge_run r where r.run_id = judge_task.run_id "
             + "and (r.status = 'CANCELLED' or r.mode = 'BATCH' or r.sweep = any($4))) order by lease_until limit $2 for update skip locked), "
-            + "pending as (select task_id from judge_task where status = 'PENDING' and not exists (select 1 from judge_run r "
+            + "pending as (select task_id from judge_task where status = 'PENDING' and not batch and not exists (select 1 from judge_run r "
             + "where r.run_id = judge_task.run_id and (r.status = 'CANCELLED' or r.mode = 'BATCH' or r.sweep = any($4))) "
             + "order by created_at, task_id limit $2 for update skip locked), "
             + "chosen as (select task_id, true as expired from expired union all select task_id, false from pending limit $2) "
@@ -104,7 +104,8 @@ class TaskQueue {
      * loops): a trace's judgments are claimed together, and its rows are read once per claim.
      */
     private static final String INSERT_TASKS = "insert into judge_task (task_id, run_id, trace_id, judge_name, judge_version, model_id, "
-            + "status, created_at, challenger) select " + TASK_ID + ", $1, t.trace_id, g.judge_name, g.judge_version, g.model_id, 'PENDING', $2, $7 "
+            + "status, created_at, challenger, batch) select " + TASK_ID + ", $1, t.trace_id, g.judge_name, g.judge_version, g.model_id, "
+            + "'PENDING', $2, $7, $8 "
             + "from (select trace_id from unnest($3::text[]) as u(trace_id) order by trace_id) t "
             + "cross join lateral (select * from unnest($4::text[], $5::text[], $6::text[]) as g(judge_name, judge_version, model_id) "
             + "where t.trace_id is not null offset 0) g";
@@ -162,7 +163,9 @@ class TaskQueue {
         }
     }
 
-    private static final String PENDING = "select count(*) as n from judge_task where status = 'PENDING'";
+    /** Online and batch tasks each counted in their own pending index. */
+    private static final String PENDING = "select (select count(*) from judge_task where status = 'PENDING' and not batch) "
+            + "+ (select count(*) from judge_task where status = 'PENDING' and batch) as n";
 
     /**
      * Tasks of cancelled runs that nobody will judge: pending ones (given back at a shutdown, or re-queued
@@ -376,7 +379,8 @@ class TaskQueue {
         return Tuple.tuple(List.of(run.runId, utc(run.createdAt), group.traceIds().toArray(String[]::new),
                 targets.stream().map(t -> t.judge().name()).toArray(String[]::new),
                 targets.stream().map(t -> t.judge().version()).toArray(String[]::new),
-                targets.stream().map(RunPlan.Target::modelName).toArray(String[]::new), group.challenger()));
+                targets.stream().map(RunPlan.Target::modelName).toArray(String[]::new), group.challenger(),
+                RunMode.BATCH.name().equals(run.mode)));
     }
 
     /**
