@@ -12,8 +12,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,7 +81,6 @@ public class BudgetPage {
 
     /** An amount as a person reads it: at most six decimals, no trailing zeros (0.000036, 12.5). */
     static String money(double amount) {
-        BigDecimal rounded = BigDecimal.valueOf(amount).setScale(6, RoundingMode.HALF_UP).stripTrailingZeros();
-        return rounded.signum() == 0 ? "0" : rounded.toPlainString();
+        return dev.tribunal.system.PageText.money(amount);
     }
 }

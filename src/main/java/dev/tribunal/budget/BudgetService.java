@@ -24,6 +24,19 @@ public class BudgetService {
         this.ledger = ledger;
     }
 
+    /** Each of these budgets' spend today, by key. */
+    public Uni<Map<String, Double>> spentToday(List<Limit> limits) {
+        if (limits.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        LocalDate today = BudgetLedger.today();
+        return ledger.spend(limits.stream().map(Limit::key).toList(), today).map(rows -> {
+            Map<String, Double> spent = new HashMap<>();
+            rows.stream().filter(row -> row.day().equals(today)).forEach(row -> spent.put(row.budget(), row.spent()));
+            return spent;
+        });
+    }
+
     public Uni<BudgetView.BudgetListView> list() {
         LocalDate today = BudgetLedger.today();
         LocalDate from = today.minusDays(HISTORY_DAYS - 1);

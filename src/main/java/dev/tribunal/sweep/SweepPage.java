@@ -75,6 +75,10 @@ public class SweepPage {
         row.put("lag", s.lagSeconds() == null ? "–" : duration(s.lagSeconds()));
         row.put("next", PageText.time(s.nextTickAt()));
         row.put("last", PageText.time(s.lastTickAt()));
+        SweepView.SweepBudgetView budget = s.budget();
+        row.put("budget", budget == null ? null : PageText.money(budget.spentToday()) + " of " + PageText.money(budget.perDay()) + " today");
+        row.put("budgetState", budget == null || !budget.exhausted() ? null : "wait".equals(budget.onExhausted())
+                ? "spent: its judgments wait for the next UTC day" : "spent: its judgments end as BUDGET_EXCEEDED until the next UTC day");
         row.put("errorRate", s.judgments() == 0 ? "" : String.format(java.util.Locale.ROOT, " (%.1f %%)", 100.0 * s.errored() / s.judgments()));
         return row;
     }

@@ -1,5 +1,7 @@
 package dev.tribunal.sweep;
 
+import dev.tribunal.budget.BudgetService;
+import dev.tribunal.budget.Limit;
 import dev.tribunal.judge.JudgeDefinition;
 import dev.tribunal.llm.ModelId;
 import dev.tribunal.run.RunTotals;
@@ -34,8 +36,11 @@ public class SweepService {
     private final RunTotals runs;
     private final MeterRegistry metrics;
     private final Map<String, AtomicLong> lag = new ConcurrentHashMap<>();
+    private final BudgetService budgets;
 
-    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, RunTotals runs, MeterRegistry metrics, SweepReadiness readiness) {
+    SweepService(SweepCatalog catalog, SweepTicker ticker, Pool pool, RunTotals runs, MeterRegistry metrics, SweepReadiness readiness,
+                 BudgetService budgets) {
+        this.budgets = budgets;
         this.readiness = readiness;
         this.catalog = catalog;
         this.ticker = ticker;
@@ -47,12 +52,13 @@ public class SweepService {
     public Uni<List<SweepView>> list() {
         List<SweepDefinition> sweeps = List.copyOf(catalog.all());
         List<String> names = sweeps.stream().map(SweepDefinition::name).toList();
+        List<Limit> limits = sweeps.stream().map(SweepDefinition::budget).filter(java.util.Objects::nonNull).toList();
         return pool.preparedQuery(STATE).execute(Tuple.of(names.toArray(String[]::new)))
-                .chain(rows -> runs.ofSweeps(names).map(totals -> {
+                .chain(rows -> runs.ofSweeps(names).chain(totals -> budgets.spentToday(limits).map(spent -> {
                     Map<String, Row> state = new HashMap<>();
                     rows.forEach(row -> state.put(row.getString("name"), row));
-                    return sweeps.stream().map(s -> view(s, state.get(s.name()), totals.getOrDefault(s.name(), Totals.NONE))).toList();
-                }));
+                    return sweeps.stream().map(s -> view(s, state.get(s.name()), totals.getOrDefault(s.name(), Totals.NONE), spent)).toList();
+                })));
     }
 
     public Uni<SweepView> get(String name) {
@@ -69,7 +75,7 @@ public class SweepService {
                 "the tick runs within a second, on one of the Tribunal processes; GET /api/sweeps/" + name + " shows it"));
     }
 
-    private SweepView view(SweepDefinition s, Row state, Totals totals) {
+    private SweepView view(SweepDefinition s, Row state, Totals totals, Map<String, Double> spent) {
         Long lagSeconds = state == null || state.getValue("lag") == null ? null : Math.round(state.getDouble("lag"));
         if (lagSeconds != null) {
             lag.computeIfAbsent(s.name(), n -> metrics.gauge("tribunal.sweep.lag.seconds",
@@ -81,7 +87,16 @@ public class SweepService {
                 instant(state, "next_tick_at"), instant(state, "last_tick_at"), state == null ? null : state.getString("last_run_id"),
                 state == null ? null : state.getInteger("last_tick_traces"), state == null ? 0 : state.getLong("ticks"),
                 state == null ? 0 : state.getLong("traces_judged"), state == null ? 0 : totals.judgments(),
-                state == null ? 0 : totals.errored(), lagSeconds, readiness.problems(s));
+                state == null ? 0 : totals.errored(), lagSeconds, readiness.problems(s), s.mode().name().toLowerCase(java.util.Locale.ROOT),
+                budget(s.budget(), spent));
+    }
+
+    private static SweepView.SweepBudgetView budget(Limit limit, Map<String, Double> spent) {
+        if (limit == null) {
+            return null;
+        }
+        double today = spent.getOrDefault(limit.key(), 0.0);
+        return new SweepView.SweepBudgetView(limit.perDay(), limit.onExhausted().label(), today, today >= limit.perDay());
     }
 
     private static Instant instant(Row row, String column) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param lagSeconds how far behind the sweep is: seconds since the oldest point any of its judges has reached
  * @param errored judgments of its runs that ended in an error
  * @param warnings what keeps its judgments from being made (a judge's provider without its API key, say); empty when nothing
+ * @param mode how its runs send their calls: {@code online} or {@code batch}
+ * @param budget its own daily cost budget and today's spend; null when it has none
  */
 public record SweepView(
         String name,
@@ -34,7 +36,18 @@ public record SweepView(
         long judgments,
         long errored,
         Long lagSeconds,
-        List<String> warnings) {
+        List<String> warnings,
+        String mode,
+        SweepBudgetView budget) {
+
+    /**
+     * A sweep's daily cost budget and today's spend on it.
+     *
+     * @param exhausted today's spend reached the budget: its judgments wait for the next UTC day ({@code on_exhausted: wait})
+     *                  or end as BUDGET_EXCEEDED ({@code error})
+     */
+    public record SweepBudgetView(double perDay, String onExhausted, double spentToday, boolean exhausted) {
+    }
 
     /** {@code {"sweeps": [...]}}. */
     public record SweepListView(List<SweepView> sweeps) {

@@ -22,6 +22,12 @@ public final class PageText {
         return value == null ? "–" : new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
+    /** An amount spent or allowed, to the millionth: 0.000018, 20, 0 (never 0E-6). */
+    public static String money(double amount) {
+        BigDecimal rounded = BigDecimal.valueOf(amount).setScale(6, java.math.RoundingMode.HALF_UP).stripTrailingZeros();
+        return rounded.signum() == 0 ? "0" : rounded.toPlainString();
+    }
+
     /** A moment to the second, in UTC: 2026-03-01 10:00:00 UTC; a dash for none. */
     public static String time(Instant at) {
         return at == null ? "–" : at.truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC");

@@ -69,4 +69,24 @@ class BudgetPageTest extends PageTestBase {
             TestBrowser.screenshot(page, "budgets");
         }
     }
+
+    /** The sweeps page shows each sweep's budget with today's spend, and says what a spent one's judgments do. */
+    @Test
+    void theSweepsPageShowsEachSweepsBudgetAndWhenItIsSpent() {
+        pool.query("delete from budget_reservation").execute().await().indefinitely();
+        pool.query("delete from budget_spend").execute().await().indefinitely();
+        pool.preparedQuery("insert into budget_spend (budget, day, spent) values ('sweep:waiting', $1, 0.0001)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(BudgetLedger.today())).await().indefinitely();
+        String reader = TestSecurity.key("sweeps-budget-reader", "read");
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 1000));
+             Page page = TestBrowser.signedIn(context, base, reader, "sweeps")) {
+            assertEquals("0.0001 of 0.0001 today\nspent: its judgments wait for the next UTC day",
+                    page.innerText("#sweep-waiting td.budget").trim());
+            assertEquals("0 of 0.0001 today", page.innerText("#sweep-erroring td.budget").trim());
+            TestBrowser.assertAccessible(page);
+            TestBrowser.screenshot(page, "sweeps-budgets");
+        } finally {
+            pool.query("delete from budget_spend").execute().await().indefinitely();
+        }
+    }
 }

@@ -315,6 +315,12 @@ class BudgetTest {
         JsonPath after = sweep("waiting");
         assertEquals(before.getLong("ticks"), after.getLong("ticks"), "no tick while the budget is spent");
         assertEquals(runId, after.getString("last_run_id"));
+        // the sweep says why it waits: its budget and today's spend on it
+        assertEquals("online", after.getString("mode"));
+        assertEquals(0.0001, after.getDouble("budget.per_day"), 1e-12);
+        assertEquals("wait", after.getString("budget.on_exhausted"));
+        assertEquals(3 * CALL_COST, after.getDouble("budget.spent_today"), 1e-12);
+        assertEquals(true, after.getBoolean("budget.exhausted"));
 
         // the next day's budget: the waiting judgments are made, as many as fit again
         freshDay();

@@ -52,6 +52,8 @@ class SweepPageTest extends PageTestBase {
             assertEquals(1, page.locator(tagged + " td.judges a[href='/judges/relevance']").count());
             assertTrue(page.textContent("#sweeps tr[data-sweep='off']").contains("disabled"));
             assertEquals("cron 0 0 2 * * ?", page.textContent("#sweeps tr[data-sweep='off'] td.schedule").trim());
+            assertTrue(page.textContent("#sweeps tr[data-sweep='batch'] td.schedule").contains("in batch mode"), "a batch sweep says so");
+            assertEquals("–", page.textContent(tagged + " td.budget").trim(), "no budget");
             assertTrue(page.textContent("#sweeps tr[data-sweep='keyless'] .warning").length() > 0, "what keeps a sweep from judging is said");
             assertEquals(0, page.locator("button:has-text('Run now')").count(), "a reader may not run a sweep");
             TestBrowser.assertAccessible(page);
