@@ -46,7 +46,7 @@ class BudgetPageTest extends PageTestBase {
              Page page = TestBrowser.signedIn(context, base, reader, "budgets")) {
             TestBrowser.assertHeader(page, "budgets-reader");
             assertEquals("page", page.getAttribute("header nav a[href='/budgets']", "aria-current"));
-            assertEquals(7, page.locator("section.budget").count(), "global, provider, three judges and two sweeps");
+            assertEquals(8, page.locator("section.budget").count(), "global, provider, three judges and three sweeps");
 
             String judge = "#budget-judge-capped";
             assertEquals("Judge capped", page.textContent(judge + " h2").trim());

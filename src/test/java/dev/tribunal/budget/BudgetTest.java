@@ -124,8 +124,9 @@ class BudgetTest {
                 .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         assertEquals(today, budgets.getString("day"));
-        assertEquals(List.of("global", "provider", "judge", "judge", "judge", "sweep", "sweep"), budgets.getList("budgets.scope"));
-        assertEquals(List.of("", "fake-budget", "batch_capped", "cached_capped", "capped", "erroring", "waiting"), budgets.getList("budgets.name"));
+        assertEquals(List.of("global", "provider", "judge", "judge", "judge", "sweep", "sweep", "sweep"), budgets.getList("budgets.scope"));
+        assertEquals(List.of("", "fake-budget", "batch_capped", "cached_capped", "capped", "batch_waiting", "erroring", "waiting"),
+                budgets.getList("budgets.name"));
 
         Map<String, Object> global = budgets.getMap("budgets[0]");
         assertEquals(0.0005, ((Number) global.get("limit_per_day")).doubleValue(), 1e-12);
@@ -143,8 +144,8 @@ class BudgetTest {
         Map<String, Object> judge = budgets.getMap("budgets[4]");
         assertEquals(capped.cost(), ((Number) judge.get("spent_today")).doubleValue(), 1e-12);
         assertEquals(0.0, ((Number) budgets.getMap("budgets[1]").get("spent_today")).doubleValue());
-        assertEquals("wait", budgets.getString("budgets[6].on_exhausted"));
-        assertEquals("error", budgets.getString("budgets[5].on_exhausted"));
+        assertEquals("wait", budgets.getString("budgets[7].on_exhausted"));
+        assertEquals("error", budgets.getString("budgets[6].on_exhausted"));
     }
 
     /** The budgets can be read with the read role, like every other GET, and not without a key. */
@@ -331,6 +332,29 @@ class BudgetTest {
         // what still waits would go on with the next test's fresh day
         pool.query("select run_id from judge_run where sweep = 'waiting' and status in ('QUEUED', 'RUNNING')").execute().await()
                 .indefinitely().forEach(row -> given().post("/api/judge-runs/" + row.getString("run_id") + "/cancel").then().statusCode(200));
+    }
+
+    /**
+     * A sweep in batch mode whose budget is spent waits like an online one: the judgments that fit go in batches, the
+     * others stay pending (no error, nothing sent) until the next day. Its budget of 0.00003 affords two batch calls.
+     */
+    @Test
+    void aWaitingSweepInBatchModeLeavesItsJudgmentsPendingUntilTheNextDay() throws InterruptedException {
+        ingest(4, "budget-batch-waiting");
+        String runId = tick("batch_waiting");
+        assertEquals(Map.of("DONE", 2, "PENDING", 2), settledTasks(runId), "2 batch calls fit in 0.00003; the rest wait");
+        List<FakeOpenAiServer.FakeBatch> sent = FakeProviders.server.batches("budget-batch-sweep");
+        assertEquals(2, sent.stream().mapToInt(FakeOpenAiServer.FakeBatch::lines).sum(), "nothing sent for the waiting judgments");
+        assertTrue(RunTestSupport.assessments(runId).stream().allMatch(a -> ((Map<?, ?>) a.get("feedback")).get("error") == null));
+        JsonPath state = sweep("batch_waiting");
+        assertEquals("batch", state.getString("mode"));
+        assertEquals(true, state.getBoolean("budget.exhausted"));
+        assertEquals(2 * BATCH_CALL_COST, state.getDouble("budget.spent_today"), 1e-12);
+
+        // the next day's budget: the waiting judgments go on in batches
+        freshDay();
+        assertEquals(Map.of("DONE", 4), settledTasks(runId), "the two left fit in the new day's budget");
+        assertEquals(0, FakeProviders.server.received().stream().filter(r -> r.model().equals("budget-batch-sweep")).count(), "no online call");
     }
 
     /** A sweep whose budget says {@code on_exhausted: error}: the judgments past it end as BUDGET_EXCEEDED errors. */
