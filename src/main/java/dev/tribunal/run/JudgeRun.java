@@ -75,6 +75,14 @@ public class JudgeRun {
     @Column(name = "finished_at")
     public Instant finishedAt;
 
+    /** When its errored judgments were last sent to be judged again; null when never. */
+    @Column(name = "resumed_at")
+    public Instant resumedAt;
+
+    /** How many of its judgments were done when it was resumed. */
+    @Column(name = "completed_before_resume", nullable = false)
+    public int completedBeforeResume;
+
     /** What the run's judgments have cost so far, retried errors included; null while none had a price. */
     public Double cost;
 

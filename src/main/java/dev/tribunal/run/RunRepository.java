@@ -86,7 +86,7 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
     Uni<List<JudgeRun>> load(List<String> ids, LeftOut leftOut) {
         String large = LARGE.stream().map(c -> (leftOut.has(c) ? "null" : c + "::text") + " as " + c).collect(Collectors.joining(", "));
         return pool.preparedQuery("select run_id, status, total, completed, errored, cancelled, errors_by_code::text as errors_by_code, "
-                        + "trigger, created_by, sweep, created_at, started_at, finished_at, cost, cached, " + large + " from judge_run where run_id = any($1)")
+                        + "trigger, created_by, sweep, created_at, started_at, finished_at, resumed_at, completed_before_resume, cost, cached, " + large + " from judge_run where run_id = any($1)")
                 .execute(Tuple.of(ids.toArray(String[]::new)))
                 .map(rows -> {
                     Map<String, JudgeRun> byId = new HashMap<>();
@@ -128,6 +128,8 @@ class RunRepository implements PanacheRepositoryBase<JudgeRun, String>, dev.trib
         run.createdAt = row.getOffsetDateTime("created_at").toInstant();
         run.startedAt = instant(row.getOffsetDateTime("started_at"));
         run.finishedAt = instant(row.getOffsetDateTime("finished_at"));
+        run.resumedAt = instant(row.getOffsetDateTime("resumed_at"));
+        run.completedBeforeResume = row.getInteger("completed_before_resume");
         run.cost = row.getDouble("cost");
         run.cached = row.getInteger("cached");
         return run;

@@ -290,11 +290,14 @@ public class RunService {
         Double rate = null;
         Long eta = null;
         if (run.startedAt != null) {
+            // measured from the start, or from the last time its errored judgments were sent again
+            Instant from = run.resumedAt != null ? run.resumedAt : run.startedAt;
+            long done = run.resumedAt != null ? Math.max(0, completed - run.completedBeforeResume) : completed;
             Instant end = run.finishedAt != null ? run.finishedAt : Instant.now();
-            double seconds = Math.max(0.001, Duration.between(run.startedAt, end).toMillis() / 1000.0);
-            rate = Math.round(completed / seconds * 100) / 100.0;
-            if (run.finishedAt == null && completed > 0) {
-                eta = Math.round((run.total - completed) / (completed / seconds));
+            double seconds = Math.max(0.001, Duration.between(from, end).toMillis() / 1000.0);
+            rate = Math.round(done / seconds * 100) / 100.0;
+            if (run.finishedAt == null && done > 0) {
+                eta = Math.round((run.total - completed) / (done / seconds));
             }
         }
         if (run.finishedAt != null) {

@@ -141,7 +141,7 @@ class TaskQueue {
             + "where t.task_id = e.task_id returning e.error_code) "
             + "select error_code, count(*) as n from requeued group by error_code";
     private static final String REOPEN = "update judge_run set status = case when status = 'RUNNING' then 'RUNNING' else 'QUEUED' end, "
-            + "finished_at = null where run_id = $1 and status <> 'CANCELLED'";
+            + "finished_at = null, resumed_at = $2, completed_before_resume = completed where run_id = $1 and status <> 'CANCELLED'";
     private static final String LOCK_RUN = "select status from judge_run where run_id = $1 for update";
 
     /** A finished judgment of a task. */
@@ -305,7 +305,7 @@ class TaskQueue {
                     Map<String, Integer> minus = new java.util.TreeMap<>();
                     byCode.forEach((code, count) -> minus.put(code, -count));
                     return connection.preparedQuery(COUNT).execute(Tuple.tuple(java.util.Arrays.asList(runId, -n, -n, Json.write(minus), null, 0)))
-                            .chain(() -> connection.preparedQuery(REOPEN).execute(Tuple.of(runId)));
+                            .chain(() -> connection.preparedQuery(REOPEN).execute(Tuple.of(runId, utc(dev.tribunal.system.Times.now()))));
                 }));
     }
 

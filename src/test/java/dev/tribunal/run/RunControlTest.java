@@ -82,6 +82,30 @@ class RunControlTest {
         given().post("/api/judge-runs/0123456789abcdef0123456789abcdef/cancel").then().statusCode(404);
     }
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /** A run judged again long after it finished measures its rate from then on, not from its first start. */
+    @Test
+    void aRunJudgedAgainMeasuresItsRateFromWhenItWasResumed() {
+        FakeProviders.server.switchableUp(false);
+        List<String> traceIds = traces(4, null);
+        String runId = startRun(List.of("relevance"), traceIds, List.of("fake-retry:/switchable"));
+        JsonPath first = awaitCompleted(runId, WAIT);
+        assertEquals(4, first.getInt("errored"));
+        // as if it had run a day ago
+        pool.preparedQuery("update judge_run set started_at = started_at - interval '1 day', finished_at = finished_at - interval '1 day' "
+                + "where run_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely();
+
+        FakeProviders.server.switchableUp(true);
+        given().post("/api/judge-runs/" + runId + "/retry").then().statusCode(202).body("requeued", equalTo(4));
+        JsonPath again = awaitCompleted(runId, WAIT);
+        assertEquals(0, again.getInt("errored"));
+        // 4 judgments within the wait since the retry; from the first start a day ago it would be about 0.00005 a second
+        assertTrue(again.getDouble("judgments_per_second") >= 4.0 / WAIT.toSeconds(), again.prettify());
+        assertEquals(0, again.getInt("eta_seconds"));
+    }
+
     @Test
     void retryJudgesErroredJudgmentsAgainAndTheNewResultsOverrideTheErrors() {
         FakeProviders.server.switchableUp(false);
