@@ -49,8 +49,12 @@ class BatchBudgets {
 
     /** Whether a judgment's calls may go into a batch now (see {@link BudgetGate#admitBatch}). */
     Uni<BudgetGate.Admission> admit(JudgeTask task, JudgeDefinition judge, ModelId model, JudgeRunner.BatchCalls calls) {
-        return gate.admitBatch(budgets.spending(task.sweep()), judge.budget(), model, calls.requests().size(), calls.callCost(),
-                hold(providers.settings(model.provider())));
+        return gate.admitBatch(budgets.spending(task.sweep()), judge.budget(), model, calls.requests().size(), calls.callCost());
+    }
+
+    /** Holds the reservations of a batch's judgments, recorded with it, until its answers may come ({@link #hold}). */
+    Uni<Void> holdUntilAnswered(Collection<Reservation> reservations, ProvidersConfig.Provider settings) {
+        return gate.holdFor(reservations, hold(settings));
     }
 
     /**

@@ -98,8 +98,14 @@ class BatchPoller {
                 .chain(found -> found.isEmpty() ? abandon(batch)
                         : store.submitted(batch.batchId(), found.get(), batch.inputFileId(), found.get().total(), providers.settings(provider).batchPollEvery())
                                 .invoke(() -> LOG.infof("Run %s: found batch %s at %s, made of a file whose create had no clear answer; polling it",
-                                        batch.runId(), found.get().id(), provider)))
+                                        batch.runId(), found.get().id(), provider)).replaceWithVoid())
                 .onFailure().recoverWithUni(failure -> {
+                    if (batch.createdAt().plus(BatchBudgets.hold(providers.settings(provider))).isBefore(java.time.Instant.now())) {
+                        // a batch made then would have ended by now: its judgments go on without it
+                        LOG.warnf("Batch %s of run %s could not be looked for at %s since its completion window ended: %s", batch.batchId(),
+                                batch.runId(), provider, failure.toString());
+                        return abandon(batch);
+                    }
                     LOG.warnf("Looking for batch %s of run %s at %s failed; looking again later: %s", batch.batchId(), batch.runId(), provider,
                             failure.toString());
                     return Uni.createFrom().voidItem();

@@ -32,13 +32,23 @@ class BatchStore {
     private static final String INSERT_REQUESTS = "insert into batch_request (batch_id, task_id, attempt) "
             + "select $1, t, a from unnest($2::uuid[], $3::int[]) as u(t, a)";
     private static final String FORGET = "delete from batch_request where batch_id = $1 and task_id = any($2)";
+    /** Only a batch still open: one given up meanwhile (its judgments went back to wait) is not brought back. */
     private static final String SUBMITTED = "update provider_batch set provider_batch_id = $2, input_file_id = $3, status = $4, requests = $5, "
-            + "holder = null, lease_until = null, next_poll_at = now() + make_interval(secs => $6), poll_delay_ms = $7 where batch_id = $1";
-    /** The batch's input file was uploaded: from now on the provider may hold a batch made of it. Only by its holder. */
-    private static final String UPLOADED = "update provider_batch set input_file_id = $2 where batch_id = $1 and holder = $3 and not settled "
-            + "and status = 'PREPARING' returning batch_id";
-    /** A batch whose create had no clear answer, left for the next poll to look for at the provider. */
-    private static final String UNSURE = "update provider_batch set holder = null, lease_until = now() where batch_id = $1 and not settled";
+            + "holder = null, lease_until = null, next_poll_at = now() + make_interval(secs => $6), poll_delay_ms = $7 where batch_id = $1 "
+            + "and not settled returning batch_id";
+    /** A batch being prepared, by its holder while its lease lasts: the lease renewed. */
+    private static final String HELD = "batch_id = $1 and holder = $3 and not settled and status = 'PREPARING' and lease_until > now() returning batch_id";
+    private static final String RENEW = "update provider_batch set lease_until = now() + make_interval(secs => $2) where " + HELD;
+    /** The batch's input file was uploaded: from now on the provider may hold a batch made of it. */
+    private static final String UPLOADED = "update provider_batch set input_file_id = $4, lease_until = now() + make_interval(secs => $2) where " + HELD;
+    /**
+     * A batch whose create had no clear answer, left for a poll to look for at the provider once a create still on its
+     * way would have landed.
+     */
+    private static final String UNSURE = "update provider_batch set holder = null, lease_until = now() + make_interval(secs => $2) "
+            + "where batch_id = $1 and not settled";
+    /** A batch that sent nothing and judged nothing (its judgments all wait): no trace of it is kept. */
+    private static final String DISCARD = "delete from provider_batch where batch_id = $1 and status = 'PREPARING'";
     private static final String CLOSE = "update provider_batch set status = $2, settled = true, holder = null, lease_until = null, "
             + "finished_at = now() where batch_id = $1";
     private static final String COLUMNS = "batch_id, run_id, model_id, status, provider_batch_id, input_file_id, output_file_id, error_file_id, "
@@ -99,19 +109,32 @@ class BatchStore {
      * Records the batch's uploaded input file before the batch is created from it, so that a create whose answer is lost
      * can be found at the provider; false when this process no longer holds the batch (it must not be created then).
      */
-    Uni<Boolean> uploaded(UUID batchId, String inputFileId) {
-        return pool.preparedQuery(UPLOADED).execute(Tuple.of(batchId, inputFileId, holder)).map(rows -> rows.rowCount() == 1);
+    Uni<Boolean> uploaded(UUID batchId, String inputFileId, Duration lease) {
+        return pool.preparedQuery(UPLOADED).execute(Tuple.of(batchId, seconds(lease), holder, inputFileId)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** Leaves a batch whose create had no clear answer to the next poll, which looks for it at the provider. */
-    Uni<Void> unsure(UUID batchId) {
-        return pool.preparedQuery(UNSURE).execute(Tuple.of(batchId)).replaceWithVoid();
+    /** Renews this process's lease on a batch it prepares; false when it no longer holds it (another took it over). */
+    Uni<Boolean> renew(UUID batchId, Duration lease) {
+        return pool.preparedQuery(RENEW).execute(Tuple.of(batchId, seconds(lease), holder)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** The batch was created at the provider: polled first after {@code firstPoll}, by any process. */
-    Uni<Void> submitted(UUID batchId, BatchState state, String inputFileId, int requests, Duration firstPoll) {
+    /** Leaves a batch whose create had no clear answer to a poll after {@code wait}, which looks for it at the provider. */
+    Uni<Void> unsure(UUID batchId, Duration wait) {
+        return pool.preparedQuery(UNSURE).execute(Tuple.of(batchId, seconds(wait))).replaceWithVoid();
+    }
+
+    /** Forgets a batch that sent and judged nothing. */
+    Uni<Void> discard(UUID batchId) {
+        return pool.preparedQuery(DISCARD).execute(Tuple.of(batchId)).replaceWithVoid();
+    }
+
+    /**
+     * The batch was created at the provider: polled first after {@code firstPoll}, by any process. False when the batch
+     * was given up meanwhile (its judgments went back to wait), and the provider's batch is nobody's.
+     */
+    Uni<Boolean> submitted(UUID batchId, BatchState state, String inputFileId, int requests, Duration firstPoll) {
         return pool.preparedQuery(SUBMITTED).execute(Tuple.tuple(List.of(batchId, state.id(), inputFileId, state.status(), requests,
-                seconds(firstPoll), firstPoll.toMillis()))).replaceWithVoid();
+                seconds(firstPoll), firstPoll.toMillis()))).map(rows -> rows.rowCount() == 1);
     }
 
     /** A batch that ends without going to the provider: ABANDONED (its tasks went back to wait) or JUDGED (none needed a call). */

@@ -36,6 +36,8 @@ import java.util.UUID;
 class BatchSubmitter {
 
     private static final Logger LOG = Logger.getLogger(BatchSubmitter.class);
+    /** Judgments added to a file between two renewals of the batch's lease. */
+    private static final int RENEW_EVERY = 1000;
     /** Tasks of code judges judged per round: they call nothing, so no provider's limit applies. */
     private static final int LOCAL_ROUND = 1000;
 
@@ -90,16 +92,18 @@ class BatchSubmitter {
                 .chain(batchId -> batchId == null ? Uni.createFrom().voidItem() : prepare(batchId, group, model.orElse(null), settings, claimed, file)
                         .onFailure().recoverWithUni(failure -> {
                             if (file.lost) {
-                                // another process took the batch over (this one outlived its lease) and gave its judgments back
+                                // another process took the batch over (this one outlived its lease) and gave its judgments
+                                // back; what this one reserved for them goes back too (the other found none recorded)
                                 LOG.warnf("A batch of run %s on %s was taken over while it was prepared; not sent", group.runId(), group.modelId());
-                                return Uni.createFrom().voidItem();
+                                return budgets.handBack(file.reservations.values());
                             }
                             if (file.uploaded) {
                                 // the provider may have made the batch even though its answer was lost: the next poll looks
                                 // for it there, and gives the judgments back only if it is not found
                                 LOG.warnf("Creating a batch of run %s on %s had no clear answer; looking for it at the provider: %s",
                                         group.runId(), group.modelId(), failure.toString());
-                                return store.unsure(batchId);
+                                // looked for once a create still on its way would have landed: twice the exchange's bound
+                                return store.unsure(batchId, settings.timeout().multipliedBy(4).plusSeconds(1));
                             }
                             LOG.warnf("Preparing a batch of %d judgments of run %s on %s failed; they wait for the next batch: %s",
                                     claimed.size(), group.runId(), group.modelId(), failure.toString());
@@ -129,6 +133,10 @@ class BatchSubmitter {
         final Map<UUID, dev.tribunal.budget.Reservation> reservations = new LinkedHashMap<>();
         /** Why a budget holds back the rest of the run's judgments; null while none does. */
         String heldBack;
+        /** The budget holding them back is spent for the day (a sweep that waits), not only held by calls in flight. */
+        boolean heldUntilTomorrow;
+        /** Tasks looked at so far. */
+        int seen;
     }
 
     private Uni<Void> prepare(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, List<JudgeTask> claimed,
@@ -139,21 +147,44 @@ class BatchSubmitter {
                 // prompts are rendered off the event loop
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .chain(traces -> Multi.createFrom().iterable(claimed)
-                        .onItem().transformToUniAndConcatenate(task -> add(file, task, model, settings, traces))
+                        .onItem().transformToUniAndConcatenate(task -> add(file, task, model, settings, traces)
+                                .chain(() -> ++file.seen % RENEW_EVERY == 0 ? renew(batchId, file) : Uni.createFrom().voidItem()))
                         .collect().last())
                 .chain(() -> tasks.write(file.judged))
                 .chain(() -> file.left.isEmpty() ? Uni.createFrom().voidItem()
                         : tasks.release(file.left).chain(() -> store.forget(batchId, file.left)))
                 .invoke(() -> passOver(group, settings, file))
                 .chain(() -> store.reserved(batchId, reservationIds(file)))
-                .chain(() -> file.requests == 0 ? store.close(batchId, "JUDGED")
-                        : send(batchId, group, model, settings, file));
+                // recorded with the batch, the reservations are held until its answers may come
+                .chain(() -> budgets.holdUntilAnswered(file.reservations.values(), settings))
+                .chain(() -> file.requests > 0 ? send(batchId, group, model, settings, file)
+                        : file.judged.isEmpty() ? store.discard(batchId) : store.close(batchId, "JUDGED"));
     }
 
-    /** A run whose judgments a budget held back is looked at again after the provider's first poll delay. */
+    /** Renews the batch's lease while its file is written; fails (the batch lost) when another process took it over. */
+    private Uni<Void> renew(UUID batchId, File file) {
+        return renew(batchId, file, config.lease());
+    }
+
+    private Uni<Void> renew(UUID batchId, File file, java.time.Duration lease) {
+        return store.renew(batchId, lease).invoke(held -> {
+            if (!held) {
+                file.lost = true;
+                throw new IllegalStateException("the batch was taken over while it was prepared");
+            }
+        }).replaceWithVoid();
+    }
+
+    /**
+     * A run whose judgments a budget held back is looked at again after the provider's first poll delay; when the budget
+     * is spent for the day (a sweep that waits), after its longest poll delay or on the next UTC day, whichever is first.
+     */
     private void passOver(BatchTasks.Group group, ProvidersConfig.Provider settings, File file) {
         if (file.heldBack != null) {
-            passed.put(group.runId(), java.time.Instant.now().plus(settings.batchPollEvery()));
+            java.time.Instant now = java.time.Instant.now();
+            java.time.Instant tomorrow = dev.tribunal.budget.BudgetLedger.today().plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            java.time.Instant later = now.plus(file.heldUntilTomorrow ? settings.batchPollMax() : settings.batchPollEvery());
+            passed.put(group.runId(), later.isAfter(tomorrow) ? tomorrow : later);
             LOG.infof("Run %s: %d judgment%s on %s wait: %s", group.runId(), file.left.size(), file.left.size() == 1 ? "" : "s",
                     group.modelId(), file.heldBack);
         }
@@ -167,6 +198,11 @@ class BatchSubmitter {
 
     /** A task's lines in the file, its judgment when it needs no call, or left for a later batch when the file is full. */
     private Uni<Void> add(File file, JudgeTask task, ModelId model, ProvidersConfig.Provider settings, Map<String, TraceData> traces) {
+        if (file.heldBack != null) {
+            // a budget holds back the rest of the run: none of it is rendered, it all waits
+            file.left.add(task);
+            return Uni.createFrom().voidItem();
+        }
         return judges.judgeOf(task).chain(found -> {
             TraceData trace = traces.get(task.traceId());
             if (found.judge() == null || trace == null) {
@@ -210,6 +246,7 @@ class BatchSubmitter {
                         // the sweep waits for the next day, or the budget's room is held by calls not answered yet
                         file.heldBack = admission instanceof BudgetGate.Deferred deferred ? deferred.message()
                                 : ((BudgetGate.Held) admission).message();
+                        file.heldUntilTomorrow = admission instanceof BudgetGate.Deferred;
                         file.left.add(task);
                     }
                 }).replaceWithVoid();
@@ -218,8 +255,11 @@ class BatchSubmitter {
     }
 
     private Uni<Void> send(UUID batchId, BatchTasks.Group group, ModelId model, ProvidersConfig.Provider settings, File file) {
-        return providers.upload(model.provider(), file.text.toString())
-                .call(fileId -> store.uploaded(batchId, fileId).invoke(held -> {
+        String text = file.text.toString();
+        // the lease outlasts the upload and then the create, however long each may take before it fails
+        return renew(batchId, file, config.lease().plus(providers.exchangeBound(model.provider(), file.bytes)))
+                .chain(() -> providers.upload(model.provider(), text))
+                .call(fileId -> store.uploaded(batchId, fileId, config.lease().plus(providers.exchangeBound(model.provider(), 0))).invoke(held -> {
                     if (!held) {
                         file.lost = true;
                         throw new IllegalStateException("the batch was taken over while it was prepared");
@@ -228,7 +268,22 @@ class BatchSubmitter {
                 }))
                 .chain(fileId -> providers.create(model.provider(), fileId)
                         .chain(state -> store.submitted(batchId, state, fileId, file.requests, settings.batchPollEvery())
-                                .invoke(() -> LOG.infof("Run %s: sent batch %s of %d requests (%d bytes) to %s", group.runId(), state.id(),
-                                        file.requests, file.bytes, model.provider()))));
+                                .chain(recorded -> recorded ? Uni.createFrom().voidItem()
+                                        .invoke(() -> LOG.infof("Run %s: sent batch %s of %d requests (%d bytes) to %s", group.runId(),
+                                                state.id(), file.requests, file.bytes, model.provider()))
+                                        : orphaned(group, model, state))));
+    }
+
+    /**
+     * A batch made at the provider after Tribunal gave it up (its create answered too late, and its judgments went back
+     * to wait): it is cancelled there, so that its judgments are not paid for twice.
+     */
+    private Uni<Void> orphaned(BatchTasks.Group group, ModelId model, ProviderBatches.BatchState state) {
+        LOG.warnf("Run %s: batch %s at %s was made after it was given up; cancelling it", group.runId(), state.id(), model.provider());
+        return providers.cancel(model.provider(), state.id()).replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("Cancelling batch %s at %s failed: %s", state.id(), model.provider(), failure.toString());
+                    return Uni.createFrom().voidItem();
+                });
     }
 }

@@ -90,17 +90,17 @@ public class BudgetGate {
     }
 
     /**
-     * As {@link #admit}, for calls sent in a provider's batch: their reservation is held for {@code hold} (the batch's
-     * answers may take that long), and a budget whose room is held by calls in flight does not wait for it: the calls are
-     * {@link Held} back, to be asked for again later.
+     * As {@link #admit}, for calls about to go into a provider's batch: a budget whose room is held by calls in flight
+     * does not wait for it, the calls are {@link Held} back, to be asked for again later. The reservation is held as an
+     * online call's until {@link #holdFor} holds it as long as the batch's answers may take.
      */
-    public Uni<Admission> admitBatch(Spending spending, Limit judgeBudget, ModelId model, int calls, Double callCost, Duration hold) {
+    public Uni<Admission> admitBatch(Spending spending, Limit judgeBudget, ModelId model, int calls, Double callCost) {
         List<Limit> limits = counting(spending, judgeBudget, model);
         Admission without = withoutReserving(limits, model, calls, callCost);
         if (without != null) {
             return Uni.createFrom().item(without);
         }
-        return ledger.reserve(limits, calls * callCost, hold).map(outcome -> {
+        return ledger.reserve(limits, calls * callCost).map(outcome -> {
             if (outcome instanceof BudgetLedger.Reserved reserved) {
                 spending.add(reserved.reservation());
                 return new Admitted(reserved.reservation());
@@ -134,6 +134,11 @@ public class BudgetGate {
                     + ": provider " + model.provider() + " has no prices");
         }
         return null;
+    }
+
+    /** Holds these reservations (those not settled or expired yet) for {@code hold} from now. */
+    public Uni<Void> holdFor(java.util.Collection<Reservation> reservations, Duration hold) {
+        return ledger.extend(reservations.stream().map(Reservation::id).toList(), hold);
     }
 
     /**

@@ -85,14 +85,7 @@ public class BudgetLedger {
 
     /** Reserves {@code amount} on every one of {@code limits} for today, or on none of them. */
     Uni<Outcome> reserve(List<Limit> limits, double amount) {
-        return reserve(limits, amount, config.reservationTtl());
-    }
-
-    /**
-     * Reserves {@code amount} on every one of {@code limits} for today, or on none of them, held for {@code hold} at most
-     * before it is handed back unsettled.
-     */
-    Uni<Outcome> reserve(List<Limit> limits, double amount, java.time.Duration hold) {
+        java.time.Duration hold = config.reservationTtl();
         LocalDate day = today();
         List<Limit> sorted = limits.stream().sorted(Comparator.comparing(Limit::key)).toList();
         String[] keys = sorted.stream().map(Limit::key).toArray(String[]::new);
@@ -165,6 +158,15 @@ public class BudgetLedger {
     }
 
     private static final String HELD = "select reservation_id, day, budgets, amount from budget_reservation where reservation_id = any($1)";
+    private static final String EXTEND = "update budget_reservation set expires_at = now() + make_interval(secs => $2) where reservation_id = any($1)";
+
+    /** Holds reservations not settled or expired yet for {@code hold} from now. */
+    Uni<Void> extend(java.util.Collection<UUID> ids, java.time.Duration hold) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery(EXTEND).execute(Tuple.of(ids.toArray(UUID[]::new), (double) hold.toSeconds())).replaceWithVoid();
+    }
 
     /**
      * The reservations of these ids still held (neither settled nor expired), as they were made, for a process other

@@ -154,9 +154,8 @@ public class ProviderBatches {
      */
     public Uni<Optional<BatchState>> find(String provider, String inputFileId, java.time.Instant since) {
         return findFrom(provider, inputFileId, since.minus(Duration.ofHours(1)).getEpochSecond(), null, FIND_PAGES)
-                // a provider that lists no batches (it refuses the request) cannot have one found: none is
-                .onFailure(failure -> failure instanceof BatchApiException e && e.status() >= 400 && e.status() < 500 && e.status() != 429
-                        && e.status() != 408)
+                // a provider without the list (its answer: no such path or method) cannot have one found: none is
+                .onFailure(failure -> failure instanceof BatchApiException e && (e.status() == 404 || e.status() == 405 || e.status() == 501))
                 .recoverWithItem(failure -> {
                     LOG.warnf("Provider %s does not list its batches (%s): a batch whose create had no clear answer is taken as not made",
                             provider, failure.getMessage());
@@ -274,12 +273,24 @@ public class ProviderBatches {
         }
     }
 
+    /**
+     * The longest an exchange sending {@code bytes} with the provider's API may take before it fails: twice the
+     * provider's timeout, and two seconds more per megabyte sent (a file of 200 MB has minutes).
+     */
+    public Duration exchangeBound(String provider, long bytes) {
+        return timeout(settings(provider), bytes).multipliedBy(2);
+    }
+
+    private static Duration timeout(ProvidersConfig.Provider settings, long bytes) {
+        return settings.timeout().plusSeconds(bytes / 1_000_000L);
+    }
+
     /** One exchange with the provider's API; its body, or a failure naming the status (the provider's keys taken out). */
     private Uni<String> send(String provider, String method, String path, String contentType, byte[] body) {
         ProvidersConfig.Provider settings = settings(provider);
-        // the whole exchange is bounded: the provider's timeout, and a second more per megabyte sent (a file of 200 MB
-        // has minutes), so that a provider that stops answering fails the step instead of holding every later one
-        Duration timeout = settings.timeout().plusSeconds(body == null ? 0 : body.length / 1_000_000L);
+        // the whole exchange is bounded (see exchangeBound), so that a provider that stops answering fails the step
+        // instead of holding every later one
+        Duration timeout = timeout(settings, body == null ? 0 : body.length);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.baseUrl().replaceAll("/+$", "") + path))
                 .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));

@@ -116,7 +116,7 @@ public class BatchTasks {
 
     /**
      * As {@link #write(Map)}, settling in the same transaction the budget reservations of the judgments' calls (by task
-     * id), each to the cost it was told.
+     * id), each to the cost it was told: only those of the judgments written now (answers read twice were paid once).
      */
     public Uni<Void> write(Map<JudgeTask, Judgment> judgments, Map<UUID, Reservation> reservations) {
         if (judgments.isEmpty()) {
@@ -125,7 +125,7 @@ public class BatchTasks {
         Instant now = Times.now();
         List<TaskQueue.Finished> batch = judgments.entrySet().stream().map(e -> new TaskQueue.Finished(e.getKey(), e.getValue(),
                 reservations.containsKey(e.getKey().taskId()) ? List.of(reservations.get(e.getKey().taskId())) : List.of())).toList();
-        return queue.complete(batch, batch.stream().map(f -> ResultSink.assessments(f, now)).toList(), now);
+        return queue.complete(batch, batch.stream().map(f -> ResultSink.assessments(f, now)).toList(), now, true);
     }
 
     /** Gives tasks back to wait for another batch; returns how many were. */

@@ -417,6 +417,14 @@ class TaskQueue {
      * last task this was are completed.
      */
     Uni<Void> complete(List<Finished> batch, List<List<JudgeFeedback>> assessments, Instant now) {
+        return complete(batch, assessments, now, false);
+    }
+
+    /**
+     * As {@link #complete(List, List, Instant)}; with {@code settleWritten}, only the budget reservations of the judgments
+     * written now are settled: a provider batch's answers may be read by two processes, but were paid for once.
+     */
+    Uni<Void> complete(List<Finished> batch, List<List<JudgeFeedback>> assessments, Instant now, boolean settleWritten) {
         String[] runs = runIds(batch.stream().map(Finished::task).toList()).toArray(String[]::new);
         return pool.withTransaction(connection -> connection.preparedQuery(DONE).execute(done(batch, now))
                 .chain(updated -> {
@@ -432,8 +440,9 @@ class TaskQueue {
                             counted.add(batch.get(i));
                         }
                     }
-                    // every call of the batch was paid for, its task marked done now or not
-                    List<Reservation> reservations = batch.stream().flatMap(f -> f.reservations().stream()).distinct().toList();
+                    // every online call of the batch was paid for, its task marked done now or not
+                    List<Reservation> reservations = (settleWritten ? counted : batch).stream().flatMap(f -> f.reservations().stream())
+                            .distinct().toList();
                     return AssessmentRows.insert(connection, written)
                             .chain(() -> cache.store(connection, answers(counted), now))
                             .chain(() -> ledger.settle(connection, reservations))

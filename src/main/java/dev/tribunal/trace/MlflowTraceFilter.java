@@ -64,6 +64,11 @@ final class MlflowTraceFilter {
             }
         }
         if (name.startsWith("tags.") || name.startsWith("tag.")) {
+            if ("=".equals(op) && value instanceof String s) {
+                // containment, which the tags' GIN index answers (tags are strings, so it is the same test); the object is
+                // a constant the planner reads, to weigh how many traces carry the tag
+                return "t.tags @> cast(" + param(params, dev.tribunal.system.Json.write(java.util.Map.of(key(field), s))) + "::text as jsonb)";
+            }
             return text("t.tags ->> " + param(params, key(field)), op, value, field, params);
         }
         if (name.startsWith("metadata.") || name.startsWith("request_metadata.")) {

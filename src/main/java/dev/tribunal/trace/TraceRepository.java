@@ -111,12 +111,7 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
         String sql = "select t.trace_id, t.request_time, t.answer_bytes from trace t"
                 + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
                 + " order by t.request_time desc, t.trace_id desc limit " + (maxResults + 1);
-        // The best plan depends on the values: a rare or absent value is found through its index first, a common one by
-        // reading the newest traces and checking each. A prepared statement's generic plan, chosen for the same text
-        // after a few executions, would decide once for all values (and read a million traces for a value that
-        // matches none): each execution here is planned for its own values.
-        return pool.withTransaction(connection -> connection.query("set local plan_cache_mode = force_custom_plan").execute()
-                        .chain(() -> connection.preparedQuery(sql).execute(Tuple.from(params))))
+        return plannedForItsValues(sql, params)
                 .map(rows -> {
                     List<SizedRow> sized = new ArrayList<>();
                     rows.forEach(row -> sized.add(sizedRow(row)));
@@ -131,11 +126,22 @@ class TraceRepository implements PanacheRepositoryBase<Trace, String>, KnownTrac
     Uni<List<String>> search(List<String> conditions, List<Object> params, String orderBy, int limit, long offset) {
         String sql = "select t.trace_id from trace t" + (conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions))
                 + " order by " + orderBy + " limit " + (limit + 1) + " offset " + offset;
-        return pool.preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
+        return plannedForItsValues(sql, params).map(rows -> {
             List<String> ids = new ArrayList<>();
             rows.forEach(row -> ids.add(row.getString("trace_id")));
             return ids;
         });
+    }
+
+    /**
+     * A filtered search of traces, planned for its own values. The best plan depends on them: a rare or absent value is
+     * found through its index first, a common one by reading the newest traces and checking each. A prepared statement's
+     * generic plan, chosen for the same text after a few executions, would decide once for all values (and read a
+     * million traces for a value that matches none).
+     */
+    private Uni<io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row>> plannedForItsValues(String sql, List<Object> params) {
+        return pool.withTransaction(connection -> connection.query("set local plan_cache_mode = force_custom_plan").execute()
+                .chain(() -> connection.preparedQuery(sql).execute(Tuple.from(params))));
     }
 
     /**

@@ -52,8 +52,10 @@ class BatchRecoveryIT {
                 "-Dtribunal.providers.itb.batch-max-requests=25",
                 "-Dtribunal.providers.itb.batch-poll-every=500ms",
                 "-Dtribunal.providers.itb.batch-poll-max=1s",
-                // a batch held by the killed process is free again soon after the restart
-                "-Dtribunal.batch.lease=5s").waitUntilReady();
+                // a batch held by the killed process is free again soon after the restart: its lease, and while it is
+                // created, twice the provider's timeout more
+                "-Dtribunal.batch.lease=5s",
+                "-Dtribunal.providers.itb.timeout=5s").waitUntilReady();
         processes.add(app);
         return app;
     }

@@ -119,6 +119,14 @@ class TraceListBenchmark {
         for (Map.Entry<String, String> page : pages.entrySet()) {
             measure(page.getKey(), page.getValue(), repeats);
         }
+        // MLflow's trace search (SearchTracesV3) over the same traces: a common tag value first, then a rare one and one
+        // that matches nothing with the same statement text (where a cached generic plan would read every trace)
+        System.out.printf("%n%-38s %6s %9s %9s %12s %12s%n", "POST traces/search (MLflow)", "rows", "median ms", "p95 ms",
+                "app CPU ms/page", "pg CPU ms/page");
+        for (String filter : List.of("tags.env = 'prod'", "tags.env = 'dev'", "tags.env = 'nowhere'", "tags.app = 'app-7' AND status = 'ERROR'",
+                "tags.env != 'prod'")) {
+            measureSearch(filter, repeats);
+        }
         // quality over time over the same verdicts (seeded over January 2026; rows: the days' rows of its tables)
         System.out.printf("%n%-38s %6s %9s %9s %12s %12s%n", "GET /dashboard", "rows", "median ms", "p95 ms", "app CPU ms/page",
                 "pg CPU ms/page");
@@ -143,24 +151,47 @@ class TraceListBenchmark {
     }
 
     private static void measure(String label, String path, int repeats) throws Exception {
+        measure(label, () -> get(path), body -> path.startsWith("/traces") ? count(body, "<tr data-trace=") : count(body, "<tr data-day="),
+                repeats);
+    }
+
+    private static void measureSearch(String filter, int repeats) throws Exception {
+        String body = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \"0\"}}], "
+                + "\"filter\": \"" + filter + "\", \"max_results\": 50}";
+        measure(filter, () -> search(body), answer -> count(answer, "\"request_time\""), repeats);
+    }
+
+    /** Three warm-up calls, then {@code repeats} timed ones: rows of the last answer, median and p95 time, CPU per call. */
+    private static void measure(String label, java.util.concurrent.Callable<String> call, java.util.function.ToIntFunction<String> rows,
+                                int repeats) throws Exception {
         for (int i = 0; i < 3; i++) {
-            get(path);
+            call.call();
         }
         List<Long> millis = new ArrayList<>();
         long appBefore = cpuMs(app.pid());
         long pgBefore = pgCpuMs();
-        String body = "";
+        String answer = "";
         for (int i = 0; i < repeats; i++) {
             long start = System.nanoTime();
-            body = get(path);
+            answer = call.call();
             millis.add((System.nanoTime() - start) / 1_000_000);
         }
         long appCpu = cpuMs(app.pid()) - appBefore;
         long pgCpu = pgCpuMs() - pgBefore;
         Collections.sort(millis);
-        int rows = path.startsWith("/traces") ? count(body, "<tr data-trace=") : count(body, "<tr data-day=");
-        System.out.printf("%-38s %6d %9d %9d %12.1f %12.1f%n", label, rows, percentile(millis, 0.5), percentile(millis, 0.95),
-                appCpu / (double) repeats, pgCpu / (double) repeats);
+        System.out.printf("%-38s %6d %9d %9d %12.1f %12.1f%n", label, rows.applyAsInt(answer), percentile(millis, 0.5),
+                percentile(millis, 0.95), appCpu / (double) repeats, pgCpu / (double) repeats);
+    }
+
+    private static String search(String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + app.httpPort() + "/api/3.0/mlflow/traces/search"))
+                .timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TribunalProcess.ADMIN_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), body + ": " + response.body());
+        return response.body();
     }
 
     private static String get(String path) throws Exception {
