@@ -62,19 +62,83 @@ class BudgetReplicasIT {
     }
 
     private TribunalProcess replica(String name) throws IOException {
+        return replica(name, LIMIT);
+    }
+
+    private TribunalProcess replica(String name, double limit, String... more) throws IOException {
         Path workDir = Files.createDirectories(tempDir.resolve(name)).toRealPath();
-        TribunalProcess app = TribunalProcess.replica(workDir, database,
+        List<String> args = new ArrayList<>(List.of(
                 "-Dtribunal.providers.bp.base-url=" + provider.baseUrl(),
                 // each replica has its own key, so that the provider's log tells who called
                 "-Dtribunal.providers.bp.api-key=key-" + name,
                 "-Dtribunal.providers.bp.max-retries=0",
                 "-Dtribunal.providers.bp.input-price-per-million=0.15",
                 "-Dtribunal.providers.bp.output-price-per-million=0.60",
-                "-Dtribunal.providers.bp.budget.per-day=" + LIMIT,
+                "-Dtribunal.providers.bp.budget.per-day=" + limit,
                 // several tasks at a time per process, so that both have calls in flight together
-                "-Dtribunal.worker.max-in-flight=16");
+                "-Dtribunal.worker.max-in-flight=16"));
+        args.addAll(List.of(more));
+        TribunalProcess app = TribunalProcess.replica(workDir, database, args.toArray(String[]::new));
         processes.add(app);
         return app;
+    }
+
+    /**
+     * Batch mode under the same kind of budget: the judgments' batch calls are reserved by whichever process writes a
+     * batch file and settled by whichever polls the batch; together the two spend the limit, at most one judgment over,
+     * nothing stays reserved, and no line is sent for the judgments the budget refused.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void twoProcessesSendingBatchesStayWithinOneBudgetTogether() throws IOException {
+        double limit = 0.0005;
+        String[] batch = {"-Dtribunal.providers.bp.batch=true", "-Dtribunal.providers.bp.batch-max-requests=5",
+                "-Dtribunal.providers.bp.batch-poll-every=200ms", "-Dtribunal.providers.bp.batch-poll-max=500ms",
+                "-Dtribunal.providers.bp.batch-input-price-per-million=0.075", "-Dtribunal.providers.bp.batch-output-price-per-million=0.30",
+                "-Dtribunal.providers.bp.timeout=5s"};
+        TribunalProcess a = replica("a", limit, batch);
+        TribunalProcess b = replica("b", limit, batch);
+        a.waitUntilReady();
+        b.waitUntilReady();
+
+        List<String> ids = ingest(a, TRACES);
+        HttpResponse<String> created = a.postJson("/api/judge-runs", "{\"judges\": [\"relevance\"], \"models\": [\"bp:/ok\"], "
+                + "\"mode\": \"batch\", \"trace_ids\": " + ids.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(",", "[", "]")) + "}");
+        assertEquals(202, created.statusCode(), created.body());
+        String runId = JsonPath.from(created.body()).getString("run_id");
+        JsonPath run = awaitCompleted(a, b, runId);
+
+        double spent = 0;
+        double largest = 0;
+        int made = 0;
+        for (Map<String, Object> assessment : JsonPath.from(a.get("/api/assessments?max_results=1000&run_id=" + runId).body())
+                .<Map<String, Object>>getList("assessments")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) assessment.get("feedback")).get("error");
+            if (error == null) {
+                @SuppressWarnings("unchecked")
+                double cost = Double.parseDouble(((Map<String, String>) assessment.get("metadata")).get("mlflow.assessment.judgeCost"));
+                spent += cost;
+                largest = Math.max(largest, cost);
+                made++;
+            } else {
+                assertEquals("BUDGET_EXCEEDED", error.get("error_code"), error.toString());
+            }
+        }
+        assertEquals(TRACES, run.getInt("completed"));
+        assertEquals(made, provider.batches("ok").stream().mapToInt(FakeOpenAiServer.FakeBatch::lines).sum(),
+                "a line for each judgment made, none for the refused ones");
+        assertEquals(0, provider.received("ok").size(), "no online call");
+        assertTrue(spent <= limit + largest + 1e-12, "spent " + spent + " with a limit of " + limit + " and judgments of " + largest);
+        assertTrue(spent >= limit, "the budget was used: " + spent);
+        assertTrue(made < TRACES, "some judgments were refused");
+        for (TribunalProcess app : List.of(a, b)) {
+            JsonPath budgets = JsonPath.from(app.get("/api/budgets").body()).using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
+            assertEquals(spent, budgets.getDouble("budgets[0].spent_today"), 1e-9);
+            assertEquals(0.0, budgets.getDouble("budgets[0].reserved_now"), 1e-12, "every reservation settled or handed back");
+        }
+        System.out.printf("Budget %.6f over two replicas in batch mode: %d of %d judgments made in %d batches, %.6f spent%n", limit, made,
+                TRACES, provider.batches("ok").size(), spent);
     }
 
     @Test
