@@ -108,23 +108,10 @@ class BudgetReplicasIT {
         String runId = JsonPath.from(created.body()).getString("run_id");
         JsonPath run = awaitCompleted(a, b, runId);
 
-        double spent = 0;
-        double largest = 0;
-        int made = 0;
-        for (Map<String, Object> assessment : JsonPath.from(a.get("/api/assessments?max_results=1000&run_id=" + runId).body())
-                .<Map<String, Object>>getList("assessments")) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) assessment.get("feedback")).get("error");
-            if (error == null) {
-                @SuppressWarnings("unchecked")
-                double cost = Double.parseDouble(((Map<String, String>) assessment.get("metadata")).get("mlflow.assessment.judgeCost"));
-                spent += cost;
-                largest = Math.max(largest, cost);
-                made++;
-            } else {
-                assertEquals("BUDGET_EXCEEDED", error.get("error_code"), error.toString());
-            }
-        }
+        Spend spend = spend(assessments(a, runId));
+        double spent = spend.spent();
+        double largest = spend.largest();
+        int made = spend.made();
         assertEquals(TRACES, run.getInt("completed"));
         assertEquals(made, provider.batches("ok").stream().mapToInt(FakeOpenAiServer.FakeBatch::lines).sum(),
                 "a line for each judgment made, none for the refused ones");
@@ -153,25 +140,12 @@ class BudgetReplicasIT {
         String runId = startRun(a, ingest(a, TRACES), "bp:/slow-200");
         JsonPath run = awaitCompleted(a, b, runId);
 
-        List<Map<String, Object>> assessments = JsonPath.from(a.get("/api/assessments?max_results=1000&run_id=" + runId).body())
-                .getList("assessments");
+        List<Map<String, Object>> assessments = assessments(a, runId);
         assertEquals(TRACES, assessments.size());
-        double spent = 0;
-        double largest = 0;
-        int made = 0;
-        for (Map<String, Object> assessment : assessments) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) assessment.get("feedback")).get("error");
-            if (error == null) {
-                @SuppressWarnings("unchecked")
-                double cost = Double.parseDouble(((Map<String, String>) assessment.get("metadata")).get("mlflow.assessment.judgeCost"));
-                spent += cost;
-                largest = Math.max(largest, cost);
-                made++;
-            } else {
-                assertEquals("BUDGET_EXCEEDED", error.get("error_code"), error.toString());
-            }
-        }
+        Spend spend = spend(assessments);
+        double spent = spend.spent();
+        double largest = spend.largest();
+        int made = spend.made();
         List<FakeOpenAiServer.Received> calls = provider.received("slow-200");
         assertEquals(made, calls.size(), "no call for the refused judgments");
         assertEquals(Set.of("Bearer key-a", "Bearer key-b"), calls.stream().map(FakeOpenAiServer.Received::authorization)
@@ -195,6 +169,33 @@ class BudgetReplicasIT {
         assertTrue(provider.maxInFlight("slow-200") >= 2, "calls were in flight together: " + provider.maxInFlight("slow-200"));
         System.out.printf("Budget %.6f over two replicas: %d of %d judgments made, %.6f spent (largest judgment %.6f), "
                 + "at most %d calls in flight%n", LIMIT, made, TRACES, spent, largest, provider.maxInFlight("slow-200"));
+    }
+
+    /** What a run's judgments cost: their sum, the largest, and how many were made; every other one BUDGET_EXCEEDED. */
+    private record Spend(double spent, double largest, int made) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Spend spend(List<Map<String, Object>> assessments) {
+        double spent = 0;
+        double largest = 0;
+        int made = 0;
+        for (Map<String, Object> assessment : assessments) {
+            Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) assessment.get("feedback")).get("error");
+            if (error == null) {
+                double cost = Double.parseDouble(((Map<String, String>) assessment.get("metadata")).get("mlflow.assessment.judgeCost"));
+                spent += cost;
+                largest = Math.max(largest, cost);
+                made++;
+            } else {
+                assertEquals("BUDGET_EXCEEDED", error.get("error_code"), error.toString());
+            }
+        }
+        return new Spend(spent, largest, made);
+    }
+
+    private static List<Map<String, Object>> assessments(TribunalProcess app, String runId) throws IOException {
+        return JsonPath.from(app.get("/api/assessments?max_results=1000&run_id=" + runId).body()).getList("assessments");
     }
 
     private static List<String> ingest(TribunalProcess app, int count) throws IOException {
